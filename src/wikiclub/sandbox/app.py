@@ -1,0 +1,185 @@
+"""The sandbox WSGI application: routing, sessions, dispatch, error rendering, request log.
+
+Routes: ``/w/api.php`` (the Action API), ``/sparql`` (SPARQL 1.1 protocol, see rdf.py),
+``/wiki/Special:EntityData/<id>.json``. Requests are handled one at a time (a lock), like a wiki
+with a single database: the project's clients never send in parallel anyway.
+
+Handlers live in core.py (MediaWiki core modules) and wbapi.py (Wikibase modules); each module's
+``register(app)`` returns ``{action_name: handler}``. A handler takes an :class:`ApiRequest` and
+returns the response body, or raises :class:`ApiError`.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from .config import SandboxConfig
+from .context import ApiRequest, Handler, Session
+from .db import SandboxDB
+from .mw import ApiError, error_header, error_response_body
+
+SESSION_COOKIE = "wikidb_session"
+BP_SESSION_COOKIE = "wikidb_BPsession"
+SECRET_PARAMS = ("password", "token")  # any parameter whose name contains these is never logged
+
+
+class SandboxApp:
+    def __init__(self, config: SandboxConfig, db: SandboxDB | None = None) -> None:
+        from . import core, wbapi  # local: the handler modules import this one for types
+        from .rdf import SparqlStore
+
+        self.config = config
+        self.db = db or SandboxDB(config.data_dir / "wiki.sqlite")
+        self.sessions: dict[str, Session] = {}
+        self.sparql = SparqlStore(config.data_dir / "rdf", concept_base=config.concept_base)
+        self.actions: dict[str, Handler] = {}
+        self.actions.update(core.register(self))
+        self.actions.update(wbapi.register(self))
+        from .faults import FaultInjector
+
+        self.faults = FaultInjector(config.faults) if config.faults else None
+        self._log = open(config.log_path, "a", encoding="utf-8") if config.log_path else None  # noqa: SIM115
+
+    # ---- WSGI -------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        with self.db.lock:
+            response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path in ("/w/api.php", "/api.php"):
+            return self.handle_api(request)
+        if path in ("/sparql", "/bigdata/namespace/wdq/sparql"):
+            return self.handle_sparql(request)
+        if path.startswith("/wiki/Special:EntityData/"):
+            return self.handle_entity_data(request, path.rsplit("/", 1)[-1])
+        return Response("Not found\n", status=404, mimetype="text/plain")
+
+    # ---- sessions ---------------------------------------------------------------------------
+    def session_for(self, request: Request) -> tuple[Session, bool]:
+        sid = request.cookies.get(BP_SESSION_COOKIE) or request.cookies.get(SESSION_COOKIE)
+        if sid and sid in self.sessions:
+            return self.sessions[sid], False
+        session = Session(id=secrets.token_hex(16))
+        self.sessions[session.id] = session
+        return session, True
+
+    def new_token(self) -> str:
+        return secrets.token_hex(20) + "+\\"
+
+    # ---- Action API -------------------------------------------------------------------------
+    def handle_api(self, request: Request) -> Response:
+        started = time.perf_counter()
+        params: dict[str, str] = dict(request.args.items())
+        body_params = dict(request.form.items())
+        params.update(body_params)
+        session, _ = self.session_for(request)
+        req = ApiRequest(params=params, query_keys=frozenset(request.args.keys()),
+                         method=request.method, session=session, app=self)
+        action = params.get("action", "help")
+        status = 200
+        fault = self.faults.before(req) if self.faults else None
+        try:
+            if fault is not None:
+                raise fault
+            handler = self.actions.get(action)
+            if handler is None:
+                raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
+            body = handler(req)
+            if req.warnings:
+                body = self._with_warnings(req, body)
+            response = self.json_response(req, body)
+        except ApiError as err:
+            status = err.http_status
+            response = self.error_response(req, err)
+        except Exception as exc:  # never a traceback to the client: MediaWiki's internal_api_error
+            status = 200
+            err = ApiError(f"internal_api_error_{type(exc).__name__}",
+                           f"[sandbox] Exception caught: {exc}")
+            response = self.error_response(req, err)
+        if self.faults is not None:
+            response = self.faults.after(req, response)
+        self._write_log(req, action, status, started)
+        return response
+
+    def _with_warnings(self, req: ApiRequest, body: dict[str, Any]) -> dict[str, Any]:
+        out = dict(body)
+        if req.formatversion == 2 or req.errorformat != "bc":
+            out["warnings"] = [{"code": "unrecognizedparams", "text": t, "module": m}
+                               for m, t in req.warnings.items()]
+        else:
+            out = {"warnings": {m: {"*": t} for m, t in req.warnings.items()}, **body}
+        return out
+
+    def json_response(self, req: ApiRequest, body: dict[str, Any], status: int = 200) -> Response:
+        response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
+                            content_type="application/json; charset=utf-8")
+        response.headers["Cache-Control"] = "private, must-revalidate, max-age=0"
+        for k, v in req.response_headers.items():
+            response.headers[k] = v
+        self._set_cookies(req, response)
+        return response
+
+    def error_response(self, req: ApiRequest, err: ApiError) -> Response:
+        body = error_response_body(err, api_url=self.config.api_url, errorformat=req.errorformat,
+                                   module=req.params.get("action", "main") if err.module == "main"
+                                   and err.code not in ("maxlag", "badvalue") else err.module)
+        response = self.json_response(req, body, status=err.http_status)
+        response.headers["MediaWiki-API-Error"] = error_header(err)
+        for k, v in err.headers.items():
+            response.headers[k] = v
+        return response
+
+    def _set_cookies(self, req: ApiRequest, response: Response) -> None:
+        for name, value in req.set_cookies.items():
+            response.set_cookie(name, value, httponly=True, path="/")
+
+    def _write_log(self, req: ApiRequest, action: str, status: int, started: float) -> None:
+        if self._log is None:
+            return
+        safe = {k: v for k, v in req.params.items()
+                if not any(s in k.lower() for s in SECRET_PARAMS)}
+        for k in ("data", "text", "claim", "value", "snaks"):
+            if k in safe and len(safe[k]) > 500:
+                safe[k] = safe[k][:500] + "…"
+        line = {"t": round(time.time(), 3), "action": action, "method": req.method, "params": safe,
+                "status": status, "ms": round((time.perf_counter() - started) * 1000, 2),
+                "user": req.user.name if req.user else None}
+        self._log.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self._log.flush()
+
+    # ---- SPARQL and EntityData ------------------------------------------------------------------
+    def handle_sparql(self, request: Request) -> Response:
+        query = request.values.get("query")
+        if not query and request.mimetype == "application/sparql-query":
+            query = request.get_data(as_text=True)
+        if not query:
+            return Response("Missing 'query' parameter\n", status=400, mimetype="text/plain")
+        accept = request.values.get("format") or request.headers.get("Accept", "")
+        try:
+            payload, content_type = self.sparql.query(query, accept)
+        except ValueError as exc:  # syntax errors: 400 with the parser's message, as WDQS does
+            return Response(f"Query is malformed: {exc}\n", status=400, mimetype="text/plain")
+        return Response(payload, status=200, content_type=content_type)
+
+    def handle_entity_data(self, request: Request, name: str) -> Response:
+        entity_id = name.split(".", 1)[0].upper()
+        handler = self.actions["wbgetentities"]
+        req = ApiRequest(params={"ids": entity_id}, query_keys=frozenset(), method="GET",
+                         session=Session(id="entitydata"), app=self)
+        try:
+            body = handler(req)
+        except ApiError:
+            return Response("Not found\n", status=404, mimetype="text/plain")
+        entity = body.get("entities", {}).get(entity_id, {})
+        if "missing" in entity:
+            return Response("Not found\n", status=404, mimetype="text/plain")
+        return Response(json.dumps({"entities": {entity_id: entity}}, ensure_ascii=False),
+                        content_type="application/json; charset=utf-8")

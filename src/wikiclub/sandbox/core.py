@@ -1,0 +1,7 @@
+"""(being written)"""
+
+from typing import Any
+
+
+def register(app: Any) -> dict:
+    return {}
