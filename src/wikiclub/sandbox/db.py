@@ -101,3 +101,43 @@ class SandboxDB:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def utc_now() -> str:
+    """MediaWiki's timestamp format, e.g. ``2026-11-25T18:13:17Z``."""
+    import datetime as _dt
+
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def save_revision(db: SandboxDB, *, title: str, ns: int, content: str, contentmodel: str,
+                  user: str, userid: int, comment: str = "", tags: list[str] | None = None,
+                  bot: bool = False, minor: bool = False,
+                  timestamp: str | None = None) -> tuple[int, int, int, str]:
+    """Store a new revision of page ``title`` (created if needed).
+
+    Returns ``(pageid, revid, parentid, timestamp)``; ``parentid`` is 0 for a page creation.
+    Shared by wiki pages (core.py) and entity pages (wbapi.py), so ``usercontribs`` and
+    ``prop=revisions`` see both.
+    """
+    import hashlib
+    import json as _json
+
+    ts = timestamp or utc_now()
+    with db.transaction() as c:
+        row = c.execute("SELECT pageid, lastrevid FROM pages WHERE title=?", (title,)).fetchone()
+        if row is None:
+            pageid = db.next_id("page")
+            parentid = 0
+            c.execute("INSERT INTO pages(pageid, ns, title, contentmodel, lastrevid, touched) "
+                      "VALUES (?,?,?,?,NULL,?)", (pageid, ns, title, contentmodel, ts))
+        else:
+            pageid, parentid = int(row[0]), int(row[1] or 0)
+        revid = db.next_id("rev")
+        data = content.encode("utf-8")
+        c.execute("INSERT INTO revisions(revid, pageid, parentid, user, userid, timestamp, comment, tags, "
+                  "minor, bot, contentmodel, content, size, sha1) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                  (revid, pageid, parentid, user, userid, ts, comment, _json.dumps(tags or []),
+                   int(minor), int(bot), contentmodel, content, len(data), hashlib.sha1(data).hexdigest()))
+        c.execute("UPDATE pages SET lastrevid=?, touched=?, deleted=0 WHERE pageid=?", (revid, ts, pageid))
+    return pageid, revid, parentid, ts

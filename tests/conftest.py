@@ -1,0 +1,75 @@
+"""Shared fixtures: real sandbox servers on free ports (real HTTP, no mocks)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from wikiclub.sandbox.config import SandboxConfig
+from wikiclub.sandbox.server import RunningSandbox, start_in_thread
+from wikiclub.sandbox.users import create_bot_password, create_user
+
+os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+FIXTURES = ROOT / "tests" / "fixtures"
+KB = DATA / "kb.jsonl"
+
+
+@dataclass
+class Account:
+    name: str  # "Name@app", as given to action=login
+    password: str
+
+
+@dataclass
+class Sandbox:
+    running: RunningSandbox
+    admin: Account  # bot-flagged account
+    plain: Account  # account without the bot flag
+
+    @property
+    def api_url(self) -> str:
+        return self.running.api_url
+
+    @property
+    def sparql_url(self) -> str:
+        return self.running.sparql_url
+
+    @property
+    def app(self):  # noqa: ANN201
+        return self.running.app
+
+
+def make_sandbox(data_dir: Path, **config: object) -> Sandbox:
+    running = start_in_thread(SandboxConfig(data_dir=data_dir, port=0, **config))  # type: ignore[arg-type]
+    db = running.app.db
+    admin = create_user(db, "Admin", bot=True, extra_groups=("sysop", "bureaucrat"))
+    plain = create_user(db, "Plainuser")
+    return Sandbox(running,
+                   Account("Admin@wikiclub", create_bot_password(db, admin, "wikiclub")),
+                   Account("Plainuser@wikiclub", create_bot_password(db, plain, "wikiclub")))
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """An empty wiki with two accounts, fresh for each test."""
+    sb = make_sandbox(tmp_path / "sandbox")
+    yield sb
+    sb.running.stop()
+
+
+@pytest.fixture(scope="module")
+def kb_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """A wiki loaded with tests/data/kb.jsonl, shared by the tests of one module (read-mostly)."""
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp_path_factory.mktemp("kb-sandbox"))
+    load_dump(sb.app, KB)
+    yield sb
+    sb.running.stop()
