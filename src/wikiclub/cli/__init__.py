@@ -50,6 +50,8 @@ def _attach() -> None:
     from . import sandbox as _sandbox  # noqa: F401  (each module adds its commands to ``main``)
     from . import setup as _setup  # noqa: F401
     from . import sheets as _sheets  # noqa: F401
+    from . import reconcile as _reconcile  # noqa: F401
+    from . import demo as _demo  # noqa: F401
 
 
 _attach()
