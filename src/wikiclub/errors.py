@@ -17,7 +17,8 @@ else is a bug and is shown as one.
     ├── BatchError                     a batch folder that is incomplete, unapproved or changed
     └── WikiError                      something the wiki (or the network to it) answered
         ├── TransportError             network failure, timeout, non-JSON answer, HTTP 5xx after retries
-        │   └── ResponseLostError      the request may have been applied but its answer was lost
+        │   ├── ResponseLostError      the request may have been applied but its answer was lost
+        │   └── QueryTimeoutError      a SPARQL query timed out (server or client side): split it
         ├── RetryableError             maxlag, ratelimited, readonly, failed-save/actionthrottledtext,
         │                              HTTP 429/5xx: retried with back-off, raised when attempts run out
         ├── BadTokenError              badtoken: the client refreshes the CSRF token once
@@ -116,6 +117,10 @@ class TransportError(WikiError):
 
 class ResponseLostError(TransportError):
     """The request was sent but no answer came back: a write may have been applied."""
+
+
+class QueryTimeoutError(TransportError):
+    """A SPARQL query ran out of time (the service's own limit or our read timeout): split the query."""
 
 
 class RetryableError(WikiError):

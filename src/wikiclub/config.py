@@ -1,0 +1,397 @@
+"""Settings: one frozen object resolved from flag > ``WIKICLUB_*`` environment > ``wikiclub.toml`` > default.
+
+Nothing here is global: :func:`load_settings` reads the environment and the file it is given (or
+``./wikiclub.toml``) and returns a :class:`Settings`; every stage receives that object. Each value
+remembers where it came from (``Settings.origin(key)``) so ``wikiclub config`` can tell the user
+which line to change.
+
+Credentials never live in ``wikiclub.toml`` (it is meant to be committed next to the mappings); a
+password found there is refused. See :mod:`wikiclub.credentials`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+CONFIG_FILENAME = "wikiclub.toml"
+ENV_PREFIX = "WIKICLUB_"
+WIKIDATA_CONCEPT_BASE = "http://www.wikidata.org/entity/"
+DEFAULT_CREDENTIALS_FILE = "~/.config/wikiclub/credentials.toml"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """One wiki: its Action API, its SPARQL endpoint (if any) and its RDF concept base."""
+
+    name: str
+    api_url: str
+    sparql_url: str | None = None
+    concept_base: str | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.api_url).hostname or ""
+
+    @property
+    def is_local(self) -> bool:
+        return is_local_host(self.host)
+
+
+BUILTIN_SITES: Mapping[str, SiteConfig] = {
+    "wikidata": SiteConfig("wikidata", "https://www.wikidata.org/w/api.php",
+                           "https://query.wikidata.org/sparql", WIKIDATA_CONCEPT_BASE),
+    # The sandbox uses Wikidata's concept base so the same report queries run on both.
+    "sandbox": SiteConfig("sandbox", "http://127.0.0.1:8765/w/api.php",
+                          "http://127.0.0.1:8765/sparql", WIKIDATA_CONCEPT_BASE),
+}
+
+
+@dataclass(frozen=True)
+class WikiProject:
+    """The WikiProject whose items wikiclub edits and reports on (see DESIGN.md §3)."""
+
+    name: str = ""
+    focus_item: str | None = None  # value of P5008 ("on focus list of Wikimedia project")
+    regions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("fr", "en")
+
+
+@dataclass(frozen=True)
+class Settings:
+    site: SiteConfig
+    sites: tuple[SiteConfig, ...]
+    project: WikiProject
+    contact: str | None = None
+    # Edits per minute. 6 = one edit every 10 s, pywikibot's default put_throttle: safe for an
+    # account without the bot flag (Wikidata's rate limit for plain users is far above it).
+    throttle: float = 6.0
+    maxlag: int = 5
+    retries: int = 5
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    # WDQS stops a query after 60 s; we wait a little longer so its own timeout answer reaches us.
+    sparql_timeout: float = 65.0
+    credentials_file: Path = field(default_factory=lambda: Path(DEFAULT_CREDENTIALS_FILE).expanduser())
+    config_file: Path | None = None
+    origins: tuple[tuple[str, str], ...] = ()
+
+    def origin(self, key: str) -> str:
+        """Where a value came from: ``flag``, ``env WIKICLUB_X``, ``<file> [section] key`` or ``default``."""
+        return dict(self.origins).get(key, "default")
+
+    def site_named(self, name: str) -> SiteConfig:
+        for site in self.sites:
+            if site.name == name:
+                return site
+        raise ConfigError(f"Site inconnu / unknown site: {name!r}",
+                          f"choose one of {', '.join(s.name for s in self.sites)} or give an api.php URL")
+
+    @property
+    def timeouts(self) -> tuple[float, float]:
+        """(connect, read) seconds, as requests takes them."""
+        return (self.connect_timeout, self.read_timeout)
+
+    @property
+    def edit_interval(self) -> float:
+        """Seconds to leave between two edits (0 = no throttle)."""
+        return 60.0 / self.throttle if self.throttle > 0 else 0.0
+
+
+def is_local_host(host: str) -> bool:
+    """True for loopback hosts (127.0.0.0/8, ::1, localhost): no User-Agent contact needed there."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# ---- the keys ------------------------------------------------------------------------------------
+
+def _to_str(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a text value in quotes")
+    return value
+
+
+def _to_float(value: object) -> float:
+    if isinstance(value, bool):
+        raise ValueError("a number")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError("a number") from None
+    if number < 0:
+        raise ValueError("a number ≥ 0")
+    return number
+
+
+def _to_int(value: object) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError("a whole number")
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ValueError("a whole number") from None
+    if number < 0:
+        raise ValueError("a whole number ≥ 0")
+    return number
+
+
+def _to_list(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):  # from the environment: "fr,en,cr"
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise ValueError('a list of texts, e.g. ["fr", "en"]')
+
+
+def _to_item(value: object) -> str:
+    text = _to_str(value).strip()
+    if not (text[:1] == "Q" and text[1:].isdigit()):
+        raise ValueError("an item id such as Q12345")
+    return text
+
+
+def _to_items(value: object) -> tuple[str, ...]:
+    return tuple(_to_item(v) for v in _to_list(value))
+
+
+@dataclass(frozen=True)
+class _Key:
+    name: str  # "throttle", "project.languages"
+    section: str  # table in wikiclub.toml
+    toml_key: str
+    convert: Callable[[object], Any]
+    example: str
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.name.upper().replace(".", "_")
+
+
+KEYS: tuple[_Key, ...] = (
+    _Key("site", "wikiclub", "site", _to_str, 'site = "sandbox"'),
+    _Key("sparql_url", "wikiclub", "sparql_url", _to_str, 'sparql_url = "http://127.0.0.1:8765/sparql"'),
+    _Key("contact", "wikiclub", "contact", _to_str, 'contact = "User:MonNom; moi@example.org"'),
+    _Key("throttle", "wikiclub", "throttle", _to_float, "throttle = 6"),
+    _Key("maxlag", "wikiclub", "maxlag", _to_int, "maxlag = 5"),
+    _Key("retries", "wikiclub", "retries", _to_int, "retries = 5"),
+    _Key("connect_timeout", "wikiclub", "connect_timeout", _to_float, "connect_timeout = 10"),
+    _Key("read_timeout", "wikiclub", "read_timeout", _to_float, "read_timeout = 60"),
+    _Key("sparql_timeout", "wikiclub", "sparql_timeout", _to_float, "sparql_timeout = 65"),
+    _Key("credentials_file", "wikiclub", "credentials_file", _to_str,
+         'credentials_file = "~/.config/wikiclub/credentials.toml"'),
+    _Key("project.name", "project", "name", _to_str, 'name = "WikiProjet Croissant boréal"'),
+    _Key("project.focus_item", "project", "focus_item", _to_item, 'focus_item = "Q123456"'),
+    _Key("project.regions", "project", "regions", _to_items, 'regions = ["Q176"]'),
+    _Key("project.languages", "project", "languages", _to_list, 'languages = ["fr", "en", "cr"]'),
+)
+_KEYS_BY_NAME = {k.name: k for k in KEYS}
+_SITE_FIELDS = {"api": "api_url", "sparql": "sparql_url", "concept_base": "concept_base"}
+_SECRET_WORDS = ("password", "secret", "token")
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None, env: Mapping[str, str],
+                     cwd: Path) -> Path | None:
+    """``--config`` > ``WIKICLUB_CONFIG`` > ``./wikiclub.toml`` if it exists."""
+    if explicit:
+        return Path(explicit).expanduser()
+    if env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env[ENV_PREFIX + "CONFIG"]).expanduser()
+    candidate = cwd / CONFIG_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"Fichier de configuration introuvable / config file not found: {path}",
+                          "create one with `wikiclub init`, or fix --config / WIKICLUB_CONFIG") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: TOML invalide / invalid TOML: {exc}",
+                          "fix that line (strings need double quotes, lists [\"a\", \"b\"])") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: illisible / unreadable: {exc.strerror}",
+                          "check the file's permissions") from None
+
+
+def _check_no_secrets(doc: Mapping[str, Any], path: Path, prefix: str = "") -> None:
+    for key, value in doc.items():
+        where = f"{prefix}{key}"
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            raise ConfigError(f"{path}: « {where} » — no password or token in wikiclub.toml",
+                              "remove it; put credentials in WIKICLUB_BOT_USER/WIKICLUB_BOT_PASSWORD, "
+                              "pywikibot's user-password.cfg or ~/.config/wikiclub/credentials.toml "
+                              "(see docs/configuration.md)")
+        if isinstance(value, Mapping):
+            _check_no_secrets(value, path, where + ".")
+
+
+def _unknown(path: Path, where: str, key: str, known: list[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean « {close[0]} »?" if close else f"known keys: {', '.join(sorted(known))}"
+    return ConfigError(f"{path}: clé inconnue / unknown key « {key} » in [{where}]", hint)
+
+
+def _file_values(doc: Mapping[str, Any], path: Path) -> tuple[dict[str, object], list[SiteConfig]]:
+    """Flatten the known tables of wikiclub.toml; reject unknown keys (typos would be silently ignored)."""
+    values: dict[str, object] = {}
+    sections = {"wikiclub", "project", "sites"}
+    for section, table in doc.items():
+        if section not in sections:
+            raise _unknown(path, "top level", section, sorted(sections))
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: « {section} » must be a table [{section}]",
+                              "see the file written by `wikiclub init`")
+    for section in ("wikiclub", "project"):
+        table = doc.get(section, {})
+        known = {k.toml_key: k for k in KEYS if k.section == section}
+        for key, value in table.items():
+            if key not in known:
+                raise _unknown(path, section, key, list(known))
+            values[known[key].name] = value
+    sites = []
+    for name, table in doc.get("sites", {}).items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{path}: [sites.{name}] must be a table",
+                              f'e.g.\n[sites.{name}]\napi = "https://example.org/w/api.php"')
+        for key in table:
+            if key not in _SITE_FIELDS:
+                raise _unknown(path, f"sites.{name}", key, list(_SITE_FIELDS))
+        api = table.get("api")
+        if not isinstance(api, str) or not api.startswith(("http://", "https://")):
+            raise ConfigError(f"{path}: [sites.{name}] api must be the URL of an api.php",
+                              f'e.g. api = "https://{name}.example.org/w/api.php"')
+        extra = {_SITE_FIELDS[k]: str(v) for k, v in table.items() if k != "api"}
+        sites.append(SiteConfig(name=name, api_url=api, **extra))
+    return values, sites
+
+
+def site_from_url(url: str) -> SiteConfig:
+    """A site given as the URL of its api.php (``--site http://127.0.0.1:9000/w/api.php``).
+
+    On a loopback host we assume the sandbox layout (``/sparql`` next to ``/w/api.php``, Wikidata's
+    concept base); elsewhere the SPARQL endpoint is unknown unless ``sparql_url`` is set.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"--site {url!r} is neither a site name nor an http(s) URL",
+                          "give a name from wikiclub.toml [sites.NAME] or the URL of an api.php")
+    if not parts.path.endswith("api.php"):
+        raise ConfigError(f"--site {url!r} does not end in api.php",
+                          "give the Action API URL, e.g. https://example.org/w/api.php")
+    if is_local_host(parts.hostname or ""):
+        root = f"{parts.scheme}://{parts.netloc}"
+        return SiteConfig(parts.netloc, url, root + "/sparql", WIKIDATA_CONCEPT_BASE)
+    return SiteConfig(parts.netloc, url)
+
+
+def load_settings(flags: Mapping[str, object | None] | None = None, *,
+                  config_file: str | os.PathLike[str] | None = None,
+                  env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Resolve every key: flag (not None) > ``WIKICLUB_<KEY>`` > wikiclub.toml > default.
+
+    ``flags`` uses the key names of :data:`KEYS` (``site``, ``contact``, ``project.languages`` …).
+    """
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    for name in flags:
+        if name not in _KEYS_BY_NAME:
+            raise ValueError(f"unknown settings key {name!r}")  # a programming error, not a user one
+    path = find_config_file(config_file, env, cwd)
+    doc = read_config_file(path) if path else {}
+    if path:
+        _check_no_secrets(doc, path)
+    file_values, file_sites = _file_values(doc, path) if path else ({}, [])
+
+    resolved: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for key in KEYS:
+        if key.name in flags:
+            raw, origin, fix = flags[key.name], "flag", f"--{key.name.split('.')[-1].replace('_', '-')}"
+        elif env.get(key.env, "") != "":
+            raw, origin, fix = env[key.env], f"env {key.env}", f"the environment variable {key.env}"
+        elif key.name in file_values:
+            raw, origin = file_values[key.name], f"{path} [{key.section}] {key.toml_key}"
+            fix = f"{path}, in [{key.section}]"
+        else:
+            continue
+        try:
+            resolved[key.name] = key.convert(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{origin}: {raw!r} is not {exc}",
+                              f"fix {fix}, e.g. {key.example}") from None
+        origins[key.name] = origin
+
+    sites = {**BUILTIN_SITES, **{s.name: s for s in file_sites}}
+    site_name = resolved.get("site", "wikidata")
+    if site_name.startswith(("http://", "https://")):
+        site = site_from_url(site_name)
+    elif site_name in sites:
+        site = sites[site_name]
+    else:
+        raise ConfigError(f"{origins.get('site', 'site')}: site inconnu / unknown site {site_name!r}",
+                          f"choose one of {', '.join(sites)}, give an api.php URL, or add "
+                          f"[sites.{site_name}] with api = \"…/w/api.php\" to wikiclub.toml")
+    if "sparql_url" in resolved:
+        site = SiteConfig(site.name, site.api_url, resolved["sparql_url"], site.concept_base)
+    if site.name not in sites:
+        sites[site.name] = site
+
+    project = WikiProject(
+        name=resolved.get("project.name", ""),
+        focus_item=resolved.get("project.focus_item"),
+        regions=resolved.get("project.regions", ()),
+        languages=resolved.get("project.languages", WikiProject().languages),
+    )
+    scalars = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
+                                        "read_timeout", "sparql_timeout") if k in resolved}
+    if scalars.get("contact") is not None and not scalars["contact"].strip():
+        scalars["contact"] = None
+    if "credentials_file" in resolved:
+        scalars["credentials_file"] = Path(resolved["credentials_file"]).expanduser()
+    if scalars.get("retries") == 0:
+        raise ConfigError(f"{origins['retries']}: retries must be at least 1 (1 = no retry)",
+                          "e.g. retries = 5")
+    return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
+                    origins=tuple(origins.items()), **scalars)
+
+
+def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
+    """(key, value, origin) rows for ``wikiclub config``. Holds no secret: Settings never has one."""
+    rows: list[tuple[str, str, str]] = [
+        ("config_file", str(settings.config_file or "(none)"), "--config / WIKICLUB_CONFIG / ./wikiclub.toml"),
+        ("site", settings.site.name, settings.origin("site")),
+        ("site.api_url", settings.site.api_url, settings.origin("site")),
+        ("site.sparql_url", settings.site.sparql_url or "(none)",
+         settings.origin("sparql_url") if settings.origin("sparql_url") != "default"
+         else settings.origin("site")),
+        ("site.concept_base", settings.site.concept_base or "(unknown)", settings.origin("site")),
+    ]
+    for key in KEYS:
+        if key.name in ("site", "sparql_url"):
+            continue
+        if key.name.startswith("project."):
+            value: object = getattr(settings.project, key.name.split(".", 1)[1])
+        else:
+            value = getattr(settings, key.name)
+        if isinstance(value, tuple):
+            value = ", ".join(value) if value else "(none)"
+        rows.append((key.name, "(none)" if value in (None, "") else str(value), settings.origin(key.name)))
+    return rows
