@@ -1,0 +1,169 @@
+"""Settings precedence (flag > env > wikiclub.toml > default), sites, errors that say how to fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from wikiclub.adapters.http import make_session, user_agent
+from wikiclub.config import describe_settings, is_local_host, load_settings
+from wikiclub.errors import ConfigError
+
+TOML = """
+[wikiclub]
+site = "sandbox"
+contact = "User:Fichier"
+throttle = 12
+maxlag = 3
+
+[project]
+name = "WikiProjet Croissant boréal"
+focus_item = "Q4115189"
+regions = ["Q176", "Q1904"]
+languages = ["fr", "en", "cr"]
+
+[sites.monwiki]
+api = "https://wiki.example.org/w/api.php"
+sparql = "https://query.example.org/sparql"
+"""
+
+
+def write(tmp_path: Path, text: str = TOML) -> Path:
+    path = tmp_path / "wikiclub.toml"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_defaults_without_file(tmp_path: Path) -> None:
+    s = load_settings(env={}, cwd=tmp_path)
+    assert s.site.name == "wikidata"
+    assert s.site.api_url == "https://www.wikidata.org/w/api.php"
+    assert s.site.sparql_url == "https://query.wikidata.org/sparql"
+    assert s.site.concept_base == "http://www.wikidata.org/entity/"
+    assert (s.maxlag, s.retries, s.contact, s.config_file) == (5, 5, None, None)
+    assert s.throttle == 6 and s.edit_interval == 10.0
+    assert s.origin("maxlag") == "default"
+
+
+def test_file_then_env_then_flag(tmp_path: Path) -> None:
+    path = write(tmp_path)
+    s = load_settings(env={}, cwd=tmp_path)
+    assert s.config_file == path
+    assert s.site.name == "sandbox" and s.site.api_url == "http://127.0.0.1:8765/w/api.php"
+    assert (s.throttle, s.maxlag, s.contact) == (12.0, 3, "User:Fichier")
+    assert s.project.regions == ("Q176", "Q1904") and s.project.languages == ("fr", "en", "cr")
+    assert s.project.focus_item == "Q4115189"
+    assert s.origin("throttle") == f"{path} [wikiclub] throttle"
+
+    env = {"WIKICLUB_THROTTLE": "2", "WIKICLUB_SITE": "monwiki", "WIKICLUB_PROJECT_LANGUAGES": "fr, oj"}
+    s = load_settings(env=env, cwd=tmp_path)
+    assert s.throttle == 2.0 and s.origin("throttle") == "env WIKICLUB_THROTTLE"
+    assert s.site.api_url == "https://wiki.example.org/w/api.php"
+    assert s.site.sparql_url == "https://query.example.org/sparql"
+    assert s.project.languages == ("fr", "oj")
+    assert s.maxlag == 3  # untouched keys still come from the file
+
+    s = load_settings({"throttle": 30, "site": "wikidata", "maxlag": None}, env=env, cwd=tmp_path)
+    assert s.throttle == 30 and s.origin("throttle") == "flag"
+    assert s.site.name == "wikidata"
+    assert s.maxlag == 3  # a None flag means "not given"
+
+
+def test_empty_env_var_is_ignored(tmp_path: Path) -> None:
+    write(tmp_path)
+    assert load_settings(env={"WIKICLUB_CONTACT": ""}, cwd=tmp_path).contact == "User:Fichier"
+
+
+def test_site_as_api_url(tmp_path: Path) -> None:
+    s = load_settings({"site": "http://127.0.0.1:9123/w/api.php"}, env={}, cwd=tmp_path)
+    assert s.site.api_url == "http://127.0.0.1:9123/w/api.php"
+    assert s.site.sparql_url == "http://127.0.0.1:9123/sparql"
+    s = load_settings({"site": "https://wiki.example.org/w/api.php",
+                       "sparql_url": "https://q.example.org/sparql"}, env={}, cwd=tmp_path)
+    assert s.site.host == "wiki.example.org" and s.site.sparql_url == "https://q.example.org/sparql"
+    with pytest.raises(ConfigError, match="api.php"):
+        load_settings({"site": "https://wiki.example.org/wiki/Main_Page"}, env={}, cwd=tmp_path)
+
+
+def test_config_file_from_env_and_flag(tmp_path: Path) -> None:
+    other = tmp_path / "elsewhere.toml"
+    other.write_text('[wikiclub]\nmaxlag = 9\n', "utf-8")
+    assert load_settings(env={"WIKICLUB_CONFIG": str(other)}, cwd=tmp_path).maxlag == 9
+    assert load_settings(config_file=other, env={}, cwd=tmp_path).maxlag == 9
+    with pytest.raises(ConfigError, match="not found") as err:
+        load_settings(config_file=tmp_path / "missing.toml", env={}, cwd=tmp_path)
+    assert "wikiclub init" in err.value.hint
+
+
+@pytest.mark.parametrize(("text", "needle", "hint_needle"), [
+    ('[wikiclub]\nthrottle = "vite"\n', "throttle", "throttle = 6"),
+    ('[wikiclub]\nmaxlag = 2.5\n', "whole number", "maxlag = 5"),
+    ('[wikiclub]\nthrotle = 4\n', "throtle", "throttle"),
+    ('[wikiclub]\nsite = "nowhere"\n', "nowhere", "[sites.nowhere]"),
+    ('[project]\nregions = ["Montréal"]\n', "regions", 'regions = ["Q176"]'),
+    ('[wikiclub]\npassword = "x"\n', "password", "WIKICLUB_BOT_PASSWORD"),
+    ('[sites.x]\napi = "https://x.org/w/api.php"\nbot_password = "x"\n', "bot_password", "credentials"),
+    ('[sites.x]\nsparql = "https://x.org/sparql"\n', "api", "api ="),
+    ('[wikiclub\nsite = 1\n', "invalid TOML", "double quotes"),
+    ('[wikiclub]\nretries = 0\n', "retries", "retries = 5"),
+])
+def test_config_errors_name_the_file_key_and_fix(tmp_path: Path, text: str, needle: str,
+                                                 hint_needle: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={}, cwd=tmp_path)
+    assert str(path) in err.value.message or "nowhere" in err.value.message
+    assert needle in err.value.message
+    assert hint_needle in (err.value.hint or "")
+    assert err.value.exit_code == 2
+
+
+def test_env_value_error_names_the_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="WIKICLUB_MAXLAG") as err:
+        load_settings(env={"WIKICLUB_MAXLAG": "beaucoup"}, cwd=tmp_path)
+    assert "WIKICLUB_MAXLAG" in err.value.hint
+
+
+def test_describe_settings_lists_origins(tmp_path: Path) -> None:
+    write(tmp_path)
+    rows = {k: (v, o) for k, v, o in describe_settings(load_settings(env={}, cwd=tmp_path))}
+    assert rows["throttle"][0] == "12.0" and "[wikiclub] throttle" in rows["throttle"][1]
+    assert rows["project.languages"][0] == "fr, en, cr"
+    assert rows["read_timeout"] == ("60.0", "default")
+
+
+def test_local_hosts() -> None:
+    assert all(map(is_local_host, ["127.0.0.1", "127.3.2.1", "localhost", "::1", "[::1]"]))
+    assert not any(map(is_local_host, ["www.wikidata.org", "10.0.0.1", "128.0.0.1", ""]))
+
+
+def test_user_agent_form() -> None:
+    import requests
+
+    from wikiclub import __version__
+    assert user_agent("User:Moi") == f"wikiclub/{__version__} (User:Moi) requests/{requests.__version__}"
+
+
+def test_session_refused_for_wikidata_without_contact(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        make_session(load_settings(env={}, cwd=tmp_path))
+    assert "www.wikidata.org" in err.value.message
+    assert "WIKICLUB_CONTACT" in err.value.hint and "contact" in err.value.hint
+
+
+def test_session_for_local_site_without_contact_but_not_elsewhere(tmp_path: Path) -> None:
+    session = make_session(load_settings({"site": "sandbox"}, env={}, cwd=tmp_path))
+    assert session.headers["User-Agent"].startswith("wikiclub/")
+    assert session.timeout == (10.0, 60.0)
+    # The same session cannot be used to reach a non-local host by mistake (no request is sent).
+    with pytest.raises(ConfigError, match="example.org"):
+        session.get("https://example.org/w/api.php")
+
+
+def test_session_with_contact(tmp_path: Path) -> None:
+    s = load_settings(env={"WIKICLUB_CONTACT": "User:Moi; moi@example.org",
+                           "WIKICLUB_CONNECT_TIMEOUT": "3"}, cwd=tmp_path)
+    session = make_session(s)
+    assert "(User:Moi; moi@example.org)" in session.headers["User-Agent"]
+    assert session.timeout == (3.0, 60.0)
