@@ -18,10 +18,12 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from . import core
 from .config import SandboxConfig
-from .context import ApiRequest, Handler, Session
-from .db import SandboxDB
-from .mw import ApiError, error_header, error_response_body
+from .context import ApiRequest, Handler, Session, User
+from .db import SandboxDB, utc_now
+from .mw import ApiError, error_header, error_response_body, maxlag_error
+from .users import RateLimiter, effective_rate_limits
 
 SESSION_COOKIE = "wikidb_session"
 BP_SESSION_COOKIE = "wikidb_BPsession"
@@ -30,12 +32,14 @@ SECRET_PARAMS = ("password", "token")  # any parameter whose name contains these
 
 class SandboxApp:
     def __init__(self, config: SandboxConfig, db: SandboxDB | None = None) -> None:
-        from . import core, wbapi  # local: the handler modules import this one for types
+        from . import wbapi  # local: wbapi imports this module for types
         from .rdf import SparqlStore
 
         self.config = config
         self.db = db or SandboxDB(config.data_dir / "wiki.sqlite")
         self.sessions: dict[str, Session] = {}
+        self.rate_limiter = RateLimiter(effective_rate_limits(config.rate_limits))
+        self.writes_checked = 0  # writes that passed core.check_write (token-expiry fault counts them)
         self.sparql = SparqlStore(config.data_dir / "rdf", concept_base=config.concept_base)
         self.actions: dict[str, Handler] = {}
         self.actions.update(core.register(self))
@@ -64,12 +68,36 @@ class SandboxApp:
 
     # ---- sessions ---------------------------------------------------------------------------
     def session_for(self, request: Request) -> tuple[Session, bool]:
-        sid = request.cookies.get(BP_SESSION_COOKIE) or request.cookies.get(SESSION_COOKIE)
-        if sid and sid in self.sessions:
-            return self.sessions[sid], False
-        session = Session(id=secrets.token_hex(16))
+        """The request's session; a new one is only kept (and its cookie set) by :meth:`keep_session`,
+        so anonymous readers do not pile up sessions."""
+        for cookie in (BP_SESSION_COOKIE, SESSION_COOKIE):
+            sid = request.cookies.get(cookie)
+            if sid and sid in self.sessions:
+                return self.sessions[sid], False
+        return Session(id=secrets.token_hex(16)), True
+
+    def keep_session(self, req: ApiRequest) -> None:
+        """Store the request's session and send its cookie if it is new (e.g. a login token was asked)."""
+        if req.session.id not in self.sessions:
+            self.sessions[req.session.id] = req.session
+            req.set_cookies[req.session.cookie] = req.session.id
+
+    def start_bot_session(self, req: ApiRequest, user: User, grant: str) -> None:
+        """A successful BotPassword login: a fresh session in the ``wikidb_BPsession`` cookie."""
+        session = Session(id=secrets.token_hex(16), user=user, app=grant, cookie=BP_SESSION_COOKIE)
         self.sessions[session.id] = session
-        return session, True
+        req.session = session
+        req.set_cookies[BP_SESSION_COOKIE] = session.id
+
+    def end_session(self, req: ApiRequest) -> None:
+        self.sessions.pop(req.session.id, None)
+        req.session = Session(id=secrets.token_hex(16))
+
+    def expire_csrf_tokens(self) -> None:
+        """Every session gets a new CSRF token: clients holding the old one get ``badtoken``."""
+        for session in self.sessions.values():
+            if session.csrf_token:
+                session.csrf_token = secrets.token_hex(20) + "+\\"
 
     def new_token(self) -> str:
         return secrets.token_hex(20) + "+\\"
@@ -82,41 +110,73 @@ class SandboxApp:
         params.update(body_params)
         session, _ = self.session_for(request)
         req = ApiRequest(params=params, query_keys=frozenset(request.args.keys()),
-                         method=request.method, session=session, app=self)
+                         method=request.method, session=session, app=self, environ=request.environ)
         action = params.get("action", "help")
         status = 200
-        fault = self.faults.before(req) if self.faults else None
+        error_code: str | None = None
         try:
-            if fault is not None:
-                raise fault
-            handler = self.actions.get(action)
-            if handler is None:
+            response: Response | None = None
+            if action not in self.actions:
                 raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
-            body = handler(req)
-            if req.warnings:
-                body = self._with_warnings(req, body)
-            response = self.json_response(req, body)
+            core.check_asserts(req)  # ApiMain checks asserts before anything else
+            self._check_maxlag(req)
+            if self.faults is not None:
+                fault = self.faults.before(req)
+                if isinstance(fault, ApiError):
+                    raise fault
+                response = fault
+            if response is None:
+                body = self.actions[action](req)
+                if "token" in params and not req.token_checked:
+                    req.warnings.setdefault("main", "Unrecognized parameter: token.")
+                body = self._decorate(req, body)
+                response = self.json_response(req, body)
+            status = response.status_code
         except ApiError as err:
-            status = err.http_status
+            status, error_code = err.http_status, err.code
             response = self.error_response(req, err)
         except Exception as exc:  # never a traceback to the client: MediaWiki's internal_api_error
-            status = 200
             err = ApiError(f"internal_api_error_{type(exc).__name__}",
-                           f"[sandbox] Exception caught: {exc}")
+                           f"[sandbox] Exception caught: {type(exc).__name__}: {exc}")
+            error_code = err.code
             response = self.error_response(req, err)
         if self.faults is not None:
             response = self.faults.after(req, response)
-        self._write_log(req, action, status, started)
+        self._write_log(req, action, status, started, error_code)
         return response
 
+    def _check_maxlag(self, req: ApiRequest) -> None:
+        """``maxlag=N`` fails when the simulated replication lag is over N (ApiMain::checkMaxLag)."""
+        raw = req.params.get("maxlag")
+        if raw is None:
+            return
+        try:
+            maxlag = int(raw)
+        except ValueError as exc:
+            raise ApiError("badinteger", f'Invalid value "{raw}" for integer parameter "maxlag".') from exc
+        lag = self.config.replication_lag
+        if lag > maxlag:
+            raise maxlag_error(lag)
+
+    def _decorate(self, req: ApiRequest, body: dict[str, Any]) -> dict[str, Any]:
+        if req.warnings:
+            body = self._with_warnings(req, body)
+        for name in ("requestid",):
+            if name in req.params:
+                body = {**body, name: req.params[name]}
+        if req.flag("curtimestamp"):
+            body = {**body, "curtimestamp": utc_now()}
+        if req.flag("servedby"):
+            body = {**body, "servedby": "wikiclub-sandbox"}
+        return body
+
     def _with_warnings(self, req: ApiRequest, body: dict[str, Any]) -> dict[str, Any]:
-        out = dict(body)
-        if req.formatversion == 2 or req.errorformat != "bc":
-            out["warnings"] = [{"code": "unrecognizedparams", "text": t, "module": m}
-                               for m, t in req.warnings.items()]
-        else:
-            out = {"warnings": {m: {"*": t} for m, t in req.warnings.items()}, **body}
-        return out
+        if req.errorformat != "bc":
+            return {"warnings": [{"code": _warning_code(t), "text": t, "module": m}
+                                 for m, t in req.warnings.items()], **body}
+        if req.formatversion == 2:
+            return {"warnings": {m: {"warnings": t} for m, t in req.warnings.items()}, **body}
+        return {"warnings": {m: {"*": t} for m, t in req.warnings.items()}, **body}
 
     def json_response(self, req: ApiRequest, body: dict[str, Any], status: int = 200) -> Response:
         response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
@@ -141,7 +201,8 @@ class SandboxApp:
         for name, value in req.set_cookies.items():
             response.set_cookie(name, value, httponly=True, path="/")
 
-    def _write_log(self, req: ApiRequest, action: str, status: int, started: float) -> None:
+    def _write_log(self, req: ApiRequest, action: str, status: int, started: float,
+                   error: str | None = None) -> None:
         if self._log is None:
             return
         safe = {k: v for k, v in req.params.items()
@@ -151,7 +212,7 @@ class SandboxApp:
                 safe[k] = safe[k][:500] + "…"
         line = {"t": round(time.time(), 3), "action": action, "method": req.method, "params": safe,
                 "status": status, "ms": round((time.perf_counter() - started) * 1000, 2),
-                "user": req.user.name if req.user else None}
+                "user": req.user.name if req.user else None, "error": error, "fault": req.fault}
         self._log.write(json.dumps(line, ensure_ascii=False) + "\n")
         self._log.flush()
 
@@ -183,3 +244,13 @@ class SandboxApp:
             return Response("Not found\n", status=404, mimetype="text/plain")
         return Response(json.dumps({"entities": {entity_id: entity}}, ensure_ascii=False),
                         content_type="application/json; charset=utf-8")
+
+
+def _warning_code(text: str) -> str:
+    if text.startswith("Unrecognized parameter"):
+        return "unrecognizedparams"
+    if text.startswith("Unrecognized value"):
+        return "unrecognizedvalues"
+    if "deprecated" in text or "mediawiki-api-announce" in text:
+        return "deprecation"
+    return "warning"

@@ -33,6 +33,7 @@ class Session:
     app: str | None = None
     csrf_token: str = ""
     login_token: str = ""
+    cookie: str = "wikidb_session"  # the cookie that carries ``id`` (wikidb_BPsession after login)
 
 
 @dataclass
@@ -47,6 +48,17 @@ class ApiRequest:
     response_headers: dict[str, str] = field(default_factory=dict)
     set_cookies: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, str] = field(default_factory=dict)  # module → warning text
+    environ: dict[str, Any] = field(default_factory=dict)  # the WSGI environ (faults close its socket)
+    token_checked: bool = False  # set by core.check_write: the ``token`` parameter was used
+    fault: str | None = None  # the fault injected into this request, for the log
+
+    @property
+    def remote_addr(self) -> str:
+        return str(self.environ.get("REMOTE_ADDR") or "127.0.0.1")
+
+    @property
+    def action(self) -> str:
+        return self.params.get("action", "help")
 
     @property
     def user(self) -> User | None:

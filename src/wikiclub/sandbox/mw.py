@@ -50,7 +50,7 @@ def error_response_body(err: ApiError, *, api_url: str, errorformat: str = "bc",
     if errorformat in ("plaintext", "wikitext", "html", "raw"):
         errors: list[dict[str, Any]] = []
         if err.messages:
-            for name, _params, text in err.messages:
+            for _name, _params, text in err.messages:
                 errors.append({"code": err.code, "text": text, "module": mod})
             errors.append({"code": err.code, "text": err.info, "data": {"messages": [
                 {"name": n, "parameters": list(p), "html": t} for n, p, t in err.messages]}, "module": mod})
@@ -71,3 +71,149 @@ def error_response_body(err: ApiError, *, api_url: str, errorformat: str = "bc",
 
 def error_header(err: ApiError) -> str:
     return err.header_codes or err.code
+
+
+# ---- namespaces and titles ------------------------------------------------------------------------
+# (id, canonical name); ns 4/5 take the wiki's name like $wgMetaNamespace. 120/122 are Wikibase's
+# default entity namespaces on a plain Wikibase install (Wikidata uses 0 and 120 instead).
+CANONICAL_NAMESPACES: tuple[tuple[int, str], ...] = (
+    (-2, "Media"), (-1, "Special"), (0, ""), (1, "Talk"), (2, "User"), (3, "User talk"),
+    (4, "Project"), (5, "Project talk"), (6, "File"), (7, "File talk"), (8, "MediaWiki"),
+    (9, "MediaWiki talk"), (10, "Template"), (11, "Template talk"), (12, "Help"), (13, "Help talk"),
+    (14, "Category"), (15, "Category talk"), (120, "Item"), (121, "Item talk"), (122, "Property"),
+    (123, "Property talk"),
+)
+NAMESPACE_ALIASES: tuple[tuple[int, str], ...] = ((6, "Image"), (7, "Image talk"))
+ENTITY_NAMESPACES = {120: "wikibase-item", 122: "wikibase-property"}
+ILLEGAL_TITLE_CHARS = set("#<>[]|{}\x7f") | {chr(c) for c in range(32)}
+
+
+def meta_namespace(sitename: str) -> str:
+    return sitename[:1].upper() + sitename[1:]
+
+
+def namespace_names(sitename: str) -> dict[int, str]:
+    """Local name of each namespace (what titles show)."""
+    meta = meta_namespace(sitename)
+    names = {ns: canonical for ns, canonical in CANONICAL_NAMESPACES}
+    names[4], names[5] = meta, f"{meta} talk"
+    return names
+
+
+def namespace_lookup(sitename: str) -> dict[str, int]:
+    """Every accepted prefix (local, canonical, alias), lower-cased, → namespace id."""
+    out = {name.lower(): ns for ns, name in CANONICAL_NAMESPACES if name}
+    out.update({name.lower(): ns for ns, name in namespace_names(sitename).items() if name})
+    out.update({alias.lower(): ns for ns, alias in NAMESPACE_ALIASES})
+    return out
+
+
+@dataclass(frozen=True)
+class Title:
+    ns: int
+    text: str  # the page name without its namespace prefix
+    full: str  # what MediaWiki shows: "Prefix:Text"
+
+
+def parse_title(raw: str, sitename: str) -> Title | None:
+    """Normalise a title as MediaWiki does ($wgCapitalLinks, underscores, namespace prefixes).
+
+    Returns None for an invalid title (empty, illegal characters).
+    """
+    text = " ".join(raw.replace("_", " ").split())
+    if not text or any(c in ILLEGAL_TITLE_CHARS for c in text):
+        return None
+    ns = 0
+    if ":" in text:
+        prefix, rest = text.split(":", 1)
+        found = namespace_lookup(sitename).get(" ".join(prefix.split()).lower())
+        if found is not None:
+            ns, text = found, rest.strip()
+    if not text and ns != 0:
+        return None
+    text = text[:1].upper() + text[1:]
+    names = namespace_names(sitename)
+    full = f"{names[ns]}:{text}" if ns else text
+    return Title(ns, text, full)
+
+
+# ---- output formats -------------------------------------------------------------------------------
+def api_bool(value: bool, formatversion: int) -> Any:
+    """formatversion=1 writes true as "" and drops false (callers omit the key); 2 writes JSON booleans."""
+    if formatversion == 2:
+        return value
+    return ""
+
+
+def put_flag(out: dict[str, Any], key: str, value: bool, formatversion: int) -> None:
+    """Add a boolean member as MediaWiki does: fv1 only when true (as ""), fv2 always."""
+    if formatversion == 2:
+        out[key] = value
+    elif value:
+        out[key] = ""
+
+
+# Actions that read only: everything else that is POSTed with a token is a write (faults use this).
+READ_ACTIONS = frozenset({
+    "query", "paraminfo", "help", "parse", "login", "logout", "wbgetentities", "wbsearchentities",
+    "wbgetclaims", "wbformatvalue", "wbformatentities", "wbparsevalue", "wbavailablebadges",
+    "wbcontentlanguages", "wbsgetsuggestions", "wbcheckconstraints",
+})
+
+
+def is_write_action(action: str) -> bool:
+    return action not in READ_ACTIONS
+
+
+# ---- errors shared by core.py, wbapi.py and faults.py ------------------------------------------------
+def is_wikibase_action(action: str) -> bool:
+    return action.startswith("wb")
+
+
+def maxlag_error(lag: float, *, retry_after: int = 5) -> ApiError:
+    """ApiMain::checkMaxLag: the answer, Retry-After and X-Database-Lag (maxlag-error*.json)."""
+    shown: int | float = int(lag) if float(lag).is_integer() else round(lag, 3)
+    seconds = int(round(lag))
+    unit = "second" if seconds == 1 else "seconds"
+    return ApiError("maxlag", f"Waiting for a database server: {seconds} {unit} lagged.",
+                    extra={"host": "simulated-replica", "lag": shown, "type": "db"},
+                    headers={"Retry-After": str(retry_after), "X-Database-Lag": str(seconds)})
+
+
+THROTTLED = ("As an anti-abuse measure, you are limited from performing this action too many times in "
+             "a short space of time, and you have exceeded this limit.")
+
+
+def ratelimited_error(action: str) -> ApiError:
+    """Core modules answer ``ratelimited``; Wikibase modules wrap it in ``failed-save`` with the
+    ``actionthrottledtext`` message (wbsetdescription-ratelimited.json vs edit-ratelimited-core.json)."""
+    if is_wikibase_action(action):
+        return ApiError("failed-save", "The save has failed.", messages=[
+            ("wikibase-api-failed-save", [], "The save has failed."),
+            ("actionthrottledtext", [], THROTTLED + "\nPlease try again in a few minutes.")],
+            header_codes="failed-save, ratelimited")
+    return ApiError("ratelimited", THROTTLED + " Please try again in a few minutes.")
+
+
+def editconflict_error(action: str) -> ApiError:
+    if is_wikibase_action(action):
+        return ApiError("editconflict", "Edit conflict. Could not patch the current revision.", messages=[
+            ("wikibase-api-editconflict", [], "Edit conflict. Could not patch the current revision."),
+            ("edit-conflict", [], "Edit conflict.")])
+    return ApiError("editconflict", "Edit conflict.")
+
+
+def permission_denied(action: str, sitename: str, group: str = "Users") -> ApiError:
+    """What an account without the right gets (wbeditentity-anon-permissiondenied.json)."""
+    meta = meta_namespace(sitename)
+    page = f"{meta}:{group}"
+    link = (f'<a href="/w/index.php?title={page.replace(" ", "_")}&amp;action=edit&amp;redlink=1" '
+            f'class="new" title="{page} (page does not exist)">{group}</a>')
+    groups_text = f"The action you have requested is limited to users in the group: {link}."
+    if is_wikibase_action(action):
+        return ApiError("permissiondenied", "You do not have the permissions needed to carry out this action.",
+                        messages=[("wikibase-api-permissiondenied", [],
+                                   "You do not have the permissions needed to carry out this action."),
+                                  ("badaccess-groups", [f"[[{page}|{group}]]", 1], groups_text)])
+    return ApiError("permissiondenied",
+                    f"The action you have requested is limited to users in the group: [[{page}|{group}]].")

@@ -80,3 +80,135 @@ def check_bot_password(db: SandboxDB, lgname: str, password: str) -> tuple[User,
     if row is None or not _verify(password, row[0]):
         return None
     return user, app
+
+
+# ---- rights ----------------------------------------------------------------------------------------
+# $wgGroupPermissions of the recorded wiki (MediaWiki 1.39 defaults + Wikibase), in the order
+# MediaWiki lists them; a BotPassword session only keeps the rights its grants allow, which drops
+# the "my…" preferences rights (compare query-userinfo-anon.json with query-userinfo-bot.json).
+GROUP_RIGHTS: dict[str, tuple[str, ...]] = {
+    "*": ("read", "createpage", "createtalk", "writeapi", "viewmywatchlist", "editmywatchlist",
+          "viewmyprivateinfo", "editmyprivateinfo", "editmyoptions", "item-term", "property-term",
+          "item-merge", "item-redirect", "property-create"),
+    "user": ("move", "move-subpages", "move-rootuserpages", "move-categorypages", "read", "edit",
+             "minoredit", "createpage", "createtalk", "purge", "applychangetags", "changetags",
+             "editcontentmodel"),
+    "autoconfirmed": ("autoconfirmed", "editsemiprotected"),
+    "bot": ("bot", "autoconfirmed", "editsemiprotected", "nominornewtalk", "autopatrol",
+            "suppressredirect", "apihighlimits", "writeapi", "noratelimit"),
+    "sysop": ("delete", "bigdelete", "deletedhistory", "deletedtext", "undelete", "move",
+              "move-subpages", "move-rootuserpages", "move-categorypages", "patrol", "protect",
+              "editprotected", "rollback", "unwatchedpages", "ipblock-exempt", "markbotedits",
+              "browsearchive", "autoconfirmed", "editsemiprotected", "apihighlimits", "noratelimit",
+              "autopatrol", "suppressredirect", "nominornewtalk"),
+    "bureaucrat": ("noratelimit",),
+    "interface-admin": (),
+}
+IMPLICIT_GROUPS = ("*", "user", "autoconfirmed")
+NOT_GRANTED_TO_BOT_PASSWORDS = frozenset({"viewmywatchlist", "editmywatchlist", "viewmyprivateinfo",
+                                          "editmyprivateinfo", "editmyoptions"})
+
+
+def display_groups(user: User | None) -> list[str]:
+    """Explicit groups sorted, then the implicit ones, as ``meta=userinfo`` lists them."""
+    if user is None:
+        return ["*"]
+    explicit = sorted(g for g in user.groups if g not in IMPLICIT_GROUPS)
+    return explicit + list(IMPLICIT_GROUPS)
+
+
+def user_rights(user: User | None, *, anonymous_edits: bool = False,
+                bot_password: bool = True) -> list[str]:
+    rights: list[str] = []
+    for group in display_groups(user):
+        for right in GROUP_RIGHTS.get(group, ()):
+            if right not in rights:
+                rights.append(right)
+    if user is None and anonymous_edits:
+        rights.append("edit")
+    if user is not None and bot_password:
+        rights = [r for r in rights if r not in NOT_GRANTED_TO_BOT_PASSWORDS]
+    return rights
+
+
+# ---- rate limits ($wgRateLimits) -------------------------------------------------------------------
+# MediaWiki 1.39's defaults (+ Wikibase's id generator). Enforced only when the sandbox is given
+# rate limits (its own overrides are merged on top, as LocalSettings.php does); off by default.
+DEFAULT_RATE_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
+    "edit": {"ip": (8, 60), "newbie": (8, 60), "user": (90, 60)},
+    "move": {"newbie": (2, 120), "user": (8, 60)},
+    "upload": {"ip": (8, 60), "newbie": (8, 60)},
+    "rollback": {"user": (10, 60), "newbie": (5, 120)},
+    "mailpassword": {"ip": (5, 3600)},
+    "emailuser": {"ip": (5, 86400), "newbie": (5, 86400), "user": (20, 86400)},
+    "changeemail": {"ip-all": (10, 3600), "user": (4, 86400)},
+    "confirmemail": {"ip-all": (10, 3600), "user": (4, 86400)},
+    "purge": {"ip": (30, 60), "user": (30, 60)},
+    "linkpurge": {"ip": (30, 60), "user": (30, 60)},
+    "renderfile": {"ip": (700, 30), "user": (700, 30)},
+    "renderfile-nonstandard": {"ip": (70, 30), "user": (70, 30)},
+    "stashedit": {"ip": (30, 60), "newbie": (30, 60)},
+    "stashbasehtml": {"ip": (5, 60), "newbie": (5, 60)},
+    "changetag": {"ip": (8, 60), "newbie": (8, 60)},
+    "editcontentmodel": {"newbie": (2, 120), "user": (8, 60)},
+    "wikibase-idgenerator": {"ip": (8, 60), "newbie": (8, 60)},
+}
+
+
+def effective_rate_limits(overrides: dict[str, dict[str, tuple[int, int]]] | None
+                          ) -> dict[str, dict[str, tuple[int, int]]]:
+    if overrides is None:
+        return {}
+    merged = {action: dict(groups) for action, groups in DEFAULT_RATE_LIMITS.items()}
+    for action, groups in overrides.items():
+        merged.setdefault(action, {}).update(groups)
+    return merged
+
+
+def rate_limit_categories(user: User | None) -> list[str]:
+    """ApiQueryUserInfo::getRateLimits: anonymous users are newbies (ip, subnet); others 'user' + groups."""
+    if user is None:
+        return ["anon", "ip", "subnet"]
+    return list(dict.fromkeys(["user", *display_groups(user)]))
+
+
+def limits_for(limits: dict[str, dict[str, tuple[int, int]]], user: User | None
+               ) -> dict[str, dict[str, tuple[int, int]]]:
+    cats = rate_limit_categories(user)
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    for action, groups in limits.items():
+        mine = {cat: groups[cat] for cat in cats if cat in groups}
+        if mine:
+            out[action] = mine
+    return out
+
+
+class RateLimiter:
+    """Counts hits per (action, user or IP) in windows that start at the first hit, like
+    MediaWiki's ``incrWithInit``; refused attempts count too, so a client that keeps hammering
+    stays throttled. Lives in the app (one per server), never at module level."""
+
+    def __init__(self, limits: dict[str, dict[str, tuple[int, int]]]) -> None:
+        self.limits = limits
+        self._windows: dict[tuple[str, str, str], tuple[float, int]] = {}
+
+    def hit(self, action: str, user: User | None, ip: str, now: float) -> bool:
+        """Record one attempt; True when it exceeds a limit."""
+        groups = self.limits.get(action)
+        if not groups:
+            return False
+        who = f"user:{user.id}" if user is not None else f"ip:{ip}"
+        applicable = [(cat, groups[cat]) for cat in rate_limit_categories(user) if cat in groups]
+        if user is not None and len(applicable) > 1:
+            # a group limit replaces 'user' when it is more permissive (MediaWiki keeps the best one)
+            applicable = [max(applicable, key=lambda kv: kv[1][0] / kv[1][1])]
+        limited = False
+        for cat, (count, seconds) in applicable:
+            key = (action, cat, who)
+            start, hits = self._windows.get(key, (now, 0))
+            if now - start >= seconds:
+                start, hits = now, 0
+            hits += 1
+            self._windows[key] = (start, hits)
+            limited = limited or hits > count
+        return limited
