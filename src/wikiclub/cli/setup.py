@@ -1,3 +1,176 @@
-"""CLI commands (placeholder, filled by its stage)."""
+"""Set-up commands: ``wikiclub init``, ``wikiclub config``, ``wikiclub whoami``.
 
-from . import main  # noqa: F401
+Other command modules reuse :func:`settings_options` and :func:`settings_from` so that every
+command reads ``--site`` / ``--config`` the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
+from ..errors import CredentialsError, UsageError
+from . import main
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TEMPLATE = '''\
+# wikiclub.toml — configuration de wikiclub / wikiclub configuration
+# Ce fichier peut être versionné : il ne contient JAMAIS de mot de passe.
+# This file may be committed: it NEVER holds a password. Credentials go in
+# WIKICLUB_BOT_USER / WIKICLUB_BOT_PASSWORD, pywikibot's user-password.cfg,
+# or ~/.config/wikiclub/credentials.toml (chmod 600). See docs/configuration.md.
+# Priorité / precedence: option > variable WIKICLUB_* > ce fichier / this file > défaut / default.
+
+[wikiclub]
+# Wiki visé : "wikidata", "sandbox" (serveur local), un nom de [sites.NOM] ou l'URL d'un api.php.
+# Target wiki: "wikidata", "sandbox" (local server), a [sites.NAME] name or an api.php URL.
+site = "{site}"
+
+# Contact pour le User-Agent (obligatoire hors de 127.0.0.1) : page utilisateur et/ou courriel.
+# Contact for the User-Agent (required for any non-local wiki): user page and/or e-mail.
+{contact_line}
+
+# Modifications par minute. 6 = une toutes les 10 s, sûr pour un compte sans statut de bot.
+# Edits per minute. 6 = one every 10 s, safe for an account without the bot flag.
+throttle = 6
+
+# Attendre si la réplication du wiki a plus de N secondes de retard (Wikimedia recommande 5).
+# Wait when the wiki's replication lags more than N seconds (Wikimedia recommends 5).
+maxlag = 5
+
+# Nombre d'essais par requête (1 = aucune reprise) / attempts per request (1 = no retry).
+retries = 5
+
+# Délais en secondes / timeouts in seconds (connexion / connect, lecture / read, SPARQL).
+connect_timeout = 10
+read_timeout = 60
+sparql_timeout = 65
+
+[project]
+# Le WikiProjet / the WikiProject.
+name = "{project}"
+# Élément de la liste de suivi (P5008, « on focus list of Wikimedia project »), facultatif.
+# Focus-list item (P5008), optional:
+# focus_item = "Q123456"
+# Éléments des régions couvertes / items of the regions covered:
+regions = []
+# Langues des libellés (fr, en, cr = cri, oj = ojibwé, alq = algonquin …).
+# Label languages (fr, en, cr = Cree, oj = Ojibwe, alq = Algonquin …).
+languages = ["fr", "en"]
+
+# Un autre Wikibase / another Wikibase:
+# [sites.monwiki]
+# api = "https://wiki.example.org/w/api.php"
+# sparql = "https://query.example.org/sparql"
+# concept_base = "https://wiki.example.org/entity/"
+'''
+
+
+def render_template(*, site: str = "wikidata", contact: str | None = None,
+                    project: str = "WikiProjet") -> str:
+    def quoted(text: str) -> str:
+        return text.replace("\\", "\\\\").replace('"', '\\"')
+
+    contact_line = (f'contact = "{quoted(contact)}"' if contact
+                    else '# contact = "User:VotreNom; vous@example.org"')
+    return TEMPLATE.format(site=quoted(site), contact_line=contact_line, project=quoted(project))
+
+
+def settings_options(func: F) -> F:
+    """``--site`` and ``--config``, shared by every command that talks to a wiki."""
+    func = click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Fichier de configuration / config file (default ./wikiclub.toml).")(func)
+    func = click.option("--site", default=None, metavar="NAME|URL",
+                        help="Wiki visé / target wiki: wikidata, sandbox, [sites.NAME] or an api.php URL.")(func)
+    return func
+
+
+def settings_from(site: str | None, config_file: Path | None, **flags: object) -> Settings:
+    return load_settings({"site": site, **flags}, config_file=config_file)
+
+
+@main.command("init")
+@click.option("--path", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Dossier où écrire / folder to write wikiclub.toml in.")
+@click.option("--force", is_flag=True, help="Remplacer un fichier existant / overwrite an existing file.")
+@click.option("--site", default="wikidata", show_default=True, help="Wiki visé / target wiki.")
+@click.option("--contact", default=None, help="Contact pour le User-Agent / contact for the User-Agent.")
+@click.option("--project", default="WikiProjet", help="Nom du WikiProjet / WikiProject name.")
+def init_command(directory: Path, force: bool, site: str, contact: str | None, project: str) -> None:
+    """Écrire un wikiclub.toml commenté / write a commented wikiclub.toml.
+
+    \b
+    Exemple / example:
+      wikiclub init --contact "User:MonNom" --site sandbox
+    """
+    path = directory / CONFIG_FILENAME
+    if path.exists() and not force:
+        raise UsageError(f"{path} existe déjà / already exists",
+                         "add --force to overwrite it, or edit it by hand")
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_template(site=site, contact=contact, project=project), "utf-8")
+    load_settings(config_file=path, env={})  # the file we wrote must load
+    click.echo(f"Écrit / wrote {path}")
+    if not contact:
+        click.echo("→ Ajoutez un contact / add a contact: contact = \"User:VotreNom\" (needed for Wikidata)")
+
+
+@main.command("config")
+@settings_options
+def config_command(site: str | None, config_file: Path | None) -> None:
+    """Afficher la configuration effective / show the effective settings.
+
+    Chaque valeur avec sa provenance / each value with where it came from. Les secrets ne sont
+    jamais affichés / secrets are never shown.
+
+    \b
+    Exemple / example:
+      wikiclub config --site sandbox
+    """
+    from ..credentials import find_credentials
+
+    settings = settings_from(site, config_file)
+    rows = describe_settings(settings)
+    try:
+        creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
+        rows.append(("credentials", f"{creds.user} (password hidden)", creds.source))
+    except CredentialsError as exc:
+        rows.append(("credentials", "(none)", exc.message))
+    width = max(len(key) for key, _, _ in rows)
+    for key, value, origin in rows:
+        click.echo(f"{key.ljust(width)}  {value}    [{origin}]")
+
+
+@main.command("whoami")
+@settings_options
+def whoami_command(site: str | None, config_file: Path | None) -> None:
+    """Se connecter et afficher le compte / log in and show the account.
+
+    Affiche le nom, les groupes et le statut de bot / prints the user, groups and bot flag.
+
+    \b
+    Exemple / example:
+      WIKICLUB_BOT_USER='MonNom@wikiclub' WIKICLUB_BOT_PASSWORD=… wikiclub whoami --site sandbox
+    """
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from ..credentials import find_credentials
+
+    settings = settings_from(site, config_file)
+    creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
+    client = WikibaseClient.from_settings(settings, make_session(settings))
+    client.login(creds)
+    info = client.userinfo()
+    groups = [g for g in info.groups if g not in ("*", "user", "autoconfirmed")]
+    click.echo(f"site:   {settings.site.name} ({settings.site.api_url})")
+    click.echo(f"user:   {info.name} (via {creds.user}, from {creds.source})")
+    click.echo(f"groups: {', '.join(groups) or '(none)'}")
+    if info.has_right("bot"):
+        click.echo("bot:    oui / yes (edits can be flagged bot=1)")
+    else:
+        click.echo("bot:    non / no (edits are not flagged; keep the default throttle)")
