@@ -12,6 +12,7 @@ is written to the request log (``fault`` field).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import time
@@ -89,9 +90,7 @@ class FaultInjector:
         if sock is None:  # not served by werkzeug's server: nothing to cut
             return response
         req.fault = "lost_response"
-        try:
-            # shutdown (not close) so the server's own write fails with a ConnectionError it ignores
+        # shutdown (not close) so the server's own write fails with a ConnectionError it ignores
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         return Response(b"", status=200)
