@@ -1,3 +1,194 @@
-"""CLI commands (placeholder, filled by its stage)."""
+"""Commands ``validate``, ``map`` and ``mapping check``: thin wrappers over :mod:`wikiclub.validate`."""
 
-from . import main  # noqa: F401
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError, WikiError
+from ..mapping import SheetMapping, check_mapping, load_mapping
+from ..properties import PropertyCatalog, cache_path, load_cached
+from ..validate import summary_lines, validate_sheet, write_records, write_report
+from . import main
+from .setup import settings_from, settings_options
+
+
+def _cache_dir(explicit: Path | None) -> Path:
+    if explicit:
+        return explicit
+    base = os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub")
+    return Path(base)
+
+
+def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | None, config_file: Path | None,
+                cache_dir: Path | None, offline: bool, with_items: bool = False) -> PropertyCatalog:
+    """Properties from a dump file, else the per-site disk cache; with ``--site``, missing ones are fetched."""
+    if properties is not None:
+        return PropertyCatalog.from_dump(properties)
+    settings = settings_from(site, config_file)
+    api = settings.site.api_url
+    catalog = load_cached(_cache_dir(cache_dir), api)
+    wanted = mapping.property_ids() + (mapping.item_ids() if with_items else [])
+    if site is None and not catalog.properties:
+        raise UsageError(f"Les propriétés de {api} ne sont pas encore en cache / properties of this site are "
+                         "not cached yet.",
+                         "Lancez une fois « wikiclub mapping check MAPPING --site NOM » (connecté), ou passez "
+                         "--properties un-dump.jsonl.")
+    # The site is asked only when named (--site): validate must work offline from the cache.
+    if offline or site is None or all(catalog.get(p) or catalog.has_item(p) is not None for p in wanted):
+        return catalog
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+
+    client = WikibaseClient.from_settings(settings, make_session(settings))
+    try:
+        catalog = catalog.ensure(wanted, lambda ids: client.get_entities(
+            ids, props=("labels", "datatype", "claims"), languages=("fr", "en")))
+    except WikiError as exc:
+        raise UsageError(f"Impossible de demander les propriétés à {api} / cannot ask the site for the "
+                         f"properties ({exc.message}).",
+                         "Relancez une fois connecté, ou passez --properties un-dump.jsonl, ou --offline.") from None
+    catalog.save(cache_path(_cache_dir(cache_dir), api))
+    return catalog
+
+
+def _catalog_options(func):  # type: ignore[no-untyped-def]
+    func = click.option("--offline", is_flag=True,
+                        help="Ne rien demander au site : cache seulement / use the cache only.")(func)
+    func = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        help="Cache des propriétés / property cache (default ~/.cache/wikiclub).")(func)
+    func = click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        default=None, help="Dump JSON (une entité par ligne) donnant les propriétés / "
+                        "a JSON dump giving the properties (e.g. tests/data/kb.jsonl).")(func)
+    return settings_options(func)
+
+
+_SHEET_ARG = click.argument("sheet_path", metavar="SHEET", type=click.Path(exists=True, dir_okay=False,
+                                                                          path_type=Path))
+_MAPPING_OPT = click.option("--mapping", "-m", "mapping_path", required=True,
+                            type=click.Path(dir_okay=False, path_type=Path), help="mappings/NOM.yaml")
+_TAB_OPT = click.option("--sheet", "tab", default=None,
+                        help="Onglet (nom ou numéro à partir de 1) / sheet name or 1-based number.")
+
+
+def _echo_summary(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@main.command("validate")
+@_SHEET_ARG
+@_MAPPING_OPT
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Écrire chaque problème dans ce .csv ou .xlsx / write every problem to this file.")
+@_TAB_OPT
+@_catalog_options
+def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, tab: str | None,
+                     properties: Path | None, cache_dir: Path | None, offline: bool, site: str | None,
+                     config_file: Path | None) -> None:
+    """Vérifier un tableur avec son mapping / check a spreadsheet against its mapping.
+
+    Affiche un résumé (lignes lues, valides, problèmes par type) ; --report écrit chaque problème
+    (fichier, onglet, ligne, colonne, valeur, problème, correction). Rien n'est envoyé au wiki.
+    Code de sortie : 0 sans erreur, 1 erreurs dans les données, 2 erreur d'utilisation.
+
+    \b
+    Exemple / example:
+      wikiclub validate tests/data/lieux.csv -m mappings/lieux.yaml --report problemes.xlsx
+    """
+    if report is not None and report.suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(f"--report {report} : extension .csv ou .xlsx attendue / expected .csv or .xlsx.")
+    mapping = load_mapping(mapping_path)
+    catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
+                          cache_dir=cache_dir, offline=offline)
+    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
+    _echo_summary(summary_lines(v))
+    if report is not None:
+        write_report(report, v.issues)
+        click.echo(f"Rapport / report : {report} ({len(v.issues)} lignes / lines)")
+    if not v.ok:
+        raise SystemExit(1)
+
+
+@main.command("map")
+@_SHEET_ARG
+@_MAPPING_OPT
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="records.jsonl à écrire / to write.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Écrire les lignes valides et lister celles écartées / write valid rows, list skipped ones.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Écrire aussi les problèmes (.csv/.xlsx) / also write the problems.")
+@_TAB_OPT
+@_catalog_options
+def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid: bool, report: Path | None,
+                tab: str | None, properties: Path | None, cache_dir: Path | None, offline: bool,
+                site: str | None, config_file: Path | None) -> None:
+    """Écrire les enregistrements normalisés (entrée de la réconciliation) / write normalised records.
+
+    Refuse d'écrire s'il y a des erreurs, sauf avec --skip-invalid (les lignes écartées sont listées).
+
+    \b
+    Exemple / example:
+      wikiclub map tests/data/festivals.xlsx -m mappings/festivals.yaml -o festivals.jsonl
+    """
+    mapping = load_mapping(mapping_path)
+    catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
+                          cache_dir=cache_dir, offline=offline)
+    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
+    if report is not None:
+        write_report(report, v.issues)
+    sheet_errors = [i for i in v.result.issues if i.severity == "error"]
+    invalid = [r for r in v.result.rows if not r.valid]
+    if sheet_errors or (invalid and not skip_invalid):
+        _echo_summary(summary_lines(v))
+        for i in (sheet_errors or [e for r in invalid for e in r.issues if e.severity == "error"])[:20]:
+            click.echo(f"  {i.source.where()} : {i.message}" + (f" → {i.hint}" if i.hint else ""), err=True)
+        hint = ("Corrigez le mapping ou le tableur." if sheet_errors else
+                "Corrigez ces lignes, ou relancez avec --skip-invalid pour écrire seulement les lignes valides.")
+        click.secho(f"Rien d'écrit / nothing written : {len(sheet_errors) or len(invalid)} erreur(s). {hint}",
+                    fg="red", err=True)
+        raise SystemExit(1)
+    valid = [r for r in v.result.rows if r.valid]
+    n = write_records(output, valid)
+    click.echo(f"{n} enregistrements écrits / records written : {output}")
+    if invalid:
+        click.echo(f"{len(invalid)} ligne(s) écartée(s) / skipped rows :")
+        for r in invalid:
+            first = next(i for i in r.issues if i.severity == "error")
+            click.echo(f"  ligne {r.source.row} : {first.problem} ({first.source.column}) — {first.message}")
+
+
+@main.group("mapping")
+def mapping_group() -> None:
+    """Mappings (mappings/*.yaml) : vérifier / check."""
+
+
+@mapping_group.command("check")
+@click.argument("mapping_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@_catalog_options
+def mapping_check_command(mapping_path: Path, properties: Path | None, cache_dir: Path | None, offline: bool,
+                          site: str | None, config_file: Path | None) -> None:
+    """Vérifier un mapping (schéma, puis propriétés et éléments du site) / check a mapping.
+
+    Sans --site ni --properties : le schéma et le cache des propriétés. Avec --site : les propriétés
+    et éléments manquants sont demandés au site une fois, puis gardés en cache (hors ligne ensuite).
+
+    \b
+    Exemple / example:
+      wikiclub mapping check mappings/festivals.yaml --site sandbox
+    """
+    mapping = load_mapping(mapping_path)
+    catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
+                          cache_dir=cache_dir, offline=offline, with_items=True)
+    problems = check_mapping(mapping, catalog)
+    if problems:
+        for p in problems:
+            click.echo(f"{p.where} : {p.message}" + (f"\n  → {p.hint}" if p.hint else ""), err=True)
+        click.secho(f"{len(problems)} problème(s) / problem(s).", fg="red", err=True)
+        raise SystemExit(1)
+    click.echo(f"{mapping_path} : OK ({len(mapping.property_ids())} propriétés, {len(mapping.item_ids())} "
+               f"éléments vérifiés sur {catalog.site}).")

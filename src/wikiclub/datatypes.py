@@ -1,0 +1,606 @@
+"""One parser per Wikibase datatype: spreadsheet text → :mod:`wikiclub.model` value → text again.
+
+Parsers raise only :class:`~wikiclub.errors.ValueParseError` (with a short ``problem`` kind, a French-first
+message and a hint). Things worth telling but not wrong (an ambiguous ``03/04/2020``, a scheme added to a
+URL) come back as :class:`Note` s next to the value.
+
+French first: ``12 mars 2020``, ``1er juin 1999``, decimal commas, thousands separated by (narrow)
+no-break spaces, ``O`` for west in coordinates. Amounts and coordinates are :class:`~decimal.Decimal`,
+never float, so what was typed survives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .errors import ValueParseError
+from .model import (
+    GlobeCoordinateValue,
+    ItemRef,
+    ItemValue,
+    MonolingualTextValue,
+    QuantityValue,
+    StringValue,
+    TimeValue,
+    Value,
+    is_item_id,
+)
+
+DateOrder = Literal["dmy", "mdy", "ymd"]
+KNOWN_DATATYPES = frozenset({"wikibase-item", "string", "external-id", "url", "time", "globe-coordinate",
+                             "quantity", "monolingualtext", "commonsMedia"})
+MAX_STRING = 1500  # Wikibase's default string-limits for string/external-id/monolingual text
+MAX_URL = 500
+PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = 9, 10, 11
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's 1900 system, including its fake 29 Feb 1900
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a reviewer should know about a value that did parse."""
+
+    problem: str
+    message: str
+    hint: str | None = None
+    severity: Literal["warning", "info"] = "warning"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Value
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    date_order: DateOrder = "dmy"
+    language: str = "fr"  # monolingual text
+    unit: str = "1"  # quantity unit: "1" or an entity URI
+    unit_words: tuple[str, ...] = ()  # words allowed after an amount ("habitants")
+    phone_country: str = "1"  # calling code for numbers written without one (North American default)
+    format_regex: str | None = None  # external-id format constraint (P1793 of P2302 Q21502404)
+    property: str | None = None
+
+
+def _fail(problem: str, message: str, hint: str | None, value: str) -> ValueParseError:
+    return ValueParseError(message, hint, problem=problem, value=value)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+# --------------------------------------------------------------------------------------------- strings
+
+
+def parse_string(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    if "\n" in text:
+        raise _fail("multi-line", "Valeur sur plusieurs lignes / multi-line value.",
+                    "Une chaîne Wikidata tient sur une ligne : retirez les retours à la ligne.", text)
+    if len(text) > MAX_STRING:
+        raise _fail("too-long", f"Valeur trop longue ({len(text)} caractères, maximum {MAX_STRING}) / "
+                    "value too long.", "Raccourcissez la cellule ou ne mappez pas cette colonne.", text[:80] + "…")
+    return Parsed(StringValue(text))
+
+
+def parse_monolingual(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    parse_string(text, opts)
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", opts.language):
+        raise _fail("bad-language", f"Code de langue invalide / invalid language code « {opts.language} ».",
+                    "Utilisez un code comme fr, en, cr, oj.", text)
+    return Parsed(MonolingualTextValue(text, opts.language))
+
+
+_PROFILE_HOSTS = ("facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com")
+
+
+def _isni(text: str, opts: ParseOptions) -> tuple[str, tuple[Note, ...]]:
+    compact = re.sub(r"^(https?://)?(www\.)?isni\.org/(isni/)?|^isni\s*:?", "", text.strip(), flags=re.I)
+    compact = re.sub(r"[\s\-.]", "", compact).upper()
+    if not re.fullmatch(r"\d{15}[\dX]", compact):
+        raise _fail("bad-format", f"ISNI invalide / invalid ISNI « {text} » (16 chiffres attendus).",
+                    "Format attendu / expected : 0000 0001 2345 6789.", text)
+    total = 0
+    for ch in compact[:-1]:
+        total = (total + int(ch)) * 2
+    check = (12 - total % 11) % 11
+    notes: tuple[Note, ...] = ()
+    if ("X" if check == 10 else str(check)) != compact[-1]:
+        notes = (Note("isni-checksum", "La clé de contrôle de l'ISNI ne correspond pas / ISNI check digit "
+                      "mismatch.", "Vérifiez le numéro sur isni.org."),)
+    # Wikidata stores ISNIs spaced in groups of four.
+    return " ".join(compact[i:i + 4] for i in range(0, 16, 4)), notes
+
+
+def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    parse_string(text, opts)
+    value, notes = text.strip(), ()
+    if opts.property == "P213":
+        value, notes = _isni(value, opts)
+    else:
+        low = value.casefold()
+        stripped = re.sub(r"^(https?://)?(www\.|m\.|fr-ca\.|fr\.)?", "", low)
+        if any(stripped.startswith(h + "/") for h in _PROFILE_HOSTS):
+            # A profile URL where the username was expected: keep the username (first path segment).
+            segment = value[len(value) - len(stripped):].split("/", 2)[1].split("?")[0]
+            value, notes = segment, (Note("id-from-url", "Identifiant extrait de l'adresse du profil / id "
+                                          "taken from the profile URL.", None, "info"),)
+        elif value.startswith("@") and len(value) > 1:
+            value = value[1:]
+    if opts.format_regex:
+        try:
+            ok = re.fullmatch(opts.format_regex, value) is not None
+        except re.error:
+            ok = True  # a PCRE-only regex Python cannot compile: the wiki will check it
+            notes = (*notes, Note("regex-unsupported", "Expression régulière de format non vérifiable ici / "
+                                  "format regex not checkable here."))
+        if not ok:
+            raise _fail("bad-format", f"« {value} » ne respecte pas le format de {opts.property or 'la propriété'}"
+                        f" / does not match the format constraint.",
+                        f"Format attendu (expression régulière) / expected: {opts.format_regex}", text)
+    return Parsed(StringValue(value), notes)
+
+
+_HOST_LABEL = re.compile(r"(?!-)[a-z0-9\u00c0-\uffff-]{1,63}(?<!-)")
+
+
+def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    raw = text.strip()
+    notes: tuple[Note, ...] = ()
+    if not raw or re.search(r"\s", raw):
+        raise _fail("bad-url", f"« {raw} » n'est pas une adresse web / not a URL (espaces).",
+                    "Mettez une seule adresse, sans espace (ex. https://exemple.org).", text)
+    if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", raw):
+        if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", raw) and not re.match(r"[^:/]+:\d", raw):
+            raise _fail("bad-url", f"« {raw} » : schéma non pris en charge / unsupported scheme.",
+                        "Utilisez une adresse http(s)://…", text)
+        raw = "https://" + raw.lstrip("/")
+        notes = (Note("scheme-added", "https:// ajouté / scheme added.", None, "info"),)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError:
+        raise _fail("bad-url", f"« {text} » n'est pas une adresse web valide / invalid URL.",
+                    "Vérifiez l'adresse (ex. https://exemple.org/page).", text) from None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme not in ("http", "https", "ftp", "ftps"):
+        raise _fail("bad-url", f"« {text} » : schéma {scheme} non pris en charge / unsupported scheme.",
+                    "Utilisez une adresse http(s)://…", text)
+    labels = host.split(".")
+    is_ip = re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host) is not None
+    if not is_ip and (len(labels) < 2 or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
+                      or not re.fullmatch(r"[a-z\u00c0-\uffff]{2,63}|xn--[a-z0-9-]+", labels[-1])):
+        raise _fail("bad-url", f"« {text} » n'est pas une adresse web valide (nom de domaine) / invalid host.",
+                    "Vérifiez l'adresse (ex. https://exemple.org).", text)
+    netloc = host
+    if parts.username:
+        netloc = parts.username + (":" + parts.password if parts.password else "") + "@" + netloc
+    if port is not None:
+        netloc += f":{port}"
+    url = f"{scheme}://{netloc}{parts.path}"
+    if parts.query:
+        url += "?" + parts.query
+    if parts.fragment:
+        url += "#" + parts.fragment
+    if len(url) > MAX_URL:
+        raise _fail("too-long", f"Adresse trop longue ({len(url)} > {MAX_URL}) / URL too long.",
+                    "Utilisez l'adresse de la page principale.", text[:80] + "…")
+    return Parsed(StringValue(url), notes)
+
+
+def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    """An address as Wikidata's P968 wants it: a ``mailto:`` URL."""
+    raw = re.sub(r"^mailto:", "", text.strip(), flags=re.I)
+    m = re.fullmatch(r"([A-Za-z0-9._%+\-'!#$&*/=?^`{|}~]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,63})", raw)
+    if not m or ".." in raw:
+        raise _fail("bad-email", f"« {text} » n'est pas une adresse courriel / not an email address.",
+                    "Une seule adresse, comme nom@exemple.org.", text)
+    return Parsed(StringValue(f"mailto:{m.group(1)}@{m.group(2).lower()}"))
+
+
+def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    """International form with hyphens, as on Wikidata's P1329: ``+1-819-555-0101``."""
+    raw = re.sub(r"^(t[ée]l[ée]?(phone)?|tel|phone|ph)\s*[.:]?\s*", "", text.strip(), flags=re.I)
+    if re.search(r"(poste|ext\.?|#)\s*\d+$", raw, flags=re.I):
+        raise _fail("phone-extension", f"« {text} » : poste téléphonique / extension in the number.",
+                    "Gardez le numéro principal ; mettez le poste dans une note.", text)
+    if not raw or re.search(r"[^\d\s().+\-/]", raw) or not re.search(r"\d", raw):
+        raise _fail("bad-phone", f"« {text} » n'est pas un numéro de téléphone / not a phone number.",
+                    "Exemple : 819 555-0101 ou +1-819-555-0101.", text)
+    groups = re.findall(r"\d+", raw)
+    digits = "".join(groups)
+    international = raw.startswith("+") or raw.startswith("00")
+    if international:
+        if raw.startswith("00"):
+            groups[0] = groups[0][2:] or groups.pop(0)
+            digits = digits[2:]
+        if digits.startswith("1") and len(digits) == 11:
+            return Parsed(StringValue(f"+1-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"))
+        if not 7 <= len(digits) <= 15:
+            raise _fail("bad-phone", f"« {text} » : longueur invalide / wrong length.",
+                        "Vérifiez le numéro.", text)
+        return Parsed(StringValue("+" + "-".join(g for g in groups if g)))
+    if opts.phone_country == "1":
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        if len(digits) == 7:
+            raise _fail("phone-no-area-code", f"« {text} » : indicatif régional manquant / area code missing.",
+                        "Ajoutez l'indicatif (ex. 819, 705, 418).", text)
+        if len(digits) != 10 or digits[0] in "01":
+            raise _fail("bad-phone", f"« {text} » : un numéro nord-américain a 10 chiffres / North American "
+                        "numbers have 10 digits.", "Exemple : 819 555-0101.", text)
+        return Parsed(StringValue(f"+1-{digits[:3]}-{digits[3:6]}-{digits[6:]}"))
+    if digits.startswith("0"):  # national trunk prefix (France, …)
+        groups[0] = groups[0][1:] or groups.pop(0)
+    if len(digits) < 6:
+        raise _fail("bad-phone", f"« {text} » : numéro trop court / too short.", "Vérifiez le numéro.", text)
+    return Parsed(StringValue("+" + opts.phone_country + "-" + "-".join(g for g in groups if g)))
+
+
+# --------------------------------------------------------------------------------------------- time
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "january": 1,
+    "fevrier": 2, "fevr": 2, "fev": 2, "february": 2, "feb": 2,
+    "mars": 3, "march": 3, "mar": 3,
+    "avril": 4, "avr": 4, "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juin": 6, "june": 6, "jun": 6,
+    "juillet": 7, "juil": 7, "july": 7, "jul": 7,
+    "aout": 8, "august": 8, "aug": 8,
+    "septembre": 9, "sept": 9, "sep": 9, "september": 9,
+    "octobre": 10, "oct": 10, "october": 10,
+    "novembre": 11, "nov": 11, "november": 11,
+    "decembre": 12, "dec": 12, "december": 12,
+}
+_MONTH_NAMES_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                   "octobre", "novembre", "décembre")
+_WEEKDAYS = r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
+_DATE_HINT = "Formats acceptés : 2020-03-12, 12/03/2020, 12 mars 2020, mars 2020, 2020."
+
+
+def _time(year: int, month: int, day: int, precision: int, text: str) -> TimeValue:
+    if not 1 <= year <= 9999:
+        raise _fail("bad-date", f"Année hors limites / year out of range : « {text} ».", _DATE_HINT, text)
+    if precision >= PRECISION_MONTH and not 1 <= month <= 12:
+        raise _fail("impossible-date", f"Mois {month} impossible / no month {month} : « {text} ».",
+                    _DATE_HINT, text)
+    if precision == PRECISION_DAY:
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            raise _fail("impossible-date", f"Cette date n'existe pas / no such date : « {text} ».",
+                        "Vérifiez le jour et le mois (ex. 31 février n'existe pas).", text) from None
+    m = month if precision >= PRECISION_MONTH else 0
+    d = day if precision == PRECISION_DAY else 0
+    return TimeValue(f"+{year:04d}-{m:02d}-{d:02d}T00:00:00Z", precision)
+
+
+def _month(word: str, text: str) -> int:
+    key = word.rstrip(".")
+    if key not in _MONTHS:
+        raise _fail("bad-date", f"Mois inconnu « {word} » / unknown month in « {text} ».", _DATE_HINT, text)
+    return _MONTHS[key]
+
+
+def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    raw = text.strip()
+    s = re.sub(r"\s+", " ", _fold(raw)).strip().rstrip(".")
+    s = re.sub(r"^(le |en |l'an )", "", s)
+    s = re.sub("^" + _WEEKDAYS, "", s)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?", s):
+        return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
+    if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s):
+        return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+        return Parsed(_time(int(m[1]), int(m[2]), 0, PRECISION_MONTH, raw))
+    if m := re.fullmatch(r"\+?(\d{1,4})", s):
+        return Parsed(_time(int(m[1]), 0, 0, PRECISION_YEAR, raw))
+    if m := re.fullmatch(r"(\d{5})(?:[.,]\d+)?", s):
+        serial = int(m[1])
+        if 10000 <= serial <= 2958465:
+            day = EXCEL_EPOCH + dt.timedelta(days=serial)
+            return Parsed(_time(day.year, day.month, day.day, PRECISION_DAY, raw),
+                          (Note("excel-serial-date", f"Nombre {serial} lu comme une date Excel : "
+                                f"{day.isoformat()} / read as an Excel serial date.",
+                                "Mettez la cellule au format date dans le tableur pour lever le doute."),))
+    if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", s):
+        a, b, y = int(m[1]), int(m[2]), int(m[3])
+        notes: list[Note] = []
+        if len(m[3]) == 2:
+            y += 2000 if y <= dt.date.today().year % 100 else 1900
+            notes.append(Note("two-digit-year", f"Année à deux chiffres lue comme {y} / two-digit year read as "
+                              f"{y}.", "Écrivez l'année en entier."))
+        day, month = (a, b) if opts.date_order != "mdy" else (b, a)
+        if a <= 12 and b <= 12 and a != b:
+            notes.append(Note("ambiguous-date", f"Date ambiguë « {raw} » lue comme {y:04d}-{month:02d}-{day:02d} "
+                              f"(ordre {opts.date_order}) / ambiguous date.",
+                              "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
+                              "date_order dans le mapping."))
+        return Parsed(_time(y, month, day, PRECISION_DAY, raw), tuple(notes))
+    if m := re.fullmatch(r"(\d{1,2})(?:er|re|e|st|nd|rd|th)? ([a-z]+\.?),? (\d{1,4})", s):
+        return Parsed(_time(int(m[3]), _month(m[2], raw), int(m[1]), PRECISION_DAY, raw))
+    if m := re.fullmatch(r"([a-z]+\.?) (\d{1,2})(?:st|nd|rd|th)?, (\d{1,4})", s):
+        return Parsed(_time(int(m[3]), _month(m[1], raw), int(m[2]), PRECISION_DAY, raw))
+    if m := re.fullmatch(r"([a-z]+\.?),? (\d{1,4})", s):
+        return Parsed(_time(int(m[2]), _month(m[1], raw), 0, PRECISION_MONTH, raw))
+    raise _fail("bad-date", f"Date non reconnue / unrecognised date : « {raw} ».", _DATE_HINT, text)
+
+
+def format_time(value: TimeValue) -> str:
+    m = re.fullmatch(r"([+-])(\d+)-(\d\d)-(\d\d)T.*", value.time)
+    if not m or m[1] == "-":
+        return value.time
+    year, month, day = int(m[2]), int(m[3]), int(m[4])
+    if value.precision == PRECISION_DAY:
+        return f"{'1er' if day == 1 else day} {_MONTH_NAMES_FR[month - 1]} {year}"
+    if value.precision == PRECISION_MONTH:
+        return f"{_MONTH_NAMES_FR[month - 1]} {year}"
+    if value.precision == PRECISION_YEAR:
+        return str(year)
+    return value.time
+
+
+# --------------------------------------------------------------------------------------------- coordinates
+
+_DEC = r"[-+−]?\d+(?:[.,]\d+)?"
+_DMS = re.compile(r"([-+−])?\s*(\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*['′’]\s*)?"
+                  r"(?:(\d+(?:[.,]\d+)?)\s*(?:\"|″|''|′′|”)\s*)?([NSEOW])?", re.I)
+_COORD_HINT = "Exemple : 48.2366, -79.0235 ou 48,2366 ; -79,0235 ou 48°14′12″N 79°1′24″O."
+
+
+def _dec(text: str) -> Decimal:
+    return Decimal(text.replace("−", "-").replace(",", "."))
+
+
+def _places(d: Decimal) -> int:
+    exp = d.as_tuple().exponent
+    return -exp if isinstance(exp, int) and exp < 0 else 0
+
+
+def _check_range(lat: Decimal, lon: Decimal, text: str) -> None:
+    if abs(lat) > 90:
+        swapped = abs(lon) <= 90 and abs(lat) <= 180
+        raise _fail("latitude-out-of-range", f"Latitude {lat} hors de [-90, 90] / latitude out of range.",
+                    "Latitude et longitude inversées ?" if swapped else _COORD_HINT, text)
+    if abs(lon) > 180:
+        raise _fail("longitude-out-of-range", f"Longitude {lon} hors de [-180, 180] / longitude out of range.",
+                    _COORD_HINT, text)
+
+
+def _dms_part(m: re.Match[str]) -> tuple[Decimal, Decimal, str | None]:
+    deg, mins, secs = _dec(m[2]), _dec(m[3] or "0"), _dec(m[4] or "0")
+    value = deg + mins / 60 + secs / 3600
+    precision = (Decimal(1) / 3600 if m[4] else Decimal(1) / 60 if m[3] else Decimal(1)).quantize(Decimal("1e-17"))
+    precision = precision.normalize()
+    hemi = (m[5] or "").upper() or None
+    if (m[1] and m[1] in "-−") or hemi in ("S", "W", "O"):
+        value = -value
+    return value.quantize(Decimal("0.000001")).normalize(), precision, hemi
+
+
+def parse_degree(text: str, axis: Literal["latitude", "longitude"]) -> tuple[Decimal, Decimal]:
+    """One coordinate (a latitude or longitude column): value and precision in degrees."""
+    raw = text.strip()
+    if re.fullmatch(_DEC, raw):
+        value = _dec(raw)
+        return value, Decimal(1).scaleb(-_places(value))
+    m = _DMS.fullmatch(raw)
+    if m and "°" in raw:
+        value, precision, _ = _dms_part(m)
+        return value, precision
+    raise _fail("bad-coordinate", f"{axis.capitalize()} non reconnue / unrecognised {axis} : « {raw} ».",
+                _COORD_HINT, text)
+
+
+def coordinate_value(lat: Decimal, lon: Decimal, precision: Decimal, text: str) -> GlobeCoordinateValue:
+    _check_range(lat, lon, text)
+    return GlobeCoordinateValue(lat, lon, precision)
+
+
+def parse_coordinate(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    raw = text.strip()
+    if "°" in raw:
+        parts = [m for m in _DMS.finditer(raw) if m.group(2) is not None and m.group(0).strip()]
+        if len(parts) == 2 and re.fullmatch(r"[\s,;/]*", _DMS.sub("", raw)):
+            (a, pa, ha), (b, pb, hb) = (_dms_part(parts[0]), _dms_part(parts[1]))
+            if ha in ("E", "W", "O") and hb in ("N", "S"):
+                a, b = b, a
+            return Parsed(coordinate_value(a, b, min(pa, pb), raw))
+        raise _fail("bad-coordinate", f"Coordonnées non reconnues / unrecognised coordinates : « {raw} ».",
+                    _COORD_HINT, text)
+    if ";" in raw:
+        pieces = [p.strip() for p in raw.split(";")]
+        if len(pieces) != 2 or not all(re.fullmatch(_DEC, p) for p in pieces):
+            raise _fail("bad-coordinate", f"Coordonnées non reconnues / unrecognised coordinates : « {raw} ».",
+                        _COORD_HINT, text)
+        numbers = pieces
+    else:
+        numbers = re.findall(_DEC, raw)
+        if len(numbers) != 2 or not re.fullmatch(r"[\s,/]*", re.sub(_DEC, "", raw, count=2)) \
+                or not re.search(r"[\s,/]", re.sub(_DEC, "|", raw, count=2).strip("|")):
+            raise _fail("bad-coordinate", f"Coordonnées non reconnues / unrecognised coordinates : « {raw} ».",
+                        _COORD_HINT, text)
+    lat, lon = _dec(numbers[0]), _dec(numbers[1])
+    precision = Decimal(1).scaleb(-max(_places(lat), _places(lon)))
+    return Parsed(coordinate_value(lat, lon, precision, raw))
+
+
+def format_coordinate(value: GlobeCoordinateValue) -> str:
+    return f"{format(value.latitude, 'f')}, {format(value.longitude, 'f')}"
+
+
+# --------------------------------------------------------------------------------------------- quantity
+
+_GROUP_SPACES = re.compile(r"[ \u00a0\u202f\u2009\u2007'’]")
+
+
+def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
+    notes: tuple[Note, ...] = ()
+    fail = _fail("bad-quantity", f"Nombre non reconnu / unrecognised number : « {text} ».",
+                 "Exemple : 1 234,5 ou 1234.5.", text)
+    spaced = _GROUP_SPACES.split(num)
+    if len(spaced) > 1:
+        if not all(len(g) == 3 for g in spaced[1:-1]) or not re.match(r"\d{3}(?:[.,]\d*)?$", spaced[-1]):
+            raise fail
+        num = "".join(spaced)
+    if "." in num and "," in num:
+        dec_sep = "." if num.rfind(".") > num.rfind(",") else ","
+        thou = "," if dec_sep == "." else "."
+        int_part, _, frac = num.rpartition(dec_sep)
+        groups = int_part.split(thou)
+        if not all(len(g) == 3 for g in groups[1:]) or not frac.isdigit():
+            raise fail
+        num = "".join(groups) + "." + frac
+    elif num.count(",") > 1 or num.count(".") > 1:
+        sep = "," if "," in num else "."
+        groups = num.split(sep)
+        if not all(len(g) == 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
+            raise fail
+        num = "".join(groups)
+    elif "," in num:
+        if re.fullmatch(r"\d{1,3},\d{3}", num):
+            notes = (Note("ambiguous-number", f"« {text} » lu avec une virgule décimale / read with a decimal "
+                          "comma.", "Écrivez 1 234 pour mille deux cent trente-quatre."),)
+        num = num.replace(",", ".")
+    try:
+        value = Decimal(num)
+    except InvalidOperation:
+        raise fail from None
+    if not value.is_finite():
+        raise fail
+    return value, notes
+
+
+def parse_quantity(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    raw = text.strip()
+    m = re.fullmatch(r"([-+−]?)\s*(\d(?:[\d \u00a0\u202f\u2009\u2007'’.,]*\d)?)\s*([^\d].*)?", raw)
+    if not m:
+        raise _fail("bad-quantity", f"Nombre non reconnu / unrecognised number : « {raw} ».",
+                    "Exemple : 1 234,5 ou 1234.5.", text)
+    suffix = (m[3] or "").strip()
+    if suffix and _fold(suffix).rstrip(".") not in {_fold(w).rstrip(".") for w in opts.unit_words}:
+        raise _fail("unexpected-text", f"Texte après le nombre / text after the number : « {suffix} ».",
+                    "Gardez seulement le nombre ; l'unité est donnée par le mapping (unit).", text)
+    amount, notes = _amount(m[2], raw)
+    if m[1] in ("-", "−"):
+        amount = -amount
+    return Parsed(QuantityValue(amount, opts.unit), notes)
+
+
+def format_quantity(value: QuantityValue) -> str:
+    text = format(value.amount, "f")
+    sign = "-" if text.startswith("-") else ""
+    int_part, _, frac = text.lstrip("-").partition(".")
+    groups = []
+    while len(int_part) > 3:
+        int_part, tail = int_part[:-3], int_part[-3:]
+        groups.insert(0, tail)
+    out = sign + "\u202f".join([int_part, *groups]) + ("," + frac if frac else "")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- items
+
+
+def parse_item(text: str, values: Mapping[str, str] | None = None, refs: ItemRef | None = None) -> Parsed:
+    """A QID, a controlled-vocabulary word (``values`` keys are :func:`vocab_key` s), or text to reconcile."""
+    raw = text.strip()
+    if values:
+        hit = values.get(vocab_key(raw))
+        if hit is not None:
+            return Parsed(ItemValue(hit))
+    upper = raw.upper()
+    if is_item_id(upper):
+        return Parsed(ItemValue(upper))
+    if m := re.fullmatch(r"(?:https?://)?(?:www\.)?wikidata\.org/(?:wiki|entity)/(Q[1-9]\d*)", raw, flags=re.I):
+        return Parsed(ItemValue(m[1].upper()))
+    if refs is not None:
+        return Parsed(ItemRef(raw, refs.types, refs.within))
+    known = ", ".join(sorted(values or {}))[:300]
+    raise _fail("unknown-value", f"Valeur inconnue / unknown value « {raw} ».",
+                f"Valeurs connues : {known}. Ajoutez-la dans values du mapping." if values else
+                "Attendu : un QID (Q123) ; ou ajoutez values/item au mapping de cette colonne.", text)
+
+
+def vocab_key(text: str) -> str:
+    """Controlled vocabularies match case-, accent-, apostrophe- and spacing-insensitively."""
+    folded = _fold(text).replace("’", "'").replace("‘", "'")
+    return re.sub(r"[\s\-_]+", " ", folded).strip(" .")
+
+
+# --------------------------------------------------------------------------------------------- dispatch
+
+PARSE_KINDS = ("email", "phone")
+
+
+def parse_value(text: str, datatype: str, opts: ParseOptions = ParseOptions(), kind: str | None = None) -> Parsed:
+    """Parse one cell for a property of ``datatype`` (``kind`` "email"/"phone" refines url/string)."""
+    if kind == "email":
+        return parse_email(text, opts)
+    if kind == "phone":
+        return parse_phone(text, opts)
+    if datatype in ("string", "commonsMedia"):
+        return parse_string(text, opts)
+    if datatype == "external-id":
+        return parse_external_id(text, opts)
+    if datatype == "url":
+        return parse_url(text, opts)
+    if datatype == "time":
+        return parse_time(text, opts)
+    if datatype == "globe-coordinate":
+        return parse_coordinate(text, opts)
+    if datatype == "quantity":
+        return parse_quantity(text, opts)
+    if datatype == "monolingualtext":
+        return parse_monolingual(text, opts)
+    if datatype == "wikibase-item":
+        return parse_item(text)
+    raise _fail("unsupported-datatype", f"Type de données non pris en charge / unsupported datatype {datatype}.",
+                "Ne mappez pas cette colonne, ou signalez-le aux mainteneurs.", text)
+
+
+def format_value(value: Value) -> str:
+    """The text a volunteer would type for this value (for diffs, reports and pull)."""
+    if isinstance(value, ItemValue):
+        return value.id
+    if isinstance(value, ItemRef):
+        return value.text
+    if isinstance(value, StringValue):
+        return value.value
+    if isinstance(value, TimeValue):
+        return format_time(value)
+    if isinstance(value, GlobeCoordinateValue):
+        return format_coordinate(value)
+    if isinstance(value, QuantityValue):
+        return format_quantity(value)
+    if isinstance(value, MonolingualTextValue):
+        return value.text
+    raise TypeError(type(value))
+
+
+def datavalue_to_text(datavalue: Mapping[str, object]) -> str:
+    from .model import value_from_json
+
+    return format_value(value_from_json(datavalue))
+
+
+def known_datatype(datatype: str) -> bool:
+    return datatype in KNOWN_DATATYPES
+
+
+def split_cell(text: str, separators: str | Sequence[str]) -> list[str]:
+    seps = [separators] if isinstance(separators, str) else list(separators)
+    parts = [text]
+    for sep in seps:
+        parts = [p for chunk in parts for p in chunk.split(sep)]
+    return [p.strip() for p in parts if p.strip()]

@@ -1,0 +1,472 @@
+"""Mappings (``mappings/*.yaml``): how one kind of sheet maps to Wikidata. Schema, loading, checking.
+
+The schema is documented with complete examples in ``docs/mappings.md``. Loading checks the YAML against
+a JSON Schema and every error points at the YAML line. :func:`check_mapping` then checks it against a
+:class:`~wikiclub.properties.PropertyCatalog` (the site): properties exist, datatypes are known and fit
+what the column asks for, value maps point at existing items. Applying a mapping to rows lives in
+:mod:`wikiclub.rowmap` (``apply_mapping`` is re-exported here).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .datatypes import KNOWN_DATATYPES, vocab_key
+from .errors import MappingError
+from .properties import PropertyCatalog
+
+PID = r"^P[1-9][0-9]*$"
+QID = r"^Q[1-9][0-9]*$"
+
+_cell_or_const = {"oneOf": [
+    {"type": ["string", "number"]},
+    {"type": "object", "required": ["column"], "additionalProperties": False,
+     "properties": {"column": {"type": "string"}}},
+]}
+_snak_map = {"type": "object", "propertyNames": {"pattern": PID}, "additionalProperties": _cell_or_const}
+_references = {"oneOf": [{"type": "array", "items": _snak_map}, {"const": False}]}
+_item_hints = {"type": "object", "additionalProperties": False, "properties": {
+    "types": {"type": "array", "items": {"type": "string", "pattern": QID}},
+    "within": {"type": "array", "items": {"type": "string", "pattern": QID}},
+}}
+_value_target = {"oneOf": [
+    {"type": "string", "pattern": QID},
+    {"type": "null"},  # a known word that means "no statement" (e.g. "Autre")
+    {"type": "object", "required": ["item"], "additionalProperties": False,
+     "properties": {"item": {"type": "string", "pattern": QID}, "property": {"type": "string", "pattern": PID}}},
+]}
+_bounds = {"type": "object", "additionalProperties": False, "properties": {
+    "latitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+    "longitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+}}
+_text_spec = {"type": "object", "required": ["column"], "additionalProperties": False, "properties": {
+    "column": {"type": "string"}, "language": {"type": "string"},
+    "split": {"type": ["string", "array"], "items": {"type": "string"}},
+}}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["entity", "columns"],
+    "additionalProperties": False,
+    "properties": {
+        "version": {"const": 1},
+        "description": {"type": "string"},
+        "sheet": {"type": "object", "additionalProperties": False, "properties": {
+            "name": {"type": "string"}, "index": {"type": "integer", "minimum": 1},
+            "header_row": {"type": "integer", "minimum": 1},
+            "footer": {"enum": ["auto", "keep"]},
+            "encoding": {"type": "string"}, "delimiter": {"enum": [",", ";", "\t", "|"]},
+        }},
+        "options": {"type": "object", "additionalProperties": False, "properties": {
+            "date_order": {"enum": ["dmy", "mdy", "ymd"]},
+            "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
+            "phone_country": {"type": "string", "pattern": "^[1-9][0-9]{0,2}$"},
+            "blank": {"type": "array", "items": {"type": "string"}},
+        }},
+        "entity": {"type": "object", "required": ["label"], "additionalProperties": False, "properties": {
+            "label": {"oneOf": [_text_spec, {"type": "array", "items": _text_spec, "minItems": 1}]},
+            "description": {"type": "object", "propertyNames": {"pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
+                            "additionalProperties": {"type": "string"}},
+            "aliases": {"type": "array", "items": _text_spec},
+            "instance_of": {"type": "array", "items": {"type": "string", "pattern": QID}},
+            "match": _item_hints,
+            "focus_list": {"oneOf": [{"type": "string", "pattern": QID}, {"type": "boolean"}]},
+        }},
+        "columns": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "property": {"type": "string", "pattern": PID},
+                "use": {"enum": ["statement", "instance_of", "ignore"]},
+                "datatype": {"enum": sorted(KNOWN_DATATYPES)},
+                "values": {"type": "object", "additionalProperties": _value_target},
+                "on_unknown": {"enum": ["error", "warn"]},
+                "item": _item_hints,
+                "split": {"type": ["string", "array"], "items": {"type": "string"}},
+                "parse": {"enum": ["email", "phone"]},
+                "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
+                "unit": {"type": "string", "pattern": QID},
+                "unit_words": {"type": "array", "items": {"type": "string"}},
+                "bounds": _bounds,
+                "qualifiers": _snak_map,
+                "references": _references,
+                "required": {"type": "boolean"},
+                "rank": {"enum": ["preferred", "normal", "deprecated"]},
+            }}},
+        "coordinates": {"type": "array", "items": {
+            "type": "object", "required": ["property", "latitude", "longitude"], "additionalProperties": False,
+            "properties": {"property": {"type": "string", "pattern": PID}, "latitude": {"type": "string"},
+                           "longitude": {"type": "string"}, "bounds": _bounds, "references": _references}}},
+        "references": {"type": "array", "items": _snak_map},
+    },
+}
+
+
+@dataclass(frozen=True)
+class TextSpec:
+    column: str
+    language: str
+    split: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ValueTarget:
+    item: str | None  # None: the word is known and means "no statement"
+    property: str | None = None  # overrides the column's property for this word
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    column: str
+    use: str  # statement | instance_of | ignore
+    property: str | None = None
+    datatype: str | None = None
+    values: Mapping[str, ValueTarget] = field(default_factory=dict)  # vocab_key(word) → target
+    on_unknown: str = "error"
+    item: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (types, within): reconcile the text
+    split: tuple[str, ...] = ()
+    parse: str | None = None
+    language: str | None = None
+    unit: str | None = None
+    unit_words: tuple[str, ...] = ()
+    bounds: Mapping[str, tuple[float, float]] | None = None
+    qualifiers: Mapping[str, Any] = field(default_factory=dict)
+    references: tuple[Mapping[str, Any], ...] | None = None  # None: the sheet's references
+    required: bool = False
+    rank: str = "normal"
+
+
+@dataclass(frozen=True)
+class CoordinateSpec:
+    property: str
+    latitude: str
+    longitude: str
+    bounds: Mapping[str, tuple[float, float]] | None = None
+    references: tuple[Mapping[str, Any], ...] | None = None
+
+
+@dataclass(frozen=True)
+class SheetMapping:
+    path: str
+    labels: tuple[TextSpec, ...]
+    columns: tuple[ColumnSpec, ...]
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    aliases: tuple[TextSpec, ...] = ()
+    instance_of: tuple[str, ...] = ()
+    match_types: tuple[str, ...] = ()
+    match_within: tuple[str, ...] = ()
+    focus_list: str | bool | None = None
+    coordinates: tuple[CoordinateSpec, ...] = ()
+    references: tuple[Mapping[str, Any], ...] = ()
+    sheet_name: str | None = None
+    sheet_index: int | None = None
+    header_row: int | None = None
+    footer: str = "auto"
+    encoding: str | None = None
+    delimiter: str | None = None
+    date_order: str = "dmy"
+    language: str = "fr"
+    phone_country: str = "1"
+    blank: tuple[str, ...] = ()
+    lines: Mapping[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def line_of(self, *path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return None
+
+    def where(self, *path: str) -> str:
+        line = self.line_of(*path)
+        return f"{self.path}:{line}" if line else self.path
+
+    def used_columns(self) -> list[str]:
+        cols = [t.column for t in (*self.labels, *self.aliases)]
+        cols += [c.column for c in self.columns if c.use != "ignore"]
+        cols += [c for s in self.coordinates for c in (s.latitude, s.longitude)]
+        cols += [str(v["column"]) for ref in self._all_refs() for v in ref.values() if isinstance(v, Mapping)]
+        cols += [str(v["column"]) for c in self.columns for v in c.qualifiers.values() if isinstance(v, Mapping)]
+        cols += [name for tpl in self.descriptions.values() for name in _placeholders(tpl)]
+        return list(dict.fromkeys(cols))
+
+    def _all_refs(self) -> Iterator[Mapping[str, Any]]:
+        yield from self.references
+        for c in self.columns:
+            yield from c.references or ()
+        for s in self.coordinates:
+            yield from s.references or ()
+
+    def property_ids(self) -> list[str]:
+        ids = [c.property for c in self.columns if c.property and c.use == "statement"]
+        ids += [t.property for c in self.columns for t in c.values.values() if t.property]
+        ids += [s.property for s in self.coordinates]
+        ids += [p for c in self.columns for p in c.qualifiers]
+        ids += [p for ref in self._all_refs() for p in ref]
+        return list(dict.fromkeys(ids))
+
+    def item_ids(self) -> list[str]:
+        ids = list(self.instance_of) + list(self.match_types) + list(self.match_within)
+        for c in self.columns:
+            ids += [t.item for t in c.values.values() if t.item]
+            if c.item:
+                ids += [*c.item[0], *c.item[1]]
+        if isinstance(self.focus_list, str):
+            ids.append(self.focus_list)
+        return list(dict.fromkeys(ids))
+
+
+def _placeholders(template: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+
+def _line_map(node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], int], file: str) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            k = str(key.value)
+            if k in seen:
+                raise MappingError(f"{file}:{key.start_mark.line + 1} : clé « {k} » en double (déjà ligne "
+                                   f"{seen[k]}) / duplicate key.", "Gardez une seule entrée par colonne.")
+            seen[k] = key.start_mark.line + 1
+            _line_map(value, (*path, k), out, file)
+            out[(*path, k)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*path, str(i)), out, file)
+
+
+def _text_specs(raw: Any, default_lang: str) -> tuple[TextSpec, ...]:
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for spec in items:
+        split = spec.get("split", ())
+        out.append(TextSpec(spec["column"], spec.get("language", default_lang),
+                            (split,) if isinstance(split, str) else tuple(split)))
+    return tuple(out)
+
+
+def _bounds(raw: Mapping[str, Any] | None) -> Mapping[str, tuple[float, float]] | None:
+    if not raw:
+        return None
+    return {k: (float(min(v)), float(max(v))) for k, v in raw.items()}
+
+
+def load_mapping(path: str | Path) -> SheetMapping:
+    """Read and check a mapping file; every error names the YAML line."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MappingError(f"Mapping introuvable / mapping not found : {name}.",
+                           "Vérifiez le chemin (ex. mappings/organismes-culturels.yaml).") from None
+    except UnicodeDecodeError:
+        raise MappingError(f"{name} : le mapping doit être en UTF-8 / mapping must be UTF-8.") from None
+    return parse_mapping(text, name)
+
+
+def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark else ""
+        raise MappingError(f"{name}{line} : YAML invalide / invalid YAML ({exc.problem}).",
+                           "Vérifiez l'indentation et les guillemets autour des textes contenant « : ».") from None
+    if node is None or not isinstance(data, dict):
+        raise MappingError(f"{name} : le mapping est vide ou n'est pas un dictionnaire / empty mapping.",
+                           "Voir docs/mappings.md pour un exemple complet.")
+    lines: dict[tuple[str, ...], int] = {}
+    _line_map(node, (), lines, name)
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        msgs = []
+        for err in errors[:10]:
+            p = tuple(str(x) for x in err.absolute_path)
+            line = None
+            q = p
+            while q and line is None:
+                line = lines.get(q)
+                q = q[:-1]
+            where = f"{name}:{line or 1}"
+            msgs.append(f"{where} ({'/'.join(p) or 'racine'}) : {_explain(err)}")
+        raise MappingError("Mapping invalide / invalid mapping :\n  " + "\n  ".join(msgs),
+                           "Voir docs/mappings.md (schéma et exemples complets).")
+    return _build(data, name, lines)
+
+
+def _explain(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        allowed = sorted((err.schema.get("properties") or {}).keys())
+        return f"{err.message}. Clés permises / allowed keys : {', '.join(allowed)}"
+    if err.validator == "oneOf" and isinstance(err.instance, str):
+        return f"« {err.instance} » n'est pas une valeur permise ici (QID attendu, ex. Q123 ?)"
+    if err.validator == "pattern":
+        return f"« {err.instance} » ne respecte pas le format attendu ({err.validator_value})"
+    return err.message
+
+
+def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
+    opts = data.get("options") or {}
+    lang = opts.get("language", "fr")
+    ent = data["entity"]
+    sheet = data.get("sheet") or {}
+    columns = []
+    for col, spec in (data.get("columns") or {}).items():
+        use = spec.get("use", "statement" if "property" in spec else "ignore")
+        if use == "statement" and "property" not in spec:
+            raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
+                               "column without property.",
+                               "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
+        if use == "instance_of" and not spec.get("values"):
+            raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: instance_of demande values "
+                               "(mot → classe) / needs values.", "Ex. values: {Musée: Q33506}")
+        values: dict[str, ValueTarget] = {}
+        for word, target in (spec.get("values") or {}).items():
+            key = vocab_key(str(word))
+            tgt = ValueTarget(target.get("item"), target.get("property")) if isinstance(target, dict) \
+                else ValueTarget(target)
+            if key in values and values[key] != tgt:
+                raise MappingError(f"{name}:{lines.get(('columns', col, 'values', str(word)), 1)} : « {word} » "
+                                   "a déjà une autre valeur (même mot aux accents/majuscules près) / "
+                                   "conflicting value map entries.", "Gardez une seule entrée.")
+            values[key] = tgt
+        item = spec.get("item")
+        split = spec.get("split", ())
+        refs = spec.get("references")
+        columns.append(ColumnSpec(
+            str(col), use, spec.get("property"), spec.get("datatype"), values, spec.get("on_unknown", "error"),
+            None if item is None else (tuple(item.get("types", ())), tuple(item.get("within", ()))),
+            (split,) if isinstance(split, str) else tuple(split), spec.get("parse"), spec.get("language"),
+            spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
+            dict(spec.get("qualifiers") or {}),
+            None if refs is None else (() if refs is False else tuple(refs)),
+            bool(spec.get("required", False)), spec.get("rank", "normal")))
+    coords = []
+    for spec in data.get("coordinates") or ():
+        refs = spec.get("references")
+        coords.append(CoordinateSpec(spec["property"], spec["latitude"], spec["longitude"],
+                                     _bounds(spec.get("bounds")),
+                                     None if refs is None else (() if refs is False else tuple(refs))))
+    match = ent.get("match") or {}
+    return SheetMapping(
+        name, _text_specs(ent["label"], lang), tuple(columns), dict(ent.get("description") or {}),
+        _text_specs(ent.get("aliases") or [], lang), tuple(ent.get("instance_of", ())),
+        tuple(match.get("types", ())), tuple(match.get("within", ())), ent.get("focus_list"), tuple(coords),
+        tuple(data.get("references") or ()), sheet.get("name"), sheet.get("index"), sheet.get("header_row"),
+        sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
+        opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
+        tuple(opts.get("blank", ())), lines)
+
+
+# --------------------------------------------------------------------------------------------- checking
+
+
+@dataclass(frozen=True)
+class MappingProblem:
+    where: str  # "file.yaml:12"
+    message: str
+    hint: str | None = None
+
+
+_NEEDS = {"values": "wikibase-item", "item": "wikibase-item", "unit": "quantity", "unit_words": "quantity",
+          "language": "monolingualtext", "bounds": "globe-coordinate"}
+_PARSE_DATATYPE = {"email": "url", "phone": "string"}
+
+
+def datatype_of(mapping: SheetMapping, spec: ColumnSpec, catalog: PropertyCatalog) -> str | None:
+    info = catalog.get(spec.property or "")
+    return info.datatype if info else spec.datatype
+
+
+def check_mapping(mapping: SheetMapping, catalog: PropertyCatalog) -> list[MappingProblem]:
+    """Everything wrong with a mapping for this site (empty list: fine)."""
+    problems: list[MappingProblem] = []
+    known = [f"{p} ({i.label})" for p, i in catalog.properties.items()]
+
+    def prop(pid: str, *path: str, datatype: str | None = None) -> str | None:
+        info = catalog.get(pid)
+        if info is None:
+            near = difflib.get_close_matches(pid, list(catalog.properties), n=3)
+            problems.append(MappingProblem(mapping.where(*path), f"propriété {pid} inconnue sur {catalog.site} "
+                                           f"/ unknown property.",
+                                           f"Vérifiez le numéro{' (proches : ' + ', '.join(near) + ')' if near else ''}."
+                                           if known else "Lancez « wikiclub mapping check --site » une fois "
+                                           "connecté, pour remplir le cache des propriétés."))
+            return datatype
+        if info.datatype not in KNOWN_DATATYPES:
+            problems.append(MappingProblem(mapping.where(*path), f"{pid} : type de données {info.datatype} non "
+                                           "pris en charge / unsupported datatype.", "Retirez cette colonne."))
+        if datatype and datatype != info.datatype:
+            problems.append(MappingProblem(mapping.where(*path), f"{pid} : datatype {datatype} dans le mapping, "
+                                           f"{info.datatype} sur le site / datatype mismatch.",
+                                           f"Mettez datatype: {info.datatype} ou retirez la clé."))
+        return info.datatype
+
+    for spec in mapping.columns:
+        base = ("columns", spec.column)
+        if spec.use == "ignore":
+            continue
+        dt = "wikibase-item" if spec.use == "instance_of" else prop(spec.property or "", *base, "property",
+                                                                   datatype=spec.datatype)
+        for key, needed in _NEEDS.items():
+            if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
+                problems.append(MappingProblem(mapping.where(*base, key), f"« {key} » ne s'applique qu'au type "
+                                               f"{needed}, pas à {spec.property} ({dt}) / not for this datatype.",
+                                               f"Retirez {key}."))
+        if spec.parse and dt and dt != _PARSE_DATATYPE[spec.parse]:
+            problems.append(MappingProblem(mapping.where(*base, "parse"), f"parse: {spec.parse} attend une "
+                                           f"propriété de type {_PARSE_DATATYPE[spec.parse]} ({spec.property} est "
+                                           f"{dt}).", "Ex. P968 pour un courriel, P1329 pour un téléphone."))
+        for tgt in spec.values.values():
+            if tgt.property:
+                prop(tgt.property, *base, "values")
+        for qp in spec.qualifiers:
+            prop(qp, *base, "qualifiers", qp)
+        for i, ref in enumerate(spec.references or ()):
+            for rp in ref:
+                prop(rp, *base, "references", str(i), rp)
+    for i, cs in enumerate(mapping.coordinates):
+        dt = prop(cs.property, "coordinates", str(i), "property")
+        if dt and dt != "globe-coordinate":
+            problems.append(MappingProblem(mapping.where("coordinates", str(i)), f"{cs.property} n'est pas une "
+                                           "propriété de coordonnées / not a globe-coordinate property.", "Ex. P625."))
+    for i, ref in enumerate(mapping.references):
+        for rp in ref:
+            prop(rp, "references", str(i), rp)
+    for qid in mapping.item_ids():
+        if catalog.has_item(qid) is False:
+            problems.append(MappingProblem(mapping.where(*_find_value(mapping, qid)), f"{qid} n'existe pas sur "
+                                           f"{catalog.site} / no such item.", "Corrigez le QID."))
+    return problems
+
+
+def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:
+    for spec in mapping.columns:
+        for tgt in spec.values.values():
+            if tgt.item == qid:
+                return ("columns", spec.column, "values")
+        if spec.item and qid in (*spec.item[0], *spec.item[1]):
+            return ("columns", spec.column, "item")
+    return ("entity",)
+
+
+def apply_mapping(*args: Any, **kwargs: Any) -> Any:
+    from .rowmap import apply_mapping as _apply
+
+    return _apply(*args, **kwargs)

@@ -1,0 +1,178 @@
+"""What the wiki says about properties (datatype, format regex, single value) and which items exist.
+
+A :class:`PropertyCatalog` is built from entity JSON from any source — a fetch callable (e.g.
+``WikibaseClient.get_entities``) or a Wikidata JSON dump file — and cached per site on disk as JSON, so
+``validate`` and ``mapping check`` work offline once the site has been asked.
+
+Constraints are read the way Wikidata states them: P2302 (property constraint) = Q21502404 (format) with
+the regex in qualifier P1793; Q19474404 (single value); Q21502410 (distinct values).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
+CATALOG_VERSION = 1
+
+Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    id: str
+    datatype: str
+    label: str = ""
+    format_regex: str | None = None
+    single_value: bool = False
+    distinct: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "datatype": self.datatype, "label": self.label,
+                "format_regex": self.format_regex, "single_value": self.single_value, "distinct": self.distinct}
+
+
+def _label(entity: Mapping[str, Any]) -> str:
+    labels = entity.get("labels") or {}
+    for lang in ("fr", "en"):
+        if isinstance(labels.get(lang), Mapping):
+            return str(labels[lang].get("value", ""))
+    return next((str(v.get("value", "")) for v in labels.values() if isinstance(v, Mapping)), "")
+
+
+def property_info(entity: Mapping[str, Any]) -> PropertyInfo:
+    regex, single, distinct = None, False, False
+    for claim in (entity.get("claims") or {}).get("P2302", []):
+        kind = ((claim.get("mainsnak") or {}).get("datavalue") or {}).get("value", {})
+        kind_id = kind.get("id") if isinstance(kind, Mapping) else None
+        if kind_id == FORMAT_CONSTRAINT:
+            for q in (claim.get("qualifiers") or {}).get("P1793", []):
+                dv = q.get("datavalue") or {}
+                if isinstance(dv.get("value"), str):
+                    regex = dv["value"]
+        elif kind_id == SINGLE_VALUE:
+            single = True
+        elif kind_id == DISTINCT_VALUES:
+            distinct = True
+    return PropertyInfo(str(entity["id"]), str(entity.get("datatype", "")), _label(entity), regex, single,
+                        distinct)
+
+
+@dataclass(frozen=True)
+class PropertyCatalog:
+    site: str
+    properties: Mapping[str, PropertyInfo] = field(default_factory=dict)
+    items: Mapping[str, str] = field(default_factory=dict)  # known existing items: QID → label
+    missing: frozenset[str] = frozenset()  # ids the site said do not exist
+
+    def get(self, pid: str) -> PropertyInfo | None:
+        return self.properties.get(pid)
+
+    def has_item(self, qid: str) -> bool | None:
+        """True/False when known, None when the catalog has never asked."""
+        if qid in self.items:
+            return True
+        return False if qid in self.missing else None
+
+    @classmethod
+    def from_entities(cls, site: str, entities: Iterable[Mapping[str, Any]]) -> PropertyCatalog:
+        props: dict[str, PropertyInfo] = {}
+        items: dict[str, str] = {}
+        missing: set[str] = set()
+        for e in entities:
+            eid = str(e.get("id", ""))
+            if "missing" in e:
+                missing.add(eid)
+            elif e.get("type") == "property" or eid.startswith("P"):
+                props[eid] = property_info(e)
+            elif eid:
+                items[eid] = _label(e)
+        return cls(site, props, items, frozenset(missing))
+
+    @classmethod
+    def from_dump(cls, path: str | Path, site: str | None = None) -> PropertyCatalog:
+        path = Path(path)
+        try:
+            return cls.from_entities(site or f"dump:{path.name}", iter_dump(path))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path} : dump illisible / unreadable dump ({exc}).",
+                             "Attendu : un dump JSON de Wikidata (une entité par ligne, .gz/.bz2 acceptés).") from None
+
+    def merged(self, other: PropertyCatalog) -> PropertyCatalog:
+        return PropertyCatalog(self.site, {**self.properties, **other.properties}, {**self.items, **other.items},
+                               (self.missing | other.missing) - set(other.properties) - set(other.items))
+
+    def ensure(self, ids: Iterable[str], fetch: Fetch) -> PropertyCatalog:
+        """Ask the site (once) about the ids this catalog does not know yet."""
+        unknown = sorted({i for i in ids if i not in self.properties and i not in self.items
+                          and i not in self.missing})
+        if not unknown:
+            return self
+        answer = fetch(unknown)
+        entities = [dict(e, id=e.get("id", k)) for k, e in answer.items()]
+        entities += [{"id": k, "missing": ""} for k in unknown if k not in answer]
+        return self.merged(PropertyCatalog.from_entities(self.site, entities))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": CATALOG_VERSION, "site": self.site,
+                "properties": {k: v.to_json() for k, v in sorted(self.properties.items())},
+                "items": dict(sorted(self.items.items())), "missing": sorted(self.missing)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PropertyCatalog:
+        props = {k: PropertyInfo(v["id"], v["datatype"], v.get("label", ""), v.get("format_regex"),
+                                 bool(v.get("single_value")), bool(v.get("distinct")))
+                 for k, v in data.get("properties", {}).items()}
+        return cls(data["site"], props, dict(data.get("items", {})), frozenset(data.get("missing", ())))
+
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> PropertyCatalog:
+        return cls.from_json(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def cache_path(cache_dir: str | Path, site: str) -> Path:
+    """One cache file per site (the API URL), readable name + short hash."""
+    slug = re.sub(r"[^a-z0-9]+", "-", site.lower()).strip("-")[:60]
+    return Path(cache_dir) / f"properties-{slug}-{hashlib.sha256(site.encode()).hexdigest()[:8]}.json"
+
+
+def load_cached(cache_dir: str | Path, site: str) -> PropertyCatalog:
+    path = cache_path(cache_dir, site)
+    if path.exists():
+        try:
+            return PropertyCatalog.load(path)
+        except (ValueError, KeyError):
+            pass  # a damaged cache is rebuilt from the site
+    return PropertyCatalog(site)
+
+
+def iter_dump(path: Path) -> Iterator[dict[str, Any]]:
+    """Entities of a Wikidata JSON dump: one per line, optionally inside ``[`` … ``]`` with commas."""
+    opener: Callable[..., Any] = open
+    if path.suffix == ".gz":
+        opener = gzip.open
+    elif path.suffix == ".bz2":
+        opener = bz2.open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip().rstrip(",")
+            if line in ("", "[", "]"):
+                continue
+            yield json.loads(line)

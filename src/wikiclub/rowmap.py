@@ -1,0 +1,400 @@
+"""apply_mapping: spreadsheet rows → :class:`~wikiclub.model.MappedRow` (what each row means on the wiki).
+
+Every cell problem becomes an :class:`~wikiclub.model.Issue` located at file, sheet, row, column and
+value; nothing raises for bad data. Parsing results are cached per (column, text): sheets repeat the same
+municipality or type hundreds of times.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .datatypes import (
+    Note,
+    Parsed,
+    ParseOptions,
+    coordinate_value,
+    parse_degree,
+    parse_item,
+    parse_value,
+    split_cell,
+    vocab_key,
+)
+from .errors import ValueParseError
+from .mapping import ColumnSpec, SheetMapping, datatype_of
+from .model import (
+    Issue,
+    ItemRef,
+    ItemValue,
+    MappedRow,
+    MatchHints,
+    Reference,
+    Row,
+    Snak,
+    SourceRef,
+    StatementDraft,
+    TimeValue,
+    Value,
+)
+from .properties import PropertyCatalog
+from .sheets import Sheet, normalize_key
+
+MAX_LABEL = 250  # Wikibase's default limit for labels, descriptions and aliases
+
+
+@dataclass(frozen=True)
+class MapResult:
+    rows: tuple[MappedRow, ...]
+    issues: tuple[Issue, ...]  # sheet-level issues (missing columns, duplicate titles, notes skipped)
+
+    @property
+    def all_issues(self) -> list[Issue]:
+        return [*self.issues, *(i for r in self.rows for i in r.issues)]
+
+
+@dataclass
+class _Ctx:
+    mapping: SheetMapping
+    catalog: PropertyCatalog
+    today: dt.date
+    columns: dict[str, str]  # mapping's column name → the sheet's actual title
+    cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def resolve_columns(sheet: Sheet, mapping: SheetMapping) -> tuple[dict[str, str], list[Issue]]:
+    """Match the mapping's column names to the sheet's titles (case/accents/spaces-insensitively)."""
+    by_key = {normalize_key(c): c for c in sheet.columns}
+    found: dict[str, str] = {}
+    issues: list[Issue] = []
+    dup_keys = {normalize_key(d) for d in sheet.duplicate_columns}
+    for name in mapping.used_columns():
+        actual = sheet.columns[sheet.columns.index(name)] if name in sheet.columns else by_key.get(normalize_key(name))
+        if actual is None:
+            near = difflib.get_close_matches(name, list(sheet.columns), n=2, cutoff=0.5)
+            issues.append(Issue("error", "missing-column", f"Colonne « {name} » absente du tableur / column not "
+                                "in the sheet.", SourceRef(sheet.file, sheet.sheet, sheet.header_row, name), name,
+                                (f"Voulez-vous dire « {near[0]} » ? " if near else "")
+                                + f"Colonnes lues (ligne {sheet.header_row}) : {', '.join(sheet.columns)}. "
+                                f"Corrigez le nom dans {mapping.where('columns', name)}."))
+            continue
+        if normalize_key(name) in dup_keys:
+            issues.append(Issue("error", "duplicate-column", f"Le mapping utilise « {name} », titre présent "
+                                "deux fois dans le tableur / the mapped title appears twice.",
+                                SourceRef(sheet.file, sheet.sheet, sheet.header_row, name), name,
+                                "Renommez l'une des deux colonnes."))
+        found[name] = actual
+    return found, issues
+
+
+def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
+                  today: dt.date | None = None, focus_item: str | None = None) -> MapResult:
+    columns, issues = resolve_columns(sheet, mapping)
+    issues = [*sheet.issues, *issues]
+    if not sheet.rows:
+        issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under the "
+                            "header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
+                            "Vérifiez l'onglet et la ligne d'en-tête (sheet/header_row dans le mapping)."))
+    ctx = _Ctx(mapping, catalog, today or dt.date.today(), columns)
+    focus = mapping.focus_list if isinstance(mapping.focus_list, str) else (focus_item if mapping.focus_list
+                                                                             else None)
+    if mapping.focus_list is True and not focus_item:
+        issues.append(Issue("warning", "no-focus-item", "focus_list: true mais aucun élément de liste de suivi "
+                            "configuré / no focus-list item configured.", SourceRef(mapping.path), None,
+                            "Mettez le QID du WikiProjet dans focus_list ou dans wikiclub.toml."))
+    rows = tuple(_map_row(row, ctx, focus) for row in sheet.rows)
+    return MapResult(rows, tuple(issues))
+
+
+def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, message: str,
+           hint: str | None, severity: str = "error") -> Issue:
+    return Issue(severity, problem, message, src.at(column), value, hint)  # type: ignore[arg-type]
+
+
+def _cell(row: Row, ctx: _Ctx, column: str) -> str:
+    text = row.get(ctx.columns.get(column, column))
+    if text and ctx.mapping.blank and vocab_key(text) in {vocab_key(b) for b in ctx.mapping.blank}:
+        return ""
+    return text
+
+
+def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
+    m = ctx.mapping
+    src = row.source
+    issues: list[Issue] = []
+    labels = _texts(row, ctx, m.labels, issues, "label")
+    if not labels:
+        col = m.labels[0].column
+        issues.append(_issue(src, col, "", "missing-label", "Nom manquant : la ligne n'a pas de libellé / "
+                             "missing label.", f"Remplissez la colonne « {col} » ou supprimez la ligne."))
+    aliases = _texts(row, ctx, m.aliases, issues, "alias")
+    descriptions = []
+    for lang, template in m.descriptions.items():
+        values = {name: _cell(row, ctx, name) for name in _names(template)}
+        if all(values.values()):
+            text = template.format(**values)
+            if len(text) <= MAX_LABEL:
+                descriptions.append((lang, text))
+    statements: list[StatementDraft] = []
+    types: list[str] = []
+    for spec in m.columns:
+        if spec.use == "ignore" or spec.column not in ctx.columns:
+            continue
+        text = _cell(row, ctx, spec.column)
+        if not text:
+            if spec.required:
+                issues.append(_issue(src, spec.column, "", "missing-value", "Valeur obligatoire manquante / "
+                                     "required value missing.", f"Remplissez « {spec.column} »."))
+            continue
+        if spec.use == "instance_of":
+            types += _type_values(text, spec, src, issues)
+            continue
+        statements += _statements(text, spec, row, ctx, issues)
+    for cs in m.coordinates:
+        st = _coordinates(row, ctx, cs, issues)
+        if st is not None:
+            statements.append(st)
+    for pid in {s.property for s in statements}:
+        info = ctx.catalog.get(pid)
+        same = [s for s in statements if s.property == pid]
+        if info and info.single_value and len({repr(s.mainsnak.value) for s in same}) > 1:
+            issues.append(_issue(src, same[0].source.column if same[0].source else None, None, "single-value",
+                                 f"{pid} n'accepte qu'une valeur, la ligne en donne {len(same)} / single-value "
+                                 "property.", "Gardez une seule valeur.", "warning"))
+    instance_of = tuple(dict.fromkeys(types)) or m.instance_of
+    match = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+    return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
+                     match, focus, tuple(issues), row.cells)
+
+
+def _names(template: str) -> list[str]:
+    import string
+
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _texts(row: Row, ctx: _Ctx, specs: Any, issues: list[Issue], what: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for spec in specs:
+        if spec.column not in ctx.columns:
+            continue
+        text = _cell(row, ctx, spec.column)
+        for part in split_cell(text, spec.split) if spec.split else ([text] if text else []):
+            if "\n" in part or len(part) > MAX_LABEL or part[:1] == "=":
+                problem = "formula-text" if part[:1] == "=" else "multi-line" if "\n" in part else "too-long"
+                issues.append(_issue(row.source, spec.column, part[:200], problem,
+                                     f"{what.capitalize()} invalide ({problem}) : un libellé tient sur une ligne, "
+                                     f"sans formule, {MAX_LABEL} caractères au plus / invalid {what}.",
+                                     "Raccourcissez ou corrigez la cellule."))
+                continue
+            if (spec.language, part) not in out:
+                out.append((spec.language, part))
+    return out
+
+
+def _type_values(text: str, spec: ColumnSpec, src: SourceRef, issues: list[Issue]) -> list[str]:
+    out = []
+    for part in split_cell(text, spec.split) if spec.split else [text]:
+        tgt = spec.values.get(vocab_key(part))
+        if tgt is None:
+            sev = "warning" if spec.on_unknown == "warn" else "error"
+            issues.append(_issue(src, spec.column, part, "unknown-value", f"Type inconnu « {part} » / unknown type.",
+                                 _known_hint(spec), sev))
+        elif tgt.item:
+            out.append(tgt.item)
+    return out
+
+
+def _known_hint(spec: ColumnSpec) -> str:
+    return (f"Ajoutez « mot: Q… » sous values de la colonne « {spec.column} » dans le mapping "
+            f"(déjà connus : {len(spec.values)} mots), ou corrigez la cellule.")
+
+
+def _opts(ctx: _Ctx, spec: ColumnSpec | None, pid: str) -> ParseOptions:
+    info = ctx.catalog.get(pid)
+    m = ctx.mapping
+    unit = f"http://www.wikidata.org/entity/{spec.unit}" if spec and spec.unit else "1"
+    return ParseOptions(m.date_order, (spec.language if spec and spec.language else m.language), unit,  # type: ignore[arg-type]
+                        spec.unit_words if spec else (), m.phone_country,
+                        info.format_regex if info else None, pid)
+
+
+def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> tuple[list[tuple[str, Value]], tuple[Note, ...]]:
+    """(property, value) pairs for one cell part; raises ValueParseError."""
+    pid = spec.property or ""
+    datatype = datatype_of(ctx.mapping, spec, ctx.catalog)
+    if text[:1] == "=":
+        raise ValueParseError(f"Formule au lieu d'une valeur / a formula, not a value : « {text[:80]} ».",
+                              "Remplacez la formule par sa valeur (copier, puis collage spécial → valeurs).",
+                              problem="formula-text", value=text)
+    if datatype is None:
+        raise ValueParseError(f"Type de données de {pid} inconnu / unknown datatype.",
+                              "Lancez « wikiclub mapping check --site » (cache des propriétés) ou passez "
+                              "--properties un-dump.json.", problem="unknown-property", value=text)
+    if datatype == "wikibase-item":
+        tgt = spec.values.get(vocab_key(text)) if spec.values else None
+        if tgt is not None:
+            return ([(tgt.property or pid, ItemValue(tgt.item))] if tgt.item else []), ()
+        if spec.values and spec.on_unknown == "warn" and not spec.item:
+            return [], (Note("unknown-value", f"Valeur inconnue « {text} », ignorée / unknown value, skipped.",
+                             _known_hint(spec)),)
+        refs = ItemRef(text, *spec.item) if spec.item else None
+        try:
+            parsed = parse_item(text, None, refs)
+        except ValueParseError as exc:
+            if spec.values:
+                exc.hint = _known_hint(spec)
+            raise
+        return [(pid, parsed.value)], parsed.notes
+    parsed: Parsed = parse_value(text, datatype, _opts(ctx, spec, pid), spec.parse)
+    value = parsed.value
+    notes = parsed.notes
+    if spec.bounds and datatype == "globe-coordinate":
+        _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
+    return [(pid, value)], notes
+
+
+def _statements(text: str, spec: ColumnSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> list[StatementDraft]:
+    out: list[StatementDraft] = []
+    src = row.source.at(spec.column)
+    for part in split_cell(text, spec.split) if spec.split else [text]:
+        key = (spec.column, part)
+        cached = ctx.cache.get(key)
+        if cached is None:
+            try:
+                cached = _parse_one(part, spec, ctx)
+            except ValueParseError as exc:
+                cached = exc
+            ctx.cache[key] = cached
+        if isinstance(cached, ValueParseError):
+            issues.append(Issue("error", cached.problem, cached.message, src, part[:200], cached.hint))
+            continue
+        pairs, notes = cached
+        for note in notes:
+            issues.append(Issue(note.severity, note.problem, note.message, src, part[:200], note.hint))
+        if not pairs:
+            continue
+        qualifiers = _snaks(spec.qualifiers, row, ctx, issues, spec.column)
+        refs = _references(spec.references, row, ctx, issues)
+        for pid, value in pairs:
+            datatype = _datatype(ctx, pid, spec)
+            out.append(StatementDraft(Snak(pid, datatype, value), qualifiers, refs, spec.rank, src))  # type: ignore[arg-type]
+    return out
+
+
+def _datatype(ctx: _Ctx, pid: str, spec: ColumnSpec | None = None) -> str:
+    info = ctx.catalog.get(pid)
+    if info:
+        return info.datatype
+    return (spec.datatype if spec and spec.datatype and spec.property == pid else None) or "wikibase-item"
+
+
+def _const_or_cell(raw: Any, pid: str, row: Row, ctx: _Ctx, issues: list[Issue], where: str | None) -> Snak | None:
+    datatype = _datatype(ctx, pid)
+    if isinstance(raw, Mapping):
+        column = str(raw["column"])
+        text = _cell(row, ctx, column)
+        src = row.source.at(column)
+    else:
+        column, text, src = where, str(raw), SourceRef(ctx.mapping.path, None, ctx.mapping.line_of("references"))
+        if text == "today" and datatype == "time":
+            d = ctx.today
+            return Snak(pid, datatype, TimeValue(f"+{d.year:04d}-{d.month:02d}-{d.day:02d}T00:00:00Z", 11))
+    if not text:
+        return None
+    key = ("\x00snak", pid + "\x00" + text)
+    cached = ctx.cache.get(key)
+    if cached is None:
+        try:
+            if datatype == "wikibase-item":
+                cached = parse_item(text).value
+            else:
+                cached = parse_value(text, datatype, _opts(ctx, None, pid)).value
+        except ValueParseError as exc:
+            cached = exc
+        ctx.cache[key] = cached
+    if isinstance(cached, ValueParseError):
+        issues.append(Issue("error", cached.problem, f"{pid} : {cached.message}", src, text[:200], cached.hint))
+        return None
+    return Snak(pid, datatype, cached)
+
+
+def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue], column: str | None) -> tuple[Snak, ...]:
+    out = []
+    for pid, raw in spec.items():
+        snak = _const_or_cell(raw, pid, row, ctx, issues, column)
+        if snak is not None:
+            out.append(snak)
+    return tuple(out)
+
+
+def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _Ctx,
+                issues: list[Issue]) -> tuple[Reference, ...]:
+    specs = ctx.mapping.references if override is None else override
+    refs = []
+    for spec in specs:
+        snaks = _snaks(spec, row, ctx, issues, None)
+        # A reference made only of "retrieved today" says nothing: keep it only with a real source.
+        if any(s.property != "P813" for s in snaks):
+            refs.append(Reference(snaks))
+    return tuple(refs)
+
+
+def _check_bounds(lat: Decimal, lon: Decimal, bounds: Mapping[str, tuple[float, float]], text: str) -> None:
+    for axis, v in (("latitude", lat), ("longitude", lon)):
+        if axis not in bounds:
+            continue
+        lo, hi = bounds[axis]
+        if not lo <= float(v) <= hi:
+            flipped = lo <= -float(v) <= hi
+            raise ValueParseError(
+                f"{axis.capitalize()} {v} hors de la zone attendue [{lo}, {hi}] / {axis} outside the expected area.",
+                "Signe moins oublié ?" if flipped else "Vérifiez la valeur (latitude/longitude inversées ?).",
+                problem="outside-bounds", value=text)
+
+
+def _coordinates(row: Row, ctx: _Ctx, cs: Any, issues: list[Issue]) -> StatementDraft | None:
+    lat_t, lon_t = _cell(row, ctx, cs.latitude), _cell(row, ctx, cs.longitude)
+    if cs.latitude not in ctx.columns or cs.longitude not in ctx.columns or (not lat_t and not lon_t):
+        return None
+    src = row.source
+    if not lat_t or not lon_t:
+        missing = cs.latitude if not lat_t else cs.longitude
+        issues.append(_issue(src, missing, "", "half-coordinate", "Latitude sans longitude (ou l'inverse) / only "
+                             "one coordinate.", f"Remplissez « {missing} » ou videz l'autre colonne."))
+        return None
+    try:
+        lat, plat = parse_degree(lat_t, "latitude")
+    except ValueParseError as exc:
+        issues.append(Issue("error", exc.problem, exc.message, src.at(cs.latitude), lat_t, exc.hint))
+        return None
+    try:
+        lon, plon = parse_degree(lon_t, "longitude")
+    except ValueParseError as exc:
+        issues.append(Issue("error", exc.problem, exc.message, src.at(cs.longitude), lon_t, exc.hint))
+        return None
+    text = f"{lat_t} ; {lon_t}"
+    try:
+        value = coordinate_value(lat, lon, min(plat, plon), text)
+        if cs.bounds:
+            _check_bounds(lat, lon, cs.bounds, text)
+    except ValueParseError as exc:
+        col = cs.latitude if "atitude" in exc.message.split()[0] else cs.longitude
+        issues.append(Issue("error", exc.problem, exc.message, src.at(col), text, exc.hint))
+        return None
+    refs = _references(cs.references, row, ctx, issues)
+    return StatementDraft(Snak(cs.property, "globe-coordinate", value), (), refs, "normal", src.at(cs.latitude))
+
+
+def iter_item_refs(rows: Iterator[MappedRow]) -> dict[tuple[str, tuple[str, ...], tuple[str, ...]], int]:
+    """Distinct texts to reconcile (each reconciled once), with how many rows use them."""
+    counts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
+    for r in rows:
+        for ref in r.item_refs():
+            k = (ref.text, ref.types, ref.within)
+            counts[k] = counts.get(k, 0) + 1
+    return counts

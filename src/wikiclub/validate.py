@@ -1,0 +1,132 @@
+"""validate and map: read a sheet with its mapping, report every problem, write normalised records.
+
+Library functions behind ``wikiclub validate`` and ``wikiclub map``; nothing here talks to a wiki (the
+property catalog is given by the caller).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import MappingError
+from .mapping import SheetMapping, check_mapping
+from .model import Issue, MappedRow
+from .properties import PropertyCatalog
+from .rowmap import MapResult, apply_mapping
+from .sheets import Sheet, SheetOptions, read_sheet, write_table
+
+REPORT_HEADER = ("fichier/file", "onglet/sheet", "ligne/row", "colonne/column", "valeur/value",
+                 "gravité/severity", "problème/problem", "message", "correction/fix hint")
+
+
+@dataclass(frozen=True)
+class Validation:
+    sheet: Sheet
+    mapping: SheetMapping
+    result: MapResult
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.sheet.rows)
+
+    @property
+    def rows_valid(self) -> int:
+        return sum(1 for r in self.result.rows if r.valid)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.result.all_issues
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def counts(self) -> Counter[tuple[str, str]]:
+        return Counter((i.severity, i.problem) for i in self.issues)
+
+
+def sheet_options(mapping: SheetMapping, sheet: str | int | None = None) -> SheetOptions:
+    hidden = frozenset(mapping.used_columns())
+    return SheetOptions(sheet=sheet if sheet is not None else (mapping.sheet_name or mapping.sheet_index),
+                        header_row=mapping.header_row, encoding=mapping.encoding, delimiter=mapping.delimiter,
+                        expected_columns=hidden, keep_hidden=hidden,
+                        footer="keep" if mapping.footer == "keep" else "auto")
+
+
+def ensure_mapping_fits(mapping: SheetMapping, catalog: PropertyCatalog) -> None:
+    """Refuse a mapping whose properties the site does not have (a user error in the YAML)."""
+    problems = [p for p in check_mapping(mapping, catalog) if "n'existe pas" not in p.message]
+    if problems:
+        raise MappingError("Le mapping ne convient pas au site / mapping does not fit the site :\n  "
+                           + "\n  ".join(f"{p.where} : {p.message}" for p in problems),
+                           problems[0].hint or "Voir docs/mappings.md.")
+
+
+def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCatalog, *,
+                   sheet: str | int | None = None, today: dt.date | None = None,
+                   focus_item: str | None = None) -> Validation:
+    ensure_mapping_fits(mapping, catalog)
+    read = read_sheet(path, sheet_options(mapping, sheet))
+    return Validation(read, mapping, apply_mapping(read, mapping, catalog, today=today, focus_item=focus_item))
+
+
+def issue_row(issue: Issue) -> list[object]:
+    s = issue.source
+    return [s.file, s.sheet or "", s.row if s.row is not None else "", s.column or "", issue.value or "",
+            issue.severity, issue.problem, issue.message, issue.hint or ""]
+
+
+_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def sorted_issues(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda i: (i.source.row or 0, _ORDER[i.severity], i.source.column or ""))
+
+
+def write_report(path: str | Path, issues: list[Issue]) -> None:
+    """Every problem, one per line: CSV (UTF-8 with BOM) or XLSX by extension; formula-safe cells."""
+    write_table(path, REPORT_HEADER, [issue_row(i) for i in sorted_issues(issues)])
+
+
+def summary_lines(v: Validation) -> list[str]:
+    counts = v.counts()
+    lines = [f"Fichier / file : {v.sheet.file}" + (f" — onglet « {v.sheet.sheet} »" if v.sheet.sheet else ""),
+             f"En-tête ligne / header row : {v.sheet.header_row}"
+             + (f" — encodage {v.sheet.encoding}, séparateur « {v.sheet.delimiter} »"
+                if v.sheet.encoding else ""),
+             f"Lignes lues / rows read : {v.rows_read}",
+             f"Lignes valides / valid rows : {v.rows_valid}"]
+    if counts:
+        width = max(len(p) for _, p in counts)
+        lines.append("Problèmes par type / problems by kind :")
+        for (sev, problem), n in sorted(counts.items(), key=lambda kv: (_ORDER[kv[0][0]], -kv[1])):
+            lines.append(f"  {sev:<8} {problem:<{width}} {n:>6}")
+    else:
+        lines.append("Aucun problème / no problems.")
+    return lines
+
+
+def write_records(path: str | Path, rows: tuple[MappedRow, ...] | list[MappedRow]) -> int:
+    """One MappedRow per line (JSON); returns the number written."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    n = 0
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
+            n += 1
+    tmp.replace(path)
+    return n
+
+
+def read_records(path: str | Path) -> list[MappedRow]:
+    with Path(path).open(encoding="utf-8") as fh:
+        return [MappedRow.from_json(json.loads(line)) for line in fh if line.strip()]
