@@ -1,0 +1,257 @@
+"""Loading Wikidata JSON dumps into a sandbox (plain, .gz or .bz2).
+
+The format is Wikidata's ``latest-all.json``: one entity per line, optionally wrapped in ``[`` and
+``]`` lines with a comma after each entity. Entities keep their ids, ``lastrevid`` and ``modified``;
+the id, page and revision counters are then moved past what was loaded so new entities get fresh ids.
+
+Speed (≥ 5,000 entities/s): each line is parsed once; SQLite rows go in with ``executemany`` in
+chunks inside one transaction; the parsed entities stream on to the SPARQL store's bulk loader.
+A malformed line stops the load with an :class:`~wikiclub.errors.InputError` naming the file, the
+line and the problem; nothing is written to SQLite then (the transaction is rolled back).
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .datavalues import reference_hash, snak_hash
+from .entities import CONTENT_MODEL, NS, canonical, is_entity_id, new_guid, revision_content, title_of
+from .entitystore import ensure_schema, sitelink_rows, statement_rows, term_rows
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .app import SandboxApp
+
+CHUNK = 2000
+LOADER_USER = "Dump loader"
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    entities: int
+    properties: int
+    items: int
+    seconds: float
+
+
+def _open(path: Path) -> IO[str]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    if path.suffix == ".bz2":
+        return bz2.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")  # noqa: SIM115 (closed by the caller's with)
+
+
+def _problem(path: Path, lineno: int, what: str) -> InputError:
+    return InputError(f"{path}, line {lineno}: {what}",
+                      hint="Each line of a Wikidata JSON dump must be one entity object "
+                           '({"type": "item", "id": "Q…", …}), optionally between "[" and "]" lines.')
+
+
+def parse_lines(path: Path, stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, entity) for each entity line; InputError for anything else."""
+    for lineno, line in enumerate(stream, start=1):
+        text = line.strip()
+        if text.endswith(","):
+            text = text[:-1].rstrip()
+        if not text or text in ("[", "]"):
+            continue
+        try:
+            entity = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _problem(path, lineno, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(entity, dict):
+            raise _problem(path, lineno, f"expected an entity object, found {type(entity).__name__}")
+        eid = entity.get("id")
+        etype = entity.get("type")
+        if not isinstance(eid, str) or not is_entity_id(eid):
+            raise _problem(path, lineno, f"missing or malformed entity id {eid!r}")
+        if etype not in ("item", "property") or (etype == "item") != eid.startswith("Q"):
+            raise _problem(path, lineno, f"entity {eid} has type {etype!r}; expected "
+                                         f"{'item' if eid.startswith('Q') else 'property'}")
+        if etype == "property" and not isinstance(entity.get("datatype"), str):
+            raise _problem(path, lineno, f"property {eid} has no datatype")
+        yield lineno, entity
+
+
+def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
+    """Fill what hand-made dumps leave out (statement ids, snak and reference hashes, datatypes)."""
+    for pid, group in (entity.get("claims") or {}).items():
+        for st in group:
+            if not st.get("id"):
+                st["id"] = new_guid(entity["id"])
+            snaks = [st["mainsnak"]]
+            snaks += [s for g in (st.get("qualifiers") or {}).values() for s in g]
+            for ref in st.get("references") or []:
+                ref_snaks = [s for g in (ref.get("snaks") or {}).values() for s in g]
+                snaks += ref_snaks
+                for s in ref_snaks:
+                    _fill_snak(s, datatypes)
+                if not ref.get("hash"):
+                    ref["hash"] = reference_hash([s["hash"] for s in ref_snaks])
+            for s in snaks:
+                _fill_snak(s, datatypes)
+            st.setdefault("rank", "normal")
+            st.setdefault("type", "statement")
+        del pid
+
+
+def _fill_snak(snak: dict[str, Any], datatypes: dict[str, str]) -> None:
+    if "datatype" not in snak and snak.get("property") in datatypes:
+        snak["datatype"] = datatypes[snak["property"]]
+    if not snak.get("hash"):
+        snak["hash"] = snak_hash(snak)
+
+
+class _Loader:
+    """Accumulates rows and writes them in chunks (inside the caller's transaction)."""
+
+    def __init__(self, app: SandboxApp) -> None:
+        self.db = app.db
+        c = self.db.conn
+        self.pages = {t: p for t, p in c.execute("SELECT title, pageid FROM pages WHERE ns IN (120, 122)")}
+        self.next_page = int((c.execute("SELECT value FROM counters WHERE name='page'").fetchone() or [1])[0])
+        self.next_rev = int((c.execute("SELECT value FROM counters WHERE name='rev'").fetchone() or [1])[0])
+        self.existing_max_rev = int(c.execute("SELECT COALESCE(MAX(revid), 0) FROM revisions").fetchone()[0])
+        self.used_revs: set[int] = set()
+        self.max_q = self.max_p = 0
+        self.rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in (
+            "pages", "revisions", "entities", "terms", "statements", "sitelinks", "ids")}
+        self.datatypes: dict[str, str] = {}
+
+    def _revid(self, wanted: Any) -> int:
+        if isinstance(wanted, int) and wanted > 0 and wanted not in self.used_revs and (
+                wanted > self.existing_max_rev or not self.db.conn.execute(
+                    "SELECT 1 FROM revisions WHERE revid=?", (wanted,)).fetchone()):
+            revid = wanted
+        else:
+            revid = self.next_rev
+            while revid in self.used_revs or revid <= self.existing_max_rev:
+                revid += 1
+        self.used_revs.add(revid)
+        self.next_rev = max(self.next_rev, revid + 1)
+        return revid
+
+    def add(self, entity: dict[str, Any]) -> dict[str, Any]:
+        eid, etype = entity["id"], entity["type"]
+        if etype == "property":
+            self.datatypes[eid] = entity["datatype"]
+            self.max_p = max(self.max_p, int(eid[1:]))
+        else:
+            self.max_q = max(self.max_q, int(eid[1:]))
+        _complete(entity, self.datatypes)
+        title = title_of(eid)
+        revid = self._revid(entity.get("lastrevid"))
+        modified = entity.get("modified") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        pageid = self.pages.get(title)
+        parent = 0
+        if pageid is None:
+            pageid = self.next_page
+            self.next_page += 1
+            self.pages[title] = pageid
+            self.rows["pages"].append((pageid, NS[etype], title, CONTENT_MODEL[etype], revid, modified))
+        else:
+            parent = -1  # an existing page: its last revision becomes the parent (set in flush)
+        stored = canonical(entity)
+        content = revision_content(stored)
+        data = content.encode("utf-8")
+        self.rows["revisions"].append((revid, pageid, parent, LOADER_USER, 0, modified, "", "[]", 0, 0,
+                                       CONTENT_MODEL[etype], content, len(data),
+                                       hashlib.sha1(data).hexdigest()))
+        self.rows["entities"].append((eid, etype, int(eid[1:]), pageid, revid, modified,
+                                      json.dumps(stored, ensure_ascii=False, separators=(",", ":"))))
+        self.rows["ids"].append((eid,))
+        self.rows["terms"].extend(term_rows(stored))
+        self.rows["statements"].extend(statement_rows(stored))
+        self.rows["sitelinks"].extend(sitelink_rows(stored))
+        entity["lastrevid"], entity["modified"] = revid, modified
+        return entity
+
+    def flush(self) -> None:
+        c = self.db.conn
+        r = self.rows
+        if self._replacing:
+            for table in ("terms", "statement_values", "sitelinks"):
+                c.executemany(f"DELETE FROM {table} WHERE entity_id=?", r["ids"])
+        c.executemany("INSERT INTO pages(pageid, ns, title, contentmodel, lastrevid, touched) "
+                      "VALUES (?,?,?,?,?,?)", r["pages"])
+        revs = r["revisions"]
+        if self._replacing:
+            revs = [self._with_parent(row) for row in revs]
+        c.executemany("INSERT INTO revisions(revid, pageid, parentid, user, userid, timestamp, comment, tags, "
+                      "minor, bot, contentmodel, content, size, sha1) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                      revs)
+        if self._replacing:
+            c.executemany("UPDATE pages SET lastrevid=?, touched=?, deleted=0 WHERE pageid=?",
+                          [(row[0], row[5], row[1]) for row in revs])
+        c.executemany("INSERT OR REPLACE INTO entities(id, type, numeric_id, pageid, lastrevid, modified, "
+                      "json, redirect_to) VALUES (?,?,?,?,?,?,?,NULL)", r["entities"])
+        c.executemany("INSERT INTO terms(entity_id, kind, language, value, norm) VALUES (?,?,?,?,?)",
+                      r["terms"])
+        c.executemany("INSERT INTO statement_values(entity_id, property, value) VALUES (?,?,?)",
+                      r["statements"])
+        c.executemany("INSERT INTO sitelinks(entity_id, site, title) VALUES (?,?,?)", r["sitelinks"])
+        for rows in r.values():
+            rows.clear()
+
+    @property
+    def _replacing(self) -> bool:
+        return self.existing_max_rev > 0
+
+    def _with_parent(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if row[2] != -1:
+            return row
+        found = self.db.conn.execute("SELECT lastrevid FROM pages WHERE pageid=?", (row[1],)).fetchone()
+        return (row[0], row[1], int(found[0] or 0) if found else 0, *row[3:])
+
+    def bump_counters(self) -> None:
+        self.db.bump_counter("Q", self.max_q + 1)
+        self.db.bump_counter("P", self.max_p + 1)
+        self.db.bump_counter("page", self.next_page)
+        self.db.bump_counter("rev", self.next_rev)
+
+
+def load_dump(app: SandboxApp, path: Path | str, *,
+              progress: Callable[[int], None] | None = None) -> LoadStats:
+    """Load a Wikidata JSON dump into the sandbox (SQLite and the SPARQL store)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such dump file", hint="Give the path of a .json, .json.gz or "
+                                                              ".json.bz2 Wikidata dump.")
+    started = time.perf_counter()
+    ensure_schema(app.db)
+    counts = {"item": 0, "property": 0}
+
+    def entities(loader: _Loader, stream: IO[str]) -> Iterator[dict[str, Any]]:
+        pending = 0
+        for _lineno, entity in parse_lines(path, stream):
+            yield loader.add(entity)
+            counts[entity["type"]] += 1
+            pending += 1
+            if pending >= CHUNK:
+                loader.flush()
+                pending = 0
+                if progress is not None:
+                    progress(counts["item"] + counts["property"])
+        loader.flush()
+
+    try:
+        with app.db.transaction(), _open(path) as stream:
+            loader = _Loader(app)
+            app.sparql.bulk_load(entities(loader, stream))
+            loader.bump_counters()
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the dump ({exc})",
+                         hint="Check that the file is a complete UTF-8 dump (plain, .gz or .bz2).") from None
+    if progress is not None:
+        progress(counts["item"] + counts["property"])
+    return LoadStats(entities=counts["item"] + counts["property"], properties=counts["property"],
+                     items=counts["item"], seconds=time.perf_counter() - started)
