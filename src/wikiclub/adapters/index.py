@@ -1,0 +1,270 @@
+"""Local SQLite index of the WikiProject's items, for reconciliation without search requests.
+
+One file holds, per item, the facts matching needs (labels, aliases, P31/P279, P131, identifiers,
+websites, coordinates, years — ``reconcile.facts.Facts`` as JSON) plus lookup tables: names folded,
+"cored" and abbreviated (exact lookups), an FTS5 ``trigram`` table over the cored names (fuzzy
+lookups by character 3-grams, which finds what prefix search misses: hyphen vs space, a missing
+article, a word added or dropped), identifiers by normalised key and websites by host.
+
+Filled from a Wikidata JSON dump (one entity per line, ``.gz``/``.bz2`` too) or from a site: a SPARQL
+query selects the items (focus list P5008 or P131* within the project's regions) with their
+``schema:version``; their JSON comes through ``wbgetentities`` (50 per request), and the classes
+and places they refer to are added so type and location closures need no request either. ``update``
+refetches only items whose revision changed.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..errors import UsageError
+from ..reconcile.facts import Facts, facts_from_entity
+from ..reconcile.normalize import acronym, compound_initials, core, fold, identifier_key, url_key
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS entity(qid TEXT PRIMARY KEY, rev INTEGER, facts TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS name(qid TEXT, folded TEXT, cored TEXT, initials TEXT, acro TEXT);
+CREATE INDEX IF NOT EXISTS name_folded ON name(folded);
+CREATE INDEX IF NOT EXISTS name_cored ON name(cored);
+CREATE INDEX IF NOT EXISTS name_initials ON name(initials);
+CREATE INDEX IF NOT EXISTS name_acro ON name(acro);
+CREATE INDEX IF NOT EXISTS name_qid ON name(qid);
+CREATE VIRTUAL TABLE IF NOT EXISTS name_fts USING fts5(cored, qid UNINDEXED, tokenize='trigram');
+CREATE TABLE IF NOT EXISTS ident(prop TEXT, key TEXT, qid TEXT);
+CREATE INDEX IF NOT EXISTS ident_key ON ident(prop, key);
+CREATE TABLE IF NOT EXISTS website(host TEXT, path TEXT, qid TEXT);
+CREATE INDEX IF NOT EXISTS website_host ON website(host);
+"""
+
+
+class SparqlLike(Protocol):
+    def select(self, query: str) -> list[dict[str, Any]]: ...
+
+
+class EntitiesLike(Protocol):
+    def get_entities(self, ids: Sequence[str], **kwargs: Any) -> Mapping[str, Any]: ...
+
+
+def read_dump(path: Path) -> Iterator[dict[str, Any]]:
+    """Entities of a Wikidata JSON dump: one per line, optionally inside a JSON array, .gz/.bz2."""
+    opener: Callable[..., Any] = open
+    if path.suffix == ".gz":
+        opener = gzip.open
+    elif path.suffix == ".bz2":
+        opener = bz2.open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip().rstrip(",")
+            if line and line not in ("[", "]"):
+                yield json.loads(line)
+
+
+class LocalIndex:
+    """The SQLite index; open with ``LocalIndex(path)``, close with ``close()`` or a ``with`` block."""
+
+    def __init__(self, path: Path | str, *, create: bool = False) -> None:
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise UsageError(f"Index introuvable / index not found: {self.path}",
+                             "Construisez-le / build it: wikiclub index build --dump tests/data/kb.jsonl -o FILE")
+        self.db = sqlite3.connect(self.path)
+        self.db.executescript(SCHEMA)
+        self._facts: dict[str, Facts | None] = {}
+
+    def __enter__(self) -> LocalIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writing -----------------------------------------------------------------------------------
+    def add_entities(self, entities: Iterable[Mapping[str, Any]]) -> int:
+        n = 0
+        with self.db:
+            for entity in entities:
+                if entity.get("type") not in ("item", "property") or "missing" in entity:
+                    continue
+                self.put(facts_from_entity(entity))
+                n += 1
+        return n
+
+    def put(self, f: Facts) -> None:
+        cur = self.db
+        cur.execute("DELETE FROM name WHERE qid = ?", (f.qid,))
+        cur.execute("DELETE FROM name_fts WHERE qid = ?", (f.qid,))
+        cur.execute("DELETE FROM ident WHERE qid = ?", (f.qid,))
+        cur.execute("DELETE FROM website WHERE qid = ?", (f.qid,))
+        cur.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?)",
+                    (f.qid, f.lastrevid, json.dumps(f.to_json(), ensure_ascii=False)))
+        seen: set[str] = set()
+        for _, _, text in f.names():
+            folded = fold(text)
+            if not folded or folded in seen:
+                continue
+            seen.add(folded)
+            cored = core(text)
+            cur.execute("INSERT INTO name VALUES (?, ?, ?, ?, ?)",
+                        (f.qid, folded, cored, fold(compound_initials(text)), acronym(text)))
+            cur.execute("INSERT INTO name_fts VALUES (?, ?)", (cored, f.qid))
+        for prop, value in f.identifiers:
+            cur.execute("INSERT INTO ident VALUES (?, ?, ?)", (prop, identifier_key(value), f.qid))
+        for url in f.websites:
+            key = url_key(url)
+            if key:
+                cur.execute("INSERT INTO website VALUES (?, ?, ?)", (key[0], key[1], f.qid))
+        self._facts.pop(f.qid, None)
+
+    def set_meta(self, **values: str) -> None:
+        with self.db:
+            for k, v in values.items():
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+
+    # -- reading -----------------------------------------------------------------------------------
+    def revisions(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT qid, rev FROM entity").fetchall())
+
+    def facts(self, ids: Sequence[str]) -> dict[str, Facts]:
+        out: dict[str, Facts] = {}
+        missing = [i for i in ids if i not in self._facts]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            rows = self.db.execute(f"SELECT qid, facts FROM entity WHERE qid IN ({','.join('?' * len(chunk))})",
+                                   chunk).fetchall()
+            got = {q: Facts.from_json(json.loads(blob)) for q, blob in rows}
+            for q in chunk:
+                self._facts[q] = got.get(q)
+        for i in ids:
+            f = self._facts.get(i)
+            if f is not None:
+                out[i] = f
+        return out
+
+    def search(self, names: Sequence[str], *, limit: int = 12) -> list[str]:
+        """QIDs whose names equal, abbreviate or resemble any of ``names``, best first."""
+        hits: dict[str, float] = {}
+
+        def add(qids: Iterable[str], weight: float) -> None:
+            for q in qids:
+                hits[q] = max(hits.get(q, 0.0), weight)
+
+        for name in names:
+            folded, cored = fold(name), core(name)
+            if not folded:
+                continue
+            initials = fold(compound_initials(name))
+            compact = folded.replace(" ", "")
+            rows = self.db.execute(
+                "SELECT qid FROM name WHERE folded = ? OR cored = ? OR initials = ? OR initials = ?"
+                " OR (length(?) BETWEEN 3 AND 8 AND acro = ?)",
+                (folded, cored, folded, initials, compact, compact)).fetchall()
+            add((r[0] for r in rows), 3.0)
+            if len(cored) >= 3:
+                grams = sorted({cored[i:i + 3] for i in range(len(cored) - 2)})
+                match = " OR ".join(f'"{g}"' for g in grams)
+                rows = self.db.execute(
+                    "SELECT qid, bm25(name_fts) AS r FROM name_fts WHERE name_fts MATCH ? ORDER BY r LIMIT ?",
+                    (match, limit * 3)).fetchall()
+                for rank, (qid, _) in enumerate(rows):
+                    add([qid], 1.0 - rank / (limit * 3))
+        ranked = sorted(hits.items(), key=lambda kv: -kv[1])
+        return [q for q, _ in ranked[: limit * 2]]
+
+    def by_identifier(self, prop: str, value: str) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT qid FROM ident WHERE prop = ? AND key = ?",
+                                              (prop, identifier_key(value)))]
+
+    def by_website(self, url: str) -> list[str]:
+        key = url_key(url)
+        if key is None:
+            return []
+        rows = self.db.execute("SELECT qid, path FROM website WHERE host = ?", (key[0],)).fetchall()
+        exact = [q for q, p in rows if p == key[1]]
+        return exact or [q for q, _ in rows]
+
+    def count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM entity").fetchone()[0])
+
+
+# --- building -------------------------------------------------------------------------------------
+
+def build_from_dump(dump: Path, out: Path) -> int:
+    """A fresh index from a dump file; returns the number of entities stored."""
+    if out.exists():
+        out.unlink()
+    with closing(LocalIndex(out, create=True)) as index:
+        n = index.add_entities(read_dump(dump))
+        index.set_meta(source=f"dump:{dump.name}")
+    return n
+
+
+def project_query(*, focus: str | None, regions: Sequence[str]) -> str:
+    """SPARQL selecting the project's items and their revision (``schema:version``)."""
+    if focus:
+        where = f"?item wdt:P5008 wd:{focus} ."
+    elif regions:
+        values = " ".join(f"wd:{r}" for r in regions)
+        where = f"VALUES ?region {{ {values} }} ?item wdt:P131* ?region ."
+    else:
+        raise UsageError("Ni liste de suivi ni régions / neither a focus list nor regions",
+                         "Indiquez --focus QID ou --region QID (ou le WikiProjet dans wikiclub.toml).")
+    return f"SELECT DISTINCT ?item ?rev WHERE {{ {where} ?item schema:version ?rev . }}"
+
+
+def _qid(uri: str) -> str:
+    return uri.rsplit("/", 1)[-1]
+
+
+def _binding(row: Mapping[str, Any], key: str) -> str:
+    v = row.get(key)
+    return str(v.get("value")) if isinstance(v, Mapping) else str(v)
+
+
+def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, *, focus: str | None,
+                   regions: Sequence[str], full: bool = False) -> tuple[int, int]:
+    """Add or refresh the project's items (and the classes/places they use); (fetched, unchanged).
+
+    Only items whose ``schema:version`` differs from the stored revision are fetched, unless ``full``.
+    """
+    rows = sparql.select(project_query(focus=focus, regions=regions))
+    wanted = {_qid(_binding(r, "item")): int(float(_binding(r, "rev") or 0)) for r in rows}
+    stored = index.revisions()
+    todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
+    fetched = _fetch_into(index, client, todo)
+    # Classes and places referenced by what was fetched, level by level (each level one batch).
+    frontier = {p for f in fetched for p in (*f.instance_of, *f.subclass_of, *f.located_in)}
+    seen = set(stored) | {f.qid for f in fetched}
+    while frontier - seen:
+        level = sorted(frontier - seen)
+        seen |= set(level)
+        got = _fetch_into(index, client, level)
+        frontier = {p for f in got for p in (*f.subclass_of, *f.located_in)}
+    index.set_meta(source="site", focus=focus or "", regions=",".join(regions))
+    return len(fetched), len(wanted) - len(todo)
+
+
+def _fetch_into(index: LocalIndex, client: EntitiesLike, ids: Sequence[str]) -> list[Facts]:
+    out: list[Facts] = []
+    for start in range(0, len(ids), 50):
+        entities = client.get_entities(list(ids[start:start + 50]))
+        with index.db:
+            for entity in entities.values():
+                if isinstance(entity, Mapping) and entity.get("type") in ("item", "property") \
+                        and "missing" not in entity:
+                    f = facts_from_entity(entity)
+                    index.put(f)
+                    out.append(f)
+    return out

@@ -1,0 +1,165 @@
+"""Where candidates come from: the wiki's API, or the local index — one small interface for both.
+
+A source answers four questions: which items have names like these, which hold this identifier,
+which have this official website, and what are the facts of these ids. ``Finder`` asks them for a
+query, caching every answer for the run so each distinct spreadsheet value costs requests once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from ..adapters.index import LocalIndex
+from .facts import NEEDED_PROPS, Facts, facts_from_entity
+from .model import ReconQuery
+from .normalize import core, fold, identifier_variants, name_parts, url_variants
+
+
+class CandidateSource(Protocol):
+    def search(self, names: Sequence[str], language: str) -> list[str]: ...
+    def by_identifier(self, prop: str, value: str) -> list[str]: ...
+    def by_website(self, url: str) -> list[str]: ...
+    def fetch(self, ids: list[str]) -> dict[str, Facts]: ...
+
+
+class IndexSource:
+    """Candidates and facts from the local SQLite index: no request at all."""
+
+    def __init__(self, index: LocalIndex, *, limit: int = 8) -> None:
+        self.index = index
+        self.limit = limit
+
+    def search(self, names: Sequence[str], language: str) -> list[str]:
+        return self.index.search(names, limit=self.limit)
+
+    def by_identifier(self, prop: str, value: str) -> list[str]:
+        return self.index.by_identifier(prop, value)
+
+    def by_website(self, url: str) -> list[str]:
+        return self.index.by_website(url)
+
+    def fetch(self, ids: list[str]) -> dict[str, Facts]:
+        return self.index.facts(ids)
+
+
+class WikibaseLike(Protocol):
+    """What ``adapters.wikibase.WikibaseClient`` offers that reconciliation uses."""
+
+    def get_entities(self, ids: Sequence[str], **kwargs: Any) -> Mapping[str, Any]: ...
+    def search_entities(self, text: str, **kwargs: Any) -> list[Any]: ...
+    def search_statements(self, prop: str, value: str) -> list[Any]: ...
+
+
+def _ids_of(results: Sequence[Any]) -> list[str]:
+    out = []
+    for r in results:
+        if isinstance(r, str):
+            out.append(r)
+        elif isinstance(r, Mapping):
+            qid = r.get("id") or r.get("title", "").split(":")[-1]
+            if qid:
+                out.append(str(qid))
+        else:
+            qid = getattr(r, "id", None) or getattr(r, "qid", None)
+            if qid:
+                out.append(str(qid))
+    return out
+
+
+class ApiSource:
+    """Candidates through ``wbsearchentities`` and ``haswbstatement``; facts by ``wbgetentities``
+    (50 ids a request, only the properties matching reads). Falls back to the other language only
+    when the first search finds nothing, and to the parts of a composite name only then too."""
+
+    def __init__(self, client: WikibaseLike, *, languages: Sequence[str] = ("fr", "en"), limit: int = 7,
+                 format_patterns: Mapping[str, str] | None = None) -> None:
+        self.client = client
+        self.languages = tuple(languages)
+        self.limit = limit
+        self.patterns = dict(format_patterns or {})
+
+    def search(self, names: Sequence[str], language: str) -> list[str]:
+        # Primary language, whole name then its parts; then a shorter prefix (prefix search misses a
+        # hyphen written as a space or a changed ending); then the other languages.
+        others = tuple(lang for lang in self.languages if lang != language)
+        words = names[0].split() if names else []
+        short = " ".join(words[: max(2, (len(words) + 1) // 2)]) if len(words) >= 4 else None
+        attempts = [(n, language) for n in names] + ([(short, language)] if short else [])
+        attempts += [(names[0], lang) for lang in others] if names else []
+        for text, lang in attempts:
+            out = _ids_of(self.client.search_entities(text, language=lang, type="item", limit=self.limit))
+            if out:
+                return list(dict.fromkeys(out))
+        return []
+
+    def by_identifier(self, prop: str, value: str) -> list[str]:
+        out: list[str] = []
+        for v in identifier_variants(value, self.patterns.get(prop)):
+            out += _ids_of(self.client.search_statements(prop, v))
+            if out:
+                break
+        return out
+
+    def by_website(self, url: str) -> list[str]:
+        out: list[str] = []
+        for v in url_variants(url)[:4]:
+            out += _ids_of(self.client.search_statements("P856", v))
+            if out:
+                break
+        return out
+
+    def fetch(self, ids: list[str]) -> dict[str, Facts]:
+        out: dict[str, Facts] = {}
+        for start in range(0, len(ids), 50):
+            got = self.client.get_entities(ids[start:start + 50], props=("labels", "aliases", "descriptions",
+                                                                        "claims", "info"))
+            for qid, entity in got.items():
+                if isinstance(entity, Mapping) and "missing" not in entity and entity.get("id"):
+                    out[qid] = facts_from_entity(_keep_claims(entity))
+        return out
+
+
+def _keep_claims(entity: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the claims matching reads, plus every external identifier (keeps memory small)."""
+    claims = entity.get("claims") or {}
+    kept = {p: v for p, v in claims.items()
+            if p in NEEDED_PROPS or p == "P2302"
+            or any(c.get("mainsnak", {}).get("datatype") == "external-id" for c in v)}
+    return {**entity, "claims": kept}
+
+
+def search_names(query: ReconQuery) -> list[str]:
+    """The texts to search for: the name, its parts, other names; deduplicated by folded form."""
+    out: dict[str, str] = {}
+    for t in (query.text, *query.other_names):
+        for part in name_parts(t):
+            out.setdefault(fold(part), part)
+    return [t for k, t in out.items() if k]
+
+
+class Finder:
+    """Gathers candidate ids for queries from a source, each distinct lookup asked once per run."""
+
+    def __init__(self, source: CandidateSource) -> None:
+        self.source = source
+        self._search: dict[tuple[tuple[str, ...], str], list[str]] = {}
+        self._ids: dict[tuple[str, str], list[str]] = {}
+        self._web: dict[str, list[str]] = {}
+
+    def candidate_ids(self, query: ReconQuery) -> list[str]:
+        names = search_names(query)
+        key = (tuple(sorted({core(n) for n in names})), query.language)
+        if key not in self._search:
+            self._search[key] = self.source.search(names, query.language)
+        found = list(self._search[key])
+        for prop, value in query.identifiers:
+            k = (prop, value)
+            if k not in self._ids:
+                self._ids[k] = self.source.by_identifier(prop, value)
+            found += self._ids[k]
+        for url in query.websites:
+            if url not in self._web:
+                self._web[url] = self.source.by_website(url)
+            found += self._web[url]
+        return list(dict.fromkeys(found))

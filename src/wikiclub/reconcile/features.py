@@ -1,0 +1,298 @@
+"""Explainable evidence about one candidate for one query.
+
+Each function returns ``Feature``s with points; scoring.py only adds them up and scales. Points are
+set by what the evidence means, not fitted to a sample: an equal identifier or official website is
+decisive; a contradicting context (another province, coordinates hundreds of km away, a wrong hard
+type, an explicit qualifier naming another area) blocks an automatic match; a merely different
+municipality in the same area costs a little, so a misspelt context never sinks a certain name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .facts import Facts
+from .knowledge import Knowledge
+from .model import Feature, ReconQuery
+from .normalize import (
+    acronym,
+    area_matches,
+    compound_initials,
+    core,
+    fold,
+    identifier_key,
+    looks_like_acronym,
+    name_parts,
+    url_key,
+)
+
+# Points, by kind of evidence (the largest value each can add is what scoring.py counts as possible).
+NAME_MAX = 60.0
+ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
+PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
+HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
+HINT_TYPE_OK, HINT_TYPE_BAD = 10.0, -5.0
+PLACE_SAME, PLACE_WIDER, PLACE_NEAR, PLACE_UNKNOWN, PLACE_CONTRA = 20.0, 8.0, -15.0, -3.0, -50.0
+WITHIN_IN, WITHIN_OUT = 8.0, -5.0
+AREA_OK, AREA_BAD_STRONG, AREA_BAD_WEAK = 10.0, -40.0, -15.0
+COORDS_MAX, COORDS_VIA_PLACE = 15.0, 5.0
+YEAR_OK, YEAR_BAD = 5.0, -10.0
+FORMER = -10.0
+ID_BAD, WEB_HOST, WEB_OTHER = -25.0, 15.0, -5.0
+
+
+def name_points(similarity: float) -> float:
+    """0 below 0.5 similarity, then steeply up to NAME_MAX: 0.97 → 55, 0.9 → 43, 0.8 → 28."""
+    x = max(0.0, (similarity - 0.5) / 0.5)
+    return NAME_MAX * x ** 1.5
+
+
+@dataclass(frozen=True)
+class NameForms:
+    """Pre-computed forms of one name (query side or candidate side)."""
+
+    text: str
+    folded: str
+    cored: str
+    initials: str  # compound initials form, folded ("en a t")
+    acro: str
+
+    @classmethod
+    def of(cls, text: str) -> NameForms:
+        return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text))
+
+
+def _strip(cored: str, phrases: frozenset[str]) -> str:
+    """``cored`` without any of ``phrases`` (whole words); "" when too little would remain."""
+    padded = f" {cored} "
+    for ph in sorted(phrases, key=len, reverse=True):
+        if ph and f" {ph} " in padded:
+            padded = padded.replace(f" {ph} ", " ")
+    kept = padded.split()
+    return " ".join(kept) if kept and len("".join(kept)) >= 3 else ""
+
+
+def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: frozenset[str] = frozenset()
+                  ) -> tuple[float, str]:
+    """Similarity 0–1 of two names and how it was reached. ``drop`` (the row's place names) is removed
+    from both names, ``qdrop`` (class words: "Journal …") from the query only — removed from the
+    candidate it would make "district de Cochrane" equal "Cochrane"."""
+    if q.folded and q.folded == c.folded:
+        return 1.0, "égal"
+    if q.cored and q.cored == c.cored:
+        return 0.97, "égal après normalisation"
+    if q.initials == c.initials and q.initials != q.folded or q.folded == c.initials != c.folded:
+        return 0.92, "abréviation"
+    if looks_like_acronym(q.text) and len(q.acro) >= 3 and q.folded.replace(" ", "") == c.acro:
+        return 0.9, "sigle"
+    if looks_like_acronym(c.text) and len(c.acro) >= 3 and c.folded.replace(" ", "") == q.acro:
+        return 0.9, "sigle"
+    best, how = fuzz.token_sort_ratio(q.cored, c.cored) / 100.0, "approché"
+    best = max(best, fuzz.ratio(q.cored, c.cored) / 100.0)
+    if drop or qdrop:
+        qs, cs = _strip(q.cored, drop | qdrop), _strip(c.cored, drop)
+        if qs and cs:
+            if qs == cs:
+                return 0.95, "égal sans le lieu ni la classe"
+            s = fuzz.token_sort_ratio(qs, cs) / 100.0
+            if s > best:
+                best, how = s, "approché sans le lieu ni la classe"
+    return best * 0.95, how
+
+
+def query_name_forms(query: ReconQuery) -> tuple[NameForms, ...]:
+    texts: list[str] = []
+    for t in (query.text, *query.other_names):
+        texts.extend(name_parts(t))
+    return tuple(NameForms.of(t) for t in dict.fromkeys(texts) if fold(t))
+
+
+def name_feature(qforms: Iterable[NameForms], cforms: Iterable[tuple[str, str, NameForms]],
+                 drop: frozenset[str], qdrop: frozenset[str] = frozenset()) -> Feature:
+    best, detail = 0.0, ""
+    for q in qforms:
+        for kind, lang, c in cforms:
+            s, how = compare_names(q, c, drop, qdrop)
+            if kind.startswith("alias"):  # a label is the preferred name; an alias is weaker evidence
+                s *= ALIAS_FACTOR
+            if kind.endswith("-part"):  # a part of a composite name ("Title: subtitle")
+                s *= PART_FACTOR
+            if s > best:
+                best, detail = s, f"{how} {kind} {lang}: {c.text}"
+            if best >= 1.0:
+                break
+    kind = "alias" if " alias" in detail else "name"
+    return Feature(kind, f"{best:.2f} {detail}".strip(), round(name_points(best), 1))
+
+
+def _labels(kb: Knowledge, qids: Iterable[str]) -> str:
+    out = []
+    for q in qids:
+        f = kb.known(q)
+        out.append(f.label() if f else q)
+    return ", ".join(out)
+
+
+def type_features(query: ReconQuery, cand: Facts, kb: Knowledge) -> list[Feature]:
+    out: list[Feature] = []
+    classes = kb.classes_of(cand)
+    if query.types:
+        hit = classes.intersection(query.types)
+        if hit:
+            out.append(Feature("type", f"instance de {_labels(kb, sorted(hit))}", HARD_TYPE_OK))
+        elif not cand.instance_of:
+            out.append(Feature("type", "sans nature (P31)", UNTYPED))
+        else:
+            strict = query.strict_types
+            out.append(Feature("type", f"{_labels(kb, cand.instance_of)} ∉ {_labels(kb, query.types)}",
+                               HARD_TYPE_BAD if strict else SOFT_TYPE_BAD, blocks=strict))
+    if query.type_hints and cand.instance_of:
+        hit = classes.intersection(query.type_hints)
+        if hit:
+            out.append(Feature("type", f"comme la colonne type: {_labels(kb, sorted(hit))}", HINT_TYPE_OK))
+        else:
+            out.append(Feature("type", f"{_labels(kb, cand.instance_of)} ≠ type de la ligne", HINT_TYPE_BAD))
+    return out
+
+
+def _roots(kb: Knowledge, qids: Iterable[str]) -> set[str]:
+    """Places without a place above them (countries): sharing only these is no agreement."""
+    out = set()
+    for q in qids:
+        f = kb.known(q)
+        if f is None or not f.located_in:
+            out.add(q)
+    return out
+
+
+def place_features(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_place: bool) -> list[Feature]:
+    out: list[Feature] = []
+    chain = kb.ancestors(cand.qid) if is_place else kb.places_of(cand)
+    if query.places and not is_place:
+        if not cand.located_in:
+            out.append(Feature("lieu", "localisation inconnue", PLACE_UNKNOWN))
+        else:
+            verdicts = []
+            for p in query.places:
+                pchain = kb.ancestors(p)
+                if p in chain:
+                    verdicts.append((PLACE_SAME, f"dans {_labels(kb, [p])}", False))
+                elif set(cand.located_in) & pchain:
+                    verdicts.append((PLACE_WIDER, f"{_labels(kb, cand.located_in)} contient {_labels(kb, [p])}",
+                                     False))
+                else:
+                    common = (chain & pchain) - _roots(kb, chain | pchain)
+                    if common:
+                        verdicts.append((PLACE_NEAR, f"{_labels(kb, cand.located_in)} ≠ {_labels(kb, [p])}",
+                                         False))
+                    else:
+                        verdicts.append((PLACE_CONTRA, f"{_labels(kb, cand.located_in)}: autre province/pays "
+                                         f"que {_labels(kb, [p])}", True))
+            pts, detail, blocks = max(verdicts, key=lambda v: v[0])
+            out.append(Feature("lieu", detail, pts, blocks=blocks))
+    if query.within:
+        if chain & set(query.within):
+            out.append(Feature("région", "dans les régions du projet", WITHIN_IN))
+        elif chain:
+            out.append(Feature("région", "hors des régions du projet", WITHIN_OUT))
+    hints = [(h, True) for h in query.area_hints] + [(h, False) for h in query.area_guesses]
+    if hints and chain:
+        names = kb.place_names(chain - {cand.qid}) if is_place else kb.place_names(chain)
+        for text, strong in hints:
+            if any(area_matches(text, n) for n in names):
+                out.append(Feature("zone", f"« {text} » concorde", AREA_OK))
+            else:
+                out.append(Feature("zone", f"« {text} » ne concorde pas",
+                                   AREA_BAD_STRONG if strong else AREA_BAD_WEAK, blocks=strong))
+    return out
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def coordinate_feature(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_place: bool) -> Feature | None:
+    if query.coordinates is None:
+        return None
+    own = cand.coordinates
+    ref, via = own, ""
+    if ref is None:
+        for p in cand.located_in:
+            f = kb.get(p)
+            if f and f.coordinates:
+                ref, via = f.coordinates, f" (via {f.label()})"
+                break
+    if ref is None:
+        return None
+    lat, lon = query.coordinates
+    d = distance_km(query.coordinates, ref)
+    fixed = ""
+    if d > 50:  # common typing slips: a dropped minus sign, latitude and longitude swapped
+        for alt, what in (((lat, -lon), "signe de la longitude corrigé"), ((lon, lat), "lat/long inversées")):
+            d2 = distance_km(alt, ref)
+            if d2 < 5:
+                d, fixed = d2, f", {what}"
+                break
+    detail = f"{d:.1f} km{via}{fixed}"
+    if own is not None and not is_place:
+        steps = ((0.3, COORDS_MAX), (1, 12.0), (5, 6.0), (25, 0.0), (300, -15.0))
+    elif is_place:
+        steps = ((25, COORDS_MAX), (60, 5.0), (150, 0.0), (500, -25.0))
+    else:  # only the municipality's coordinates are known
+        steps = ((25, COORDS_VIA_PLACE), (150, 0.0), (500, -20.0))
+    pts = next((p for limit, p in steps if d < limit), -40.0)
+    if fixed:
+        pts = min(pts, 5.0)
+    return Feature("coordonnées", detail, pts, blocks=pts <= -40.0)
+
+
+def identifier_features(query: ReconQuery, cand: Facts) -> list[Feature]:
+    out: list[Feature] = []
+    held: dict[str, set[str]] = {}
+    for p, v in cand.identifiers:
+        held.setdefault(p, set()).add(identifier_key(v))
+    for p, v in query.identifiers:
+        if p not in held:
+            continue
+        if identifier_key(v) in held[p]:
+            out.append(Feature("identifiant", f"{p} = {v}", 100.0, decisive=True))
+        else:
+            out.append(Feature("identifiant", f"{p} différent ({v})", ID_BAD))
+    return out
+
+
+def website_feature(query: ReconQuery, cand: Facts) -> Feature | None:
+    qkeys = [k for k in (url_key(u) for u in query.websites) if k]
+    ckeys = [k for k in (url_key(u) for u in cand.websites) if k]
+    if not qkeys or not ckeys:
+        return None
+    for q in qkeys:
+        for c in ckeys:
+            if q == c:
+                return Feature("site web", f"{q[0]}/{q[1]}".rstrip("/"), 100.0, decisive=True)
+    for q in qkeys:
+        for c in ckeys:
+            if q[0] == c[0]:
+                return Feature("site web", f"même domaine {q[0]}", WEB_HOST)
+    return Feature("site web", f"{ckeys[0][0]} ≠ {qkeys[0][0]}", WEB_OTHER)
+
+
+def year_features(query: ReconQuery, cand: Facts) -> list[Feature]:
+    out = []
+    held = dict(cand.years)
+    for p, y in query.years:
+        if p in held:
+            diff = abs(held[p] - y)
+            pts = YEAR_OK if diff == 0 else (YEAR_OK / 2 if diff == 1 else YEAR_BAD)
+            out.append(Feature("date", f"{p} {held[p]} / {y}", pts))
+    return out
+
+
+def former_feature(cand: Facts) -> Feature | None:
+    return Feature("ancien", "dissous ou disparu (P576)", FORMER) if cand.dissolved else None

@@ -1,0 +1,115 @@
+"""Per-run cache of entity facts with the two closures matching needs: classes (P279*) and places (P131*).
+
+Facts are fetched through one injected function that takes many ids at once (the API source batches
+them by 50, the local index reads SQLite), and closures are filled breadth-first so each level of the
+class or place hierarchy costs one batched fetch for the whole sheet, not one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from .facts import Facts
+
+Fetch = Callable[[list[str]], Mapping[str, Facts]]
+
+
+class Knowledge:
+    """Facts by id, fetched lazily and cached for the run (one instance per run, never global)."""
+
+    def __init__(self, fetch: Fetch) -> None:
+        self._fetch = fetch
+        self._facts: dict[str, Facts | None] = {}
+        self._classes: dict[str, frozenset[str]] = {}
+        self._places: dict[str, frozenset[str]] = {}
+
+    # -- facts -------------------------------------------------------------------------------------
+    def add(self, facts: Iterable[Facts]) -> None:
+        for f in facts:
+            self._facts[f.qid] = f
+
+    def load(self, ids: Iterable[str]) -> None:
+        missing = [i for i in dict.fromkeys(ids) if i and i not in self._facts]
+        if not missing:
+            return
+        got = self._fetch(missing)
+        for i in missing:
+            self._facts[i] = got.get(i)
+
+    def get(self, qid: str) -> Facts | None:
+        if qid not in self._facts:
+            self.load([qid])
+        return self._facts.get(qid)
+
+    def known(self, qid: str) -> Facts | None:
+        """Facts already fetched, without fetching."""
+        return self._facts.get(qid)
+
+    # -- closures ----------------------------------------------------------------------------------
+    def _prefetch(self, seeds: Iterable[str], parents: Callable[[Facts], tuple[str, ...]]) -> None:
+        frontier = set(seeds)
+        seen: set[str] = set()
+        while frontier:
+            self.load(frontier)
+            seen |= frontier
+            nxt: set[str] = set()
+            for q in frontier:
+                f = self._facts.get(q)
+                if f:
+                    nxt.update(p for p in parents(f) if p not in seen)
+            frontier = nxt
+
+    def prefetch_classes(self, candidates: Iterable[Facts]) -> None:
+        seeds = {c for f in candidates for c in (*f.instance_of, *f.subclass_of)}
+        self._prefetch(seeds, lambda f: f.subclass_of)
+
+    def prefetch_places(self, qids: Iterable[str]) -> None:
+        self._prefetch(qids, lambda f: f.located_in)
+
+    def superclasses(self, qid: str) -> frozenset[str]:
+        """``qid`` and every class it is a subclass of (P279*)."""
+        return self._closure(qid, self._classes, lambda f: f.subclass_of)
+
+    def ancestors(self, qid: str) -> frozenset[str]:
+        """``qid`` and every place it lies in (P131*, or P159/P276 where P131 is absent)."""
+        return self._closure(qid, self._places, lambda f: f.located_in)
+
+    def _closure(self, qid: str, memo: dict[str, frozenset[str]],
+                 parents: Callable[[Facts], tuple[str, ...]]) -> frozenset[str]:
+        if qid in memo:
+            return memo[qid]
+        self._prefetch([qid], parents)
+        out: set[str] = set()
+        stack = [qid]
+        while stack:
+            q = stack.pop()
+            if q in out:
+                continue
+            out.add(q)
+            f = self._facts.get(q)
+            if f:
+                stack.extend(parents(f))
+        memo[qid] = frozenset(out)
+        return memo[qid]
+
+    def classes_of(self, facts: Facts) -> frozenset[str]:
+        """Every class ``facts`` is an instance of, through P31/P279*."""
+        out: set[str] = set()
+        for c in facts.instance_of:
+            out |= self.superclasses(c)
+        return frozenset(out)
+
+    def places_of(self, facts: Facts) -> frozenset[str]:
+        """The places an entity lies in (not itself unless it is a place with a P131 of its own)."""
+        out: set[str] = set()
+        for p in facts.located_in:
+            out |= self.ancestors(p)
+        return frozenset(out)
+
+    def place_names(self, qids: Iterable[str]) -> list[str]:
+        names: list[str] = []
+        for q in qids:
+            f = self.get(q)
+            if f:
+                names.extend(t for _, _, t in f.names())
+        return names

@@ -1,0 +1,234 @@
+"""Text normalisation for matching names, websites, identifiers and place hints.
+
+Everything here is pure and language-aware in the small ways that matter for French and English
+names written by volunteers: accents and case vary, hyphens become spaces ("Rouyn Noranda"),
+articles and elisions come and go ("L'Écart" / "Ecart"), administrative prefixes are added ("Ville de
+Rouyn-Noranda"), legal forms are appended ("Inc."), and hyphenated compounds are abbreviated by their
+initials ("A-T", "R.-N.").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from unidecode import unidecode
+
+# Function words dropped from the "core" form of a name. Elided forms appear as "l", "d" once the
+# apostrophe is turned into a space.
+STOPWORDS = frozenset(
+    ["l", "d", "le", "la", "les", "de", "du", "des", "et", "en", "au", "aux", "a", "un", "une", "sur", "the", "of", "and", "at", "in", "for"]
+)
+# Words that only say which kind of administrative unit or legal form a name has; removed at the
+# start ("Ville de …") or at the end ("… Inc.") of the core form.
+ADMIN_PREFIXES = ("ville", "municipalite", "city of", "town of", "township of", "village")
+LEGAL_SUFFIXES = frozenset(["inc", "ltee", "ltd", "llc", "corp", "co", "enr", "senc", "obnl"])
+# Path segments that only select a language version of a website.
+LANGUAGE_SEGMENTS = frozenset(["fr", "en", "fr-ca", "en-ca", "fr_ca", "en_ca", "francais", "english", "accueil", "home", "index.html", "index.php"])
+
+_YEAR = re.compile(r"(?:19|20)\d\d")  # "FME 2024": an edition year is not part of the name
+_PUNCT = re.compile(r"[^\w]+", re.UNICODE)
+_APOS = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "–": "-", "—": "-", "‑": "-"})
+_PAREN = re.compile(r"^(?P<main>[^()]*?)\s*\((?P<qual>[^()]*)\)\s*(?P<rest>.*)$")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case ASCII with every run of punctuation (hyphens, apostrophes, dots) as one space."""
+    text = unidecode(text.translate(_APOS)).lower()
+    return " ".join(_PUNCT.sub(" ", text).replace("_", " ").split())
+
+
+@lru_cache(maxsize=65536)
+def core(text: str) -> str:
+    """The distinctive words of a name: folded, without articles, admin prefixes or legal forms."""
+    tokens = fold(text).split()
+    for prefix in ADMIN_PREFIXES:
+        words = prefix.split()
+        if len(tokens) > len(words) and tokens[: len(words)] == words:
+            tokens = tokens[len(words):]
+            break
+    while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
+        tokens.pop()
+    kept = [t for t in tokens if t not in STOPWORDS and not _YEAR.fullmatch(t)]
+    return " ".join(kept or tokens)
+
+
+def compound_initials(text: str) -> str:
+    """The name with each hyphenated compound replaced by its initials: "en Abitibi-Témiscamingue"
+    → "en A-T". Lets "Festival … en A-T" meet its full label."""
+
+    def repl(m: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[-‑–]", m.group(0)) if p]
+        return "-".join(p[0] for p in parts)
+
+    return re.sub(r"\w+(?:[-‑–]\w+)+", repl, text.translate(_APOS))
+
+
+def acronym(text: str) -> str:
+    """Initials of the words of a name, function words skipped ("UQAT", "OBNL")."""
+    return "".join(t[0] for t in fold(text).split() if t not in STOPWORDS)
+
+
+def looks_like_acronym(text: str) -> bool:
+    stripped = re.sub(r"[\s.\-]", "", text)
+    return 2 <= len(stripped) <= 8 and stripped.isalpha() and stripped.isupper()
+
+
+def split_qualifier(text: str) -> tuple[str, str]:
+    """"Ville-Marie (Témiscamingue)" → ("Ville-Marie", "Témiscamingue"); "Hearst, ON" → ("Hearst", "ON")."""
+    text = " ".join(text.split())
+    m = _PAREN.match(text)
+    if m and m.group("main"):
+        return m.group("main").strip(" ,"), " ".join((m.group("qual") + " " + m.group("rest")).split())
+    if "," in text:
+        main, _, qual = text.partition(",")
+        if main.strip() and qual.strip():
+            return main.strip(), qual.strip()
+    return text.strip(), ""
+
+
+def name_parts(text: str, *, qualifiers: bool = True) -> tuple[str, ...]:
+    """The name and the names it is made of: "Cité de l'Or - Village minier" → both halves too,
+    "Le Nord (journal)" → "Le Nord" too (unless ``qualifiers`` is false: on a wiki's side the
+    parenthesis is what tells homonyms apart). The first element is always the whole cleaned name."""
+    text = " ".join(text.split())
+    out = [text]
+    main, qual = split_qualifier(text)
+    if qualifiers and qual and "(" in text:
+        out.append(main)
+    for sep in (" - ", " – ", " — ", " / ", " | ", ": "):
+        if sep in text:
+            out.extend(p.strip() for p in text.split(sep) if len(p.strip()) > 2)
+    return tuple(dict.fromkeys(p for p in out if p))
+
+
+# --- websites ---------------------------------------------------------------------------------------
+
+def url_key(url: str) -> tuple[str, str] | None:
+    """(host without www., path without language segments and trailing slash); None if not a URL."""
+    url = url.strip()
+    if not url or " " in url or "." not in url:
+        return None
+    if url.lower().startswith("mailto:"):
+        return None
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if "." not in host:
+        return None
+    segments = [s for s in parts.path.lower().split("/") if s and s not in LANGUAGE_SEGMENTS]
+    return host, "/".join(segments)
+
+
+def url_variants(url: str) -> tuple[str, ...]:
+    """The spellings a wiki is likely to store for the same site (exact lookups by value)."""
+    key = url_key(url)
+    if key is None:
+        return ()
+    host, path = key
+    tail = f"/{path}/" if path else "/"
+    out = []
+    for scheme in ("https", "http"):
+        for www in ("www.", ""):
+            out.append(f"{scheme}://{www}{host}{tail}")
+            if path:
+                out.append(f"{scheme}://{www}{host}/{path}")
+    return tuple(dict.fromkeys(out))
+
+
+# --- identifiers ----------------------------------------------------------------------------------
+
+_ID_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?[\w.-]+\.\w+/(?:[\w-]+/)*", re.IGNORECASE)
+
+
+def identifier_key(value: str) -> str:
+    """Comparison key of an external identifier: no URL prefix, spaces, dashes, '@', case."""
+    value = value.strip()
+    value = _ID_URL_PREFIX.sub("", value) if "/" in value else value
+    return re.sub(r"[\s\-@./]", "", value).lower()
+
+
+def identifier_variants(value: str, pattern: str | None = None) -> tuple[str, ...]:
+    """Spellings to look an identifier up by: as typed, without a URL prefix, compact, and grouped by
+    four (ISNI on Wikidata). With ``pattern`` (the property's format regex, P1793), only those that
+    fit it."""
+    value = value.strip()
+    bare = _ID_URL_PREFIX.sub("", value).strip("/") if "/" in value else value
+    bare = bare.lstrip("@")
+    compact = re.sub(r"[\s\-]", "", bare)
+    grouped = " ".join(compact[i:i + 4] for i in range(0, len(compact), 4)) if compact.isalnum() else compact
+    variants = tuple(dict.fromkeys(v for v in (value, bare, compact, grouped) if v))
+    if pattern:
+        try:
+            rx = re.compile(pattern)
+        except re.error:
+            return variants
+        fitting = tuple(v for v in variants if rx.fullmatch(v))
+        return fitting or variants
+    return variants
+
+
+# --- larger-area hints (province) -----------------------------------------------------------------
+
+# Canadian province and territory names by postal abbreviation and postal-code first letter, and by
+# telephone area code (North American Numbering Plan). Public, stable tables; they turn "Hearst, ON",
+# "705-555-0117" or "J9X 4N5" into the name of a province, compared with the labels of a candidate's
+# administrative ancestors — so no identifier of any wiki is written here.
+PROVINCE_ABBREVIATIONS = {
+    "qc": "Québec", "que": "Québec", "pq": "Québec", "on": "Ontario", "ont": "Ontario",
+    "ab": "Alberta", "alb": "Alberta", "alta": "Alberta", "sk": "Saskatchewan", "sask": "Saskatchewan",
+    "mb": "Manitoba", "man": "Manitoba", "bc": "British Columbia", "cb": "Colombie-Britannique",
+    "nb": "New Brunswick", "ns": "Nova Scotia", "ne": "Nouvelle-Écosse", "pe": "Prince Edward Island",
+    "nl": "Newfoundland and Labrador", "yt": "Yukon", "nt": "Northwest Territories", "nu": "Nunavut",
+}
+POSTAL_LETTERS = {
+    "G": "Québec", "H": "Québec", "J": "Québec", "K": "Ontario", "L": "Ontario", "M": "Ontario",
+    "N": "Ontario", "P": "Ontario", "T": "Alberta", "S": "Saskatchewan", "R": "Manitoba",
+    "V": "British Columbia", "E": "New Brunswick", "B": "Nova Scotia", "C": "Prince Edward Island",
+    "A": "Newfoundland and Labrador", "Y": "Yukon", "X": "Northwest Territories",
+}
+AREA_CODES = {
+    **dict.fromkeys(["418", "581", "367", "450", "579", "354", "514", "438", "263", "819", "873", "468"], "Québec"),
+    **dict.fromkeys(["705", "249", "683", "613", "343", "753", "416", "647", "437", "905", "289", "365", "742", "519", "226", "548", "382", "807"],
+                    "Ontario"),
+    **dict.fromkeys(["403", "587", "780", "825", "368"], "Alberta"),
+    **dict.fromkeys(["306", "639", "474"], "Saskatchewan"),
+    **dict.fromkeys(["204", "431", "584"], "Manitoba"),
+    **dict.fromkeys(["604", "778", "236", "250", "672"], "British Columbia"),
+    "506": "New Brunswick", "902": "Nova Scotia", "782": "Nova Scotia", "709": "Newfoundland and Labrador",
+    "867": "Yukon",
+}
+_PHONE = re.compile(r"(?:\+?1[\s.\-]?)?\(?(\d{3})\)?[\s.\-]?\d{3}[\s.\-]?\d{4}")
+_POSTAL = re.compile(r"\b([A-Z])\d[A-Z]\s?\d[A-Z]\d\b")
+
+
+def area_from_phone(text: str) -> str | None:
+    m = _PHONE.search(text or "")
+    return AREA_CODES.get(m.group(1)) if m else None
+
+
+def area_from_postal_code(text: str) -> str | None:
+    m = _POSTAL.search((text or "").upper())
+    return POSTAL_LETTERS.get(m.group(1)) if m else None
+
+
+def expand_area(text: str) -> str:
+    """"Ont." → "Ontario"; anything else unchanged."""
+    return PROVINCE_ABBREVIATIONS.get(fold(text).replace(" ", ""), text)
+
+
+def area_matches(hint: str, name: str) -> bool:
+    """Whether a place hint ("Ont.", "Témiscamingue", "ON") names ``name`` (a label or alias):
+    equal after folding, or a prefix of it of at least two letters."""
+    h, n = core(expand_area(hint)), core(name)
+    if not h or not n:
+        return False
+    return h == n or (len(h) >= 3 and n.startswith(h))

@@ -1,0 +1,217 @@
+"""The reconciliation stage: rows in, one decision per row entity and per linked cell out.
+
+Order of work for a sheet, chosen to keep requests few:
+1. every distinct linked value (e.g. each municipality spelling) and every row name is looked up
+   once (``Finder`` caches lookups);
+2. the facts of all candidates are fetched in batches of 50, then the class and place closures
+   level by level (``Knowledge``);
+3. per row: the municipality cell is judged with the row's own context (coordinates, phone and
+   postal-code province), the row entity is judged with the municipality candidates as context,
+   then other linked cells (venue, organiser) with the row's place as context. An ambiguous
+   municipality is settled afterwards by the matched entity's own location when that is decisive.
+4. rows that resolve to the same item, or are the same new entity, are flagged.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .candidates import CandidateSource, Finder
+from .decide import baseline_decide, decide, find_duplicates
+from .facts import Facts
+from .knowledge import Knowledge
+from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
+from .normalize import core, split_qualifier
+from .scoring import Scorer, baseline_score
+from .store import match_from_json, result_from_json, result_to_json
+
+PLACE = "place"  # role of the linked column that gives the row's municipality
+ITEM = "item"
+
+
+@dataclass(frozen=True)
+class LinkedCell:
+    """An item column's cell (e.g. "Ville" → a municipality). ``role`` PLACE marks the row's place."""
+
+    column: str
+    value: str
+    types: tuple[str, ...] = ()
+    within: tuple[str, ...] = ()
+    role: str = ITEM
+    language: str = "fr"
+
+
+@dataclass(frozen=True)
+class RowInput:
+    key: str                 # stable across runs: "sheet:row"
+    row: int                 # row number as the spreadsheet shows it
+    entity: ReconQuery       # places left empty: filled from the PLACE cell
+    linked: tuple[LinkedCell, ...] = ()
+
+
+Judge = Callable[[ReconQuery, Sequence[Facts], bool], Match]
+
+
+def our_judge(kb: Knowledge, thresholds: Thresholds) -> Judge:
+    scorer = Scorer(kb)
+
+    def judge(query: ReconQuery, cands: Sequence[Facts], is_place: bool) -> Match:
+        return decide(scorer.score(query, cands, is_place=is_place), thresholds)
+
+    return judge
+
+
+def baseline_judge(kb: Knowledge, thresholds: Thresholds) -> Judge:
+    def judge(query: ReconQuery, cands: Sequence[Facts], is_place: bool) -> Match:
+        ranked, n_props = baseline_score(query, cands, kb, is_place=is_place)
+        return baseline_decide(ranked, n_props, thresholds)
+
+    return judge
+
+
+def linked_query(cell: LinkedCell) -> ReconQuery:
+    text, qualifier = split_qualifier(cell.value) if cell.role == PLACE else (cell.value, "")
+    return ReconQuery(text=text, other_names=(cell.value,) if qualifier else (), language=cell.language,
+                      types=cell.types, within=cell.within, area_hints=(qualifier,) if qualifier else (),
+                      strict_types=True)
+
+
+def plausible_places(m: Match, t: Thresholds) -> tuple[str, ...]:
+    """Place QIDs a row may be in: the match, or the close unblocked candidates of a REVIEW."""
+    if m.decision == Decision.MATCH and m.qid:
+        return (m.qid,)
+    if m.decision != Decision.REVIEW or not m.candidates:
+        return ()
+    best = m.candidates[0].score
+    return tuple(c.qid for c in m.candidates
+                 if not c.blocked and c.score >= max(t.new, best - t.margin))
+
+
+class Reconciler:
+    """Runs the stage for many rows with one source, one knowledge cache and one judge."""
+
+    def __init__(self, source: CandidateSource, *, thresholds: Thresholds | None = None,
+                 scorer: str = "ours") -> None:
+        self.source = source
+        self.t = thresholds or Thresholds()
+        self.kb = Knowledge(source.fetch)
+        self.finder = Finder(source)
+        self.judge = (baseline_judge if scorer == "baseline" else our_judge)(self.kb, self.t)
+        self._memo: dict[Any, Match] = {}
+
+    def _facts(self, ids: Iterable[str]) -> list[Facts]:
+        out = []
+        for i in ids:
+            f = self.kb.get(i)
+            if f is not None:
+                out.append(f)
+        return out
+
+    def _judge(self, query: ReconQuery, ids: Sequence[str], is_place: bool) -> Match:
+        key = (query, tuple(ids), is_place)
+        if key not in self._memo:
+            self._memo[key] = self.judge(query, self._facts(ids), is_place)
+        return self._memo[key]
+
+    def prepare(self, rows: Sequence[RowInput]) -> None:
+        """Steps 1–2 for many rows at once: lookups, then batched facts."""
+        ids: list[str] = []
+        for r in rows:
+            ids += self.finder.candidate_ids(r.entity)
+            for cell in r.linked:
+                ids += self.finder.candidate_ids(linked_query(cell))
+        self.kb.load(ids)
+
+    def row(self, r: RowInput) -> RowResult:
+        ctx = r.entity
+        linked: list[LinkedResult] = []
+        places: tuple[str, ...] = ()
+        place_text = ""
+        place_index = None
+        for cell in r.linked:
+            if cell.role != PLACE:
+                continue
+            base = linked_query(cell)
+            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
+            m = self._judge(q, self.finder.candidate_ids(base), True)
+            place_index = len(linked)
+            linked.append(LinkedResult(cell.column, cell.value, m))
+            places += plausible_places(m, self.t)
+            place_text = cell.value
+        query = replace(ctx, places=places, place_text=place_text)
+        entity = self._judge(query, self.finder.candidate_ids(ctx), False)
+        notes: list[str] = []
+        # A municipality left ambiguous (homonyms) is settled by the matched entity's own location.
+        if place_index is not None and entity.decision == Decision.MATCH and entity.qid:
+            pm = linked[place_index].match
+            if pm.decision != Decision.MATCH and len(places) > 1:
+                ef = self.kb.get(entity.qid)
+                chain = self.kb.places_of(ef) if ef else frozenset()
+                inside = [p for p in places if p in chain]
+                if len(inside) == 1:
+                    linked[place_index] = replace(linked[place_index], match=Match(
+                        Decision.MATCH, inside[0], pm.candidates, "d'après la localisation de l'élément apparié"))
+                    places = (inside[0],)
+                    notes.append("municipalité déduite de l'élément")
+        for cell in r.linked:
+            if cell.role == PLACE:
+                continue
+            base = linked_query(cell)
+            q = replace(base, places=places, place_text=place_text)
+            linked.append(LinkedResult(cell.column, cell.value,
+                                       self._judge(q, self.finder.candidate_ids(base), False)))
+        return RowResult(r.key, r.row, ctx.text, entity, tuple(linked), None, tuple(notes))
+
+
+def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresholds: Thresholds | None = None,
+                   scorer: str = "ours", checkpoint: Path | None = None, resume: bool = False,
+                   progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None,
+                   chunk: int = 200) -> list[RowResult]:
+    """Reconcile ``rows``; with ``checkpoint``, each finished row is appended there as a JSON line so
+    an interrupted run loses nothing, and ``resume`` skips rows already in it."""
+    done: dict[str, RowResult] = {}
+    if checkpoint and resume and checkpoint.exists():
+        for line in checkpoint.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                res = result_from_json(json.loads(line))
+                done[res.key] = res
+    elif checkpoint and checkpoint.exists():
+        checkpoint.unlink()
+    rec = Reconciler(source, thresholds=thresholds, scorer=scorer)
+    todo = [r for r in rows if r.key not in done]
+    iterator: Iterable[RowInput] = progress(todo) if progress else todo
+    fh = checkpoint.open("a", encoding="utf-8") if checkpoint else None
+    try:
+        for i, r in enumerate(iterator):
+            if i % chunk == 0:  # look up the next chunk of rows together (batched facts)
+                rec.prepare(todo[i:i + chunk])
+            res = rec.row(r)
+            done[r.key] = res
+            if fh:
+                fh.write(json.dumps(result_to_json(res), ensure_ascii=False) + "\n")
+                fh.flush()
+    finally:
+        if fh:
+            fh.close()
+    results = [done[r.key] for r in rows]
+    return flag_duplicates(results, {r.key: r for r in rows})
+
+
+def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -> list[RowResult]:
+    keys = []
+    for res in results:
+        m = res.entity
+        qid = m.qid if m.decision == Decision.MATCH else None
+        if m.decision == Decision.REVIEW and m.top:
+            qid = m.top.qid
+        places = tuple(sorted({lr.match.qid or lr.value for lr in res.linked if lr.match.qid}))
+        keys.append((res.row, qid, core(res.name), places))
+    dups = find_duplicates(keys)
+    return [replace(res, duplicate_of=dups.get(res.row)) for res in results]
+
+
+__all__ = ["ITEM", "PLACE", "LinkedCell", "Reconciler", "RowInput", "match_from_json", "reconcile_rows"]

@@ -1,0 +1,172 @@
+"""Scores 0–100 from features, and the OpenRefine-style baseline used as the reference to beat.
+
+Our score: the sum of the feature points divided by what this query could possibly earn (a query
+with no municipality cannot earn location points, so it is not punished for their absence), as a
+percentage; an equal identifier or official website scores 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+from . import features as F
+from .facts import Facts
+from .knowledge import Knowledge
+from .model import Feature, ReconQuery, ScoredCandidate
+from .normalize import core, identifier_key, name_parts, url_key
+
+
+def possible_points(query: ReconQuery, *, is_place: bool) -> float:
+    total = F.NAME_MAX
+    total += F.HARD_TYPE_OK if query.types else 0.0
+    total += F.HINT_TYPE_OK if query.type_hints else 0.0
+    total += F.PLACE_SAME if query.places and not is_place else 0.0
+    total += F.WITHIN_IN if query.within else 0.0
+    total += F.AREA_OK * min(1, len(query.area_hints) + len(query.area_guesses))
+    return total
+
+
+def possible_coordinate_points(query: ReconQuery, cand: Facts, *, is_place: bool) -> float:
+    """Coordinates can earn full points only against the candidate's own; via its town, a few."""
+    if query.coordinates is None:
+        return 0.0
+    if cand.coordinates is not None or is_place:
+        return F.COORDS_MAX
+    return F.COORDS_VIA_PLACE if cand.located_in else 0.0
+
+
+class Scorer:
+    """Scores candidates for queries; caches name forms per candidate for the run."""
+
+    def __init__(self, kb: Knowledge) -> None:
+        self.kb = kb
+        self._forms: dict[str, tuple[tuple[str, str, F.NameForms], ...]] = {}
+        self._class_words: dict[str, frozenset[str]] = {}
+
+    def forms(self, cand: Facts) -> tuple[tuple[str, str, F.NameForms], ...]:
+        if cand.qid not in self._forms:
+            forms = []
+            for k, lang, t in cand.names():
+                parts = name_parts(t, qualifiers=False)  # "Timmins Museum: National Exhibition Centre" → its parts too
+                forms.append((k, lang, F.NameForms.of(parts[0])))
+                forms += [(f"{k}-part", lang, F.NameForms.of(p)) for p in parts[1:]]
+            self._forms[cand.qid] = tuple(forms)
+        return self._forms[cand.qid]
+
+    def class_words(self, qids: Iterable[str], language: str) -> frozenset[str]:
+        """The names of classes in the query's language, as cored phrases ("journal")."""
+        out: set[str] = set()
+        for q in qids:
+            key = f"{q}@{language}"
+            if key not in self._class_words:
+                f = self.kb.get(q)
+                self._class_words[key] = frozenset(
+                    core(t) for _, lang, t in (f.names() if f else ()) if lang == language)
+            out |= self._class_words[key]
+        return frozenset(out)
+
+    def place_words(self, query: ReconQuery) -> frozenset[str]:
+        """The row's place names as cored phrases ("val or"), removed from both names compared."""
+        phrases = {core(query.place_text)} if query.place_text else set()
+        phrases.update(core(name) for name in self.kb.place_names(query.places))
+        return frozenset(p for p in phrases if len(p) > 2)
+
+    def score(self, query: ReconQuery, candidates: Sequence[Facts], *, is_place: bool = False
+              ) -> list[ScoredCandidate]:
+        self.kb.prefetch_classes(candidates)
+        if is_place:
+            self.kb.prefetch_places(c.qid for c in candidates)
+        else:
+            self.kb.prefetch_places([*query.places, *(p for c in candidates for p in c.located_in)])
+        qforms = F.query_name_forms(query)
+        place_drop = self.place_words(query) if not is_place else frozenset()
+        hint_drop = (self.class_words((*query.type_hints, *query.types), query.language) if not is_place
+                     else frozenset())
+        possible = possible_points(query, is_place=is_place)
+        out = []
+        for cand in candidates:
+            qdrop = hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place else frozenset())
+            feats: list[Feature] = [F.name_feature(qforms, self.forms(cand), place_drop, qdrop)]
+            feats += F.type_features(query, cand, self.kb)
+            feats += F.place_features(query, cand, self.kb, is_place=is_place)
+            for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
+                      F.website_feature(query, cand), F.former_feature(cand)):
+                if f is not None:
+                    feats.append(f)
+            feats += F.identifier_features(query, cand)
+            feats += F.year_features(query, cand)
+            decisive = any(f.decisive for f in feats)
+            raw = sum(f.points for f in feats if not f.decisive)
+            top = possible + possible_coordinate_points(query, cand, is_place=is_place)
+            score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
+            out.append(ScoredCandidate(cand.qid, cand.label((query.language, "fr", "en")),
+                                       cand.description((query.language, "fr", "en")),
+                                       round(score, 1), tuple(feats)))
+        pop = {c.qid: c.population or 0.0 for c in candidates}
+        # Ties: blocked last, then the more populous (the better-known homonym), then the older id.
+        out.sort(key=lambda s: (-s.score, s.blocked, -pop.get(s.qid, 0.0), len(s.qid), s.qid))
+        return out
+
+
+# --- the reference: OpenRefine's Wikidata reconciliation service --------------------------------
+
+def _fold_or(text: str) -> str:
+    return " ".join(unidecode(text).lower().split())
+
+
+def baseline_score(query: ReconQuery, candidates: Sequence[Facts], kb: Knowledge, *, is_place: bool = False
+                   ) -> tuple[list[ScoredCandidate], int]:
+    """Scores as the OpenRefine Wikidata reconciliation service does; returns (ranked, n_properties).
+
+    Label: token-sort ratio after unidecode + lower-case (weight 1.0); each supplied property (the
+    place as P131, the website, identifiers, coordinates, years) scores 100 when equal, 0 otherwise
+    (weight 0.4 each); an exact unique identifier scores 100; candidates of a wrong type are dropped
+    and untyped ones halved.
+    """
+    props: list[str] = []
+    if query.places and not is_place:
+        props.append("P131")
+    if query.websites:
+        props.append("P856")
+    props += [p for p, _ in query.identifiers]
+    if query.coordinates:
+        props.append("P625")
+    props += [p for p, _ in query.years]
+    types = set(query.types)  # OpenRefine reconciles a column against one chosen type
+    kb.prefetch_classes(candidates)
+    names = [query.text, *query.other_names]
+    out = []
+    for cand in candidates:
+        label_score = max((fuzz.token_sort_ratio(_fold_or(n), _fold_or(t)) for n in names
+                           for _, _, t in cand.names()), default=0.0)
+        id_hit = any(identifier_key(v) in {identifier_key(w) for p2, w in cand.identifiers if p2 == p}
+                     for p, v in query.identifiers)
+        matched = 0
+        if "P131" in props and set(query.places) & set(cand.located_in):
+            matched += 1
+        if "P856" in props:
+            qk = {url_key(u) for u in query.websites} - {None}
+            if qk & {url_key(u) for u in cand.websites}:
+                matched += 1
+        matched += sum(1 for p, v in query.identifiers
+                       if identifier_key(v) in {identifier_key(w) for p2, w in cand.identifiers if p2 == p})
+        if query.coordinates and cand.coordinates and F.distance_km(query.coordinates, cand.coordinates) < 1:
+            matched += 1
+        cand_years = dict(cand.years)
+        matched += sum(1 for p, y in query.years if cand_years.get(p) == y)
+        score = (label_score + 40.0 * matched) / (1.0 + 0.4 * len(props))
+        feats = [Feature("name", f"token-sort {label_score:.0f}", label_score)]
+        if id_hit:
+            score = 100.0
+        if types:
+            classes = kb.classes_of(cand)
+            if not cand.instance_of:
+                score /= 2
+            elif not classes & types:
+                continue  # wrong type: dropped
+        out.append(ScoredCandidate(cand.qid, cand.label(), cand.description(), round(score, 1), tuple(feats)))
+    out.sort(key=lambda s: (-s.score, s.qid))
+    return out, len(props)

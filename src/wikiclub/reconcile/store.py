@@ -1,0 +1,43 @@
+"""JSON form of results (checkpoint lines for ``--resume``; the records written after review)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Decision, Feature, LinkedResult, Match, RowResult, ScoredCandidate
+
+
+def match_to_json(m: Match) -> dict[str, Any]:
+    return {
+        "decision": m.decision.value, "qid": m.qid, "reason": m.reason,
+        "candidates": [
+            {"qid": c.qid, "label": c.label, "description": c.description, "score": c.score,
+             "features": [[f.name, f.detail, f.points, f.decisive, f.blocks] for f in c.features]}
+            for c in m.candidates
+        ],
+    }
+
+
+def match_from_json(d: dict[str, Any]) -> Match:
+    cands = tuple(
+        ScoredCandidate(c["qid"], c.get("label", ""), c.get("description", ""), float(c.get("score", 0)),
+                        tuple(Feature(f[0], f[1], float(f[2]), bool(f[3]), bool(f[4]))
+                              for f in c.get("features", ())))
+        for c in d.get("candidates", ()))
+    return Match(Decision(d["decision"]), d.get("qid"), cands, d.get("reason", ""))
+
+
+def result_to_json(r: RowResult) -> dict[str, Any]:
+    return {
+        "key": r.key, "row": r.row, "name": r.name, "entity": match_to_json(r.entity),
+        "linked": [{"column": lr.column, "value": lr.value, "match": match_to_json(lr.match)} for lr in r.linked],
+        "duplicate_of": r.duplicate_of, "notes": list(r.notes),
+    }
+
+
+def result_from_json(d: dict[str, Any]) -> RowResult:
+    return RowResult(
+        key=d["key"], row=int(d["row"]), name=d.get("name", ""), entity=match_from_json(d["entity"]),
+        linked=tuple(LinkedResult(x["column"], x["value"], match_from_json(x["match"])) for x in d.get("linked", ())),
+        duplicate_of=d.get("duplicate_of"), notes=tuple(d.get("notes", ())),
+    )
