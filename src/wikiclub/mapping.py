@@ -285,7 +285,9 @@ def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise MappingError(f"{name}{line} : YAML invalide / invalid YAML ({exc.problem}).",
+        ctx = exc.context_mark
+        opened = f" ; ouvert ligne / opened at line {ctx.line + 1}" if ctx and mark and ctx.line != mark.line else ""
+        raise MappingError(f"{name}{line} : YAML invalide / invalid YAML ({exc.problem}{opened}).",
                            "Vérifiez l'indentation et les guillemets autour des textes contenant « : ».") from None
     if node is None or not isinstance(data, dict):
         raise MappingError(f"{name} : le mapping est vide ou n'est pas un dictionnaire / empty mapping.",
@@ -298,6 +300,9 @@ def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
         msgs = []
         for err in errors[:10]:
             p = tuple(str(x) for x in err.absolute_path)
+            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                extra = [k for k in err.instance if k not in (err.schema.get("properties") or {})]
+                p = (*p, str(extra[0])) if extra else p  # point at the unexpected key itself
             line = None
             q = p
             while q and line is None:
