@@ -38,6 +38,7 @@ from ..errors import (
     NotLoggedInError,
     ResponseLostError,
     RetryableError,
+    TransportError,
     UsageError,
     WikiError,
 )
@@ -51,6 +52,8 @@ ANON_TOKEN = "+\\"
 _ENTITY_ID = re.compile(r"^(?:[QPL][1-9]\d*|L[1-9]\d*-[SF][1-9]\d*|M[1-9]\d*)$")
 # HTTP statuses that a proxy or MediaWiki gives *before* processing a request: safe to repeat a write.
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})
+# Transport failures worth repeating (for reads, and for writes that were certainly not sent).
+_RETRIED_TRANSPORT_CODES = frozenset({"timeout", "network"})
 
 
 @dataclass(frozen=True)
@@ -138,18 +141,18 @@ class WikibaseClient:
             attempt += 1
             try:
                 return self._send(params, post=post or is_write, is_write=is_write)
-            except RetryableError as exc:
-                if attempt >= self.max_attempts:
+            except (RetryableError, TransportError) as exc:
+                if isinstance(exc, ResponseLostError) or (
+                        isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
                     raise
                 if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
                     raise ResponseLostError(
                         f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
                         "have been saved", "look the entity up before trying again",
                         code=exc.code, http_status=exc.http_status) from exc
-                delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)
-                log.info("%s: %s, waiting %.1f s (attempt %d/%d)", params.get("action"), exc.code,
-                         delay, attempt, self.max_attempts)
-                self.sleep(delay)
+                if attempt >= self.max_attempts:
+                    raise
+                self._back_off(exc, attempt, str(params.get("action")))
             except BadTokenError:
                 if refreshed_token or "token" not in params:
                     raise
@@ -166,6 +169,12 @@ class WikibaseClient:
                 if "token" in params:
                     params["token"] = self.csrf_token()
 
+    def _back_off(self, exc: WikiError, attempt: int, what: str) -> None:
+        delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)
+        log.info("%s: %s, waiting %.1f s (attempt %d/%d)", what, exc.code, delay, attempt,
+                 self.max_attempts)
+        self.sleep(delay)
+
     def _send(self, params: dict[str, Any], *, post: bool, is_write: bool) -> dict[str, Any]:
         self.requests_made += 1
         try:
@@ -180,8 +189,11 @@ class WikibaseClient:
                     f"Réponse perdue / no answer to {action} ({exc.__class__.__name__}): the edit may "
                     "have been saved", "look the entity up (or the account's contributions) before "
                     "trying again", code="response-lost") from None
-            raise RetryableError(f"{action}: {exc.__class__.__name__} talking to {self.api_url}",
-                                 "check the network and the site URL", code="network") from None
+            timed_out = isinstance(exc, requests.Timeout)
+            raise TransportError(f"{action}: {'délai dépassé / timed out' if timed_out else 'network error'} "
+                                 f"({exc.__class__.__name__}) talking to {self.api_url}",
+                                 "check the network and the site URL, or raise read_timeout",
+                                 code="timeout" if timed_out else "network") from None
         try:
             body: Any = response.json()
         except ValueError:
@@ -194,7 +206,18 @@ class WikibaseClient:
     # ---- session -------------------------------------------------------------------------------
     def login(self, credentials: Credentials) -> None:
         """Log in with a BotPassword (through WikibaseIntegrator, see auth.py)."""
-        self._csrf = bot_password_login(self.api_url, self.session, credentials, timeout=self.timeout)
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests_made += 3  # WBI's login token, login and CSRF token requests
+            try:
+                self._csrf = bot_password_login(self.api_url, self.session, credentials,
+                                                timeout=self.timeout)
+                break
+            except RetryableError as exc:  # e.g. a 503 from a proxy: logging in again is harmless
+                if attempt >= self.max_attempts:
+                    raise
+                self._back_off(exc, attempt, "login")
         self._credentials = credentials
 
     def logout(self) -> None:
