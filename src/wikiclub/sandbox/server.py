@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -62,10 +63,13 @@ def start_in_thread(config: SandboxConfig) -> RunningSandbox:
     return RunningSandbox(app=app, server=server, thread=thread)
 
 
-def serve(config: SandboxConfig) -> None:
-    """Serve until Ctrl-C."""
-    _, server, _app = _bind(config)
+def serve(config: SandboxConfig, *, on_ready: Callable[[SandboxApp], None] | None = None) -> None:
+    """Serve until Ctrl-C. ``on_ready(app)`` runs once the port is bound (``app.config.port`` is the
+    real one, even for port 0) and before the first request is answered: load dumps, print URLs."""
+    _, server, app = _bind(config)
     try:
+        if on_ready is not None:
+            on_ready(app)
         server.serve_forever()
     finally:
         server.server_close()
