@@ -310,7 +310,9 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
 
     name = path.name
     try:
-        wb = openpyxl.load_workbook(path, data_only=False)
+        # A file object, not the path: openpyxl refuses names not ending in .xlsx (a "CSV" that is XLSX).
+        with path.open("rb") as fh:
+            wb = openpyxl.load_workbook(fh, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds on damaged files
         raise SheetError(f"{name} : classeur illisible / unreadable workbook ({type(exc).__name__}: {exc}).",
                          "Ouvrez-le dans Excel/LibreOffice et enregistrez-le à nouveau en .xlsx.") from None
@@ -328,7 +330,8 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
             value = cell.value
             if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
                 if cached_ws is None:
-                    cached_ws = openpyxl.load_workbook(path, data_only=True).worksheets[idx]
+                    with path.open("rb") as fh:
+                        cached_ws = openpyxl.load_workbook(fh, data_only=True).worksheets[idx]
                 value = cached_ws.cell(row=r_idx, column=cell.column).value
                 if value is None:
                     issues.append(Issue("error", "formula-no-value",
