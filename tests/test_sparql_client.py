@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 import requests
+from conftest import KB
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -131,3 +132,19 @@ def test_malformed_query_is_an_api_error(endpoint: tuple[Endpoint, str]) -> None
     app.script = [(200, {}, json.dumps(SELECT_ANSWER))]
     with pytest.raises(ApiError, match="boolean"):
         client(url, []).ask("SELECT …")
+
+
+def test_against_the_sandbox_endpoint(kb_sandbox) -> None:  # noqa: ANN001
+    kb = [json.loads(line) for line in KB.read_text("utf-8").splitlines() if line.strip()]
+    item = next(e for e in kb if e["type"] == "item" and "fr" in e.get("labels", {}))
+    session = requests.Session()
+    sparql = SparqlClient(kb_sandbox.sparql_url, session)
+    rows = sparql.select(f"""
+        SELECT ?label WHERE {{ wd:{item["id"]} rdfs:label ?label . FILTER(LANG(?label) = "fr") }}""")
+    assert rows == [{"label": item["labels"]["fr"]["value"]}]
+    count = sparql.select("SELECT (COUNT(DISTINCT ?i) AS ?n) WHERE { ?i wdt:P31 ?c }")
+    assert count == [{"n": sum(1 for e in kb if e.get("claims", {}).get("P31"))}]
+    assert sparql.ask(f"ASK {{ wd:{item['id']} ?p ?o }}") is True
+    assert sparql.ask("ASK { wd:Q999999999 ?p ?o }") is False
+    with pytest.raises(ApiError, match="malformed"):
+        sparql.select("SELECT ?x WHERE {")
