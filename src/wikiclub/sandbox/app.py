@@ -191,6 +191,9 @@ class SandboxApp:
         body = error_response_body(err, api_url=self.config.api_url, errorformat=req.errorformat,
                                    module=req.params.get("action", "main") if err.module == "main"
                                    and err.code not in ("maxlag", "badvalue") else err.module)
+        if req.warnings:  # warnings raised before the error are kept, after it (as ApiMain does)
+            warned = self._with_warnings(req, {})
+            body = {**body, "warnings": warned["warnings"]}
         response = self.json_response(req, body, status=err.http_status)
         response.headers["MediaWiki-API-Error"] = error_header(err)
         for k, v in err.headers.items():
