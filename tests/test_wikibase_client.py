@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,10 +91,16 @@ def test_search_entities_and_statements(logged_kb: tuple[Sandbox, Path]) -> None
     assert found == expected
 
 
-def test_login_whoami_bot_right_and_create_item(sandbox: Sandbox) -> None:
+def test_login_whoami_bot_right_and_create_item(sandbox: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+    from wikibaseintegrator.wbi_config import config as wbi_config
+
+    wbi_before = dict(wbi_config)
     client = WikibaseClient(sandbox.api_url, session())
     assert client.userinfo().anon
-    client.login(creds(sandbox.admin))
+    with caplog.at_level(logging.DEBUG):
+        client.login(creds(sandbox.admin))
+    assert sandbox.admin.password not in caplog.text
+    assert dict(wbi_config) == wbi_before  # WBI's globals neither read for URLs nor changed
     info = client.userinfo()
     assert info.name == "Admin" and info.has_right("bot") and "bot" in info.groups
     entity = client.edit_entity({"labels": {"fr": {"language": "fr", "value": "Festival du Bleuet"}}},
