@@ -1,3 +1,207 @@
-"""CLI commands (placeholder, filled by its stage)."""
+"""``wikiclub reconcile`` and ``wikiclub index build|update`` — thin wrappers over reconcile/ and
+adapters/index.py."""
 
-from . import main  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from . import main
+from .setup import settings_from, settings_options
+
+
+def _client(site: str | None, config_file: Path | None):  # noqa: ANN202
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+
+    settings = settings_from(site, config_file)
+    return settings, WikibaseClient.from_settings(settings, make_session(settings))
+
+
+def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None, site: str | None,
+                 config_file: Path | None, tab: str | None) -> tuple[list, str]:
+    from ..validate import read_records, validate_sheet
+
+    if sheet.suffix.lower() == ".jsonl":
+        return read_records(sheet), "fr"
+    if mapping_path is None:
+        raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
+                         "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
+    from ..mapping import load_mapping
+    from .sheets import catalog_for
+
+    mapping = load_mapping(mapping_path)
+    catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file, cache_dir=None,
+                          offline=False)
+    v = validate_sheet(sheet, mapping, catalog, sheet=tab)
+    # A value that does not parse does not stop finding the item: only rows without a name are left out.
+    rows = [r for r in v.result.rows if r.labels]
+    invalid = sum(1 for r in rows if not r.valid)
+    if invalid:
+        click.echo(f"{invalid} ligne(s) avec des erreurs de valeur, réconciliées quand même / rows with value "
+                   "errors, reconciled anyway (voir / see: wikiclub validate)", err=True)
+    return rows, mapping.language or "fr"
+
+
+@main.command("reconcile")
+@click.argument("sheet", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mapping", "-m", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="mappings/NOM.yaml (inutile pour un records.jsonl de « wikiclub map »).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="review.xlsx (ou .csv) ; avec --apply-review : records.jsonl.")
+@click.option("--index", "index_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Index local (wikiclub index build) : aucune requête de recherche / no search request.")
+@click.option("--resume", is_flag=True, help="Reprendre un passage interrompu / resume an interrupted run.")
+@click.option("--apply-review", "review", type=click.Path(dir_okay=False, path_type=Path),
+              help="Lire les décisions humaines d'une feuille de révision / read human decisions back.")
+@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
+@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
+@click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
+@click.option("--no-progress", is_flag=True, help="Pas de barre de progression / no progress bar.")
+@settings_options
+def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Path | None, index_path: Path | None,
+                      resume: bool, review: Path | None, match_threshold: float | None, margin: float | None,
+                      properties: Path | None, tab: str | None, no_progress: bool, site: str | None,
+                      config_file: Path | None) -> None:
+    """Trouver l'élément existant de chaque ligne / find the existing item for every row.
+
+    Chaque ligne et chaque cellule liée (Municipalité…) reçoit MATCH, NEW ou REVIEW ; la feuille de
+    révision (XLSX + CSV) montre les candidats et leurs indices ; corrigez la colonne « Votre décision »
+    puis relisez-la avec --apply-review.
+
+    \b
+    Exemples / examples:
+      wikiclub reconcile tests/data/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
+      wikiclub reconcile lieux.csv -m mappings/lieux.yaml --index kb.sqlite -o review.xlsx
+      wikiclub reconcile --apply-review review.xlsx -o records.jsonl
+    """
+    from dataclasses import replace
+
+    from ..reconcile.model import Thresholds
+
+    if review is not None:
+        from ..reconcile.apply import apply_review
+
+        out = output or review.with_name(review.stem + ".records.jsonl")
+        s = apply_review(review, out)
+        click.echo(f"{s.written} enregistrements écrits / records written : {out} "
+                   f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
+        if s.skipped:
+            click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
+        if s.undecided:
+            click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
+                       err=True)
+        for cell in s.unresolved_cells[:20]:
+            click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
+        return
+    if sheet is None or output is None:
+        raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
+                         "wikiclub reconcile SHEET --mapping M -o review.xlsx")
+    from ..adapters.index import LocalIndex
+    from ..reconcile.candidates import ApiSource, IndexSource
+    from ..reconcile.stage import reconcile_mapped, summary, write_outputs
+
+    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
+    t = Thresholds()
+    if match_threshold is not None:
+        t = replace(t, match=match_threshold)
+    if margin is not None:
+        t = replace(t, margin=margin)
+    settings = settings_from(site, config_file)
+    base = settings.site.api_url.rsplit("/w/", 1)[0]
+    if index_path is not None:
+        source = IndexSource(LocalIndex(index_path))
+    else:
+        _, client = _client(site, config_file)
+        source = ApiSource(client, languages=settings.project.languages)
+    progress = None
+    if not no_progress:
+        from tqdm import tqdm
+
+        def progress(it):  # noqa: ANN001, ANN202
+            return tqdm(it, desc="reconcile", unit="ligne", total=len(it))
+
+    checkpoint = output.with_name(output.stem + ".progress.jsonl")
+    results = reconcile_mapped(rows, source, language=language, thresholds=t, checkpoint=checkpoint,
+                               resume=resume, progress=progress)
+    files = write_outputs(output, rows, results, base_url=base)
+    checkpoint.unlink(missing_ok=True)
+    counts = summary(results)
+    click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
+    click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+
+
+@main.group("index")
+def index_group() -> None:
+    """Index local des éléments du WikiProjet / local index of the WikiProject's items."""
+
+
+@index_group.command("build")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dump", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Dump JSON de Wikidata (une entité par ligne, .gz/.bz2).")
+@click.option("--focus", default=None, help="QID de la liste de suivi (P5008) ; défaut : wikiclub.toml.")
+@click.option("--region", "regions", multiple=True, help="QID de région (P131*) ; répétable.")
+@settings_options
+def index_build(output: Path, dump: Path | None, focus: str | None, regions: tuple[str, ...], site: str | None,
+                config_file: Path | None) -> None:
+    """Construire l'index / build the index (from a dump file, or from the site by SPARQL).
+
+    \b
+    Exemples / examples:
+      wikiclub index build --dump tests/data/kb.jsonl -o kb.sqlite
+      wikiclub index build --site sandbox --focus Q900100 -o kb.sqlite
+    """
+    from ..adapters.index import LocalIndex, build_from_dump, sync_from_site
+
+    if dump is not None:
+        n = build_from_dump(dump, output)
+        click.echo(f"{n} entités indexées / entities indexed : {output}")
+        return
+    fetched, _ = _sync(output, site, config_file, focus, regions, full=True, create=True,
+                       index_cls=LocalIndex, sync=sync_from_site)
+    click.echo(f"{fetched} entités indexées / entities indexed : {output}")
+
+
+@index_group.command("update")
+@click.argument("index_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--focus", default=None)
+@click.option("--region", "regions", multiple=True)
+@settings_options
+def index_update(index_path: Path, focus: str | None, regions: tuple[str, ...], site: str | None,
+                 config_file: Path | None) -> None:
+    """Rafraîchir l'index : seuls les éléments modifiés sont relus / refresh only what changed.
+
+    \b
+    Exemple / example:
+      wikiclub index update kb.sqlite --site sandbox
+    """
+    from ..adapters.index import LocalIndex, sync_from_site
+
+    fetched, unchanged = _sync(index_path, site, config_file, focus, regions, full=False, create=False,
+                               index_cls=LocalIndex, sync=sync_from_site)
+    click.echo(f"{fetched} relus / refetched, {unchanged} inchangés / unchanged")
+
+
+def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | None, regions: tuple[str, ...],
+          *, full: bool, create: bool, index_cls, sync) -> tuple[int, int]:  # noqa: ANN001
+    from ..adapters.http import make_session
+    from ..adapters.sparql import SparqlClient
+
+    settings, client = _client(site, config_file)
+    if not settings.site.sparql_url:
+        raise UsageError(f"{settings.site.name} n'a pas de point SPARQL / has no SPARQL endpoint",
+                         "Utilisez --dump, ou configurez sparql_url dans wikiclub.toml.")
+    sparql = SparqlClient(settings.site.sparql_url, make_session(settings))
+    index = index_cls(path, create=create)
+    try:
+        meta = index.meta()
+        focus = focus or meta.get("focus") or settings.project.focus_item
+        regs = list(regions) or [r for r in meta.get("regions", "").split(",") if r] or list(settings.project.regions)
+        return sync(index, sparql, client, focus=focus, regions=regs, full=full)
+    finally:
+        index.close()

@@ -93,21 +93,18 @@ class ApiSource:
                 return list(dict.fromkeys(out))
         return []
 
+    def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
+        """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
+        if not values:
+            return []
+        joined = values[0] + "".join(f"|{prop}={v}" for v in values[1:])
+        return _ids_of(self.client.search_statements(prop, joined))
+
     def by_identifier(self, prop: str, value: str) -> list[str]:
-        out: list[str] = []
-        for v in identifier_variants(value, self.patterns.get(prop)):
-            out += _ids_of(self.client.search_statements(prop, v))
-            if out:
-                break
-        return out
+        return self._any_of(prop, identifier_variants(value, self.patterns.get(prop)))
 
     def by_website(self, url: str) -> list[str]:
-        out: list[str] = []
-        for v in url_variants(url)[:4]:
-            out += _ids_of(self.client.search_statements("P856", v))
-            if out:
-                break
-        return out
+        return self._any_of("P856", url_variants(url))
 
     def fetch(self, ids: list[str]) -> dict[str, Facts]:
         out: dict[str, Facts] = {}
@@ -139,7 +136,10 @@ def search_names(query: ReconQuery) -> list[str]:
 
 
 class Finder:
-    """Gathers candidate ids for queries from a source, each distinct lookup asked once per run."""
+    """Gathers candidate ids for queries from a source, each distinct lookup asked once per run.
+
+    Name searches always run; identifier and website lookups (``statement_ids``) are asked only by
+    the caller, which skips them when a name candidate already holds the value."""
 
     def __init__(self, source: CandidateSource) -> None:
         self.source = source
@@ -147,12 +147,15 @@ class Finder:
         self._ids: dict[tuple[str, str], list[str]] = {}
         self._web: dict[str, list[str]] = {}
 
-    def candidate_ids(self, query: ReconQuery) -> list[str]:
+    def name_ids(self, query: ReconQuery) -> list[str]:
         names = search_names(query)
         key = (tuple(sorted({core(n) for n in names})), query.language)
         if key not in self._search:
             self._search[key] = self.source.search(names, query.language)
-        found = list(self._search[key])
+        return self._search[key]
+
+    def statement_ids(self, query: ReconQuery) -> list[str]:
+        found: list[str] = []
         for prop, value in query.identifiers:
             k = (prop, value)
             if k not in self._ids:
@@ -162,4 +165,11 @@ class Finder:
             if url not in self._web:
                 self._web[url] = self.source.by_website(url)
             found += self._web[url]
+        return found
+
+    def candidate_ids(self, query: ReconQuery) -> list[str]:
+        """Names, plus whatever identifier/website lookups were already made for this query."""
+        found = list(self.name_ids(query))
+        found += [q for p, v in query.identifiers for q in self._ids.get((p, v), ())]
+        found += [q for u in query.websites for q in self._web.get(u, ())]
         return list(dict.fromkeys(found))

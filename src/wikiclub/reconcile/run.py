@@ -118,13 +118,32 @@ class Reconciler:
         return self._memo[key]
 
     def prepare(self, rows: Sequence[RowInput]) -> None:
-        """Steps 1–2 for many rows at once: lookups, then batched facts."""
+        """Steps 1–2 for many rows at once: name lookups, batched facts, identifier and website lookups
+        only where no name candidate already holds the value, then the class and place closures."""
         ids: list[str] = []
         for r in rows:
-            ids += self.finder.candidate_ids(r.entity)
+            ids += self.finder.name_ids(r.entity)
             for cell in r.linked:
-                ids += self.finder.candidate_ids(linked_query(cell))
+                ids += self.finder.name_ids(linked_query(cell))
         self.kb.load(ids)
+        extra: list[str] = []
+        for r in rows:
+            q = r.entity
+            if (q.identifiers or q.websites) and not any(
+                    self._holds(q, f) for f in self._facts(self.finder.name_ids(q))):
+                extra += self.finder.statement_ids(q)
+        self.kb.load(extra)
+        loaded = self._facts(dict.fromkeys([*ids, *extra]))
+        self.kb.prefetch_classes(loaded)
+        self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
+
+    @staticmethod
+    def _holds(q: ReconQuery, f: Facts) -> bool:
+        """Whether ``f`` already carries one of the query's identifiers or its website."""
+        from .features import identifier_features, website_feature
+
+        web = website_feature(q, f)
+        return bool(web and web.decisive) or any(x.decisive for x in identifier_features(q, f))
 
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
