@@ -360,7 +360,7 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
         regions=resolved.get("project.regions", ()),
         languages=resolved.get("project.languages", WikiProject().languages),
     )
-    scalars = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
+    scalars: dict[str, Any] = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
                                         "read_timeout", "sparql_timeout") if k in resolved}
     if scalars.get("contact") is not None and not scalars["contact"].strip():
         scalars["contact"] = None

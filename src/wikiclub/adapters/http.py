@@ -52,13 +52,14 @@ class WikiclubSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: str | bytes,  # type: ignore[override]
+                *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         if not self.contact and not is_local_host(urlsplit(text_url).hostname or ""):
             raise _refuse_without_contact(text_url)
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, text_url, *args, **kwargs)
 
 
 def make_session(settings: Settings) -> WikiclubSession:
