@@ -12,7 +12,7 @@ import requests
 from conftest import KB, Sandbox, make_sandbox
 
 from wikiclub.adapters.http import WikiclubSession
-from wikiclub.adapters.wikibase import WikibaseClient
+from wikiclub.adapters.wikibase import Throttle, WikibaseClient
 from wikiclub.credentials import Credentials
 from wikiclub.errors import InputError, LoginError, NotLoggedInError, UsageError
 
@@ -166,3 +166,32 @@ def test_unreachable_wiki_read_is_retried_then_raised() -> None:
         client.get_entities(["Q1"])
     assert err.value.code == "network" and slept == [2.0, 4.0]
     assert isinstance(client.session, requests.Session)
+
+
+def test_throttle_spaces_writes() -> None:
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    throttle = Throttle(6, sleep=sleep, clock=lambda: now[0])
+    throttle.wait()  # the first edit goes at once
+    now[0] += 4.0
+    throttle.wait()
+    now[0] += 30.0
+    throttle.wait()
+    assert slept == [6.0]  # 10 s between edits at 6 per minute
+    unthrottled = Throttle(None, sleep=sleep)
+    unthrottled.wait()
+    unthrottled.wait()
+    assert slept == [6.0]
+
+
+def test_bot_flag_on_a_plain_account_says_why(sandbox: Sandbox) -> None:
+    client = WikibaseClient(sandbox.api_url, session())
+    client.login(creds(sandbox.plain))
+    with pytest.raises(NotLoggedInError) as err:
+        client.edit_entity({"labels": {}}, new="item", summary="t", bot=True)
+    assert err.value.code == "assertbotfailed" and "bot right" in err.value.hint

@@ -160,7 +160,9 @@ class WikibaseClient:
                 attempt -= 1
                 self._csrf = None
                 params["token"] = self.csrf_token()
-            except NotLoggedInError:
+            except NotLoggedInError as exc:
+                if exc.code == "assertbotfailed" and relogged:
+                    exc.hint = "this account has no bot right: edit without the bot flag (bot=False)"
                 if relogged or self._credentials is None:
                     raise
                 relogged = True
