@@ -23,7 +23,6 @@ def possible_points(query: ReconQuery, *, is_place: bool) -> float:
     total = F.NAME_MAX
     total += F.HARD_TYPE_OK if query.types else 0.0
     total += F.HINT_TYPE_OK if query.type_hints else 0.0
-    total += F.PLACE_SAME if query.places and not is_place else 0.0
     total += F.WITHIN_IN if query.within else 0.0
     total += F.AREA_OK * min(1, len(query.area_hints) + len(query.area_guesses))
     return total
@@ -101,6 +100,10 @@ class Scorer:
             decisive = any(f.decisive for f in feats)
             raw = sum(f.points for f in feats if not f.decisive)
             top = possible + possible_coordinate_points(query, cand, is_place=is_place)
+            # A municipality that merely differs (same province) is not counted as possible points:
+            # it costs a little instead of sinking an otherwise certain name (DESIGN §5).
+            if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
+                top += F.PLACE_SAME
             score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
             out.append(ScoredCandidate(cand.qid, cand.label((query.language, "fr", "en")),
                                        cand.description((query.language, "fr", "en")),
