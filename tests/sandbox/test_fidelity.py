@@ -4,6 +4,7 @@ code and same response structure as MediaWiki 1.39 + Wikibase."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from conftest import FIXTURES, make_sandbox
 
 REFERENCE = FIXTURES / "wikibase-api"
@@ -55,3 +57,98 @@ def test_recorded_calls_get_the_same_answers(tmp_path: Path) -> None:
     assert structure >= 121 - len(DELIBERATE)
     # the deliberate differences are only about structure (more results), never status or error code
     assert all("status" not in why and "error" not in why for why in differing.values())
+
+
+# ---- client-session transcripts (tests/fixtures/client-sessions) ---------------------------------------
+SESSIONS = FIXTURES / "client-sessions"
+ACTION_LIST = "/paraminfo/modules[]/parameters[]/submodules/"  # the sandbox lists only what it has
+
+
+def _keypaths(obj: object) -> set[str]:
+    sys.path.insert(0, str(REFERENCE))
+    try:
+        from compare import keypaths  # the same structure rule as compare.py
+    finally:
+        sys.path.remove(str(REFERENCE))
+    return {k for k in keypaths(obj) if not k.startswith(ACTION_LIST)}
+
+
+def _start_state(sb: object) -> None:
+    """What every transcript started from: P1..P8 (one per datatype) and Q1 at page/revision 10."""
+    api = sb.api_url  # type: ignore[attr-defined]
+    s = requests.Session()
+    lt = s.get(api, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"},
+               timeout=30).json()["query"]["tokens"]["logintoken"]
+    s.post(api, data={"action": "login", "lgname": sb.admin.name, "lgpassword": sb.admin.password,  # type: ignore[attr-defined]
+                      "lgtoken": lt, "format": "json"}, timeout=30)
+    token = s.get(api, params={"action": "query", "meta": "tokens", "format": "json"},
+                  timeout=30).json()["query"]["tokens"]["csrftoken"]
+    for datatype in ("wikibase-item", "string", "url", "external-id", "time", "globe-coordinate",
+                     "monolingualtext", "quantity"):
+        s.post(api, data={"action": "wbeditentity", "new": "property", "token": token, "format": "json",
+                          "data": json.dumps({"datatype": datatype,
+                                              "labels": {"en": {"language": "en", "value": f"prop {datatype}"}}})},
+               timeout=30)
+    sb.app.db.bump_counter("rev", 10)  # type: ignore[attr-defined]
+    sb.app.db.bump_counter("page", 10)  # type: ignore[attr-defined]
+    created = s.post(api, data={"action": "wbeditentity", "new": "item", "token": token, "format": "json",
+                                "data": json.dumps({"labels": {"en": {"language": "en", "value": "target item"}}})},
+                     timeout=30).json()
+    assert created["entity"]["id"] == "Q1" and created["entity"]["lastrevid"] == 10, created
+
+
+@pytest.mark.parametrize("files", [["pywikibot-startup-login-read.jsonl", "pywikibot-warm-restart.jsonl"],
+                                   ["pywikibot-editentity.jsonl"], ["pywikibot-page-save.jsonl"],
+                                   ["wbi-login-read-write.jsonl"]], ids=lambda f: f[0].split(".")[0])
+def test_client_transcripts_replay_with_the_same_answers(tmp_path: Path, files: list[str]) -> None:
+    """Each recorded request of pywikibot / WikibaseIntegrator, sent again in order (with this wiki's
+    credentials and tokens), gets the same status, error code and response structure."""
+    sb = make_sandbox(tmp_path / "wiki", rate_limits={"edit": {"user": (8, 60)}}, replication_lag=1.0)
+    try:
+        _start_state(sb)
+        http = requests.Session()
+        tokens: dict[str, str] = {}
+        problems: list[str] = []
+        for name in files:
+            exchanges = [json.loads(line) for line in (SESSIONS / name).read_text(encoding="utf-8").splitlines()]
+            bodies: dict[int, object] = {}
+            for ex in exchanges:
+                request = ex["request"]
+                params = [dict(request["query"] or {}), dict(request["form"] or {})]
+                for part in params:
+                    for key, value in part.items():
+                        if key == "lgname":
+                            part[key] = sb.admin.name
+                        elif key == "lgpassword":
+                            part[key] = sb.admin.password
+                        elif key == "lgtoken":
+                            part[key] = tokens.get("login", value)
+                        elif key == "token" and value != "+\\":
+                            part[key] = tokens.get("csrf", value)
+                if request["method"] == "GET":
+                    got = http.get(sb.api_url, params={**params[0], **params[1]}, timeout=30)
+                else:
+                    got = http.post(sb.api_url, params=params[0], data=params[1], timeout=30)
+                body = got.json()
+                found = body.get("query", {}).get("tokens", {}) if isinstance(body, dict) else {}
+                if "logintoken" in found:
+                    tokens["login"] = found["logintoken"]
+                if found.get("csrftoken", "+\\") != "+\\":
+                    tokens["csrf"] = found["csrftoken"]
+                expected = ex["response"]["body"]
+                if expected is None:
+                    expected = bodies[ex["response"]["body_same_as_seq"]]
+                bodies[ex["seq"]] = expected
+                where = f"{name} #{ex['seq']} ({ex['phase']})"
+                if got.status_code != ex["response"]["status"]:
+                    problems.append(f"{where}: status {got.status_code}")
+                want_code = expected.get("error", {}).get("code") if isinstance(expected, dict) else None
+                got_code = body.get("error", {}).get("code") if isinstance(body, dict) else None
+                if want_code != got_code:
+                    problems.append(f"{where}: error {got_code} instead of {want_code}")
+                missing, extra = _keypaths(expected) - _keypaths(body), _keypaths(body) - _keypaths(expected)
+                if missing or extra:
+                    problems.append(f"{where}: keys -{sorted(missing)[:5]} +{sorted(extra)[:5]}")
+        assert not problems, "\n".join(problems)
+    finally:
+        sb.running.stop()
