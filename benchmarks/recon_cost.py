@@ -1,0 +1,174 @@
+"""Reconciliation cost: requests per row with the API, rows per second with the local index.
+
+    .venv/bin/python benchmarks/recon_cost.py [--rows 1000] [--out FILE.md]
+
+Generates N rows shaped like the organisations sheet from kb.jsonl (existing items with their
+name spelt variously — case, accents, hyphens — and their municipality; plus invented new names),
+maps them with mappings/organismes-culturels.yaml, and reconciles them:
+
+1. against a sandbox loaded with kb.jsonl, counting the requests in the sandbox's JSON-lines log;
+2. the naive way in the same run (one wbsearchentities per row and per municipality cell, then
+   one wbgetentities per candidate), counted the same way;
+3. with the local index (no request), timing rows per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from unidecode import unidecode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+DATA = ROOT / "tests" / "data"
+WORDS = ["Atelier", "Collectif", "Festival", "Maison", "Société", "Théâtre", "Cercle", "Club", "Coopérative", "Fondation", "Galerie", "Espace", "Harmonie", "Chorale", "Studio", "Association"]
+WORDS2 = ["boréal", "des", "arts", "du", "nord", "de", "la", "rivière", "des", "lacs", "du", "cuivre", "des", "bleuets", "de", "l'or", "des", "aurores", "de", "l'épinette", "du", "village", "des", "pionniers", "de", "la", "forêt"]
+
+
+def generate(n: int, seed: int = 7) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    items, labels = [], {}
+    for line in (DATA / "kb.jsonl").read_text(encoding="utf-8").splitlines():
+        e = json.loads(line)
+        labels[e["id"]] = (e.get("labels", {}).get("fr") or {}).get("value", "")
+        claims = e.get("claims", {})
+        if "P5008" in claims and "P131" in claims:
+            items.append(e)
+    rows = []
+    for i in range(n):
+        if rng.random() < 0.75:
+            e = rng.choice(items)
+            name = e["labels"]["fr"]["value"]
+            variant = rng.random()
+            if variant < 0.3:
+                name = unidecode(name)
+            elif variant < 0.5:
+                name = name.upper()
+            elif variant < 0.6:
+                name = name.replace("-", " ")
+            place = labels.get(e["claims"]["P131"][0]["mainsnak"]["datavalue"]["value"]["id"], "")
+            site = ""
+            sites = e["claims"].get("P856")
+            if sites and rng.random() < 0.3:
+                site = sites[0]["mainsnak"]["datavalue"]["value"].replace("https://", "")
+        else:
+            name = f"{rng.choice(WORDS)} {rng.choice(WORDS2)} {i}"
+            place = rng.choice(["Rouyn-Noranda", "Amos", "Val-d'Or", "La Sarre", "Hearst", "Timmins", "Macamic"])
+            site = ""
+        rows.append({"Nom de l'organisme": name, "Type": "", "Municipalité": place, "Site web": site})
+    return rows
+
+
+def write_csv(rows: list[dict[str, str]], path: Path) -> None:
+    cols = ["Nom de l'organisme", "Type", "Municipalité", "Site web"]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+
+
+def count_requests(log: Path, start: int) -> tuple[int, dict[str, int]]:
+    lines = log.read_text(encoding="utf-8").splitlines()[start:]
+    by: dict[str, int] = {}
+    for line in lines:
+        entry = json.loads(line)
+        key = entry.get("action") or entry.get("path") or "?"
+        by[key] = by.get(key, 0) + 1
+    return len(lines), by
+
+
+def log_length(log: Path) -> int:
+    return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    from conftest import make_sandbox
+
+    from wikiclub.adapters.http import make_session
+    from wikiclub.adapters.index import LocalIndex, build_from_dump
+    from wikiclub.adapters.wikibase import WikibaseClient
+    from wikiclub.config import load_settings
+    from wikiclub.mapping import load_mapping
+    from wikiclub.properties import PropertyCatalog
+    from wikiclub.reconcile.candidates import ApiSource, IndexSource
+    from wikiclub.reconcile.inputs import row_inputs
+    from wikiclub.reconcile.run import reconcile_rows
+    from wikiclub.sandbox.load import load_dump
+    from wikiclub.validate import validate_sheet
+
+    tmp = Path(tempfile.mkdtemp(prefix="recon-cost-"))
+    sheet = tmp / "generated.csv"
+    write_csv(generate(args.rows), sheet)
+    catalog = PropertyCatalog.from_dump(DATA / "kb.jsonl")
+    mapped = list(validate_sheet(sheet, load_mapping(ROOT / "mappings/organismes-culturels.yaml"), catalog)
+                  .result.rows)
+    inputs = row_inputs(mapped)
+    n = len(inputs)
+
+    log = tmp / "requests.jsonl"
+    sb = make_sandbox(tmp / "sandbox", log_path=log)
+    try:
+        load_dump(sb.app, DATA / "kb.jsonl")
+        settings = load_settings({"site": sb.api_url}, env={})
+        client = WikibaseClient.from_settings(settings, make_session(settings))
+        client.call({"action": "query", "meta": "siteinfo", "siprop": "namespaces"})  # warm-up, not counted
+
+        start = log_length(log)
+        t0 = time.perf_counter()
+        results = reconcile_rows(inputs, ApiSource(client))
+        api_s = time.perf_counter() - t0
+        ours, ours_by = count_requests(log, start)
+
+        start = log_length(log)
+        t0 = time.perf_counter()
+        for r in inputs:  # naive: one search per row and per municipality cell, one get per candidate
+            for text in [r.entity.text, *(c.value for c in r.linked)]:
+                for hit in client.search_entities(text, language="fr", limit=7):
+                    client.get_entities([hit["id"]])
+        naive_s = time.perf_counter() - t0
+        naive, naive_by = count_requests(log, start)
+    finally:
+        sb.running.stop()
+
+    build_from_dump(DATA / "kb.jsonl", tmp / "kb.sqlite")
+    index = LocalIndex(tmp / "kb.sqlite")
+    reconcile_rows(inputs[:50], IndexSource(index))  # warm the OS cache and imports, not counted
+    t0 = time.perf_counter()
+    idx_results = reconcile_rows(inputs, IndexSource(index))
+    idx_s = time.perf_counter() - t0
+
+    decisions = {d: sum(1 for r in results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
+    idx_dec = {d: sum(1 for r in idx_results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
+    lines = [
+        f"# Reconciliation cost ({n} generated rows, organisations mapping, 2-core machine)", "",
+        "| way | requests | requests/row | seconds | rows/s |", "|---|---|---|---|---|",
+        f"| ours, sandbox API | {ours} | {ours / n:.2f} | {api_s:.1f} | {n / api_s:.0f} |",
+        f"| naive (search per row + get per candidate) | {naive} | {naive / n:.2f} | {naive_s:.1f} | "
+        f"{n / naive_s:.0f} |",
+        f"| ours, local index | 0 | 0 | {idx_s:.2f} | {n / idx_s:.0f} |", "",
+        f"Requests by action (ours): {ours_by}", "",
+        f"Requests by action (naive): {naive_by}", "",
+        f"Decisions (API): {decisions}; (index): {idx_dec}", "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
