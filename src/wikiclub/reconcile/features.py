@@ -240,6 +240,7 @@ def coordinate_feature(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_plac
                 d, fixed = d2, f", {what}"
                 break
     detail = f"{d:.1f} km{via}{fixed}"
+    steps: tuple[tuple[float, float], ...]
     if own is not None and not is_place:
         steps = ((0.3, COORDS_MAX), (1, 12.0), (5, 6.0), (25, 0.0), (300, -15.0))
     elif is_place:

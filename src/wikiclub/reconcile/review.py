@@ -87,12 +87,12 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
             if lr is None:
                 line += ["", "", "", ""]
                 continue
-            cands = " | ".join(f"{x.qid} {x.label} ({x.score:.0f})" for x in lr.match.candidates[:3])
+            cands = " | ".join(f"{x.qid} {x.label} ({x.score:.0f})" for x in lr.match.candidates[:3])  # noqa: E501
             line += [lr.value, lr.match.qid or "", f"{lr.match.decision.value} — {lr.match.reason}", cands]
         for i in range(N_CANDIDATES):
             if i < len(m.candidates):
-                c = m.candidates[i]
-                line += [f"{c.qid} — {c.label} — {c.description}", c.score, c.explain()]
+                sc = m.candidates[i]
+                line += [f"{sc.qid} — {sc.label} — {sc.description}", sc.score, sc.explain()]
             else:
                 line += ["", "", ""]
         line.append(r.key)
@@ -108,8 +108,8 @@ def write_review(path: Path, results: Sequence[RowResult], *, base_url: str,
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        from openpyxl.styles import Font, PatternFill
+        import openpyxl  # type: ignore[import-untyped]
+        from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]
 
         wb = openpyxl.Workbook()
         ws = wb.active
