@@ -52,6 +52,8 @@ def _attach() -> None:
     from . import sheets as _sheets  # noqa: F401
     from . import reconcile as _reconcile  # noqa: F401
     from . import demo as _demo  # noqa: F401
+    from . import batch as _batch  # noqa: F401
+    from . import report as _report  # noqa: F401
 
 
 _attach()
