@@ -143,6 +143,12 @@ class Namespaces:
             "wds": self.wds, "wdref": self.wdref, "wdv": self.wdv, "wdata": self.wdata,
             "wikibase": WIKIBASE, "rdf": RDF, "rdfs": RDFS, "schema": SCHEMA, "skos": SKOS,
             "xsd": XSD, "prov": PROV, "owl": OWL, "geo": GEO, "bd": BD, "hint": HINT,
+            # Declared so that WDQS queries parse; the sandbox writes no normalized values.
+            "wdtn": self.wdt.replace("/direct/", "/direct-normalized/"),
+            "psn": self.psv.replace("/value/", "/value-normalized/"),
+            "pqn": self.pqv.replace("/value/", "/value-normalized/"),
+            "prn": self.prv.replace("/value/", "/value-normalized/"),
+            "ontolex": "http://www.w3.org/ns/lemon/ontolex#", "dct": "http://purl.org/dc/terms/",
         }
 
 
@@ -361,7 +367,8 @@ class TripleWriter:
             add(f'{article} {self.in_language} "{tag}" .\n')
             add(f"{article} {self.name} \"{escape_literal(title)}\"@{tag} .\n")
         for badge in link.get("badges") or ():
-            add(f"{article} {self.wb['badge']} {self.wd}{_check_id(badge)}> .\n")
+            if isinstance(badge, str) and _ENTITY_ID.match(badge):
+                add(f"{article} {self.wb['badge']} {self.wd}{badge}> .\n")
         if site_url not in seen:
             seen.add(site_url)
             add(f'<{site_url}> {self.wb["wikiGroup"]} "{escape_literal(group)}" .\n')
@@ -431,7 +438,9 @@ class TripleWriter:
             return None, None
         if vtype == "wikibase-entityid":
             target = v.get("id") or _entity_id_from_numeric(v)
-            return f"{self.wd}{_check_id(target)}>", None
+            if not isinstance(target, str) or not _ENTITY_ID.match(target):
+                return None, None  # a broken value must not stop a dump load
+            return f"{self.wd}{target}>", None
         if vtype == "string":
             if datatype == "url":
                 if _HAS_SCHEME.match(v):
@@ -683,7 +692,7 @@ def negotiate(accept: str, graph: bool) -> tuple[Any, str]:
                     q = 0.0
         ranked.append((-q, i, media.lower()))
     for _, _, media in sorted(ranked):
-        name = _FORMAT_NAMES.get(media)
+        name = _FORMAT_NAMES.get(media, "")
         if name in table:
             return table[name]
         if graph and name == "json":
@@ -748,7 +757,8 @@ class SparqlStore:
         self._datatypes: dict[str, str] = {}
         self.writer = TripleWriter(self.ns, self._datatype_of)
         self._prefixes = self.ns.prefixes()
-        self._functions = {NamedNode(WIKIBASE + "isSomeValue"): self._is_some_value}
+        self._functions: dict[NamedNode, Callable[..., Any]] = {
+            NamedNode(WIKIBASE + "isSomeValue"): self._is_some_value}
         self._about = NamedNode(SCHEMA + "about")
         self._part_of = NamedNode(SCHEMA + "isPartOf")
         self._property_type = NamedNode(WIKIBASE + "propertyType")
@@ -874,7 +884,8 @@ class SparqlStore:
                 NamedNode(self.ns.wd + _check_id(pid)), self._property_type, None)), None)
             if quad is None:
                 return None
-            self._datatypes[pid] = _TYPE_OF_PROPERTY_TYPE.get(quad.object.value, "string")
+            self._datatypes[pid] = _TYPE_OF_PROPERTY_TYPE.get(str(getattr(quad.object, "value", "")),
+                                                              "string")
         return self._datatypes[pid]
 
     # -- reading
