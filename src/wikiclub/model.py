@@ -40,7 +40,7 @@ def is_property_id(text: str) -> bool:
 # --------------------------------------------------------------------------------------------- provenance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceRef:
     """Where something came from, as the user sees it: file name, sheet, spreadsheet row, column."""
 
@@ -50,7 +50,7 @@ class SourceRef:
     column: str | None = None
 
     def at(self, column: str | None) -> SourceRef:
-        return replace(self, column=column)
+        return SourceRef(self.file, self.sheet, self.row, column)  # hot path: no dataclasses.replace
 
     def where(self) -> str:
         parts = [self.file]
@@ -70,7 +70,7 @@ class SourceRef:
         return cls(data["file"], data.get("sheet"), data.get("row"), data.get("column"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One spreadsheet row: cleaned cell texts by column title, in sheet order."""
 
@@ -98,7 +98,7 @@ class Row:
 # --------------------------------------------------------------------------------------------- values
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemValue:
     id: str
 
@@ -107,7 +107,7 @@ class ItemValue:
                 "type": "wikibase-entityid"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemRef:
     """An item named by text, still to reconcile: ``text`` plus what kind of thing and where."""
 
@@ -120,7 +120,7 @@ class ItemRef:
                 "type": ITEM_REF_TYPE}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StringValue:
     value: str
 
@@ -128,7 +128,7 @@ class StringValue:
         return {"value": self.value, "type": "string"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeValue:
     time: str  # Wikibase form: "+2020-03-12T00:00:00Z"; "+2020-03-00T00:00:00Z" at month precision
     precision: int  # 9 year, 10 month, 11 day
@@ -143,7 +143,7 @@ class TimeValue:
                           "calendarmodel": self.calendarmodel}, "type": "time"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GlobeCoordinateValue:
     # Decimal so that what the volunteer typed survives exactly; Wikibase JSON holds floats.
     latitude: Decimal
@@ -163,7 +163,7 @@ def _signed(d: Decimal) -> str:
     return text if text.startswith("-") else "+" + text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuantityValue:
     amount: Decimal
     unit: str = "1"  # "1" or an entity URI
@@ -179,7 +179,7 @@ class QuantityValue:
         return {"value": value, "type": "quantity"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MonolingualTextValue:
     text: str
     language: str
@@ -220,7 +220,7 @@ def value_from_json(data: Mapping[str, Any]) -> Value:
 # --------------------------------------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Snak:
     property: str
     datatype: str
@@ -252,7 +252,7 @@ def _snaks_from_json(data: Mapping[str, Any]) -> tuple[Snak, ...]:
     return tuple(Snak.from_json(s) for group in data.values() for s in group)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reference:
     snaks: tuple[Snak, ...]
 
@@ -264,7 +264,7 @@ class Reference:
         return cls(_snaks_from_json(data.get("snaks", {})))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementDraft:
     """A statement the sheet wants on the item; ``source`` says which cell it came from."""
 
@@ -307,7 +307,7 @@ class StatementDraft:
 Severity = Literal["error", "warning", "info"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """A located problem: what (``problem`` kind + message), where (``source``), how to fix (``hint``)."""
 
@@ -331,7 +331,7 @@ class Issue:
 # --------------------------------------------------------------------------------------------- mapped rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MatchHints:
     """What reconciliation should look for: classes (or their subclasses) and regions."""
 
@@ -349,7 +349,7 @@ class MatchHints:
 LangText = tuple[str, str]  # (language, text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappedRow:
     """One row turned into what it means on the wiki (the input of reconciliation)."""
 

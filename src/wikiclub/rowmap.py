@@ -64,6 +64,8 @@ class _Ctx:
     today: dt.date
     columns: dict[str, str]  # mapping's column name → the sheet's actual title
     cache: dict[tuple[str, str], Any] = field(default_factory=dict)
+    datatypes: dict[str, str] = field(default_factory=dict)
+    row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
 
 
 def resolve_columns(sheet: Sheet, mapping: SheetMapping) -> tuple[dict[str, str], list[Issue]]:
@@ -126,6 +128,7 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     m = ctx.mapping
     src = row.source
     issues: list[Issue] = []
+    ctx.row_refs.clear()
     labels = _texts(row, ctx, m.labels, issues, "label")
     if not labels:
         col = m.labels[0].column
@@ -287,10 +290,13 @@ def _statements(text: str, spec: ColumnSpec, row: Row, ctx: _Ctx, issues: list[I
 
 
 def _datatype(ctx: _Ctx, pid: str, spec: ColumnSpec | None = None) -> str:
-    info = ctx.catalog.get(pid)
-    if info:
-        return info.datatype
-    return (spec.datatype if spec and spec.datatype and spec.property == pid else None) or "wikibase-item"
+    known = ctx.datatypes.get(pid)
+    if known is None:
+        info = ctx.catalog.get(pid)
+        if info is None:
+            return (spec.datatype if spec and spec.datatype and spec.property == pid else None) or "wikibase-item"
+        known = ctx.datatypes[pid] = info.datatype
+    return known
 
 
 def _const_or_cell(raw: Any, pid: str, row: Row, ctx: _Ctx, issues: list[Issue], where: str | None) -> Snak | None:
@@ -311,16 +317,16 @@ def _const_or_cell(raw: Any, pid: str, row: Row, ctx: _Ctx, issues: list[Issue],
     if cached is None:
         try:
             if datatype == "wikibase-item":
-                cached = parse_item(text).value
+                cached = Snak(pid, datatype, parse_item(text).value)
             else:
-                cached = parse_value(text, datatype, _opts(ctx, None, pid)).value
+                cached = Snak(pid, datatype, parse_value(text, datatype, _opts(ctx, None, pid)).value)
         except ValueParseError as exc:
             cached = exc
         ctx.cache[key] = cached
     if isinstance(cached, ValueParseError):
         issues.append(Issue("error", cached.problem, f"{pid} : {cached.message}", src, text[:200], cached.hint))
         return None
-    return Snak(pid, datatype, cached)
+    return cached
 
 
 def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue], column: str | None) -> tuple[Snak, ...]:
@@ -334,6 +340,9 @@ def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue], co
 
 def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _Ctx,
                 issues: list[Issue]) -> tuple[Reference, ...]:
+    memo_key = id(override)
+    if memo_key in ctx.row_refs:
+        return ctx.row_refs[memo_key]
     specs = ctx.mapping.references if override is None else override
     refs = []
     for spec in specs:
@@ -341,7 +350,8 @@ def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _
         # A reference made only of "retrieved today" says nothing: keep it only with a real source.
         if any(s.property != "P813" for s in snaks):
             refs.append(Reference(snaks))
-    return tuple(refs)
+    ctx.row_refs[memo_key] = tuple(refs)
+    return ctx.row_refs[memo_key]
 
 
 def _check_bounds(lat: Decimal, lon: Decimal, bounds: Mapping[str, tuple[float, float]], text: str) -> None:

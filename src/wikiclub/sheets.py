@@ -201,13 +201,15 @@ def _read_csv(path: Path, options: SheetOptions) -> _Grid:
                          "Vérifiez que l'export a bien fonctionné / check the export.")
     delimiter = options.delimiter or _sniff_delimiter(text)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+        cells = [[clean_text(c) for c in r]
+                 for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)]
     except csv.Error as exc:
         raise SheetError(f"{name} : CSV mal formé / malformed CSV ({exc}).",
                          "Un guillemet (\") n'est probablement pas fermé ; corrigez la cellule dans le "
                          "tableur puis exportez à nouveau.") from None
-    width = max((len(r) for r in records), default=0)
-    grid = _Grid([[clean_text(c) for c in r] for r in records], list(range(1, len(records) + 1)), None, "csv",
+    del text
+    width = max((len(r) for r in cells), default=0)
+    grid = _Grid(cells, list(range(1, len(cells) + 1)), None, "csv",
                  [str(i + 1) for i in range(width)], encoding=encoding, delimiter=delimiter)
     if encoding == "latin-1":
         grid.issues.append(Issue("warning", "encoding-guess",

@@ -1,0 +1,81 @@
+"""The validate / map / mapping check commands: summaries, exit codes, reports, records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from wikiclub.cli import main
+from wikiclub.validate import read_records
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+KB = str(DATA / "kb.jsonl")
+
+
+def run(*args: str):  # noqa: ANN201
+    return CliRunner().invoke(main, list(args))
+
+
+def test_validate_clean_sheet_exits_0_with_summary(tmp_path: Path) -> None:
+    res = run("validate", str(DATA / "festivals.xlsx"), "-m", str(ROOT / "mappings/festivals.yaml"),
+              "--properties", KB, "--report", str(tmp_path / "p.csv"))
+    assert res.exit_code == 0, res.output
+    assert "Lignes lues / rows read : 24" in res.output and "Lignes valides / valid rows : 24" in res.output
+    assert "note-row" in res.output
+    assert (tmp_path / "p.csv").read_text(encoding="utf-8-sig").startswith("fichier/file,onglet/sheet,ligne/row")
+
+
+def test_validate_data_problem_exits_1(tmp_path: Path) -> None:
+    res = run("validate", str(DATA / "lieux.csv"), "-m", str(ROOT / "mappings/lieux.yaml"), "--properties", KB)
+    assert res.exit_code == 1
+    assert "Lignes valides / valid rows : 38" in res.output and "outside-bounds" in res.output
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    res = run("validate", str(DATA / "lieux.csv"), "-m", str(ROOT / "mappings/lieux.yaml"), "--properties", KB,
+              "--report", str(tmp_path / "p.txt"))
+    assert res.exit_code == 2 and ".csv ou .xlsx" in res.output
+    assert run("validate", str(tmp_path / "nope.csv"), "-m", "x.yaml").exit_code == 2
+    # No cache, no dump, no --site: a clear message, not a network call.
+    res = run("validate", str(DATA / "lieux.csv"), "-m", str(ROOT / "mappings/lieux.yaml"),
+              "--cache-dir", str(tmp_path / "cache"))
+    assert res.exit_code == 2 and "--properties" in res.output and "Traceback" not in res.output
+
+
+def test_map_refuses_with_errors_then_skip_invalid(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    args = ["map", str(DATA / "lieux.csv"), "-m", str(ROOT / "mappings/lieux.yaml"), "--properties", KB, "-o", str(out)]
+    res = run(*args)
+    assert res.exit_code == 1 and not out.exists()
+    assert "lieux.csv, ligne 5, colonne « Longitude »" in res.output and "--skip-invalid" in res.output
+    res = run(*args, "--skip-invalid")
+    assert res.exit_code == 0, res.output
+    assert "38 enregistrements" in res.output and "ligne 5 : outside-bounds" in res.output
+    records = read_records(out)
+    assert len(records) == 38 and 5 not in {r.source.row for r in records}
+    first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+    assert first["source"] == {"file": "lieux.csv", "sheet": None, "row": 2, "column": None}
+
+
+def test_map_clean_sheet(tmp_path: Path) -> None:
+    out = tmp_path / "o.jsonl"
+    res = run("map", str(DATA / "organismes-culturels.csv"), "-m", str(ROOT / "mappings/organismes-culturels.yaml"),
+              "--properties", KB, "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert len(read_records(out)) == 46
+
+
+def test_mapping_check_with_dump() -> None:
+    res = run("mapping", "check", str(ROOT / "mappings/organismes-culturels.yaml"), "--properties", KB)
+    assert res.exit_code == 0 and "OK" in res.output
+    res = run("mapping", "check", str(ROOT / "mappings/nope.yaml"), "--properties", KB)
+    assert res.exit_code == 1 and "introuvable" in res.output
+
+
+def test_help_has_examples() -> None:
+    for cmd in (["validate"], ["map"], ["mapping", "check"]):
+        res = run(*cmd, "--help")
+        assert res.exit_code == 0 and "Exemple / example" in res.output
