@@ -136,10 +136,10 @@ class SandboxApp:
             status, error_code = err.http_status, err.code
             response = self.error_response(req, err)
         except Exception as exc:  # never a traceback to the client: MediaWiki's internal_api_error
-            err = ApiError(f"internal_api_error_{type(exc).__name__}",
-                           f"[sandbox] Exception caught: {type(exc).__name__}: {exc}")
-            error_code = err.code
-            response = self.error_response(req, err)
+            internal = ApiError(f"internal_api_error_{type(exc).__name__}",
+                                f"[sandbox] Exception caught: {type(exc).__name__}: {exc}")
+            error_code = internal.code
+            response = self.error_response(req, internal)
         if self.faults is not None:
             response = self.faults.after(req, response)
         self._write_log(req, action, status, started, error_code)
