@@ -39,7 +39,6 @@ class SandboxApp:
         self.db = db or SandboxDB(config.data_dir / "wiki.sqlite")
         self.sessions: dict[str, Session] = {}
         self.rate_limiter = RateLimiter(effective_rate_limits(config.rate_limits))
-        self.writes_checked = 0  # writes that passed core.check_write (token-expiry fault counts them)
         self.sparql = SparqlStore(config.data_dir / "rdf", concept_base=config.concept_base)
         self.actions: dict[str, Handler] = {}
         self.actions.update(core.register(self))

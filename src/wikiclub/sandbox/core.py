@@ -123,7 +123,6 @@ def check_write(req: ApiRequest, *, rate_action: str = "edit") -> None:
     if "noratelimit" not in rights(req) and app.rate_limiter.hit(rate_action, req.user, req.remote_addr,
                                                                  time.monotonic()):
         raise ratelimited_error(req.action)
-    app.writes_checked += 1
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
