@@ -1,3 +1,150 @@
-"""CLI commands (placeholder, filled by its stage)."""
+"""``wikiclub demo``: the whole path on the embedded sandbox, with the example data.
 
-from . import main  # noqa: F401
+It starts a sandbox in this process (a free port on 127.0.0.1), loads ``examples/kb.jsonl``,
+creates a bot account, then runs the same commands a volunteer runs, in order, through this CLI —
+so the demo proves the commands themselves, not a shortcut. Everything it writes lands in one folder
+(``demo-output/`` by default), which it lists at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from . import main
+
+EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
+            ("lieux.csv", "lieux.yaml"),
+            ("festivals.xlsx", "festivals.yaml"))
+
+
+def _repo_file(*parts: str) -> Path:
+    """Example files live in the source checkout (examples/, mappings/), next to src/."""
+    here = Path(__file__).resolve()
+    for root in (Path.cwd(), *here.parents):
+        candidate = root.joinpath(*parts)
+        if candidate.exists():
+            return candidate
+    raise UsageError(f"Fichier d'exemple introuvable / example file not found: {'/'.join(parts)}",
+                     "Lancez la démo depuis le dossier du projet / run the demo from the project folder.")
+
+
+def _run(args: Sequence[str], *, allow: tuple[int, ...] = (0,)) -> int:
+    """Run one wikiclub command in this process and return its exit code."""
+    click.secho("\n$ wikiclub " + " ".join(args), fg="cyan", bold=True)
+    try:
+        main.main(list(args), prog_name="wikiclub", standalone_mode=False)
+        code = 0
+    except SystemExit as exc:  # WikiclubGroup exits with the error's code
+        code = int(exc.code or 0)
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    if code not in allow:
+        raise click.ClickException(f"« wikiclub {args[0]} » a échoué / failed (code {code})")
+    return code
+
+
+@main.command("demo")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("demo-output"), show_default=True,
+              help="Dossier de sortie (vidé d'abord) / output folder (emptied first).")
+@click.option("--keep-serving", is_flag=True,
+              help="Laisser le wiki local tourner à la fin (Ctrl-C pour arrêter) / keep the sandbox running.")
+def demo_command(out_dir: Path, keep_serving: bool) -> None:
+    """Démonstration complète sur le wiki local / the whole path on the local sandbox.
+
+    Démarre un wiki local chargé avec examples/kb.jsonl, puis : recherche, élément, validate, map,
+    reconcile … sur les trois tableurs d'exemple. Tout est écrit dans --out.
+
+    \b
+    Exemple / example:
+      wikiclub demo -o demo-output
+    """
+    from ..sandbox.config import SandboxConfig
+    from ..sandbox.load import load_dump
+    from ..sandbox.server import start_in_thread
+    from ..sandbox.users import create_bot_password, create_user
+
+    kb = _repo_file("examples", "kb.jsonl")
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True)
+    running = start_in_thread(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
+                                            log_path=out_dir / "sandbox-requests.jsonl"))
+    try:
+        stats = load_dump(running.app, kb)
+        click.secho(f"Wiki local / sandbox: {running.api_url} — {stats.entities} entités chargées / "
+                    f"entities loaded from {kb.name}", fg="green")
+        user = create_user(running.app.db, "Démo", bot=True)
+        password = create_bot_password(running.app.db, user, "wikiclub")
+        # The account exists only in this throw-away wiki; the commands find it like any operator's.
+        os.environ["WIKICLUB_BOT_USER"] = f"{user.name}@wikiclub"
+        os.environ["WIKICLUB_BOT_PASSWORD"] = password
+        site = running.api_url
+        _show_search_and_item(site)
+        _run(["whoami", "--site", site])
+        for sheet_name, mapping_name in EXAMPLES:
+            _sheet_steps(out_dir, site, _repo_file("examples", sheet_name), _repo_file("mappings", mapping_name))
+        _summary(out_dir)
+        if keep_serving:
+            click.echo(f"Le wiki local reste ouvert / sandbox still running: {running.api_url} (Ctrl-C)")
+            running.thread.join() if running.thread else None
+    finally:
+        running.stop()
+        os.environ.pop("WIKICLUB_BOT_PASSWORD", None)
+        os.environ.pop("WIKICLUB_BOT_USER", None)
+
+
+def _show_search_and_item(site: str) -> None:
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from .setup import settings_from
+
+    settings = settings_from(site, None)
+    client = WikibaseClient.from_settings(settings, make_session(settings))
+    click.secho("\nRecherche / search « rouyn-noranda » (fr):", fg="cyan", bold=True)
+    hits = client.search_entities("rouyn-noranda", language="fr", limit=5)
+    for hit in hits:
+        click.echo(f"  {hit['id']:>9}  {hit.get('label', '')} — {hit.get('description', '')}")
+    if not hits:
+        return
+    qid = hits[0]["id"]
+    entity = client.get_entities([qid])[qid]
+    click.secho(f"\nÉlément / item {qid}:", fg="cyan", bold=True)
+    for kind in ("labels", "descriptions"):
+        for lang, term in sorted(entity.get(kind, {}).items()):
+            click.echo(f"  {kind[:-1]:<12} {lang}: {term['value']}")
+    for pid, statements in sorted(entity.get("claims", {}).items()):
+        for st in statements:
+            dv = st["mainsnak"].get("datavalue", {})
+            value = dv.get("value")
+            if isinstance(value, dict):
+                value = value.get("id") or value.get("time") or value.get("amount") or value.get("text") or value
+            click.echo(f"  {pid:<12} {value}")
+
+
+def _sheet_steps(out_dir: Path, site: str, sheet: Path, mapping: Path) -> None:
+    stem = sheet.stem
+    work = out_dir / stem
+    work.mkdir(parents=True, exist_ok=True)
+    click.secho(f"\n══ {sheet.name} ══", fg="magenta", bold=True)
+    _run(["validate", str(sheet), "-m", str(mapping), "--site", site,
+          "--cache-dir", str(out_dir / "cache"), "--report", str(work / "problems.xlsx")], allow=(0, 1))
+    _run(["map", str(sheet), "-m", str(mapping), "--site", site, "--cache-dir", str(out_dir / "cache"),
+          "--skip-invalid", "-o", str(work / "records.jsonl")], allow=(0, 1))
+    _run(["reconcile", str(work / "records.jsonl"), "--site", site, "--no-progress",
+          "-o", str(work / "review.xlsx")])
+    _run(["reconcile", "--apply-review", str(work / "review.xlsx"), "-o", str(work / "reconciled.jsonl")])
+
+
+def _summary(out_dir: Path) -> None:
+    click.secho("\nFichiers produits / files written:", fg="green", bold=True)
+    for path in sorted(out_dir.rglob("*")):
+        if path.is_file() and "sandbox" not in path.parts and "cache" not in path.parts:
+            click.echo(f"  {path}")
