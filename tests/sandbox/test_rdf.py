@@ -507,3 +507,44 @@ def test_literal_and_iri_escaping(store: SparqlStore) -> None:
         NamedNode(WD + "Q2"), NamedNode("http://www.wikidata.org/prop/direct/P1476"), None))[0].object == \
         Literal('a "b" \\ c\r\n', language="fr")
     assert not ask(store, "ASK { wd:Q2 rdfs:label ?l }")  # an unusable language tag is skipped
+
+
+def test_edits_over_the_api_are_visible_in_sparql(sandbox: Any) -> None:
+    http = requests.Session()
+    api = sandbox.api_url
+
+    def get(**params: Any) -> dict[str, Any]:
+        return http.get(api, params={**params, "format": "json"}, timeout=30).json()
+
+    def post(**params: Any) -> dict[str, Any]:
+        data = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in params.items()}
+        body = http.post(api, data={**data, "format": "json"}, timeout=30).json()
+        assert "error" not in body, body
+        return body
+
+    def sparql(query: str) -> list[dict[str, Any]]:
+        got = requests.post(sandbox.sparql_url, data={"query": query}, timeout=30)
+        assert got.status_code == 200, got.text
+        return [{k: v["value"] for k, v in row.items()} for row in got.json()["results"]["bindings"]]
+
+    login_token = get(action="query", meta="tokens", type="login")["query"]["tokens"]["logintoken"]
+    post(action="login", lgname=sandbox.admin.name, lgpassword=sandbox.admin.password, lgtoken=login_token)
+    token = get(action="query", meta="tokens")["query"]["tokens"]["csrftoken"]
+    prop = post(action="wbeditentity", new="property", token=token, data={
+        "datatype": "wikibase-item", "labels": {"fr": {"language": "fr", "value": "nature"}}})["entity"]["id"]
+    cls = post(action="wbeditentity", new="item", token=token, data={
+        "labels": {"fr": {"language": "fr", "value": "bibliothèque"}}})["entity"]["id"]
+    claim = {"mainsnak": {"snaktype": "value", "property": prop, "datavalue": {
+        "type": "wikibase-entityid", "value": {"entity-type": "item", "id": cls}}}, "type": "statement",
+        "rank": "normal"}
+    item = post(action="wbeditentity", new="item", token=token, data={
+        "labels": {"fr": {"language": "fr", "value": "Bibliothèque de Rouyn"}},
+        "claims": [claim]})["entity"]["id"]
+
+    assert sparql(f"SELECT ?i ?l WHERE {{ ?i wdt:{prop} wd:{cls} ; rdfs:label ?l }}") == [
+        {"i": WD + item, "l": "Bibliothèque de Rouyn"}]
+    post(action="wbsetlabel", id=item, language="fr", value="Bibliothèque municipale", token=token)
+    assert sparql(f"SELECT ?l WHERE {{ wd:{item} rdfs:label ?l }}") == [{"l": "Bibliothèque municipale"}]
+    rows = sparql(f"SELECT ?v WHERE {{ wd:{item} schema:version ?v }}")
+    revid = get(action="wbgetentities", ids=item)["entities"][item]["lastrevid"]
+    assert rows == [{"v": str(revid)}]
