@@ -41,6 +41,8 @@ def ensure_schema(db: SandboxDB) -> None:
 
 def norm(text: str) -> str:
     """Search form: case-folded, without accents, single spaces (``Évêché`` → ``eveche``)."""
+    if text.isascii():  # the common case, without the Unicode decomposition
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped).strip()
@@ -63,8 +65,17 @@ class StoredEntity:
     modified: str
 
 
+def decode(text: str) -> dict[str, Any]:
+    """Stored JSON → entity; the revision form writes empty maps as ``[]`` (PHP), read them as ``{}``."""
+    data = json.loads(text)
+    for key, value in data.items():
+        if value == []:
+            data[key] = {}
+    return data
+
+
 def _row_to_stored(row: sqlite3.Row) -> StoredEntity:
-    return StoredEntity(json.loads(row["json"]), int(row["pageid"] or 0), int(row["lastrevid"] or 0),
+    return StoredEntity(decode(row["json"]), int(row["pageid"] or 0), int(row["lastrevid"] or 0),
                         row["modified"] or "")
 
 
@@ -106,7 +117,7 @@ def redirect_target(db: SandboxDB, entity_id: str) -> str | None:
 def property_datatype(db: SandboxDB, pid: str) -> str | None:
     row = db.conn.execute("SELECT json FROM entities WHERE id=? AND type='property' "
                           "AND redirect_to IS NULL", (pid,)).fetchone()
-    return json.loads(row[0]).get("datatype") if row else None
+    return decode(row[0]).get("datatype") if row else None
 
 
 def entity_exists(db: SandboxDB, entity_id: str) -> bool:
@@ -129,8 +140,7 @@ def revision_entity(db: SandboxDB, entity_id: str, revid: int) -> dict[str, Any]
                           "WHERE r.revid=? AND p.title=?", (revid, title_of(entity_id))).fetchone()
     if row is None:
         return None
-    data = json.loads(row[0])
-    return {k: (v if v != [] else {}) for k, v in data.items()}
+    return decode(row[0])
 
 
 def revision_exists(db: SandboxDB, revid: int) -> bool:

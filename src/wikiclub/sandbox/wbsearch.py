@@ -3,7 +3,9 @@
 Like Wikidata's CirrusSearch rather than the bare recorded wiki (whose SQL term search is a
 case-sensitive prefix match): case- and accent-insensitive prefix match on labels and aliases,
 the requested language first, then its fallbacks, then (unless ``strictlanguage``) any language.
-Ranking: exact label, label prefix, exact alias, alias prefix; ties by numeric id.
+Ranking: exact label, label prefix, exact alias, alias prefix; ties by numeric id. Only the first
+completions in index order are ranked (see ``MIN_CANDIDATES``), so a very short prefix on a big wiki
+ranks the alphabetically first few hundred completions, not all of them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from .wbcommon import warn_unknown
 
 SEARCH_PARAMS = frozenset({"search", "language", "strictlanguage", "type", "limit", "continue", "props",
                            "profile"})
-MAX_CANDIDATE_ROWS = 20000  # a one-letter prefix on a big wiki: rank among this many term rows
+MIN_CANDIDATES = 300  # term rows ranked for one search, at least …
+CANDIDATES_PER_RESULT = 20  # … or this many per wanted result
 _KIND_RANK = {("label", True): 0, ("label", False): 1, ("alias", True): 2, ("alias", False): 3}
 
 
@@ -62,10 +65,18 @@ def find_hits(req: ApiRequest, text: str, language: str, entity_type: str, stric
     if not query:
         return list(hits.values())
     chain = [language] if strict else fallback_chain(language)
-    rows = db.conn.execute(
-        "SELECT entity_id, kind, language, value, norm FROM terms WHERE norm >= ? AND norm < ? "
-        "AND kind IN ('label', 'alias') LIMIT ?",
-        (query, store.prefix_upper(query), MAX_CANDIDATE_ROWS)).fetchall()
+    # The index returns completions in ``norm`` order (exact match first, then the shortest):
+    # rank the first few hundred of them rather than every term sharing a short prefix.
+    sql = ("SELECT entity_id, kind, language, value, norm FROM terms INDEXED BY terms_norm "
+           "WHERE norm >= ? AND norm < ? "
+           "AND kind IN ('label', 'alias') AND entity_id >= ? AND entity_id < ?")
+    args: list[Any] = [query, store.prefix_upper(query), prefix, chr(ord(prefix) + 1)]
+    if strict:
+        sql += " AND language = ?"
+        args.append(language)
+    sql += " ORDER BY norm LIMIT ?"
+    args.append(max(CANDIDATES_PER_RESULT * want, MIN_CANDIDATES))
+    rows = db.conn.execute(sql, args).fetchall()
     for eid, kind, lang, value, n in rows:
         if not eid.startswith(prefix) or (strict and lang != language):
             continue
