@@ -703,38 +703,45 @@ def negotiate(accept: str, graph: bool) -> tuple[Any, str]:
 # ---- the store ------
 
 class _BackgroundLoader:
-    """One worker thread that runs ``load(text)`` on submitted chunks, at most one queued.
+    """Worker threads that run ``load(text)`` on submitted chunks while the producer writes more.
 
-    The first error raised by the worker is re-raised by the next submit() or by close().
+    pyoxigraph's bulk loader writes each call's index files under random names and ingests them,
+    so calls may run side by side (oxigraph's own loader runs its batches in parallel threads).
+    The first error raised by a worker is re-raised by the next submit() or by close().
     """
 
-    def __init__(self, load: Callable[[str], None]) -> None:
+    def __init__(self, load: Callable[[str], None], workers: int) -> None:
         self._load = load
-        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=1)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="sparql-bulk-load", daemon=True)
-        self._thread.start()
+        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=workers)
+        self._errors: list[BaseException] = []
+        self._threads = [threading.Thread(target=self._run, name=f"sparql-bulk-load-{i}", daemon=True)
+                         for i in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     def _run(self) -> None:
         while (text := self._queue.get()) is not None:
-            if self._error is None:
+            if not self._errors:
                 try:
                     self._load(text)
                 except BaseException as exc:  # handed to the producer thread
-                    self._error = exc
+                    self._errors.append(exc)
 
     def submit(self, text: str) -> None:
         self._raise()
         self._queue.put(text)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
         self._raise()
 
     def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
+        if self._errors:
+            error = self._errors[0]
+            self._errors.clear()
             raise error
 
 
@@ -744,6 +751,7 @@ class SparqlStore:
     """The /sparql endpoint's data: one pyoxigraph store in Wikidata's RDF mapping."""
 
     CHUNK = 5000  # entities per bulk-load call: big enough for the Rust loader, small in memory
+    LOADERS = 2  # bulk-load threads: the Rust side costs ~4x the Python side on disk
 
     def __init__(self, path: Path | None, concept_base: str = WIKIDATA_CONCEPT_BASE) -> None:
         self.path = path
@@ -833,7 +841,8 @@ class SparqlStore:
         # chunk n while this thread writes chunk n+1. Not when replacing: remove_entity must see
         # every earlier chunk fully loaded before it decides which shared nodes are orphans.
         replace = self._has_entities()
-        loader = None if replace else _BackgroundLoader(lambda text: self._load(text, bulk=True))
+        loader = None if replace else _BackgroundLoader(lambda text: self._load(text, bulk=True),
+                                                         self.LOADERS)
         load = loader.submit if loader is not None else (lambda text: self._load(text, bulk=True))
         count = 0
         lines: list[str] = []
