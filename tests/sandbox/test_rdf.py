@@ -548,3 +548,28 @@ def test_edits_over_the_api_are_visible_in_sparql(sandbox: Any) -> None:
     rows = sparql(f"SELECT ?v WHERE {{ wd:{item} schema:version ?v }}")
     revid = get(action="wbgetentities", ids=item)["entities"][item]["lastrevid"]
     assert rows == [{"v": str(revid)}]
+
+
+def test_bulk_load_errors_reach_the_caller(store: SparqlStore) -> None:
+    from wikiclub.sandbox.rdf import _BackgroundLoader
+
+    def failing(text: str) -> None:
+        raise OSError(f"disk full while loading {len(text)} characters")
+
+    loader = _BackgroundLoader(failing, workers=2)
+    loader.submit("x")
+    with pytest.raises(OSError, match="disk full"):
+        try:
+            for _ in range(5):  # the error surfaces at a later submit() or at close()
+                loader.submit("y")
+        finally:
+            loader.close()
+
+    def broken_dump() -> Any:
+        yield from kb_entities()[:10]
+        raise RuntimeError("truncated dump")
+
+    with pytest.raises(RuntimeError, match="truncated"):
+        store.bulk_load(broken_dump())
+    with pytest.raises(ValueError, match="not an entity id"):
+        store.bulk_load([{"type": "item", "id": "Q1> <x"}])
