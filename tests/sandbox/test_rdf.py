@@ -573,3 +573,14 @@ def test_bulk_load_errors_reach_the_caller(store: SparqlStore) -> None:
         store.bulk_load(broken_dump())
     with pytest.raises(ValueError, match="not an entity id"):
         store.bulk_load([{"type": "item", "id": "Q1> <x"}])
+
+
+def test_broken_keys_cannot_inject_triples(store: SparqlStore) -> None:
+    evil = "P1> <http://evil.example/p> <http://evil.example/o"
+    entity = {"type": "item", "id": "Q3", "claims": {
+        evil: [statement("Q3$1", item_snak(evil, "Q5"))],
+        "P31": [statement("Q3$2", item_snak("P31", "Q5"), qualifiers={evil: [item_snak(evil, "Q6")]},
+                          references=[{"hash": "abc", "snaks": {evil: [item_snak(evil, "Q7")]}}])]}}
+    store.replace_entity(entity)
+    assert not ask(store, "ASK { ?s <http://evil.example/p> ?o }")
+    assert ask(store, "ASK { wd:Q3 wdt:P31 wd:Q5 ; wikibase:statements 1 }")

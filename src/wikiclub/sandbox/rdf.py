@@ -93,6 +93,7 @@ _SPECIAL_SITES = {
 }
 
 _ENTITY_ID = re.compile(r"[A-Za-z][A-Za-z0-9-]*\Z")
+_PROPERTY_ID = re.compile(r"P[1-9][0-9]*\Z")
 _LANG_TAG = re.compile(r"[a-zA-Z]+(-[a-zA-Z0-9]+)*\Z")
 _BAD_IRI_CHAR = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -324,6 +325,8 @@ class TripleWriter:
         claims = entity.get("claims") or entity.get("statements") or {}
         n_statements = n_identifiers = 0
         for pid, statements in claims.items():
+            if not _PROPERTY_ID.match(pid):
+                continue  # never let a broken key write into the N-Triples text
             n_statements += len(statements)
             best = "preferred" if any(st.get("rank") == "preferred" for st in statements) else "normal"
             for st in statements:
@@ -399,6 +402,8 @@ class TripleWriter:
             if value_node is not None:
                 add(f"{node} {self.psv}{pid}> {value_node} .\n")
         for qpid, qsnaks in (st.get("qualifiers") or {}).items():
+            if not _PROPERTY_ID.match(qpid):
+                continue
             for i, q in enumerate(qsnaks):
                 self._snak(node, q, qpid, self.pq, self.pqv, sid, f"q{qpid}.{i}", add, seen)
         for ref in st.get("references") or ():
@@ -410,6 +415,8 @@ class TripleWriter:
                 continue
             seen.add(rnode)
             for rpid, rsnaks in snaks.items():
+                if not _PROPERTY_ID.match(rpid):
+                    continue
                 for i, r in enumerate(rsnaks):
                     self._snak(rnode, r, rpid, self.pr, self.prv, rhash, f"r{rpid}.{i}", add, seen)
         return datatype
