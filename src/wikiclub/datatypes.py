@@ -74,6 +74,8 @@ def _fail(problem: str, message: str, hint: str | None, value: str) -> ValuePars
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.lower()  # NFKD is the identity on ASCII, and casefold is lower
     text = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -91,9 +93,12 @@ def parse_string(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     return Parsed(StringValue(text))
 
 
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[a-z0-9]+)*")
+
+
 def parse_monolingual(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     parse_string(text, opts)
-    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]+)*", opts.language):
+    if not _LANGUAGE.fullmatch(opts.language):
         raise _fail("bad-language", f"Code de langue invalide / invalid language code « {opts.language} ».",
                     "Utilisez un code comme fr, en, cr, oj.", text)
     return Parsed(MonolingualTextValue(text, opts.language))
@@ -102,10 +107,16 @@ def parse_monolingual(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
 _PROFILE_HOSTS = ("facebook.com", "fb.com", "instagram.com", "twitter.com", "x.com")
 
 
+_ISNI_PREFIX = re.compile(r"^(https?://)?(www\.)?isni\.org/(isni/)?|^isni\s*:?", re.I)
+_ISNI_SEPARATORS = re.compile(r"[\s\-.]")
+_ISNI = re.compile(r"\d{15}[\dX]")
+_PROFILE_PREFIX = re.compile(r"^(https?://)?(www\.|m\.|fr-ca\.|fr\.)?")
+
+
 def _isni(text: str, opts: ParseOptions) -> tuple[str, tuple[Note, ...]]:
-    compact = re.sub(r"^(https?://)?(www\.)?isni\.org/(isni/)?|^isni\s*:?", "", text.strip(), flags=re.I)
-    compact = re.sub(r"[\s\-.]", "", compact).upper()
-    if not re.fullmatch(r"\d{15}[\dX]", compact):
+    compact = _ISNI_PREFIX.sub("", text.strip())
+    compact = _ISNI_SEPARATORS.sub("", compact).upper()
+    if not _ISNI.fullmatch(compact):
         raise _fail("bad-format", f"ISNI invalide / invalid ISNI « {text} » (16 chiffres attendus).",
                     "Format attendu / expected : 0000 0001 2345 6789.", text)
     total = 0
@@ -127,7 +138,7 @@ def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         value, notes = _isni(value, opts)
     else:
         low = value.casefold()
-        stripped = re.sub(r"^(https?://)?(www\.|m\.|fr-ca\.|fr\.)?", "", low)
+        stripped = _PROFILE_PREFIX.sub("", low)
         if any(stripped.startswith(h + "/") for h in _PROFILE_HOSTS):
             # A profile URL where the username was expected: keep the username (first path segment).
             segment = value[len(value) - len(stripped):].split("/", 2)[1].split("?")[0]
@@ -150,20 +161,40 @@ def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
 
 
 _HOST_LABEL = re.compile(r"(?!-)[a-z0-9\u00c0-\uffff-]{1,63}(?<!-)")
+_TLD = re.compile(r"[a-z\u00c0-\uffff]{2,63}|xn--[a-z0-9-]+")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+_SPACE = re.compile(r"\s")
+_SCHEME_SLASHES = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
+_HOST_PORT = re.compile(r"[^:/]+:\d")
+# The usual cell: http(s) or no scheme, an ASCII host, a plain path; no user, port, query or fragment.
+_PLAIN_URL = re.compile(r"(?:(https?)://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(/[A-Za-z0-9._~%/-]*)?")
+_SCHEME_ADDED = (Note("scheme-added", "https:// ajouté / scheme added.", None, "info"),)
 
 
 def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
+    plain = _PLAIN_URL.fullmatch(raw)
+    if plain is not None:
+        # Fast path, same result as the general one below (urlsplit leaves such a URL as it is, host
+        # lowercased); anything it would reject goes through the general path for the same message.
+        host = plain[2].lower()
+        labels = host.split(".")
+        if _IPV4.fullmatch(host) is not None or (all(_HOST_LABEL.fullmatch(lab) for lab in labels)
+                                                 and _TLD.fullmatch(labels[-1])):
+            url = f"{plain[1] or 'https'}://{host}{plain[3] or ''}"
+            if len(url) <= MAX_URL:
+                return Parsed(StringValue(url), () if plain[1] else _SCHEME_ADDED)
     notes: tuple[Note, ...] = ()
-    if not raw or re.search(r"\s", raw):
+    if not raw or _SPACE.search(raw):
         raise _fail("bad-url", f"« {raw} » n'est pas une adresse web / not a URL (espaces).",
                     "Mettez une seule adresse, sans espace (ex. https://exemple.org).", text)
-    if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*://", raw):
-        if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", raw) and not re.match(r"[^:/]+:\d", raw):
+    if not _SCHEME_SLASHES.match(raw):
+        if _SCHEME.match(raw) and not _HOST_PORT.match(raw):
             raise _fail("bad-url", f"« {raw} » : schéma non pris en charge / unsupported scheme.",
                         "Utilisez une adresse http(s)://…", text)
         raw = "https://" + raw.lstrip("/")
-        notes = (Note("scheme-added", "https:// ajouté / scheme added.", None, "info"),)
+        notes = _SCHEME_ADDED
     try:
         parts = urlsplit(raw)
         port = parts.port
@@ -176,9 +207,9 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         raise _fail("bad-url", f"« {text} » : schéma {scheme} non pris en charge / unsupported scheme.",
                     "Utilisez une adresse http(s)://…", text)
     labels = host.split(".")
-    is_ip = re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}", host) is not None
+    is_ip = _IPV4.fullmatch(host) is not None
     if not is_ip and (len(labels) < 2 or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
-                      or not re.fullmatch(r"[a-z\u00c0-\uffff]{2,63}|xn--[a-z0-9-]+", labels[-1])):
+                      or not _TLD.fullmatch(labels[-1])):
         raise _fail("bad-url", f"« {text} » n'est pas une adresse web valide (nom de domaine) / invalid host.",
                     "Vérifiez l'adresse (ex. https://exemple.org).", text)
     netloc = host
@@ -197,10 +228,19 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     return Parsed(StringValue(url), notes)
 
 
+_MAILTO = re.compile(r"^mailto:", re.I)
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-'!#$&*/=?^`{|}~]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,63})")
+_PHONE_PREFIX = re.compile(r"^(t[ée]l[ée]?(phone)?|tel|phone|ph)\s*[.:]?\s*", re.I)
+_PHONE_EXTENSION = re.compile(r"(poste|ext\.?|#)\s*\d+$", re.I)
+_PHONE_BAD_CHAR = re.compile(r"[^\d\s().+\-/]")
+_DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+
+
 def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     """An address as Wikidata's P968 wants it: a ``mailto:`` URL."""
-    raw = re.sub(r"^mailto:", "", text.strip(), flags=re.I)
-    m = re.fullmatch(r"([A-Za-z0-9._%+\-'!#$&*/=?^`{|}~]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,63})", raw)
+    raw = _MAILTO.sub("", text.strip())
+    m = _EMAIL.fullmatch(raw)
     if not m or ".." in raw:
         raise _fail("bad-email", f"« {text} » n'est pas une adresse courriel / not an email address.",
                     "Une seule adresse, comme nom@exemple.org.", text)
@@ -209,14 +249,14 @@ def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
 
 def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     """International form with hyphens, as on Wikidata's P1329: ``+1-819-555-0101``."""
-    raw = re.sub(r"^(t[ée]l[ée]?(phone)?|tel|phone|ph)\s*[.:]?\s*", "", text.strip(), flags=re.I)
-    if re.search(r"(poste|ext\.?|#)\s*\d+$", raw, flags=re.I):
+    raw = _PHONE_PREFIX.sub("", text.strip())
+    if _PHONE_EXTENSION.search(raw):
         raise _fail("phone-extension", f"« {text} » : poste téléphonique / extension in the number.",
                     "Gardez le numéro principal ; mettez le poste dans une note.", text)
-    if not raw or re.search(r"[^\d\s().+\-/]", raw) or not re.search(r"\d", raw):
+    if not raw or _PHONE_BAD_CHAR.search(raw) or not _DIGIT.search(raw):
         raise _fail("bad-phone", f"« {text} » n'est pas un numéro de téléphone / not a phone number.",
                     "Exemple : 819 555-0101 ou +1-819-555-0101.", text)
-    groups = re.findall(r"\d+", raw)
+    groups = _DIGITS.findall(raw)
     digits = "".join(groups)
     international = raw.startswith("+") or raw.startswith("00")
     if international:
@@ -265,6 +305,18 @@ _MONTHS = {
 _MONTH_NAMES_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
                    "octobre", "novembre", "décembre")
 _WEEKDAYS = r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|monday|tuesday|wednesday|thursday|friday|saturday|sunday),?\s+"
+_SPACES = re.compile(r"\s+")
+_DATE_LEAD = re.compile(r"^(le |en |l'an )")
+_WEEKDAY_LEAD = re.compile("^" + _WEEKDAYS)
+_ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?")
+_YMD_SLASH = re.compile(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})")
+_ISO_MONTH = re.compile(r"(\d{4})-(\d{1,2})")
+_YEAR = re.compile(r"\+?(\d{1,4})")
+_SERIAL = re.compile(r"(\d{5})(?:[.,]\d+)?")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})")
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:er|re|e|st|nd|rd|th)? ([a-z]+\.?),? (\d{1,4})")
+_MONTH_DAY_YEAR = re.compile(r"([a-z]+\.?) (\d{1,2})(?:st|nd|rd|th)?, (\d{1,4})")
+_MONTH_YEAR = re.compile(r"([a-z]+\.?),? (\d{1,4})")
 _DATE_HINT = "Formats acceptés : 2020-03-12, 12/03/2020, 12 mars 2020, mars 2020, 2020."
 
 
@@ -294,18 +346,18 @@ def _month(word: str, text: str) -> int:
 
 def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
-    s = re.sub(r"\s+", " ", _fold(raw)).strip().rstrip(".")
-    s = re.sub(r"^(le |en |l'an )", "", s)
-    s = re.sub("^" + _WEEKDAYS, "", s)
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?", s):
+    s = _SPACES.sub(" ", _fold(raw)).strip().rstrip(".")
+    s = _DATE_LEAD.sub("", s)
+    s = _WEEKDAY_LEAD.sub("", s)
+    if m := _ISO_DAY.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
-    if m := re.fullmatch(r"(\d{4})[/.](\d{1,2})[/.](\d{1,2})", s):
+    if m := _YMD_SLASH.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})", s):
+    if m := _ISO_MONTH.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), 0, PRECISION_MONTH, raw))
-    if m := re.fullmatch(r"\+?(\d{1,4})", s):
+    if m := _YEAR.fullmatch(s):
         return Parsed(_time(int(m[1]), 0, 0, PRECISION_YEAR, raw))
-    if m := re.fullmatch(r"(\d{5})(?:[.,]\d+)?", s):
+    if m := _SERIAL.fullmatch(s):
         serial = int(m[1])
         if 10000 <= serial <= 2958465:
             day = EXCEL_EPOCH + dt.timedelta(days=serial)
@@ -313,7 +365,7 @@ def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                           (Note("excel-serial-date", f"Nombre {serial} lu comme une date Excel : "
                                 f"{day.isoformat()} / read as an Excel serial date.",
                                 "Mettez la cellule au format date dans le tableur pour lever le doute."),))
-    if m := re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", s):
+    if m := _NUMERIC_DATE.fullmatch(s):
         a, b, y = int(m[1]), int(m[2]), int(m[3])
         notes: list[Note] = []
         if len(m[3]) == 2:
@@ -327,11 +379,11 @@ def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                               "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
                               "date_order dans le mapping."))
         return Parsed(_time(y, month, day, PRECISION_DAY, raw), tuple(notes))
-    if m := re.fullmatch(r"(\d{1,2})(?:er|re|e|st|nd|rd|th)? ([a-z]+\.?),? (\d{1,4})", s):
+    if m := _DAY_MONTH_YEAR.fullmatch(s):
         return Parsed(_time(int(m[3]), _month(m[2], raw), int(m[1]), PRECISION_DAY, raw))
-    if m := re.fullmatch(r"([a-z]+\.?) (\d{1,2})(?:st|nd|rd|th)?, (\d{1,4})", s):
+    if m := _MONTH_DAY_YEAR.fullmatch(s):
         return Parsed(_time(int(m[3]), _month(m[1], raw), int(m[2]), PRECISION_DAY, raw))
-    if m := re.fullmatch(r"([a-z]+\.?),? (\d{1,4})", s):
+    if m := _MONTH_YEAR.fullmatch(s):
         return Parsed(_time(int(m[2]), _month(m[1], raw), 0, PRECISION_MONTH, raw))
     raise _fail("bad-date", f"Date non reconnue / unrecognised date : « {raw} ».", _DATE_HINT, text)
 
@@ -355,6 +407,10 @@ def format_time(value: TimeValue) -> str:
 _DEC = r"[-+−]?\d+(?:[.,]\d+)?"
 _DMS = re.compile(r"([-+−])?\s*(\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*['′’]\s*)?"
                   r"(?:(\d+(?:[.,]\d+)?)\s*(?:\"|″|''|′′|”)\s*)?([NSEOW])?", re.I)
+_DEC_RE = re.compile(_DEC)
+_DMS_GLUE = re.compile(r"[\s,;/]*")
+_PAIR_GLUE = re.compile(r"[\s,/]*")
+_PAIR_SEPARATOR = re.compile(r"[\s,/]")
 _COORD_HINT = "Exemple : 48.2366, -79.0235 ou 48,2366 ; -79,0235 ou 48°14′12″N 79°1′24″O."
 
 
@@ -391,7 +447,7 @@ def _dms_part(m: re.Match[str]) -> tuple[Decimal, Decimal, str | None]:
 def parse_degree(text: str, axis: Literal["latitude", "longitude"]) -> tuple[Decimal, Decimal]:
     """One coordinate (a latitude or longitude column): value and precision in degrees."""
     raw = text.strip()
-    if re.fullmatch(_DEC, raw):
+    if _DEC_RE.fullmatch(raw):
         value = _dec(raw)
         return value, Decimal(1).scaleb(-_places(value))
     m = _DMS.fullmatch(raw)
@@ -411,7 +467,7 @@ def parse_coordinate(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
     if "°" in raw:
         parts = [m for m in _DMS.finditer(raw) if m.group(2) is not None and m.group(0).strip()]
-        if len(parts) == 2 and re.fullmatch(r"[\s,;/]*", _DMS.sub("", raw)):
+        if len(parts) == 2 and _DMS_GLUE.fullmatch(_DMS.sub("", raw)):
             (a, pa, ha), (b, pb, hb) = (_dms_part(parts[0]), _dms_part(parts[1]))
             if ha in ("E", "W", "O") and hb in ("N", "S"):
                 a, b = b, a
@@ -420,14 +476,14 @@ def parse_coordinate(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                     _COORD_HINT, text)
     if ";" in raw:
         pieces = [p.strip() for p in raw.split(";")]
-        if len(pieces) != 2 or not all(re.fullmatch(_DEC, p) for p in pieces):
+        if len(pieces) != 2 or not all(_DEC_RE.fullmatch(p) for p in pieces):
             raise _fail("bad-coordinate", f"Coordonnées non reconnues / unrecognised coordinates : « {raw} ».",
                         _COORD_HINT, text)
         numbers = pieces
     else:
-        numbers = re.findall(_DEC, raw)
-        if len(numbers) != 2 or not re.fullmatch(r"[\s,/]*", re.sub(_DEC, "", raw, count=2)) \
-                or not re.search(r"[\s,/]", re.sub(_DEC, "|", raw, count=2).strip("|")):
+        numbers = _DEC_RE.findall(raw)
+        if len(numbers) != 2 or not _PAIR_GLUE.fullmatch(_DEC_RE.sub("", raw, count=2)) \
+                or not _PAIR_SEPARATOR.search(_DEC_RE.sub("|", raw, count=2).strip("|")):
             raise _fail("bad-coordinate", f"Coordonnées non reconnues / unrecognised coordinates : « {raw} ».",
                         _COORD_HINT, text)
     lat, lon = _dec(numbers[0]), _dec(numbers[1])
@@ -442,6 +498,9 @@ def format_coordinate(value: GlobeCoordinateValue) -> str:
 # --------------------------------------------------------------------------------------------- quantity
 
 _GROUP_SPACES = re.compile(r"[ \u00a0\u202f\u2009\u2007'’]")
+_LAST_GROUP = re.compile(r"\d{3}(?:[.,]\d*)?$")
+_COMMA_THOUSAND = re.compile(r"\d{1,3},\d{3}")
+_QUANTITY = re.compile(r"([-+−]?)\s*(\d(?:[\d \u00a0\u202f\u2009\u2007'’.,]*\d)?)\s*([^\d].*)?")
 
 
 def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
@@ -450,7 +509,7 @@ def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
                  "Exemple : 1 234,5 ou 1234.5.", text)
     spaced = _GROUP_SPACES.split(num)
     if len(spaced) > 1:
-        if not all(len(g) == 3 for g in spaced[1:-1]) or not re.match(r"\d{3}(?:[.,]\d*)?$", spaced[-1]):
+        if not all(len(g) == 3 for g in spaced[1:-1]) or not _LAST_GROUP.match(spaced[-1]):
             raise fail
         num = "".join(spaced)
     if "." in num and "," in num:
@@ -468,7 +527,7 @@ def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
             raise fail
         num = "".join(groups)
     elif "," in num:
-        if re.fullmatch(r"\d{1,3},\d{3}", num):
+        if _COMMA_THOUSAND.fullmatch(num):
             notes = (Note("ambiguous-number", f"« {text} » lu avec une virgule décimale / read with a decimal "
                           "comma.", "Écrivez 1 234 pour mille deux cent trente-quatre."),)
         num = num.replace(",", ".")
@@ -483,7 +542,7 @@ def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
 
 def parse_quantity(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
-    m = re.fullmatch(r"([-+−]?)\s*(\d(?:[\d \u00a0\u202f\u2009\u2007'’.,]*\d)?)\s*([^\d].*)?", raw)
+    m = _QUANTITY.fullmatch(raw)
     if not m:
         raise _fail("bad-quantity", f"Nombre non reconnu / unrecognised number : « {raw} ».",
                     "Exemple : 1 234,5 ou 1234.5.", text)
@@ -512,6 +571,10 @@ def format_quantity(value: QuantityValue) -> str:
 # --------------------------------------------------------------------------------------------- items
 
 
+_WIKIDATA_ITEM_URL = re.compile(r"(?:https?://)?(?:www\.)?wikidata\.org/(?:wiki|entity)/(Q[1-9]\d*)", re.I)
+_VOCAB_SPACES = re.compile(r"[\s\-_]+")
+
+
 def parse_item(text: str, values: Mapping[str, str] | None = None, refs: ItemRef | None = None) -> Parsed:
     """A QID, a controlled-vocabulary word (``values`` keys are :func:`vocab_key` s), or text to reconcile."""
     raw = text.strip()
@@ -522,7 +585,7 @@ def parse_item(text: str, values: Mapping[str, str] | None = None, refs: ItemRef
     upper = raw.upper()
     if is_item_id(upper):
         return Parsed(ItemValue(upper))
-    if m := re.fullmatch(r"(?:https?://)?(?:www\.)?wikidata\.org/(?:wiki|entity)/(Q[1-9]\d*)", raw, flags=re.I):
+    if m := _WIKIDATA_ITEM_URL.fullmatch(raw):
         return Parsed(ItemValue(m[1].upper()))
     if refs is not None:
         return Parsed(ItemRef(raw, refs.types, refs.within))
@@ -535,7 +598,7 @@ def parse_item(text: str, values: Mapping[str, str] | None = None, refs: ItemRef
 def vocab_key(text: str) -> str:
     """Controlled vocabularies match case-, accent-, apostrophe- and spacing-insensitively."""
     folded = _fold(text).replace("’", "'").replace("‘", "'")
-    return re.sub(r"[\s\-_]+", " ", folded).strip(" .")
+    return _VOCAB_SPACES.sub(" ", folded).strip(" .")
 
 
 # --------------------------------------------------------------------------------------------- dispatch
