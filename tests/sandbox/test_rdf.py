@@ -584,3 +584,19 @@ def test_broken_keys_cannot_inject_triples(store: SparqlStore) -> None:
     store.replace_entity(entity)
     assert not ask(store, "ASK { ?s <http://evil.example/p> ?o }")
     assert ask(store, "ASK { wd:Q3 wdt:P31 wd:Q5 ; wikibase:statements 1 }")
+
+
+def test_label_service_with_select_star(kb_store: SparqlStore) -> None:
+    body, _ = kb_store.query("""SELECT * WHERE {
+        VALUES ?p { wd:P17 } ?p rdfs:label ?any .
+        SERVICE wikibase:label { bd:serviceParam wikibase:language "fr" . } } LIMIT 1""", "json")
+    result = json.loads(body)
+    assert result["head"]["vars"] == ["p", "any"]  # no helper variables leak out
+    body, _ = kb_store.query("""SELECT * WHERE { VALUES ?p { wd:P17 } ?p wikibase:propertyType ?t .
+        SERVICE wikibase:label { bd:serviceParam wikibase:language "fr" . } } ORDER BY ?pLabel""", "json")
+    result = json.loads(body)
+    assert result["head"]["vars"] == ["p", "t", "pLabel"]
+    assert result["results"]["bindings"][0]["pLabel"] == {"type": "literal", "value": "pays", "xml:lang": "fr"}
+    body, _ = kb_store.query("""SELECT DISTINCT * WHERE { VALUES ?p { wd:P17 }
+        SERVICE wikibase:label { bd:serviceParam wikibase:language "fr" . } } # ?pLabel""", "json")
+    assert json.loads(body)["head"]["vars"] == ["p"]

@@ -569,6 +569,8 @@ _LANGUAGE_PARAM = re.compile(r"""wikibase:language\s+(?:"([^"]*)"|'([^']*)')""")
 _MANUAL_BINDING = re.compile(r"[?$](\w+)\s+(rdfs:label|schema:description|skos:altLabel)\s+[?$](\w+)")
 _AUTO_VARIABLE = re.compile(r"[?$](\w+?)(Label|Description|AltLabel)\b")
 _HINT_TRIPLE = re.compile(r"""\bhint:\w+\s+hint:\w+\s+(?:"[^"]*"|'[^']*'|[\w.+-]+)\s*\.?""")
+_VARIABLE = re.compile(r"[?$](\w+)")
+_SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.I)
 _KINDS = {"rdfs:label": "Label", "schema:description": "Description", "skos:altLabel": "AltLabel"}
 
 
@@ -632,6 +634,8 @@ def expand_wdqs_extensions(query: str, ns: Namespaces) -> str:
     SERVICE is refused: the sandbox never calls out to the network.
     """
     query = _HINT_TRIPLE.sub(lambda m: " " * len(m.group()), query)
+    user_variables = [v for v in dict.fromkeys(_VARIABLE.findall(_mask(query))) if not v.startswith("__")]
+    expanded = False
     for _ in range(20):
         masked = _mask(query)
         m = _LABEL_SERVICE.search(masked)
@@ -654,6 +658,11 @@ def expand_wdqs_extensions(query: str, ns: Namespaces) -> str:
         generated = "".join(_label_patterns(s, kind, t, languages, ns) for s, kind, t in bindings)
         query = (query[:m.start()] + " " * (close + 1 - m.start()) + query[close + 1:group_close]
                  + generated + " " + query[group_close:])
+        expanded = True
+    star = _SELECT_STAR.search(_mask(query)) if expanded else None
+    if star is not None:  # SELECT * must not show the helper variables of the rewrite
+        names = " ".join(f"?{v}" for v in user_variables) or "*"
+        query = query[:star.end() - 1] + names + query[star.end():]
     if _OTHER_SERVICE.search(_mask(query)):
         raise ValueError("SERVICE is not available in the sandbox (only SERVICE wikibase:label)")
     return query
@@ -844,8 +853,8 @@ class SparqlStore:
 
         Entities already in the store are replaced (their old triples removed first).
         """
-        # pyoxigraph releases the GIL while it parses and indexes, so one loader thread indexes
-        # chunk n while this thread writes chunk n+1. Not when replacing: remove_entity must see
+        # pyoxigraph releases the GIL while it parses and indexes, so loader threads index chunks
+        # n and n-1 while this thread writes chunk n+1. Not when replacing: remove_entity must see
         # every earlier chunk fully loaded before it decides which shared nodes are orphans.
         replace = self._has_entities()
         loader = None if replace else _BackgroundLoader(lambda text: self._load(text, bulk=True),
