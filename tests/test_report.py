@@ -1,0 +1,285 @@
+"""Coverage report on the sandbox loaded with kb.jsonl: every number equals a count computed here,
+in plain Python, from the dump itself (not from the sandbox)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from conftest import KB
+
+from wikiclub.adapters.sparql import SparqlClient
+from wikiclub.config import WikiProject
+from wikiclub.errors import ConfigError, QueryTimeoutError
+from wikiclub.report.collect import build_coverage
+from wikiclub.report.model import ALL_GROUP
+from wikiclub.report.run import make_report
+from wikiclub.report.spec import build_spec
+
+REGIONS = ("Q176", "Q1904")
+FOCUS = "Q900100"
+LANGS = ("fr", "en")
+PROJECT = WikiProject("WikiClub Croissant boréal", FOCUS, REGIONS, LANGS)
+GROUPS_DOC: dict[str, Any] = {
+    "defaults": {"properties": ["P131", "P625", "P856", "P571", "P18"], "sitelinks": ["frwiki", "enwiki"],
+                 "worklist": 10},
+    "groups": [
+        {"name": "Organismes", "classes": ["Q43229"], "properties": ["P131", "P856", "P571", "P159", "P968"]},
+        {"name": "Événements", "classes": ["Q900003"]},
+        {"name": "Municipalités du Québec", "classes": ["Q900068"], "subclasses": True,
+         "properties": ["P625", "P1082", "P856"]},
+        {"name": "Musées (P31 exact)", "classes": ["Q33506"], "subclasses": False},
+    ],
+}
+
+
+# ---- the dump, read and counted in plain Python -------------------------------------------------------
+
+class Dump:
+    def __init__(self, path: Path) -> None:
+        self.entities = {e["id"]: e for e in map(json.loads, path.read_text("utf-8").splitlines()) if e}
+        self.items = {k: v for k, v in self.entities.items() if v["type"] == "item"}
+
+    def truthy(self, qid: str, pid: str) -> list[str]:
+        """Item values of the best-rank statements (what wdt: holds)."""
+        claims = [c for c in self.entities.get(qid, {}).get("claims", {}).get(pid, []) if c["rank"] != "deprecated"]
+        if any(c["rank"] == "preferred" for c in claims):
+            claims = [c for c in claims if c["rank"] == "preferred"]
+        return [c["mainsnak"]["datavalue"]["value"]["id"] for c in claims if c["mainsnak"]["snaktype"] == "value"]
+
+    def reaches(self, qid: str, target: str, pid: str = "P131") -> bool:
+        seen, todo = set(), list(self.truthy(qid, pid))
+        while todo:
+            cur = todo.pop()
+            if cur == target:
+                return True
+            if cur not in seen:
+                seen.add(cur)
+                todo += self.truthy(cur, pid)
+        return False
+
+    def selection(self) -> set[str]:
+        return {q for q in self.items
+                if any(self.reaches(q, r) for r in REGIONS) or FOCUS in self.truthy(q, "P5008")}
+
+    def region(self, qid: str) -> str:
+        return next((r for r in REGIONS if self.reaches(qid, r)), "")
+
+    def in_group(self, qid: str, classes: list[str], subclasses: bool) -> bool:
+        for cls in self.truthy(qid, "P31"):
+            if cls in classes or (subclasses and any(self.reaches(cls, c, "P279") for c in classes)):
+                return True
+        return False
+
+    def has(self, qid: str, measure: str) -> bool:
+        e = self.items[qid]
+        kind, _, key = measure.partition(":")
+        if kind == "label":
+            return key in e.get("labels", {})
+        if kind == "description":
+            return key in e.get("descriptions", {})
+        if kind == "sitelink":
+            return key in e.get("sitelinks", {})
+        return bool(e.get("claims", {}).get(measure))
+
+    def statements(self, qid: str) -> tuple[int, int]:
+        claims = [c for cl in self.items[qid].get("claims", {}).values() for c in cl]
+        sourced = sum(1 for c in claims if any("P143" not in r["snaks"] for r in c.get("references", [])))
+        return len(claims), sourced
+
+
+@pytest.fixture(scope="module")
+def dump() -> Dump:
+    return Dump(KB)
+
+
+@pytest.fixture(scope="module")
+def client(kb_sandbox: Any) -> SparqlClient:
+    return SparqlClient(kb_sandbox.sparql_url, requests.Session())
+
+
+@pytest.fixture(scope="module")
+def spec():  # noqa: ANN201
+    return build_spec(PROJECT, GROUPS_DOC)
+
+
+@pytest.fixture(scope="module")
+def table(spec: Any, client: SparqlClient, kb_sandbox: Any):  # noqa: ANN201
+    return build_coverage(spec, client, site="sandbox", endpoint_url=kb_sandbox.sparql_url,
+                          api_url=kb_sandbox.api_url)
+
+
+def expected_cells(dump: Dump, members: set[str], measures: list[str]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for qid in members:
+        cell = out.setdefault(dump.region(qid), {"items": 0, "statements": 0, "sourced": 0})
+        cell["items"] += 1
+        n, s = dump.statements(qid)
+        cell["statements"] += n
+        cell["sourced"] += s
+        for m in measures:
+            cell[m] = cell.get(m, 0) + int(dump.has(qid, m))
+    return out
+
+
+def actual_cells(table: Any, group: str, measures: list[str]) -> dict[str, dict[str, int]]:
+    out = {}
+    for c in table.cells_of(group):
+        out[c.region] = {"items": c.items, "statements": c.statements, "sourced": c.sourced,
+                         **{m: c.count(m) for m in measures}}
+    return out
+
+
+def _zero_filled(expected: dict[str, dict[str, int]], measures: list[str]) -> dict[str, dict[str, int]]:
+    for cell in expected.values():
+        for m in measures:
+            cell.setdefault(m, 0)
+    return expected
+
+
+def test_selection_and_overall_counts_equal_the_dump(dump: Dump, table: Any) -> None:
+    members = dump.selection()
+    assert len(members) > 100  # the test means something: most of kb.jsonl is in the two provinces
+    measures = [m.id for m in table.group(ALL_GROUP).measures]
+    expected = _zero_filled(expected_cells(dump, members, measures), measures)
+    assert actual_cells(table, ALL_GROUP, measures) == expected
+    assert table.total(ALL_GROUP).items == len(members)
+    assert "" in expected  # one focus-list item outside both provinces: its own bucket
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_each_group_counts_equal_the_dump(dump: Dump, table: Any, index: int) -> None:
+    doc = GROUPS_DOC["groups"][index]
+    group = table.groups[index + 1]
+    assert group.name == doc["name"]
+    members = {q for q in dump.selection() if dump.in_group(q, doc["classes"], doc.get("subclasses", True))}
+    assert members, doc["name"]
+    measures = [m.id for m in group.measures]
+    assert actual_cells(table, group.id, measures) == _zero_filled(expected_cells(dump, members, measures), measures)
+
+
+def test_measures_cover_languages_sitelinks_and_properties(table: Any) -> None:
+    ids = [m.id for m in table.group("g1").measures]
+    assert ids == ["label:fr", "label:en", "description:fr", "description:en", "sitelink:frwiki",
+                   "sitelink:enwiki", "P131", "P856", "P571", "P159", "P968"]
+
+
+def test_query_count_depends_on_groups_not_items(table: Any) -> None:
+    # 1 overall + 4 groups coverage, 4 to-do lists, 1 labels query.
+    assert table.queries == 10
+    assert not table.notes
+
+
+def test_worklist_lists_items_missing_the_most(dump: Dump, table: Any) -> None:
+    doc = GROUPS_DOC["groups"][0]
+    members = {q for q in dump.selection() if dump.in_group(q, doc["classes"], True)}
+    props = doc["properties"]
+    missing = {q: tuple(p for p in props if not dump.has(q, p)) for q in members}
+    listed = [w for w in table.worklist if w.group == "g1"]
+    assert len(listed) == 10
+    for w in listed:
+        assert w.missing == missing[w.item]
+        assert w.label == dump.items[w.item]["labels"]["fr"]["value"]
+    # Nobody left out lacks more than the last one listed, and the list is sorted.
+    counts = [len(w.missing) for w in listed]
+    assert counts == sorted(counts, reverse=True)
+    left_out = set(members) - {w.item for w in listed}
+    assert max(len(missing[q]) for q in left_out) <= counts[-1]
+
+
+def test_labels_of_regions_classes_and_properties(table: Any, dump: Dump) -> None:
+    for qid in ("Q176", "Q1904", "Q43229", "P856"):
+        assert table.label(qid) == dump.entities[qid]["labels"]["fr"]["value"]
+
+
+def test_per_p31_mode_groups_by_class(dump: Dump, client: SparqlClient, kb_sandbox: Any) -> None:
+    spec = build_spec(PROJECT)
+    table = build_coverage(spec, client, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url)
+    members = dump.selection()
+    by_class: dict[str, int] = {}
+    for q in members:
+        for cls in set(dump.truthy(q, "P31")):
+            by_class[cls] = by_class.get(cls, 0) + 1
+    got = {g.id: table.total(g.id).items for g in table.groups if g.id != ALL_GROUP}
+    assert got == by_class
+    assert table.group("Q900070").name == dump.entities["Q900070"]["labels"]["fr"]["value"]
+    # overall, class list, one coverage query for all classes, one to-do list, one labels query
+    assert table.queries == 5
+
+
+# ---- timeouts: split by region, then by columns, in series -------------------------------------------
+
+class TimingOut:
+    """The real sandbox endpoint, except that queries over ``limit`` columns or spanning every region
+    "time out" as WDQS would (HTTP 500 + TimeoutException → QueryTimeoutError)."""
+
+    def __init__(self, inner: SparqlClient, max_columns: int, whole_ok: bool = False) -> None:
+        self.inner, self.max_columns, self.whole_ok = inner, max_columns, whole_ok
+        self.sent: list[str] = []
+
+    def select(self, query: str) -> list[dict[str, Any]]:
+        self.sent.append(query)
+        if "GROUP BY ?group ?region" in query:
+            columns = query.count("AS ?c") + (1 if "?sourced" in query else 0)
+            whole = 'FILTER(?region = "' not in query
+            if columns > self.max_columns or (whole and not self.whole_ok):
+                raise QueryTimeoutError("Le service a arrêté la requête (timeout)", code="sparql-timeout")
+        return self.inner.select(query)
+
+
+def test_timeouts_split_the_query_and_give_the_same_numbers(spec: Any, client: SparqlClient, table: Any,
+                                                             kb_sandbox: Any) -> None:
+    endpoint = TimingOut(client, max_columns=4)
+    split = build_coverage(spec, endpoint, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url)
+    assert {(c.group, c.region): c for c in split.cells} == {(c.group, c.region): c for c in table.cells}
+    assert [n.kind for n in split.notes if n.kind != "split"] == []
+    assert any("split" in n.message for n in split.notes)
+    assert split.queries > table.queries
+
+
+def test_a_column_that_always_times_out_is_reported_not_invented(spec: Any, client: SparqlClient,
+                                                                 kb_sandbox: Any) -> None:
+    endpoint = TimingOut(client, max_columns=0, whole_ok=True)
+    partial = build_coverage(spec, endpoint, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url)
+    assert partial.cells == ()
+    failed = [n for n in partial.notes if n.kind == "failed"]
+    assert failed and all("timeout" in n.message for n in failed)
+
+
+# ---- files ---------------------------------------------------------------------------------------------
+
+def test_output_files_carry_the_same_numbers(spec: Any, client: SparqlClient, kb_sandbox: Any, dump: Dump,
+                                             tmp_path: Path) -> None:
+    result = make_report(spec, client, tmp_path / "out", site="sandbox", endpoint_url=kb_sandbox.sparql_url,
+                         api_url=kb_sandbox.api_url, concept_base=None, history=tmp_path / "h.sqlite")
+    names = sorted(p.name for p in result.files)
+    assert names == ["a-completer.csv", "couverture.csv", "couverture.html", "couverture.json", "couverture.md",
+                     "couverture.wiki"]
+    total = len(dump.selection())
+    with (tmp_path / "out" / "couverture.csv").open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    items = [r for r in rows if r["group"] == ALL_GROUP and r["region"] == "*" and r["column"] == "items"]
+    assert int(items[0]["count"]) == total
+    data = json.loads((tmp_path / "out" / "couverture.json").read_text("utf-8"))
+    assert sum(c["items"] for c in data["report"]["cells"] if c["group"] == ALL_GROUP) == total
+    md = (tmp_path / "out" / "couverture.md").read_text("utf-8")
+    assert f"| **Total** | {total} |" in md
+    html = (tmp_path / "out" / "couverture.html").read_text("utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html and "<svg" in html
+    assert "<script" not in html and "http" not in html.split("<body>")[0].replace("http://www.w3.org", "")
+    wiki = (tmp_path / "out" / "couverture.wiki").read_text("utf-8")
+    assert '{| class="wikitable sortable"' in wiki and "[[Special:EntityPage/Q176|Québec]]" in wiki
+
+
+def test_spec_errors_name_the_file_and_key() -> None:
+    with pytest.raises(ConfigError, match="unknown key 'colour'"):
+        build_spec(PROJECT, {"groups": [{"name": "X", "classes": ["Q1"], "colour": "red"}]}, "r.toml")
+    with pytest.raises(ConfigError, match="classes"):
+        build_spec(PROJECT, {"groups": [{"name": "X", "classes": ["musée"]}]}, "r.toml")
+    with pytest.raises(ConfigError, match="selects no items"):
+        build_spec(WikiProject("empty"))
+
