@@ -632,6 +632,26 @@ def parse_value(text: str, datatype: str, opts: ParseOptions = ParseOptions(), k
                 "Ne mappez pas cette colonne, ou signalez-le aux mainteneurs.", text)
 
 
+def parse_key(datatype: str, opts: ParseOptions = ParseOptions(), kind: str | None = None) -> tuple[object, ...]:
+    """What ``parse_value(text, datatype, opts, kind)`` depends on besides ``text``: equal keys give equal
+    results, so a column and a reference that parse alike (a website and its reference URL) share a cache."""
+    if kind == "email":
+        return ("email",)
+    if kind == "phone":
+        return ("phone", opts.phone_country)
+    if datatype in ("string", "commonsMedia", "url", "globe-coordinate", "wikibase-item"):
+        return (datatype,)
+    if datatype == "external-id":
+        return (datatype, opts.property, opts.format_regex)
+    if datatype == "time":
+        return (datatype, opts.date_order)
+    if datatype == "quantity":
+        return (datatype, opts.unit, opts.unit_words)
+    if datatype == "monolingualtext":
+        return (datatype, opts.language)
+    return (datatype, kind, opts)
+
+
 def format_value(value: Value) -> str:
     """The text a volunteer would type for this value (for diffs, reports and pull)."""
     if isinstance(value, ItemValue):

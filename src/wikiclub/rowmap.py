@@ -1,8 +1,15 @@
 """apply_mapping: spreadsheet rows → :class:`~wikiclub.model.MappedRow` (what each row means on the wiki).
 
 Every cell problem becomes an :class:`~wikiclub.model.Issue` located at file, sheet, row, column and
-value; nothing raises for bad data. Parsing results are cached per (column, text): sheets repeat the same
-municipality or type hundreds of times.
+value; nothing raises for bad data.
+
+Speed matters (``validate`` on a 100,000-row sheet): what depends only on the mapping and the site
+(sheet titles, datatypes, parse options, compiled qualifier and reference specs) is worked out once per
+sheet, not per cell. Parse results are cached per (column, text) — sheets repeat the same municipality or
+type hundreds of times — and per (parser, text), so a website column and its reference URL parse each
+text once. Caches are bounded: a column of distinct values empties its cache now and then instead of
+growing it for ever. :class:`RowMapper` maps one row at a time, so a caller that only wants the issues
+need not keep every row.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from .datatypes import (
     coordinate_value,
     parse_degree,
     parse_item,
+    parse_key,
     parse_value,
     split_cell,
     vocab_key,
@@ -39,7 +47,6 @@ from .model import (
     SourceRef,
     StatementDraft,
     TimeValue,
-    Value,
 )
 from .properties import PropertyCatalog
 from .sheets import Sheet, normalize_key
@@ -55,17 +62,6 @@ class MapResult:
     @property
     def all_issues(self) -> list[Issue]:
         return [*self.issues, *(i for r in self.rows for i in r.issues)]
-
-
-@dataclass
-class _Ctx:
-    mapping: SheetMapping
-    catalog: PropertyCatalog
-    today: dt.date
-    columns: dict[str, str]  # mapping's column name → the sheet's actual title
-    cache: dict[tuple[str, str], Any] = field(default_factory=dict)
-    datatypes: dict[str, str] = field(default_factory=dict)
-    row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
 
 
 def resolve_columns(sheet: Sheet, mapping: SheetMapping) -> tuple[dict[str, str], list[Issue]]:
@@ -93,23 +89,89 @@ def resolve_columns(sheet: Sheet, mapping: SheetMapping) -> tuple[dict[str, str]
     return found, issues
 
 
+class RowMapper:
+    """Maps the rows of one sheet, one at a time; ``issues`` are the sheet-level ones.
+
+    ``apply_mapping`` keeps every :class:`MappedRow`; ``validate`` streams them and keeps only the issues.
+    """
+
+    def __init__(self, sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
+                 today: dt.date | None = None, focus_item: str | None = None) -> None:
+        columns, issues = resolve_columns(sheet, mapping)
+        issues = [*sheet.issues, *issues]
+        if not sheet.rows:
+            issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
+                                "the header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
+                                "Vérifiez l'onglet et la ligne d'en-tête (sheet/header_row dans le mapping)."))
+        self.sheet = sheet
+        self._ctx = _Ctx(mapping, catalog, today or dt.date.today(), columns)
+        self._focus = mapping.focus_list if isinstance(mapping.focus_list, str) else (
+            focus_item if mapping.focus_list else None)
+        if mapping.focus_list is True and not focus_item:
+            issues.append(Issue("warning", "no-focus-item", "focus_list: true mais aucun élément de liste de "
+                                "suivi configuré / no focus-list item configured.", SourceRef(mapping.path), None,
+                                "Mettez le QID du WikiProjet dans focus_list ou dans wikiclub.toml."))
+        self.issues = tuple(issues)
+
+    def map_row(self, row: Row) -> MappedRow:
+        return _map_row(row, self._ctx, self._focus)
+
+    def __iter__(self) -> Iterator[MappedRow]:
+        ctx, focus = self._ctx, self._focus
+        for row in self.sheet.rows:
+            yield _map_row(row, ctx, focus)
+
+
 def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
                   today: dt.date | None = None, focus_item: str | None = None) -> MapResult:
-    columns, issues = resolve_columns(sheet, mapping)
-    issues = [*sheet.issues, *issues]
-    if not sheet.rows:
-        issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under the "
-                            "header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
-                            "Vérifiez l'onglet et la ligne d'en-tête (sheet/header_row dans le mapping)."))
-    ctx = _Ctx(mapping, catalog, today or dt.date.today(), columns)
-    focus = mapping.focus_list if isinstance(mapping.focus_list, str) else (focus_item if mapping.focus_list
-                                                                             else None)
-    if mapping.focus_list is True and not focus_item:
-        issues.append(Issue("warning", "no-focus-item", "focus_list: true mais aucun élément de liste de suivi "
-                            "configuré / no focus-list item configured.", SourceRef(mapping.path), None,
-                            "Mettez le QID du WikiProjet dans focus_list ou dans wikiclub.toml."))
-    rows = tuple(_map_row(row, ctx, focus) for row in sheet.rows)
-    return MapResult(rows, tuple(issues))
+    mapper = RowMapper(sheet, mapping, catalog, today=today, focus_item=focus_item)
+    return MapResult(tuple(mapper), mapper.issues)
+
+
+# --------------------------------------------------------------------------------------------- context
+
+_CACHE_LIMIT = 20_000  # entries per cache; a full cache is emptied (its values were mostly distinct)
+_MISS = object()
+
+# A compiled qualifier/reference entry: (property, datatype, column or None, constant text or None).
+_SnakSpec = tuple[str, str, str | None, str | None]
+
+
+def _put(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+
+
+@dataclass
+class _Ctx:
+    mapping: SheetMapping
+    catalog: PropertyCatalog
+    today: dt.date
+    columns: dict[str, str]  # mapping's column name → the sheet's actual title
+    blank: frozenset[str] = frozenset()  # vocab keys of cells that mean "empty"
+    plans: tuple[ColumnSpec, ...] = ()  # the mapped columns present in the sheet, in mapping order
+    descriptions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (language, template, its columns)
+    datatypes: dict[str, str] = field(default_factory=dict)
+    column_datatypes: dict[str, str | None] = field(default_factory=dict)
+    options: dict[tuple[str | None, str], ParseOptions] = field(default_factory=dict)
+    cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # per column: text → result
+    values: dict[tuple[object, ...], dict[str, Parsed | ValueParseError]] = field(default_factory=dict)
+    snaks: dict[tuple[str, str], Snak | ValueParseError] = field(default_factory=dict)
+    compiled: dict[int, tuple[Mapping[str, Any], tuple[_SnakSpec, ...]]] = field(default_factory=dict)
+    today_snaks: dict[str, Snak] = field(default_factory=dict)
+    match: dict[tuple[str, ...], MatchHints] = field(default_factory=dict)
+    row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
+
+    def __post_init__(self) -> None:
+        m = self.mapping
+        self.blank = frozenset(vocab_key(b) for b in m.blank)
+        self.plans = tuple(spec for spec in m.columns if spec.use != "ignore" and spec.column in self.columns)
+        self.descriptions = tuple((lang, template, tuple(_names(template)))
+                                  for lang, template in m.descriptions.items())
+        for spec in self.plans:
+            self.cells[spec.column] = {}
+            self.column_datatypes[spec.column] = datatype_of(m, spec, self.catalog)
 
 
 def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, message: str,
@@ -119,7 +181,7 @@ def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, 
 
 def _cell(row: Row, ctx: _Ctx, column: str) -> str:
     text = row.get(ctx.columns.get(column, column))
-    if text and ctx.mapping.blank and vocab_key(text) in {vocab_key(b) for b in ctx.mapping.blank}:
+    if text and ctx.blank and vocab_key(text) in ctx.blank:
         return ""
     return text
 
@@ -134,19 +196,17 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         col = m.labels[0].column
         issues.append(_issue(src, col, "", "missing-label", "Nom manquant : la ligne n'a pas de libellé / "
                              "missing label.", f"Remplissez la colonne « {col} » ou supprimez la ligne."))
-    aliases = _texts(row, ctx, m.aliases, issues, "alias")
+    aliases = _texts(row, ctx, m.aliases, issues, "alias") if m.aliases else []
     descriptions = []
-    for lang, template in m.descriptions.items():
-        values = {name: _cell(row, ctx, name) for name in _names(template)}
+    for lang, template, names in ctx.descriptions:
+        values = {name: _cell(row, ctx, name) for name in names}
         if all(values.values()):
             text = template.format(**values)
             if len(text) <= MAX_LABEL:
                 descriptions.append((lang, text))
     statements: list[StatementDraft] = []
     types: list[str] = []
-    for spec in m.columns:
-        if spec.use == "ignore" or spec.column not in ctx.columns:
-            continue
+    for spec in ctx.plans:
         text = _cell(row, ctx, spec.column)
         if not text:
             if spec.required:
@@ -154,22 +214,30 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
                                      "required value missing.", f"Remplissez « {spec.column} »."))
             continue
         if spec.use == "instance_of":
-            types += _type_values(text, spec, src, issues)
+            types += _type_values(text, spec, src, issues, ctx)
             continue
         statements += _statements(text, spec, row, ctx, issues)
     for cs in m.coordinates:
         st = _coordinates(row, ctx, cs, issues)
         if st is not None:
             statements.append(st)
-    for pid in {s.property for s in statements}:
-        info = ctx.catalog.get(pid)
-        same = [s for s in statements if s.property == pid]
-        if info and info.single_value and len({repr(s.mainsnak.value) for s in same}) > 1:
-            issues.append(_issue(src, same[0].source.column if same[0].source else None, None, "single-value",
-                                 f"{pid} n'accepte qu'une valeur, la ligne en donne {len(same)} / single-value "
-                                 "property.", "Gardez une seule valeur.", "warning"))
+    if len(statements) > 1:
+        pids = {s.property for s in statements}
+        if len(pids) < len(statements):  # a single-value warning needs a property given twice
+            for pid in pids:
+                info = ctx.catalog.get(pid)
+                same = [s for s in statements if s.property == pid]
+                if info and info.single_value and len({repr(s.mainsnak.value) for s in same}) > 1:
+                    issues.append(_issue(src, same[0].source.column if same[0].source else None, None,
+                                         "single-value", f"{pid} n'accepte qu'une valeur, la ligne en donne "
+                                         f"{len(same)} / single-value property.", "Gardez une seule valeur.",
+                                         "warning"))
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
-    match = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+    key = tuple(types)
+    match = ctx.match.get(key)
+    if match is None:
+        match = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+        _put(ctx.match, key, match)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
                      match, focus, tuple(issues), row.cells)
 
@@ -199,10 +267,14 @@ def _texts(row: Row, ctx: _Ctx, specs: Any, issues: list[Issue], what: str) -> l
     return out
 
 
-def _type_values(text: str, spec: ColumnSpec, src: SourceRef, issues: list[Issue]) -> list[str]:
+def _type_values(text: str, spec: ColumnSpec, src: SourceRef, issues: list[Issue], ctx: _Ctx) -> list[str]:
     out = []
+    cache = ctx.cells[spec.column]
     for part in split_cell(text, spec.split) if spec.split else [text]:
-        tgt = spec.values.get(vocab_key(part))
+        tgt = cache.get(part, _MISS)
+        if tgt is _MISS:
+            tgt = spec.values.get(vocab_key(part))
+            _put(cache, part, tgt)
         if tgt is None:
             sev = "warning" if spec.on_unknown == "warn" else "error"
             issues.append(_issue(src, spec.column, part, "unknown-value", f"Type inconnu « {part} » / unknown type.",
@@ -218,32 +290,58 @@ def _known_hint(spec: ColumnSpec) -> str:
 
 
 def _opts(ctx: _Ctx, spec: ColumnSpec | None, pid: str) -> ParseOptions:
+    key = (spec.column if spec else None, pid)
+    known = ctx.options.get(key)
+    if known is not None:
+        return known
     info = ctx.catalog.get(pid)
     m = ctx.mapping
     unit = f"http://www.wikidata.org/entity/{spec.unit}" if spec and spec.unit else "1"
-    return ParseOptions(m.date_order, (spec.language if spec and spec.language else m.language), unit,  # type: ignore[arg-type]
-                        spec.unit_words if spec else (), m.phone_country,
-                        info.format_regex if info else None, pid)
+    opts = ctx.options[key] = ParseOptions(
+        m.date_order, (spec.language if spec and spec.language else m.language), unit,  # type: ignore[arg-type]
+        spec.unit_words if spec else (), m.phone_country, info.format_regex if info else None, pid)
+    return opts
 
 
-def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> tuple[list[tuple[str, Value]], tuple[Note, ...]]:
-    """(property, value) pairs for one cell part; raises ValueParseError."""
+def _parse_value(ctx: _Ctx, text: str, datatype: str, opts: ParseOptions,
+                 kind: str | None = None) -> Parsed | ValueParseError:
+    """parse_value, cached per parser and text; the error is returned (never raised) to be shared."""
+    key = parse_key(datatype, opts, kind)
+    cache = ctx.values.get(key)
+    if cache is None:
+        cache = ctx.values[key] = {}
+    hit = cache.get(text)
+    if hit is None:
+        try:
+            hit = parse_value(text, datatype, opts, kind)
+        except ValueParseError as exc:
+            hit = exc.with_traceback(None)  # kept in a cache: no frames kept alive with it
+        _put(cache, text, hit)
+    return hit
+
+
+_ParsedCell = tuple[tuple[Snak, ...], tuple[Note, ...]]
+
+
+def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValueParseError:
+    """The statements' main snaks for one cell part, with notes; or the error."""
     pid = spec.property or ""
-    datatype = datatype_of(ctx.mapping, spec, ctx.catalog)
+    datatype = ctx.column_datatypes[spec.column]
     if text[:1] == "=":
-        raise ValueParseError(f"Formule au lieu d'une valeur / a formula, not a value : « {text[:80]} ».",
-                              "Remplacez la formule par sa valeur (copier, puis collage spécial → valeurs).",
-                              problem="formula-text", value=text)
+        return ValueParseError(f"Formule au lieu d'une valeur / a formula, not a value : « {text[:80]} ».",
+                               "Remplacez la formule par sa valeur (copier, puis collage spécial → valeurs).",
+                               problem="formula-text", value=text)
     if datatype is None:
-        raise ValueParseError(f"Type de données de {pid} inconnu / unknown datatype.",
-                              "Lancez « wikiclub mapping check --site » (cache des propriétés) ou passez "
-                              "--properties un-dump.json.", problem="unknown-property", value=text)
+        return ValueParseError(f"Type de données de {pid} inconnu / unknown datatype.",
+                               "Lancez « wikiclub mapping check --site » (cache des propriétés) ou passez "
+                               "--properties un-dump.json.", problem="unknown-property", value=text)
     if datatype == "wikibase-item":
         tgt = spec.values.get(vocab_key(text)) if spec.values else None
         if tgt is not None:
-            return ([(tgt.property or pid, ItemValue(tgt.item))] if tgt.item else []), ()
+            target = tgt.property or pid
+            return ((Snak(target, _datatype(ctx, target, spec), ItemValue(tgt.item)),) if tgt.item else ()), ()
         if spec.values and spec.on_unknown == "warn" and not spec.item:
-            return [], (Note("unknown-value", f"Valeur inconnue « {text} », ignorée / unknown value, skipped.",
+            return (), (Note("unknown-value", f"Valeur inconnue « {text} », ignorée / unknown value, skipped.",
                              _known_hint(spec)),)
         refs = ItemRef(text, *spec.item) if spec.item else None
         try:
@@ -251,41 +349,41 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> tuple[list[tuple[str, 
         except ValueParseError as exc:
             if spec.values:
                 exc.hint = _known_hint(spec)
-            raise
-        return [(pid, parsed.value)], parsed.notes
-    parsed: Parsed = parse_value(text, datatype, _opts(ctx, spec, pid), spec.parse)
-    value = parsed.value
-    notes = parsed.notes
+            return exc.with_traceback(None)
+        return (Snak(pid, _datatype(ctx, pid, spec), parsed.value),), parsed.notes
+    result = _parse_value(ctx, text, datatype, _opts(ctx, spec, pid), spec.parse)
+    if isinstance(result, ValueParseError):
+        return result
     if spec.bounds and datatype == "globe-coordinate":
-        _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
-    return [(pid, value)], notes
+        value = result.value
+        try:
+            _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
+        except ValueParseError as exc:
+            return exc.with_traceback(None)
+    return (Snak(pid, _datatype(ctx, pid, spec), result.value),), result.notes  # type: ignore[arg-type]
 
 
 def _statements(text: str, spec: ColumnSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> list[StatementDraft]:
     out: list[StatementDraft] = []
     src = row.source.at(spec.column)
-    for part in split_cell(text, spec.split) if spec.split else [text]:
-        key = (spec.column, part)
-        cached = ctx.cache.get(key)
+    cache = ctx.cells[spec.column]
+    for part in split_cell(text, spec.split) if spec.split else (text,):
+        cached = cache.get(part)
         if cached is None:
-            try:
-                cached = _parse_one(part, spec, ctx)
-            except ValueParseError as exc:
-                cached = exc
-            ctx.cache[key] = cached
+            cached = _parse_one(part, spec, ctx)
+            _put(cache, part, cached)
         if isinstance(cached, ValueParseError):
             issues.append(Issue("error", cached.problem, cached.message, src, part[:200], cached.hint))
             continue
-        pairs, notes = cached
+        snaks, notes = cached
         for note in notes:
             issues.append(Issue(note.severity, note.problem, note.message, src, part[:200], note.hint))
-        if not pairs:
+        if not snaks:
             continue
-        qualifiers = _snaks(spec.qualifiers, row, ctx, issues, spec.column)
+        qualifiers = _snaks(spec.qualifiers, row, ctx, issues) if spec.qualifiers else ()
         refs = _references(spec.references, row, ctx, issues)
-        for pid, value in pairs:
-            datatype = _datatype(ctx, pid, spec)
-            out.append(StatementDraft(Snak(pid, datatype, value), qualifiers, refs, spec.rank, src))  # type: ignore[arg-type]
+        for snak in snaks:
+            out.append(StatementDraft(snak, qualifiers, refs, spec.rank, src))  # type: ignore[arg-type]
     return out
 
 
@@ -299,40 +397,59 @@ def _datatype(ctx: _Ctx, pid: str, spec: ColumnSpec | None = None) -> str:
     return known
 
 
-def _const_or_cell(raw: Any, pid: str, row: Row, ctx: _Ctx, issues: list[Issue], where: str | None) -> Snak | None:
-    datatype = _datatype(ctx, pid)
-    if isinstance(raw, Mapping):
-        column = str(raw["column"])
+def _compile(spec: Mapping[str, Any], ctx: _Ctx) -> tuple[_SnakSpec, ...]:
+    """A qualifier/reference spec ({P854: {column: Site}, P813: today}) with its datatypes, once per sheet."""
+    entry = ctx.compiled.get(id(spec))
+    if entry is None:
+        out: list[_SnakSpec] = []
+        for pid, raw in spec.items():
+            if isinstance(raw, Mapping):
+                out.append((pid, _datatype(ctx, pid), str(raw["column"]), None))
+            else:
+                out.append((pid, _datatype(ctx, pid), None, str(raw)))
+        entry = ctx.compiled[id(spec)] = (spec, tuple(out))  # the spec itself keeps its id() valid
+    return entry[1]
+
+
+def _snak(sp: _SnakSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> Snak | None:
+    pid, datatype, column, const = sp
+    if column is not None:
         text = _cell(row, ctx, column)
-        src = row.source.at(column)
-    else:
-        column, text, src = where, str(raw), SourceRef(ctx.mapping.path, None, ctx.mapping.line_of("references"))
-        if text == "today" and datatype == "time":
+    elif const == "today" and datatype == "time":
+        snak = ctx.today_snaks.get(pid)
+        if snak is None:
             d = ctx.today
-            return Snak(pid, datatype, TimeValue(f"+{d.year:04d}-{d.month:02d}-{d.day:02d}T00:00:00Z", 11))
+            snak = ctx.today_snaks[pid] = Snak(pid, datatype, TimeValue(
+                f"+{d.year:04d}-{d.month:02d}-{d.day:02d}T00:00:00Z", 11))
+        return snak
+    else:
+        text = const or ""
     if not text:
         return None
-    key = ("\x00snak", pid + "\x00" + text)
-    cached = ctx.cache.get(key)
+    key = (pid, text)
+    cached = ctx.snaks.get(key)
     if cached is None:
-        try:
-            if datatype == "wikibase-item":
+        if datatype == "wikibase-item":
+            try:
                 cached = Snak(pid, datatype, parse_item(text).value)
-            else:
-                cached = Snak(pid, datatype, parse_value(text, datatype, _opts(ctx, None, pid)).value)
-        except ValueParseError as exc:
-            cached = exc
-        ctx.cache[key] = cached
+            except ValueParseError as exc:
+                cached = exc.with_traceback(None)
+        else:
+            result = _parse_value(ctx, text, datatype, _opts(ctx, None, pid))
+            cached = result if isinstance(result, ValueParseError) else Snak(pid, datatype, result.value)
+        _put(ctx.snaks, key, cached)
     if isinstance(cached, ValueParseError):
+        src = row.source.at(column) if column is not None else SourceRef(ctx.mapping.path, None,
+                                                                          ctx.mapping.line_of("references"))
         issues.append(Issue("error", cached.problem, f"{pid} : {cached.message}", src, text[:200], cached.hint))
         return None
     return cached
 
 
-def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue], column: str | None) -> tuple[Snak, ...]:
+def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue]) -> tuple[Snak, ...]:
     out = []
-    for pid, raw in spec.items():
-        snak = _const_or_cell(raw, pid, row, ctx, issues, column)
+    for sp in _compile(spec, ctx):
+        snak = _snak(sp, row, ctx, issues)
         if snak is not None:
             out.append(snak)
     return tuple(out)
@@ -341,17 +458,18 @@ def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue], co
 def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _Ctx,
                 issues: list[Issue]) -> tuple[Reference, ...]:
     memo_key = id(override)
-    if memo_key in ctx.row_refs:
-        return ctx.row_refs[memo_key]
+    known = ctx.row_refs.get(memo_key)
+    if known is not None:
+        return known
     specs = ctx.mapping.references if override is None else override
     refs = []
     for spec in specs:
-        snaks = _snaks(spec, row, ctx, issues, None)
+        snaks = _snaks(spec, row, ctx, issues)
         # A reference made only of "retrieved today" says nothing: keep it only with a real source.
         if any(s.property != "P813" for s in snaks):
             refs.append(Reference(snaks))
-    ctx.row_refs[memo_key] = tuple(refs)
-    return ctx.row_refs[memo_key]
+    known = ctx.row_refs[memo_key] = tuple(refs)
+    return known
 
 
 def _check_bounds(lat: Decimal, lon: Decimal, bounds: Mapping[str, tuple[float, float]], text: str) -> None:
