@@ -1,0 +1,441 @@
+"""The pure diff of one entity: what the sheet wants vs what the wiki has → the smallest ``wbeditentity``.
+
+Nothing here talks to a wiki. :func:`diff_entity` takes the wanted state (:class:`Wanted`) and the
+current entity JSON (``None`` for a creation) and returns the payload that adds only what is
+missing, readable :class:`Change` rows, and :class:`Conflict` rows a human must settle.
+
+Why the diff must decide and not the server (DESIGN.md §6, measured on MediaWiki 1.39 + Wikibase):
+``wbeditentity`` stores the same reference twice on one statement and appends a statement sent
+without an id even when an equal one exists. So:
+
+- labels and descriptions are set only where the language has none (unless ``overwrite`` names
+  them); aliases are only ever *added* (``"add"`` entries), never replaced, and not when the text
+  is already the label or an alias;
+- a statement is added only when no statement of that property has an equal value (equal in the
+  Wikibase sense: :func:`same_value`); when one exists, missing qualifiers and references are added
+  *to that statement* (sent with its id and all it already holds);
+- a reference is already there when an existing reference of the statement holds all its snaks,
+  except "retrieved" (P813), whose date changes every day and would make every re-run add one;
+- a property with a single-value constraint that already has another value is not touched: the
+  pair is reported as a :class:`Conflict`.
+
+Values are compared as Wikibase datavalue JSON on both sides. A value still to be created in the
+same batch is the datavalue ``{"type": "wikiclub-batch-item", "value": {"edit_id": …}}``: it is equal
+only to itself and is replaced by the new QID at push time (:func:`resolve_batch_items`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .model import LangText, MappedRow
+
+BATCH_ITEM_TYPE = "wikiclub-batch-item"
+RETRIEVED = "P813"  # "retrieved": ignored when deciding whether a reference is already there
+OVERWRITABLE = frozenset({"labels", "descriptions"})
+
+
+# --------------------------------------------------------------------------------------------- wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What one row wants on its item, as Wikibase JSON (statements without ids)."""
+
+    labels: tuple[LangText, ...] = ()
+    descriptions: tuple[LangText, ...] = ()
+    aliases: tuple[LangText, ...] = ()
+    statements: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def from_row(cls, row: MappedRow, *, extra: Sequence[dict[str, Any]] = (),
+                 drop: Callable[[dict[str, Any]], bool] | None = None) -> Wanted:
+        """From a mapped row; ``extra`` statements (P31, P5008) first; ``drop`` filters statements out."""
+        statements = list(extra)
+        for st in row.statements:
+            js = st.to_json()
+            js.pop("wikiclub-source", None)
+            if drop is None or not drop(js):
+                statements.append(js)
+        return cls(row.labels, row.descriptions, row.aliases, tuple(statements))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"labels": [list(p) for p in self.labels], "descriptions": [list(p) for p in self.descriptions],
+                "aliases": [list(p) for p in self.aliases], "statements": list(self.statements)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Wanted:
+        def pairs(key: str) -> tuple[LangText, ...]:
+            return tuple((str(a), str(b)) for a, b in data.get(key, ()))
+
+        return cls(pairs("labels"), pairs("descriptions"), pairs("aliases"),
+                   tuple(dict(s) for s in data.get("statements", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One readable change; ``mainsnak``/``qualifiers``/``references`` let exporters rebuild it."""
+
+    kind: str  # label | description | alias | statement | qualifiers | references
+    text: str  # readable, for plan.md and the report
+    language: str | None = None
+    value: str | None = None  # the term for label/description/alias
+    mainsnak: dict[str, Any] | None = None
+    qualifiers: tuple[dict[str, Any], ...] = ()  # qualifier snaks added
+    references: tuple[dict[str, Any], ...] = ()  # references added
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.language is not None:
+            out["language"] = self.language
+        if self.value is not None:
+            out["value"] = self.value
+        if self.mainsnak is not None:
+            out["mainsnak"] = self.mainsnak
+        if self.qualifiers:
+            out["qualifiers"] = list(self.qualifiers)
+        if self.references:
+            out["references"] = list(self.references)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        return cls(data["kind"], data["text"], data.get("language"), data.get("value"), data.get("mainsnak"),
+                   tuple(data.get("qualifiers", ())), tuple(data.get("references", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """A change not made because a human must decide (e.g. a single-value property with another value)."""
+
+    property: str
+    reason: str
+    wanted: str
+    existing: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"property": self.property, "reason": self.reason, "wanted": self.wanted,
+                "existing": list(self.existing)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Conflict:
+        return cls(data["property"], data["reason"], data["wanted"], tuple(data.get("existing", ())))
+
+
+@dataclass(frozen=True)
+class EntityDiff:
+    data: dict[str, Any]  # the wbeditentity payload; {} when nothing is missing
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[Conflict, ...] = field(default=())
+
+    @property
+    def empty(self) -> bool:
+        return not self.data
+
+
+# --------------------------------------------------------------------------------------------- equality
+
+
+def normalise_url(url: str) -> str:
+    """A URL as compared: scheme-less (http = https), host lowercased without ``www.`` or default port,
+    no trailing slash, no fragment. Path and query keep their case (servers may care)."""
+    text = url.strip()
+    try:
+        parts = urlsplit(text if "://" in text else "http://" + text)
+    except ValueError:
+        return text
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    port = parts.port if parts.port not in (None, 80, 443) else None
+    netloc = host + (f":{port}" if port else "")
+    path = parts.path.rstrip("/")
+    return urlunsplit(("", netloc, path, parts.query, ""))
+
+
+def _time_key(value: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """The part of a time value its precision makes significant (Wikibase compares at that precision)."""
+    text = str(value.get("time", ""))
+    precision = int(value.get("precision", 11))
+    sign = -1 if text.startswith("-") else 1
+    body = text.lstrip("+-")
+    try:
+        date, _, clock = body.partition("T")
+        year_s, month_s, day_s = date.split("-")
+        year, month, day = sign * int(year_s), int(month_s), int(day_s)
+    except ValueError:
+        return None
+    calendar = value.get("calendarmodel")
+    if precision >= 11:
+        return (calendar, precision, year, month, day, clock[: {11: 0, 12: 2, 13: 5}.get(precision, 8)])
+    if precision == 10:
+        return (calendar, precision, year, month)
+    if precision == 9:
+        return (calendar, precision, year)
+    # decade (8), century (7), millennium (6) … down to billion years (0)
+    return (calendar, precision, year // 10 ** (9 - precision))
+
+
+def _decimal(text: Any) -> Decimal | None:
+    try:
+        return Decimal(str(text))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def same_datavalue(a: Mapping[str, Any], b: Mapping[str, Any], datatype: str = "") -> bool:
+    kind = a.get("type")
+    if kind != b.get("type"):
+        return False
+    va, vb = a.get("value"), b.get("value")
+    if kind == "wikibase-entityid" and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        ida = va.get("id") or f"Q{va.get('numeric-id')}"
+        idb = vb.get("id") or f"Q{vb.get('numeric-id')}"
+        return str(ida).upper() == str(idb).upper()
+    if kind == "string":
+        if datatype == "url":
+            return normalise_url(str(va)) == normalise_url(str(vb))
+        return va == vb
+    if kind == "time" and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        ka, kb = _time_key(va), _time_key(vb)
+        return ka is not None and ka == kb
+    if kind == "globecoordinate" and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        if va.get("globe") != vb.get("globe"):
+            return False
+        precisions = [float(p) for p in (va.get("precision"), vb.get("precision")) if p is not None]
+        tolerance = max(precisions) if precisions else 1e-6
+        try:
+            return (abs(float(va["latitude"]) - float(vb["latitude"])) <= tolerance + 1e-12
+                    and abs(float(va["longitude"]) - float(vb["longitude"])) <= tolerance + 1e-12)
+        except (KeyError, TypeError, ValueError):
+            return False
+    if kind == "quantity" and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        amount_a, amount_b = _decimal(va.get("amount")), _decimal(vb.get("amount"))
+        return amount_a is not None and amount_a == amount_b and va.get("unit", "1") == vb.get("unit", "1")
+    if kind == "monolingualtext" and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        return va.get("text") == vb.get("text") and va.get("language") == vb.get("language")
+    return va == vb
+
+
+def same_snak(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    if a.get("property") != b.get("property") or a.get("snaktype", "value") != b.get("snaktype", "value"):
+        return False
+    if a.get("snaktype", "value") != "value":
+        return True
+    dva, dvb = a.get("datavalue"), b.get("datavalue")
+    if not isinstance(dva, Mapping) or not isinstance(dvb, Mapping):
+        return False
+    return same_datavalue(dva, dvb, str(a.get("datatype") or b.get("datatype") or ""))
+
+
+def _snak_list(snaks: Any) -> list[dict[str, Any]]:
+    """Snaks of a qualifiers/reference map ``{P: [snak]}`` (or a plain list) as one list."""
+    if isinstance(snaks, Mapping):
+        return [s for group in snaks.values() for s in group]
+    return list(snaks or ())
+
+
+def reference_covered(wanted: Mapping[str, Any], existing: Iterable[Mapping[str, Any]]) -> bool:
+    """True when one existing reference holds every snak of ``wanted`` except "retrieved" (P813)."""
+    snaks = _snak_list(wanted.get("snaks"))
+    significant = [s for s in snaks if s.get("property") != RETRIEVED] or snaks
+    for ref in existing:
+        have = _snak_list(ref.get("snaks"))
+        if all(any(same_snak(s, h) for h in have) for s in significant):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------------------------- readable
+
+
+def value_text(snak: Mapping[str, Any]) -> str:
+    """A short readable form of a snak's value (for plan.md, summaries and conflicts)."""
+    if snak.get("snaktype", "value") != "value":
+        return "(inconnue / unknown)" if snak.get("snaktype") == "somevalue" else "(aucune / none)"
+    dv: Any = snak.get("datavalue") or {}
+    kind, v = dv.get("type"), dv.get("value")
+    if kind == "wikibase-entityid":
+        return str(v.get("id") or f"Q{v.get('numeric-id')}")
+    if kind == BATCH_ITEM_TYPE:
+        return f"(nouvel élément / new item {v.get('label') or v.get('edit_id')})"
+    if kind == "time":
+        t, p = str(v.get("time", "")), int(v.get("precision", 11))
+        return t[1:5] if p == 9 else t[1:8] if p == 10 else t[1:11] if p == 11 else t
+    if kind == "globecoordinate":
+        return f"{v.get('latitude')}, {v.get('longitude')}"
+    if kind == "quantity":
+        unit = str(v.get("unit", "1"))
+        amount = str(v.get("amount", "")).lstrip("+")
+        return amount if unit == "1" else f"{amount} {unit.rsplit('/', 1)[-1]}"
+    if kind == "monolingualtext":
+        return f"{v.get('text')} ({v.get('language')})"
+    return str(v)
+
+
+def _snak_text(snak: Mapping[str, Any]) -> str:
+    return f"{snak.get('property')} = {value_text(snak)}"
+
+
+# --------------------------------------------------------------------------------------------- the diff
+
+
+def _terms(current: Mapping[str, Any], kind: str) -> dict[str, str]:
+    return {lang: str(t.get("value", "")) for lang, t in (current.get(kind) or {}).items() if isinstance(t, Mapping)}
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())  # Wikibase trims and collapses white space in terms
+
+
+def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_value: Iterable[str] = (),
+                overwrite: Iterable[str] = ()) -> EntityDiff:
+    """The smallest ``wbeditentity`` payload that brings ``current`` (None: a new item) to ``wanted``."""
+    current = current or {}
+    creating = not current.get("id")
+    overwrite = frozenset(overwrite)
+    unknown = overwrite - OVERWRITABLE
+    if unknown:
+        raise ValueError(f"cannot overwrite {sorted(unknown)} (only {sorted(OVERWRITABLE)})")
+    single = frozenset(single_value)
+    data: dict[str, Any] = {}
+    changes: list[Change] = []
+    conflicts: list[Conflict] = []
+
+    labels = _terms(current, "labels")
+    for kind, singular in (("labels", "label"), ("descriptions", "description")):
+        have = _terms(current, kind)
+        for lang, raw in getattr(wanted, kind):
+            text = _clean(raw)
+            if not text or have.get(lang) == text:
+                continue
+            old = have.get(lang)
+            if old is not None and kind not in overwrite:
+                continue  # never overwrite a term someone wrote (unless asked)
+            data.setdefault(kind, {})[lang] = {"language": lang, "value": text}
+            have[lang] = text
+            arrow = f"« {old} » → « {text} »" if old is not None else f"« {text} »"
+            changes.append(Change(singular, f"{singular} {lang}: {arrow}", lang, text))
+        if kind == "labels":
+            labels = have
+
+    aliases = {lang: [str(a.get("value", "")) for a in group]
+               for lang, group in (current.get("aliases") or {}).items()}
+    for lang, raw in wanted.aliases:
+        text = _clean(raw)
+        if not text or text == labels.get(lang) or text in aliases.get(lang, []):
+            continue
+        entry: dict[str, Any] = {"language": lang, "value": text}
+        if not creating:
+            entry["add"] = ""  # added to the existing aliases, never replacing them
+        data.setdefault("aliases", {}).setdefault(lang, []).append(entry)
+        aliases.setdefault(lang, []).append(text)
+        changes.append(Change("alias", f"alias {lang}: « {text} »", lang, text))
+
+    statements = _diff_statements(wanted.statements, current.get("claims") or {}, single, changes, conflicts)
+    if statements:
+        data["claims"] = statements
+    return EntityDiff(data, tuple(changes), tuple(conflicts))
+
+
+def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, Any], single: frozenset[str],
+                     changes: list[Change], conflicts: list[Conflict]) -> list[dict[str, Any]]:
+    # Work on copies: existing statements we extend are sent whole, with their id.
+    work: dict[str, list[dict[str, Any]]] = {p: copy.deepcopy(list(g)) for p, g in claims.items()}
+    touched: dict[int, dict[str, Any]] = {}  # id(statement) → statement, in first-touched order
+    for raw in wanted:
+        st = copy.deepcopy(dict(raw))
+        mainsnak = st["mainsnak"]
+        pid = str(mainsnak["property"])
+        group = work.setdefault(pid, [])
+        match = next((s for s in group if same_snak(s.get("mainsnak", {}), mainsnak)), None)
+        if match is None:
+            present = [s for s in group if s.get("rank") != "deprecated"
+                       and s.get("mainsnak", {}).get("snaktype", "value") == "value"]
+            if pid in single and present:
+                conflicts.append(Conflict(pid, "single-value", value_text(mainsnak),
+                                          tuple(value_text(s["mainsnak"]) for s in present)))
+                continue
+            new = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
+            if st.get("qualifiers"):
+                new["qualifiers"] = copy.deepcopy(st["qualifiers"])
+            if st.get("references"):
+                new["references"] = _distinct_refs(st["references"])
+            group.append(new)
+            touched[id(new)] = new
+            changes.append(Change("statement", "+ " + _snak_text(mainsnak), mainsnak=mainsnak,
+                                  qualifiers=tuple(_snak_list(new.get("qualifiers"))),
+                                  references=tuple(new.get("references", ()))))
+            continue
+        added_q = [q for q in _snak_list(st.get("qualifiers"))
+                   if not any(same_snak(q, h) for h in _snak_list(match.get("qualifiers")))]
+        added_r = [r for r in st.get("references", ())
+                   if not reference_covered(r, match.get("references", ()))]
+        added_r = _distinct_refs(added_r)
+        if not added_q and not added_r:
+            continue
+        for q in added_q:
+            match.setdefault("qualifiers", {}).setdefault(q["property"], []).append(q)
+            order = match.setdefault("qualifiers-order", [])
+            if q["property"] not in order:
+                order.append(q["property"])
+        match.setdefault("references", []).extend(added_r)
+        touched[id(match)] = match
+        what = _snak_text(match["mainsnak"])
+        if added_q:
+            changes.append(Change("qualifiers", f"{what}: + " + ", ".join(_snak_text(q) for q in added_q),
+                                  mainsnak=match["mainsnak"], qualifiers=tuple(added_q)))
+        if added_r:
+            refs = "; ".join(", ".join(_snak_text(s) for s in _snak_list(r.get("snaks"))) for r in added_r)
+            changes.append(Change("references", f"{what}: + référence / reference {refs}",
+                                  mainsnak=match["mainsnak"], references=tuple(added_r)))
+    return list(touched.values())
+
+
+def _distinct_refs(refs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for r in refs:
+        if not reference_covered(r, out):
+            out.append(copy.deepcopy(dict(r)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- batch items
+
+
+def batch_item(edit_id: str, label: str = "") -> dict[str, Any]:
+    """The datavalue of an item created earlier in the same batch (replaced by its QID at push time)."""
+    return {"type": BATCH_ITEM_TYPE, "value": {"edit_id": edit_id, "label": label}}
+
+
+def batch_item_ids(obj: Any) -> set[str]:
+    """edit_ids of the batch items a payload (or any JSON) refers to."""
+    found: set[str] = set()
+    if isinstance(obj, Mapping):
+        if obj.get("type") == BATCH_ITEM_TYPE and isinstance(obj.get("value"), Mapping):
+            found.add(str(obj["value"]["edit_id"]))
+        for v in obj.values():
+            found |= batch_item_ids(v)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            found |= batch_item_ids(v)
+    return found
+
+
+def resolve_batch_items(obj: Any, created: Mapping[str, str]) -> Any:
+    """A copy of ``obj`` with every batch item replaced by the item datavalue of its created QID.
+
+    Raises KeyError (the edit_id) when one was not created yet.
+    """
+    if isinstance(obj, Mapping):
+        if obj.get("type") == BATCH_ITEM_TYPE and isinstance(obj.get("value"), Mapping):
+            qid = created[str(obj["value"]["edit_id"])]
+            return {"value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid},
+                    "type": "wikibase-entityid"}
+        return {k: resolve_batch_items(v, created) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [resolve_batch_items(v, created) for v in obj]
+    return obj

@@ -1,0 +1,594 @@
+"""``build_plan``: reconciled records + the wiki's current state → a batch folder of entity edits.
+
+Input: the JSON lines written by ``wikiclub reconcile --apply-review`` (``{"target", "decision",
+"record", "reconcile"}``). For every matched item the current entity is fetched (``wbgetentities``,
+50 a request) and :func:`wikiclub.diff.diff_entity` keeps only what is missing; NEW rows become
+creations (label, description, P31, every mapped statement). The property entities are read too, for
+their single-value constraints (P2302 = Q19474404).
+
+Rules that make a batch reviewable and safe to push twice:
+
+- one :class:`EntityEdit` per entity: rows matching the same item are merged, and so are NEW rows with
+  the same label and description (Wikibase would refuse the second one anyway);
+- an item column whose text names a row created in the same batch points at that creation (a
+  ``wikiclub-batch-item`` value, replaced by the new QID at push time); creations are ordered so
+  that what is pointed at comes first; any other unresolved item cell is left out and listed;
+- ``edit_id`` = hash of target + payload, so planning twice on an unchanged wiki gives the same
+  batch, and planning after the batch was pushed gives an empty one;
+- the EditGroups id is derived from the edit ids (4–32 lowercase hex, one per batch).
+
+The folder (see docs/batches.md): ``meta.json``, ``plan.jsonl`` (one edit a line), ``notes.jsonl``
+(conflicts for a human, unresolved cells, merged rows, missing items) and ``plan.md`` (a preview).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from . import __version__
+from .diff import Change, Conflict, EntityDiff, Wanted, batch_item, batch_item_ids, diff_entity, value_text
+from .errors import BatchError, InputError
+from .journal import utc_now
+from .model import ITEM_REF_TYPE, MappedRow, is_item_id
+from .properties import property_info
+
+FORMAT = "wikiclub-batch/1"
+META, PLAN, NOTES, PREVIEW = "meta.json", "plan.jsonl", "notes.jsonl", "plan.md"
+# MediaWiki keeps 500 characters of a summary (CommentStore) and Wikibase puts its autocomment
+# ("/* wbeditentity-update:0| */ ", ~35 bytes) in front: stay well below so the link is never cut.
+SUMMARY_BUDGET = 440
+EDITGROUP_LINK = "([[:toolforge:editgroups/b/CB/{}|details]])"
+MARKER = "[wc:{}]"
+MARKER_RE = re.compile(r"\[wc:([0-9a-f]{16})\]")
+
+
+class EntityReader(Protocol):
+    def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
+                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]: ...
+
+    def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
+                        limit: int = 7) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class EntityEdit:
+    """One ``wbeditentity`` of the batch."""
+
+    seq: int
+    edit_id: str
+    target: str | None  # QID, or None for a creation
+    baserevid: int | None
+    data: dict[str, Any]  # the payload (may hold batch items, resolved at push time)
+    summary: str
+    label: str  # for people: the item's label in the batch's first language
+    wanted: Wanted  # what the rows want: push re-plans from it when the item moved
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    provenance: tuple[dict[str, Any], ...] = ()  # per row: source and reconciliation
+    depends_on: tuple[str, ...] = ()  # edit_ids of creations this payload points at
+
+    @property
+    def creation(self) -> bool:
+        return self.target is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seq": self.seq, "edit_id": self.edit_id, "target": self.target, "baserevid": self.baserevid,
+                "label": self.label, "summary": self.summary, "data": self.data,
+                "changes": [c.to_json() for c in self.changes],
+                "conflicts": [c.to_json() for c in self.conflicts],
+                "depends_on": list(self.depends_on), "provenance": list(self.provenance),
+                "wanted": self.wanted.to_json()}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> EntityEdit:
+        return cls(int(data["seq"]), str(data["edit_id"]), data.get("target"), data.get("baserevid"),
+                   dict(data["data"]), str(data["summary"]), str(data.get("label", "")),
+                   Wanted.from_json(data.get("wanted", {})),
+                   tuple(Change.from_json(c) for c in data.get("changes", ())),
+                   tuple(Conflict.from_json(c) for c in data.get("conflicts", ())),
+                   tuple(data.get("provenance", ())), tuple(data.get("depends_on", ())))
+
+
+@dataclass(frozen=True)
+class Plan:
+    meta: dict[str, Any]
+    edits: tuple[EntityEdit, ...]
+    notes: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.edits
+
+    @property
+    def conflicts(self) -> list[dict[str, Any]]:
+        return [n for n in self.notes if n["kind"] == "conflict"]
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    overwrite: frozenset[str] = frozenset()
+    language: str = "fr"  # the language of labels shown to people
+    command: str = "wikiclub plan"
+    inputs: Mapping[str, Path] = field(default_factory=dict)  # name → file, hashed into meta.json
+
+
+# --------------------------------------------------------------------------------------------- input
+
+
+@dataclass(frozen=True)
+class _Record:
+    index: int
+    target: str | None
+    row: MappedRow
+    reconcile: dict[str, Any]
+    new: bool = False  # decided NEW in review (even if the plan finds it was created since)
+
+
+def read_reconciled(path: Path) -> list[_Record]:
+    """The lines of ``wikiclub reconcile --apply-review`` output, checked."""
+    out: list[_Record] = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise InputError(f"{path}: illisible / unreadable ({exc.strerror})",
+                         "give the file written by `wikiclub reconcile --apply-review`") from None
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            decision = obj["decision"]
+            target = obj.get("target")
+            row = MappedRow.from_json(obj["record"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}, ligne {n}: pas un enregistrement réconcilié / not a reconciled record "
+                             f"({exc.__class__.__name__}: {exc})",
+                             "plan reads the output of `wikiclub reconcile --apply-review REVIEW -o FILE`") from None
+        if decision == "MATCH":
+            if not isinstance(target, str) or not is_item_id(target):
+                raise InputError(f"{path}, ligne {n}: MATCH sans QID valide / MATCH without a valid QID: {target!r}",
+                                 "fix the decision in the review sheet and apply it again")
+        elif decision == "NEW":
+            target = None
+        else:
+            raise InputError(f"{path}, ligne {n}: décision inconnue / unknown decision {decision!r}",
+                             "only MATCH and NEW rows are planned")
+        out.append(_Record(n, target, row, dict(obj.get("reconcile") or {}), new=target is None))
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def edit_id_of(target: str | None, data: Mapping[str, Any]) -> str:
+    return hashlib.sha256(_canonical({"target": target, "data": data}).encode()).hexdigest()[:16]
+
+
+def _name_key(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+# --------------------------------------------------------------------------------------------- building
+
+
+@dataclass
+class _Entity:
+    key: str  # target QID or "new:<n>"
+    target: str | None
+    records: list[_Record]
+    wanted: Wanted = Wanted()
+    deps: set[str] = field(default_factory=set)  # keys of creations pointed at
+
+
+def _label_of(row: MappedRow, language: str) -> str:
+    return row.label(language) or (row.labels[0][1] if row.labels else "")
+
+
+def _statement(pid: str, qid: str) -> dict[str, Any]:
+    return {"mainsnak": {"snaktype": "value", "property": pid, "datavalue": {
+        "value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid}, "type": "wikibase-entityid"},
+        "datatype": "wikibase-item"}, "type": "statement", "rank": "normal"}
+
+
+def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mapping[str, str], batch_id: str,
+               options: PlanOptions = PlanOptions()) -> Plan:
+    """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike."""
+    notes: list[dict[str, Any]] = []
+    lang = options.language
+
+    # 0. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
+    records = _already_created(records, reader, notes)
+
+    # 1. one entity per target; NEW rows with the same label+description are one creation
+    entities: dict[str, _Entity] = {}
+    for rec in records:
+        if rec.target:
+            key = rec.target
+        else:
+            ident = (tuple(sorted(rec.row.labels)), tuple(sorted(rec.row.descriptions)))
+            key = "new:" + hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
+        if key in entities:
+            entities[key].records.append(rec)
+            notes.append(_note("merged", rec, f"même élément que la ligne / same item as row "
+                                              f"{entities[key].records[0].row.source.row}", target=rec.target))
+        else:
+            entities[key] = _Entity(key, rec.target, [rec])
+
+    # 2. names of the items created in this batch, for item cells that point at them
+    created_names: dict[str, str] = {}
+    for ent in entities.values():
+        if ent.target is None or any(r.new for r in ent.records):
+            for rec in (r for r in ent.records if r.new):
+                for _, text in (*rec.row.labels, *rec.row.aliases):
+                    created_names.setdefault(_name_key(text), ent.key)
+
+    # 3. current state of matched items and the properties used
+    current = reader.get_entities([e.target for e in entities.values() if e.target]) if any(
+        e.target for e in entities.values()) else {}
+    pids = sorted({st.property for rec in records for st in rec.row.statements}
+                  | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
+                  key=lambda p: int(p[1:]))
+    properties = reader.get_entities(pids, props=["info", "datatype", "claims"]) if pids else {}
+    single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
+                          key=lambda p: int(p[1:]))
+
+    # 4. what each entity wants, with item cells resolved against the batch's creations
+    for ent in entities.values():
+        extra: list[dict[str, Any]] = []
+        statements: list[dict[str, Any]] = []
+        for rec in ent.records:
+            if ent.target is None:
+                extra += [_statement("P31", q) for q in rec.row.instance_of]
+            if rec.row.focus_list:
+                extra.append(_statement("P5008", rec.row.focus_list))
+            for st in Wanted.from_row(rec.row).statements:
+                resolved = _resolve_refs(st, created_names, entities, ent, rec, notes)
+                if resolved is not None:
+                    statements.append(resolved)
+        first = ent.records[0].row
+        labels = tuple(dict.fromkeys(p for r in ent.records for p in r.row.labels))
+        descriptions = tuple(dict.fromkeys(p for r in ent.records for p in r.row.descriptions))
+        aliases = tuple(dict.fromkeys(p for r in ent.records for p in r.row.aliases))
+        ent.wanted = Wanted(labels or first.labels, descriptions, aliases, tuple(extra + statements))
+
+    # 5. order: what is pointed at comes first (stable, in row order otherwise)
+    ordered = _topological(list(entities.values()), notes)
+
+    # 6. diff each entity and name it
+    planned: list[tuple[_Entity, EntityDiff, int | None, str | None]] = []
+    edit_ids: dict[str, str] = {}
+    for ent in ordered:
+        target = ent.target
+        entity: Mapping[str, Any] | None = None
+        if target is not None:
+            entity = current.get(target)
+            if entity is None or "missing" in entity:
+                notes.append(_note("missing", ent.records[0], f"{target} n'existe pas / does not exist", target))
+                continue
+            if entity.get("id") != target:  # a redirect: edit the item it points to
+                notes.append(_note("redirect", ent.records[0], f"{target} → {entity.get('id')}", target))
+                target = str(entity["id"])
+        wanted = _bind(ent.wanted, edit_ids, entities)
+        result = diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite)
+        for c in result.conflicts:
+            notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
+                                                           f"{', '.join(c.existing)}; sheet: {c.wanted}",
+                               target, conflict=c.to_json()))
+        if result.empty:
+            continue
+        edit_ids[ent.key] = edit_id_of(target, result.data)
+        planned.append((ent, result, None if entity is None else entity.get("lastrevid"), target))
+
+    group = hashlib.sha256("".join(edit_ids[e.key] for e, *_ in planned).encode()).hexdigest()[:12]
+    edits: list[EntityEdit] = []
+    for seq, (ent, result, baserevid, target) in enumerate(planned):
+        edit_id = edit_ids[ent.key]
+        label = _label_of(ent.records[0].row, lang)
+        rows = [r.row.source.row for r in ent.records if r.row.source.row is not None]
+        summary = make_summary(batch_id, rows, edit_id, group, _what(target, label, result))
+        edits.append(EntityEdit(
+            seq, edit_id, target, baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
+            result.changes, result.conflicts,
+            tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile} for r in ent.records),
+            tuple(sorted(batch_item_ids(result.data)))))
+
+    meta = {
+        "format": FORMAT, "batch_id": batch_id, "command": options.command, "version": __version__,
+        "site": dict(site), "planned_at": utc_now(), "editgroup": group,
+        "inputs": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in options.inputs.items()},
+        "overwrite": sorted(options.overwrite), "single_value": single_value, "language": lang,
+        "counts": {"edits": len(edits), "creations": sum(e.creation for e in edits),
+                   "changes": sum(len(e.changes) for e in edits),
+                   "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records)},
+    }
+    return Plan(meta, tuple(edits), tuple(notes))
+
+
+def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"kind": kind, "row": rec.row.source.row, "source": rec.row.source.to_json(), "target": target,
+            "label": _label_of(rec.row, "fr"), "text": text, **extra}
+
+
+def _already_created(records: Sequence[_Record], reader: EntityReader,
+                     notes: list[dict[str, Any]]) -> list[_Record]:
+    """NEW rows whose label + description an item already has (Wikibase keeps that pair unique):
+    the item an earlier push created, so the row now edits it. One search per distinct label."""
+    from dataclasses import replace
+
+    found: dict[tuple[str, str, str], str | None] = {}
+    out: list[_Record] = []
+    for rec in records:
+        if rec.target is None and rec.row.labels:
+            lang, label = rec.row.labels[0]
+            key = (lang, _name_key(label), _name_key(dict(rec.row.descriptions).get(lang, "")))
+            if key not in found:
+                hits = reader.search_entities(label, language=lang, limit=20)
+                found[key] = next((str(h["id"]) for h in hits
+                                   if _name_key(str(h.get("label", ""))) == key[1]
+                                   and _name_key(str(h.get("description", ""))) == key[2]), None)
+            qid = found[key]
+            if qid is not None:
+                notes.append(_note("exists", rec, f"déjà créé / already exists: {qid}", qid))
+                rec = replace(rec, target=qid)
+        out.append(rec)
+    return out
+
+
+def _resolve_refs(st: dict[str, Any], names: Mapping[str, str], entities: Mapping[str, _Entity], ent: _Entity,
+                  rec: _Record, notes: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Item references still to resolve → a creation of this batch, or the statement is left out."""
+    snaks = [st["mainsnak"], *(s for g in (st.get("qualifiers") or {}).values() for s in g),
+             *(s for r in st.get("references", ()) for g in r.get("snaks", {}).values() for s in g)]
+    for snak in snaks:
+        dv = snak.get("datavalue") or {}
+        if dv.get("type") != ITEM_REF_TYPE:
+            continue
+        text = str(dv["value"]["text"])
+        key = names.get(_name_key(text))
+        if key is None or key == ent.key:
+            notes.append(_note("unresolved", rec, f"{snak['property']}: « {text} » non résolu / unresolved "
+                                                  "(statement left out)", ent.target))
+            return None
+        existing = entities[key].target
+        if existing is not None:  # a row of this batch whose item exists already
+            snak["datavalue"] = {"value": {"entity-type": "item", "numeric-id": int(existing[1:]), "id": existing},
+                                 "type": "wikibase-entityid"}
+            continue
+        ent.deps.add(key)
+        snak["datavalue"] = {"type": "wikiclub-pending", "value": {"key": key, "label": text}}
+    return st
+
+
+def _bind(wanted: Wanted, edit_ids: Mapping[str, str], entities: Mapping[str, _Entity]) -> Wanted:
+    """Pending references (entity keys) → batch items (edit ids) of creations already named.
+
+    A statement pointing at a creation that has no edit (it was left out) is left out too.
+    """
+    class _Unnamed(Exception):
+        pass
+
+    def fix(obj: Any) -> Any:
+        if isinstance(obj, dict):
+            if obj.get("type") == "wikiclub-pending":
+                key = obj["value"]["key"]
+                if key not in edit_ids:
+                    raise _Unnamed(key)
+                return batch_item(edit_ids[key], obj["value"]["label"])
+            return {k: fix(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [fix(v) for v in obj]
+        return obj
+
+    statements = []
+    for st in wanted.statements:
+        try:
+            statements.append(fix(st))
+        except _Unnamed:
+            continue
+    return Wanted(wanted.labels, wanted.descriptions, wanted.aliases, tuple(statements))
+
+
+def _topological(entities: list[_Entity], notes: list[dict[str, Any]]) -> list[_Entity]:
+    by_key = {e.key: e for e in entities}
+    out: list[_Entity] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(e: _Entity) -> None:
+        if state.get(e.key) == 2:
+            return
+        state[e.key] = 1
+        for dep in sorted(e.deps, key=lambda k: entities.index(by_key[k])):
+            if state.get(dep) == 1:  # a cycle: drop the pointer that closes it
+                notes.append(_note("unresolved", e.records[0], "référence circulaire / circular reference "
+                                                               "between new items (statement left out)"))
+                _drop_pending(e, dep)
+                continue
+            visit(by_key[dep])
+        state[e.key] = 2
+        out.append(e)
+
+    for e in entities:
+        visit(e)
+    return out
+
+
+def _drop_pending(e: _Entity, key: str) -> None:
+    def points(st: Mapping[str, Any]) -> bool:
+        return key in json.dumps(st) and "wikiclub-pending" in json.dumps(st)
+
+    e.wanted = Wanted(e.wanted.labels, e.wanted.descriptions, e.wanted.aliases,
+                      tuple(s for s in e.wanted.statements if not points(s)))
+    e.deps.discard(key)
+
+
+# --------------------------------------------------------------------------------------------- summaries
+
+
+def _utf8_cut(text: str, limit: int) -> str:
+    raw = text.encode("utf-8")
+    if len(raw) <= limit:
+        return text
+    return raw[: max(0, limit - 3)].decode("utf-8", "ignore").rstrip() + "..."
+
+
+def _what(target: str | None, label: str, result: EntityDiff) -> str:
+    props = list(dict.fromkeys(str((c.mainsnak or {}).get("property")) for c in result.changes if c.mainsnak))
+    kinds = sorted({c.kind for c in result.changes if not c.mainsnak})
+    parts = kinds + ["+" + p for p in props]
+    head = f"create « {label} »" if target is None else f"« {label} »"
+    return f"{head}: {' '.join(parts)}"
+
+
+def make_summary(batch_id: str, rows: Sequence[int], edit_id: str, group: str, what: str) -> str:
+    """``wikiclub BATCH row N [wc:EDIT]: WHAT (EditGroups link)``, at most SUMMARY_BUDGET UTF-8 bytes.
+
+    The marker ``[wc:<edit_id>]`` finds the edit in the account's contributions when its answer was lost;
+    the link is always complete (the middle part is cut instead).
+    """
+    link = EDITGROUP_LINK.format(group)
+    marker = MARKER.format(edit_id)
+    row_text = ("row " + ",".join(map(str, rows[:5])) + ("…" if len(rows) > 5 else "")) if rows else ""
+    head = f"wikiclub {_utf8_cut(batch_id, 60)} {row_text} {marker}".replace("  ", " ")
+    room = SUMMARY_BUDGET - len(head.encode()) - len(link.encode()) - 4
+    body = _utf8_cut(" ".join(what.split()), max(room, 0))
+    return f"{head}: {body} {link}"
+
+
+# --------------------------------------------------------------------------------------------- the folder
+
+
+def batch_hash(batch_dir: Path) -> str:
+    """What approval signs: plan.jsonl and meta.json without the approval itself."""
+    meta = read_meta(batch_dir)
+    meta.pop("approval", None)
+    h = hashlib.sha256()
+    h.update(_canonical(meta).encode())
+    h.update(b"\n")
+    h.update((Path(batch_dir) / PLAN).read_bytes())
+    return h.hexdigest()
+
+
+def read_meta(batch_dir: Path) -> dict[str, Any]:
+    path = Path(batch_dir) / META
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BatchError(f"{batch_dir} n'est pas un lot / is not a batch folder (no {META})",
+                         "make one with `wikiclub plan RECONCILED -o batches/NAME/`") from None
+    except ValueError as exc:
+        raise BatchError(f"{path}: JSON invalide / invalid JSON ({exc})", "plan the batch again") from None
+    if meta.get("format") != FORMAT:
+        raise BatchError(f"{path}: format {meta.get('format')!r} inconnu / unknown", f"expected {FORMAT}")
+    return dict(meta)
+
+
+def write_meta(batch_dir: Path, meta: Mapping[str, Any]) -> None:
+    _write_atomic(Path(batch_dir) / META, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_batch(plan: Plan, batch_dir: Path) -> Path:
+    """Write meta.json, plan.jsonl, notes.jsonl and plan.md; refuses a folder that was already pushed."""
+    batch_dir = Path(batch_dir)
+    from .journal import journal_path
+
+    if journal_path(batch_dir).exists():
+        raise BatchError(f"{batch_dir} a déjà été poussé / was already pushed (it has a journal)",
+                         "plan into a new folder (-o batches/NEW-NAME/); a pushed batch is a record")
+    batch_dir.mkdir(parents=True, exist_ok=True)
+    _write_atomic(batch_dir / PLAN, "".join(_canonical(e.to_json()) + "\n" for e in plan.edits))
+    _write_atomic(batch_dir / NOTES, "".join(_canonical(n) + "\n" for n in plan.notes))
+    _write_atomic(batch_dir / PREVIEW, render_preview(plan))
+    write_meta(batch_dir, plan.meta)
+    return batch_dir
+
+
+def read_batch(batch_dir: Path) -> Plan:
+    batch_dir = Path(batch_dir)
+    meta = read_meta(batch_dir)
+    edits: list[EntityEdit] = []
+    try:
+        with (batch_dir / PLAN).open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if line.strip():
+                    try:
+                        edits.append(EntityEdit.from_json(json.loads(line)))
+                    except (ValueError, KeyError, TypeError) as exc:
+                        raise BatchError(f"{batch_dir / PLAN}, ligne {n}: illisible / unreadable ({exc})",
+                                         "plan the batch again instead of editing plan.jsonl by hand") from None
+    except FileNotFoundError:
+        raise BatchError(f"{batch_dir}: {PLAN} manquant / missing", "plan the batch again") from None
+    notes: list[dict[str, Any]] = []
+    if (batch_dir / NOTES).exists():
+        notes = [json.loads(x) for x in (batch_dir / NOTES).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return Plan(meta, tuple(edits), tuple(notes))
+
+
+# --------------------------------------------------------------------------------------------- preview
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+
+
+def md_escape(text: str) -> str:
+    """Text from the public, made inert in Markdown and in the HTML Markdown may pass through."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def render_preview(plan: Plan) -> str:
+    meta = plan.meta
+    c = meta["counts"]
+    lines = [f"# Lot / batch {md_escape(meta['batch_id'])}", "",
+             f"- site: {md_escape(meta['site'].get('name', ''))} ({md_escape(meta['site'].get('api_url', ''))})",
+             f"- {c['edits']} modification(s) d'entité / entity edits, dont {c['creations']} création(s) / "
+             f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts",
+             f"- EditGroups: `{meta['editgroup']}`", f"- commande / command: `{meta['command']}`", ""]
+    if not plan.edits:
+        lines += ["Rien à faire / nothing to do: le wiki a déjà tout / the wiki already has everything.", ""]
+    for e in plan.edits:
+        rows = ", ".join(str(p["source"].get("row")) for p in e.provenance)
+        title = (f"Nouvel élément / new item — {md_escape(e.label)}" if e.creation
+                 else f"{e.target} — {md_escape(e.label)}")
+        lines += [f"## {title}", "", f"*ligne(s) / row(s) {rows}* · `{e.edit_id}`", ""]
+        lines += [f"- {md_escape(ch.text)}" for ch in e.changes]
+        lines += [f"- ⚠ conflit / conflict {md_escape(cf.property)}: wiki {md_escape(', '.join(cf.existing))}, "
+                  f"sheet {md_escape(cf.wanted)}" for cf in e.conflicts]
+        lines.append("")
+    others = [n for n in plan.notes if n["kind"] != "merged"]
+    if others:
+        lines += ["## À voir / to look at", ""]
+        for n in others:
+            where = n.get("target") or "new"
+            lines.append(f"- **{n['kind']}** row {n.get('row')} ({md_escape(where)}, {md_escape(n.get('label', ''))}):"
+                         f" {md_escape(n['text'])}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def describe(edit: EntityEdit) -> str:
+    """One line for the CLI."""
+    what = "create" if edit.creation else edit.target
+    return f"{what} {edit.label}: " + "; ".join(ch.text for ch in edit.changes[:4]) + (
+        " …" if len(edit.changes) > 4 else "")
+
+
+__all__ = ["EntityEdit", "Plan", "PlanOptions", "batch_hash", "build_plan", "make_summary", "read_batch",
+           "read_reconciled", "render_preview", "value_text", "write_batch"]

@@ -1,0 +1,323 @@
+"""Plan → approve → push against a real sandbox over HTTP: entity JSON, idempotence, stale items,
+approval, dry run, summaries, exact decimals, no secrets. Helpers here are shared by the other push tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import KB, Sandbox, make_sandbox
+
+from wikiclub.adapters.http import WikiclubSession
+from wikiclub.adapters.wikibase import WikibaseClient
+from wikiclub.approve import approve
+from wikiclub.credentials import Credentials
+from wikiclub.errors import BatchError
+from wikiclub.journal import iter_journal
+from wikiclub.model import (
+    ItemRef,
+    ItemValue,
+    MappedRow,
+    QuantityValue,
+    Reference,
+    Snak,
+    SourceRef,
+    StatementDraft,
+    StringValue,
+    TimeValue,
+)
+from wikiclub.plan import PlanOptions, build_plan, read_reconciled, write_batch
+from wikiclub.push import PushOptions, push_plan
+
+FOCUS = "Q900100"
+ROUYN = "Q900141"
+FESTIVAL = "Q900261"  # has P131 Rouyn, P856 https://www.festivalcinema.ca/, P571 1982 with a reference
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def wiki(tmp: Path, **config: Any) -> Sandbox:
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp, **config)
+    load_dump(sb.app, KB)
+    return sb
+
+
+def client(sb: Sandbox, *, plain: bool = False, login: bool = True, **kw: Any) -> WikibaseClient:
+    c = WikibaseClient(sb.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None), throttle=None,
+                       sleep=lambda s: None, **kw)
+    if login:
+        account = sb.plain if plain else sb.admin
+        c.login(Credentials(account.name, account.password, "test"))
+    return c
+
+
+def ref(url: str, retrieved: str = "+2024-05-01T00:00:00Z") -> Reference:
+    return Reference((Snak("P854", "url", StringValue(url)), Snak("P813", "time", TimeValue(retrieved, 11))))
+
+
+def st(pid: str, datatype: str, value: Any, *refs: Reference, quals: Sequence[Snak] = ()) -> StatementDraft:
+    return StatementDraft(Snak(pid, datatype, value), tuple(quals), tuple(refs))
+
+
+def row(n: int, label: str, *statements: StatementDraft, desc: str | None = None,
+        aliases: Iterable[str] = (), instance_of: Sequence[str] = ("Q43229",), focus: str | None = FOCUS,
+        file: str = "orgs.csv") -> MappedRow:
+    return MappedRow(SourceRef(file, None, n), (("fr", label),), (("fr", desc),) if desc else (),
+                     tuple(("fr", a) for a in aliases), tuple(statements), tuple(instance_of), focus_list=focus)
+
+
+def write_records(path: Path, rows: Iterable[tuple[str | None, MappedRow]]) -> Path:
+    with path.open("w", encoding="utf-8") as fh:
+        for target, r in rows:
+            fh.write(json.dumps({"target": target, "decision": "MATCH" if target else "NEW",
+                                 "record": r.to_json(), "reconcile": {"row": r.source.row}},
+                                ensure_ascii=False) + "\n")
+    return path
+
+
+def plan_batch(batch_dir: Path, records: Path, reader: WikibaseClient, *, approve_by: str | None = "User:Test",
+               **options: Any) -> Path:
+    plan = build_plan(read_reconciled(records), reader, site={"name": "sb", "api_url": reader.api_url},
+                      batch_id=batch_dir.name, options=PlanOptions(**options))
+    write_batch(plan, batch_dir)
+    if approve_by:
+        approve(batch_dir, approve_by)
+    return batch_dir
+
+
+def fast(**kw: Any) -> PushOptions:
+    return PushOptions(**kw)
+
+
+def revision_count(sb: Sandbox) -> int:
+    return int(sb.app.db.conn.execute("SELECT COUNT(*) FROM revisions").fetchone()[0])
+
+
+def entity(c: WikibaseClient, qid: str) -> dict[str, Any]:
+    return c.get_entities([qid])[qid]
+
+
+def values(e: dict[str, Any], pid: str) -> list[Any]:
+    return [s["mainsnak"]["datavalue"]["value"] for s in e.get("claims", {}).get(pid, [])]
+
+
+def sample_rows() -> list[tuple[str | None, MappedRow]]:
+    """Two creations (the first points at the second, created in the same batch) and one edit."""
+    festival = row(2, "Festival Test Bêta", st("P276", "wikibase-item", ItemRef("salle test alpha")),
+                   st("P856", "url", StringValue("https://beta.example.org/"), ref("https://beta.example.org/")),
+                   desc="festival à Rouyn-Noranda", instance_of=("Q132241",))
+    venue = row(3, "Salle Test Alpha", st("P131", "wikibase-item", ItemValue(ROUYN)),
+                st("P571", "time", TimeValue("+2001-06-15T00:00:00Z", 11), ref("https://alpha.example.org/")),
+                st("P1082", "quantity", QuantityValue(Decimal("0.1") + Decimal("0.2"))),
+                desc="salle de spectacle à Rouyn-Noranda", aliases=("Alpha",))
+    existing = row(4, "Festival du cinéma international en Abitibi-Témiscamingue",
+                   st("P856", "url", StringValue("http://festivalcinema.ca")),  # equal after normalisation
+                   st("P571", "time", TimeValue("+1982-00-00T00:00:00Z", 9),  # its reference is there (P813 aside)
+                      ref("https://www.festivalcinema.ca/", "+2030-01-01T00:00:00Z")),
+                   st("P131", "wikibase-item", ItemValue(ROUYN), ref("https://example.org/source")),  # + reference
+                   st("P1329", "string", StringValue("+1-819-555-0199")),  # new statement
+                   desc="autre description", aliases=("FCIAT", "Festival de cinéma de R-N"))
+    return [(None, festival), (None, venue), (FESTIVAL, existing)]
+
+
+# ------------------------------------------------------------------------------------------ tests
+
+
+@pytest.fixture
+def sb(tmp_path: Path) -> Iterable[Sandbox]:
+    s = wiki(tmp_path / "wiki", log_path=tmp_path / "requests.jsonl")
+    yield s
+    s.running.stop()
+
+
+def test_batch_lands_with_expected_json_and_replan_is_empty(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    records = write_records(tmp_path / "records.jsonl", sample_rows())
+    before = entity(c, FESTIVAL)
+    batch = plan_batch(tmp_path / "b1", records, c)
+    plan_lines = [json.loads(x) for x in (batch / "plan.jsonl").read_text("utf-8").splitlines()]
+    # the venue is created first because the festival points at it
+    assert [p["label"] for p in plan_lines] == ["Salle Test Alpha", "Festival Test Bêta",
+                                                "Festival du cinéma international en Abitibi-Témiscamingue"]
+    report = push_plan(batch, c, fast())
+    assert report.ok and report.done == 3 and len(report.created) == 2
+
+    venue_q, fest_q = report.created[0]["qid"], report.created[1]["qid"]
+    venue, fest = entity(c, venue_q), entity(c, fest_q)
+    assert venue["labels"]["fr"]["value"] == "Salle Test Alpha"
+    assert venue["descriptions"]["fr"]["value"] == "salle de spectacle à Rouyn-Noranda"
+    assert [a["value"] for a in venue["aliases"]["fr"]] == ["Alpha"]
+    assert [v["id"] for v in values(venue, "P31")] == ["Q43229"]
+    assert [v["id"] for v in values(venue, "P5008")] == [FOCUS]
+    assert values(venue, "P1082") == [{"amount": "+0.3", "unit": "1"}]  # Decimal, never float (0.30000000000000004)
+    p571 = venue["claims"]["P571"][0]
+    assert p571["mainsnak"]["datavalue"]["value"]["time"] == "+2001-06-15T00:00:00Z"
+    assert p571["references"][0]["snaks"]["P854"][0]["datavalue"]["value"] == "https://alpha.example.org/"
+    assert [v["id"] for v in values(fest, "P276")] == [venue_q]  # resolved to the QID created in the batch
+    assert [v["id"] for v in values(fest, "P31")] == ["Q132241"]
+
+    after = entity(c, FESTIVAL)
+    assert after["descriptions"] == before["descriptions"]  # never overwritten
+    assert after["labels"] == before["labels"]
+    assert [a["value"] for a in after["aliases"]["fr"]] == ["FCIAT", "Festival du cinéma de Rouyn-Noranda",
+                                                            "Festival de cinéma de R-N"]
+    assert values(after, "P856") == values(before, "P856")
+    assert after["claims"]["P571"] == before["claims"]["P571"]
+    p131 = after["claims"]["P131"]
+    assert len(p131) == 1 and len(p131[0]["references"]) == 1
+    assert p131[0]["id"] == before["claims"]["P131"][0]["id"]
+    assert values(after, "P1329") == ["+1-819-555-0199"]
+    for other in ("P31", "P17", "P276", "P101", "P213", "P968", "P1448", "P5008"):
+        assert after["claims"].get(other) == before["claims"].get(other)
+
+    journal = list(iter_journal(batch))
+    assert [e.state for e in journal] == ["done"] * 3
+    assert {e.entity_id for e in journal} == {venue_q, fest_q, FESTIVAL}
+    assert (batch / "created.csv").read_text("utf-8").count("\n") == 3
+
+    # planning again from the same records finds nothing to do; pushing again sends nothing
+    again = build_plan(read_reconciled(records), c, site={"name": "sb", "api_url": c.api_url}, batch_id="b2")
+    assert again.empty, [e.changes for e in again.edits]
+    sent_before = c.requests_made
+    report2 = push_plan(batch, c, fast())
+    assert report2.done == 3 and c.requests_made - sent_before == 1  # the userinfo only
+
+
+def test_same_records_planned_twice_give_the_same_batch(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb, login=False)
+    records = write_records(tmp_path / "records.jsonl", sample_rows())
+    a = plan_batch(tmp_path / "same", records, c, approve_by=None)
+    first = (a / "plan.jsonl").read_bytes()
+    (a / "meta.json").unlink()
+    (a / "plan.jsonl").unlink()
+    plan_batch(tmp_path / "same", records, c, approve_by=None)
+    assert (a / "plan.jsonl").read_bytes() == first
+    editgroup = json.loads((a / "meta.json").read_text())["editgroup"]
+    assert all(f"editgroups/b/CB/{editgroup}|details]])" in json.loads(x)["summary"]
+               for x in first.decode().splitlines())
+
+
+def test_stale_item_is_replanned_without_losing_the_other_users_edit(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    other = client(sb, plain=True)
+    wanted = row(4, "Festival du cinéma international en Abitibi-Témiscamingue",
+                 st("P1329", "string", StringValue("+1-819-555-0199")),
+                 st("P968", "url", StringValue("mailto:nouveau@example.org")),
+                 st("P131", "wikibase-item", ItemValue(ROUYN), ref("https://example.org/source")))
+    batch = plan_batch(tmp_path / "stale", write_records(tmp_path / "r.jsonl", [(FESTIVAL, wanted)]), c)
+    planned = json.loads((batch / "plan.jsonl").read_text())
+    # meanwhile somebody adds the same phone number, a label in English and a reference of their own
+    cur = entity(other, FESTIVAL)
+    p131 = cur["claims"]["P131"][0]
+    p131["references"] = [{"snaks": {"P854": [{"snaktype": "value", "property": "P854", "datatype": "url",
+                                               "datavalue": {"type": "string", "value": "https://autre.example/"}}]}}]
+    other.edit_entity({"claims": [p131, {"mainsnak": {"snaktype": "value", "property": "P1329", "datatype": "string",
+                                                      "datavalue": {"type": "string", "value": "+1-819-555-0199"}},
+                                         "type": "statement", "rank": "normal"}],
+                       "labels": {"en": {"language": "en", "value": "AT International Film Festival (changed)"}}},
+                      entity_id=FESTIVAL, baserevid=cur["lastrevid"], summary="someone else")
+    report = push_plan(batch, c, fast())
+    assert report.ok and report.done == 1
+    after = entity(c, FESTIVAL)
+    assert after["lastrevid"] != planned["baserevid"]
+    assert values(after, "P1329") == ["+1-819-555-0199"]  # not duplicated
+    assert "mailto:nouveau@example.org" in values(after, "P968")
+    assert after["labels"]["en"]["value"] == "AT International Film Festival (changed)"  # kept
+    refs = [r["snaks"]["P854"][0]["datavalue"]["value"] for r in after["claims"]["P131"][0]["references"]]
+    assert refs == ["https://autre.example/", "https://example.org/source"]  # theirs kept, ours added
+
+
+def test_single_value_conflict_is_left_for_a_human(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    wanted = row(4, "Festival du cinéma international en Abitibi-Témiscamingue",
+                 st("P571", "time", TimeValue("+1983-00-00T00:00:00Z", 9)),
+                 st("P1329", "string", StringValue("+1-819-555-0100")))
+    batch = plan_batch(tmp_path / "sv", write_records(tmp_path / "r.jsonl", [(FESTIVAL, wanted)]), c)
+    notes = [json.loads(x) for x in (batch / "notes.jsonl").read_text().splitlines()]
+    assert [n["kind"] for n in notes] == ["conflict"] and notes[0]["conflict"]["property"] == "P571"
+    assert "P571" in (batch / "plan.md").read_text()
+    report = push_plan(batch, c, fast())
+    after = entity(c, FESTIVAL)
+    assert [v["time"] for v in values(after, "P571")] == ["+1982-00-00T00:00:00Z"]
+    assert values(after, "P1329") == ["+1-819-555-0100"]
+    assert len(report.conflicts) == 1 and "P571" in report.conflicts[0]["reason"]
+
+
+def test_unapproved_or_modified_batch_is_refused(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    records = write_records(tmp_path / "records.jsonl", sample_rows())
+    batch = plan_batch(tmp_path / "b", records, c, approve_by=None)
+    with pytest.raises(BatchError, match="not approved"):
+        push_plan(batch, c, fast())
+    approve(batch, "User:Reviewer")
+    plan = (batch / "plan.jsonl").read_text("utf-8")
+    (batch / "plan.jsonl").write_text(plan.replace("Salle Test Alpha", "Salle Test Gamma"), "utf-8")
+    with pytest.raises(BatchError, match="changed since"):
+        push_plan(batch, c, fast())
+    assert not (batch / "journal.sqlite").exists()
+    assert c.get_entities([FESTIVAL])[FESTIVAL]["lastrevid"] == entity(c, FESTIVAL)["lastrevid"]
+
+
+def test_dry_run_changes_nothing(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    batch = plan_batch(tmp_path / "dry", write_records(tmp_path / "records.jsonl", sample_rows()), c)
+
+    def snapshot() -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(batch.iterdir())}
+
+    files = snapshot()
+    revs = revision_count(sb)
+    before = entity(c, FESTIVAL)["lastrevid"]
+    report = push_plan(batch, c, fast(dry_run=True))
+    assert report.dry_run and len(report.would_send) == 3
+    assert snapshot() == files  # not even a journal
+    assert entity(c, FESTIVAL)["lastrevid"] == before
+    assert c.search_entities("Salle Test Alpha", language="fr") == []
+    assert revision_count(sb) == revs
+
+
+def test_longest_summary_keeps_the_editgroups_link(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    label = "Théâtre « très » long — " + "é" * 200  # 2 bytes a character: 400+ bytes of label
+    rows = [(None, row(n, label if n == 2 else f"Autre {n}", desc=f"description {n}", file="f.csv"))
+            for n in range(2, 3)]
+    long_id = "2024-05-01-" + "x" * 120
+    batch = plan_batch(tmp_path / long_id, write_records(tmp_path / "r.jsonl", rows), c)
+    report = push_plan(batch, c, fast())
+    qid = report.created[0]["qid"]
+    contribs = c.user_contribs("Admin", limit=5)
+    comment = next(x["comment"] for x in contribs if x["title"].endswith(qid))
+    editgroup = json.loads((batch / "meta.json").read_text())["editgroup"]
+    assert comment.endswith(f"([[:toolforge:editgroups/b/CB/{editgroup}|details]])")
+    assert len(comment) <= 500 and len(comment.encode("utf-8")) <= 500
+    assert 4 <= len(editgroup) <= 32 and editgroup == editgroup.lower()
+
+
+def test_no_secret_reaches_the_batch_folder(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    batch = plan_batch(tmp_path / "secret", write_records(tmp_path / "records.jsonl", sample_rows()), c)
+    push_plan(batch, c, fast())
+    token = c.csrf_token()
+    for path in batch.iterdir():
+        data = path.read_bytes()
+        assert sb.admin.password.encode() not in data, path
+        assert token.encode() not in data, path
+        assert b"wikidb_session" not in data
+
+
+def test_limit_and_resume(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    batch = plan_batch(tmp_path / "lim", write_records(tmp_path / "records.jsonl", sample_rows()), c)
+    first = push_plan(batch, c, fast(limit=1))
+    assert first.done == 1 and first.pending == 2
+    second = push_plan(batch, c, fast())
+    assert second.done == 3 and second.pending == 0 and len(second.created) == 2
+    assert len({e.entity_id for e in iter_journal(batch)}) == 3
