@@ -87,3 +87,36 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
                                 workdir=Path(workdir), maxlag=settings.maxlag, contact=settings.contact,
                                 retries=settings.retries, timeout=settings.timeouts)
         click.echo(f"Publié / published {page.title} (révision {page.revision_id}) {page.url}")
+
+
+@main.command("pull")
+@settings_options
+@click.option("--mapping", "-m", "mapping_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="mappings/NOM.yaml : ses classes et ses colonnes / its classes and columns.")
+@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="items.xlsx (ou .csv).")
+@click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sélection du WikiProjet / selection (default ./wikiclub-report.toml, else wikiclub.toml).")
+def pull_command(site: str | None, config_file: Path | None, mapping_path: Path, out: Path,
+                 spec_path: Path | None) -> None:
+    """Exporter les éléments existants du WikiProjet / export the WikiProject's existing items.
+
+    Les colonnes sont celles du mapping ; la feuille complétée repasse par map → plan.
+    The columns are the mapping's; the completed sheet goes back through map → plan.
+
+    \b
+    Exemple / example:
+      wikiclub pull --mapping mappings/organismes-culturels.yaml -o organismes.xlsx
+    """
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from ..mapping import load_mapping
+    from ..pull import pull
+    from ..report.spec import load_spec
+
+    settings = settings_from(site, config_file)
+    mapping = load_mapping(mapping_path)
+    spec = load_spec(settings.project, spec_path)
+    reader = WikibaseClient.from_settings(settings, make_session(settings))
+    result = pull(mapping, spec.selection, _sparql(settings), reader, out, concept_base=settings.site.concept_base)
+    click.echo(f"{result.items} éléments / items ({', '.join(result.classes)} et sous-classes) → {result.path}")
