@@ -116,8 +116,15 @@ QUERIES = {
           BIND(IF(EXISTS { ?item wdt:P571 [] }, 1, 0) AS ?c)
           BIND(IF(EXISTS { ?item wdt:P1082 [] }, 1, 0) AS ?d)
           BIND(IF(EXISTS { ?item wdt:P2013 [] }, 1, 0) AS ?e)
-          OPTIONAL { ?article schema:about ?item ; schema:isPartOf <https://fr.wikipedia.org/> }
-          BIND(IF(BOUND(?article), 1, 0) AS ?f)
+          BIND(IF(EXISTS { ?article schema:about ?item ; schema:isPartOf <https://fr.wikipedia.org/> }, 1, 0) AS ?f)
+        } GROUP BY ?class""",
+    "statements and referenced statements per P31": """
+        SELECT ?class (COUNT(?item) AS ?items) (SUM(?n) AS ?statements) (SUM(?src) AS ?sourced) WHERE {
+          { SELECT ?item ?class (COUNT(DISTINCT ?st) AS ?src) WHERE {
+              ?item wdt:P31 ?class .
+              OPTIONAL { ?item ?p ?st . ?st prov:wasDerivedFrom ?ref . FILTER NOT EXISTS { ?ref pr:P143 [] } }
+            } GROUP BY ?item ?class }
+          ?item wikibase:statements ?n .
         } GROUP BY ?class""",
     "referenced P571 statements": """
         SELECT (COUNT(DISTINCT ?st) AS ?n) WHERE { ?item p:P571 ?st . ?st prov:wasDerivedFrom ?ref }""",

@@ -600,3 +600,16 @@ def test_label_service_with_select_star(kb_store: SparqlStore) -> None:
     body, _ = kb_store.query("""SELECT DISTINCT * WHERE { VALUES ?p { wd:P17 }
         SERVICE wikibase:label { bd:serviceParam wikibase:language "fr" . } } # ?pLabel""", "json")
     assert json.loads(body)["head"]["vars"] == ["p"]
+
+
+def test_sitelink_exists_is_rewritten_without_changing_results(kb_store: SparqlStore) -> None:
+    from wikiclub.sandbox.rdf import expand_wdqs_extensions
+
+    exists = """SELECT (SUM(?has) AS ?n) WHERE { { SELECT DISTINCT ?item WHERE { ?item wdt:P31 ?c } }
+        BIND(IF(EXISTS { ?a schema:about ?item ; schema:isPartOf <https://fr.wikipedia.org/> . }, 1, 0) AS ?has) }"""
+    optional = """SELECT (COUNT(DISTINCT ?item) AS ?n) WHERE { ?item wdt:P31 ?c .
+        ?a schema:about ?item . ?a schema:isPartOf <https://fr.wikipedia.org/> }"""
+    assert "FILTER EXISTS { ?a schema:isPartOf <https://fr.wikipedia.org/> }" in expand_wdqs_extensions(
+        exists, kb_store.ns)
+    frwiki = sum(1 for e in kb_entities() if e["type"] == "item" and e["claims"].get("P31") and "frwiki" in e["sitelinks"])
+    assert int(scalar(kb_store, exists)) == int(scalar(kb_store, optional)) == frwiki > 0
