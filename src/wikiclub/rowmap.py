@@ -49,7 +49,7 @@ from .model import (
     TimeValue,
 )
 from .properties import PropertyCatalog
-from .sheets import Sheet, normalize_key
+from .sheets import Sheet, gc_paused, normalize_key
 
 MAX_LABEL = 250  # Wikibase's default limit for labels, descriptions and aliases
 
@@ -125,7 +125,8 @@ class RowMapper:
 def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
                   today: dt.date | None = None, focus_item: str | None = None) -> MapResult:
     mapper = RowMapper(sheet, mapping, catalog, today=today, focus_item=focus_item)
-    return MapResult(tuple(mapper), mapper.issues)
+    with gc_paused():
+        return MapResult(tuple(mapper), mapper.issues)
 
 
 # --------------------------------------------------------------------------------------------- context

@@ -15,11 +15,13 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +35,30 @@ _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0c\x0e-\x1f\
 _MAX_HEADER_SCAN = 50
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while building many objects that all stay alive.
+
+    Reading and mapping a large sheet allocates millions of small objects (rows, statements, issues) and
+    keeps them; the collector would walk the growing heap again and again — half of ``validate``'s time on
+    100,000 rows. These loops make no reference cycles, so nothing waits longer to be freed than the
+    pause; the collector's previous state is restored, even on errors.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            # The survivors are long-lived: move them to the oldest generation at once (documented effect
+            # of unfreeze) instead of letting the next young collection walk them all. Skipped when
+            # someone else froze objects on purpose, so that their freeze stays.
+            gc.freeze()
+            gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def clean_text(text: str) -> str:
@@ -103,7 +129,11 @@ class _Grid:
 
 def read_sheet(path: str | Path, options: SheetOptions = SheetOptions()) -> Sheet:
     """Read one sheet of a CSV/XLSX/ODS file into rows of cleaned text with provenance."""
-    path = Path(path)
+    with gc_paused():
+        return _read_sheet(Path(path), options)
+
+
+def _read_sheet(path: Path, options: SheetOptions) -> Sheet:
     name = path.name
     try:
         with path.open("rb") as fh:

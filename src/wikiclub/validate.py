@@ -9,25 +9,57 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import MappingError
 from .mapping import SheetMapping, check_mapping
 from .model import Issue, MappedRow
 from .properties import PropertyCatalog
-from .rowmap import MapResult, apply_mapping
-from .sheets import Sheet, SheetOptions, read_sheet, write_table
+from .rowmap import MapResult, RowMapper
+from .sheets import Sheet, SheetOptions, gc_paused, read_sheet, write_table
 
 REPORT_HEADER = ("fichier/file", "onglet/sheet", "ligne/row", "colonne/column", "valeur/value",
                  "gravité/severity", "problème/problem", "message", "correction/fix hint")
 
 
-@dataclass(frozen=True)
 class Validation:
-    sheet: Sheet
-    mapping: SheetMapping
-    result: MapResult
+    """A sheet read with its mapping. Rows are mapped on demand, once:
+
+    - ``result`` keeps every :class:`MappedRow` (``map``, reconciliation);
+    - ``issues``, ``errors``, ``ok``, ``counts``, ``rows_valid`` alone (``validate``) stream over the rows
+      and keep only their issues, which on a large sheet saves memory and most of the time (the garbage
+      collector would otherwise walk every kept row again and again). Once ``result`` exists they read it.
+    """
+
+    def __init__(self, sheet: Sheet, mapping: SheetMapping, mapper: RowMapper) -> None:
+        self.sheet = sheet
+        self.mapping = mapping
+        self._mapper = mapper
+        self._result: MapResult | None = None
+        self._summary: tuple[tuple[Issue, ...], int] | None = None  # (every issue, rows valid)
+
+    @property
+    def result(self) -> MapResult:
+        if self._result is None:
+            with gc_paused():
+                self._result = MapResult(tuple(self._mapper), self._mapper.issues)
+        return self._result
+
+    def _issues_and_valid(self) -> tuple[tuple[Issue, ...], int]:
+        if self._result is not None:
+            return tuple(self._result.all_issues), sum(1 for r in self._result.rows if r.valid)
+        if self._summary is None:
+            issues = list(self._mapper.issues)
+            valid = 0
+            with gc_paused():
+                for row in self._mapper:
+                    if row.issues:
+                        issues += row.issues
+                        valid += row.valid
+                    else:
+                        valid += 1
+            self._summary = (tuple(issues), valid)
+        return self._summary
 
     @property
     def rows_read(self) -> int:
@@ -35,22 +67,22 @@ class Validation:
 
     @property
     def rows_valid(self) -> int:
-        return sum(1 for r in self.result.rows if r.valid)
+        return self._issues_and_valid()[1]
 
     @property
     def issues(self) -> list[Issue]:
-        return self.result.all_issues
+        return list(self._issues_and_valid()[0])
 
     @property
     def errors(self) -> list[Issue]:
-        return [i for i in self.issues if i.severity == "error"]
+        return [i for i in self._issues_and_valid()[0] if i.severity == "error"]
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not any(i.severity == "error" for i in self._issues_and_valid()[0])
 
     def counts(self) -> Counter[tuple[str, str]]:
-        return Counter((i.severity, i.problem) for i in self.issues)
+        return Counter((i.severity, i.problem) for i in self._issues_and_valid()[0])
 
 
 def sheet_options(mapping: SheetMapping, sheet: str | int | None = None) -> SheetOptions:
@@ -75,7 +107,7 @@ def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCat
                    focus_item: str | None = None) -> Validation:
     ensure_mapping_fits(mapping, catalog)
     read = read_sheet(path, sheet_options(mapping, sheet))
-    return Validation(read, mapping, apply_mapping(read, mapping, catalog, today=today, focus_item=focus_item))
+    return Validation(read, mapping, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item))
 
 
 def issue_row(issue: Issue) -> list[object]:
