@@ -497,6 +497,10 @@ def write_meta(batch_dir: Path, meta: Mapping[str, Any]) -> None:
     _write_atomic(Path(batch_dir) / META, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
 
 
+def _line(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
 def _write_atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -512,8 +516,9 @@ def write_batch(plan: Plan, batch_dir: Path) -> Path:
         raise BatchError(f"{batch_dir} a déjà été poussé / was already pushed (it has a journal)",
                          "plan into a new folder (-o batches/NEW-NAME/); a pushed batch is a record")
     batch_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(batch_dir / PLAN, "".join(_canonical(e.to_json()) + "\n" for e in plan.edits))
-    _write_atomic(batch_dir / NOTES, "".join(_canonical(n) + "\n" for n in plan.notes))
+    # key order kept (not sorted): snak order inside references and qualifiers means something to people
+    _write_atomic(batch_dir / PLAN, "".join(_line(e.to_json()) for e in plan.edits))
+    _write_atomic(batch_dir / NOTES, "".join(_line(n) for n in plan.notes))
     _write_atomic(batch_dir / PREVIEW, render_preview(plan))
     write_meta(batch_dir, plan.meta)
     return batch_dir
