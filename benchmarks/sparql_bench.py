@@ -11,6 +11,7 @@ with the timings, the triple count and the peak resident memory of the process.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import resource
@@ -136,6 +137,11 @@ QUERIES = {
 }
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
@@ -146,10 +152,12 @@ def run(count: int, in_memory: bool) -> list[tuple[str, float, str]]:
         store = SparqlStore(None if in_memory else Path(tmp) / "rdf", "http://www.wikidata.org/entity/")
         items = list(synthetic_items(count))
         rows.append((f"{count:,} synthetic entities built", 0.0, f"RSS then: {peak_rss_mb():,.0f} MB"))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         loaded = store.bulk_load(items)
-        elapsed = time.perf_counter() - started
-        rows.append((f"bulk_load {loaded:,} items", elapsed, f"{loaded / elapsed:,.0f} entities/s"))
+        elapsed, cpu = time.perf_counter() - started, cpu_seconds() - cpu
+        rows.append((f"bulk_load {loaded:,} items", elapsed,
+                     f"{loaded / elapsed:,.0f} entities/s; {cpu:.1f} s of CPU (all threads), "
+                     f"{cpu / loaded * 1e6:.0f} µs per entity"))
         rows.append(("triple count", 0.0, f"{store.triple_count():,} triples"))
         total = 0.0
         for name, query in QUERIES.items():
@@ -175,13 +183,16 @@ def main() -> None:
     parser.add_argument("--memory", action="store_true", help="in-memory store instead of on disk")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "sparql.md")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     rows = run(args.items, args.memory)
+    load_after = os.getloadavg()[0]
     lines = [
         "# SPARQL store benchmark",
         "",
         f"`{' '.join(['.venv/bin/python', 'benchmarks/sparql_bench.py', *sys.argv[1:]])}` — "
         f"{time.strftime('%Y-%m-%d')}, Python {platform.python_version()}, {platform.machine()}, "
-        f"{'in-memory' if args.memory else 'on-disk'} store",
+        f"{'in-memory' if args.memory else 'on-disk'} store, {os.cpu_count()} CPUs, load average "
+        f"{load_before:.1f} before / {load_after:.1f} after (other jobs share the machine: wall times vary)",
         "",
         "| step | seconds | note |",
         "|---|---:|---|",
