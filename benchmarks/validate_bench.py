@@ -1,10 +1,12 @@
 """Benchmark: ``validate`` on a generated 100,000-row CSV (targets: ≥ 20,000 rows/s, < 1 GiB).
 
-    .venv/bin/python benchmarks/validate_bench.py [--rows 100000] [--write benchmarks/results/validate.md]
+    .venv/bin/python benchmarks/validate_bench.py [--rows 100000] [--repeat 3] [--write benchmarks/results/validate.md]
 
 The sheet looks like the WikiClub's: French headers, UTF-8 with BOM, `;`, decimal commas, mostly
 distinct names/websites/phones, a few hundred municipalities and a small type vocabulary, some bad cells.
-The run goes through the same library call as the CLI (read → map → issues) and writes the report.
+The run goes through the same library calls as ``wikiclub validate`` (read → map → issues and counts for
+the summary) and writes the problem report. The box is shared, so the validation is repeated and the
+best and median runs are reported (wall clock; CPU time alongside); peak RSS covers the whole process.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import csv
 import platform
 import random
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -75,6 +78,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--write", type=Path, default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,27 +90,37 @@ def main() -> None:
         mapping_path.write_text(MAPPING, encoding="utf-8")
         catalog = PropertyCatalog.from_dump(ROOT / "tests" / "data" / "kb.jsonl")
         mapping = load_mapping(mapping_path)
-        t0 = time.perf_counter()
+        runs: list[tuple[float, float]] = []
+        for _ in range(max(1, args.repeat)):
+            t0, c0 = time.perf_counter(), time.process_time()
+            v = validate_sheet(sheet, mapping, catalog)
+            v.counts()  # what the CLI summary needs: every row mapped, issues counted
+            runs.append((time.perf_counter() - t0, time.process_time() - c0))
+            del v  # each run starts from the file (peak memory is one run's)
         v = validate_sheet(sheet, mapping, catalog)
-        t_validate = time.perf_counter() - t0
+        v.counts()
         t0 = time.perf_counter()
         write_report(d / "problems.csv", v.issues)
         t_report = time.perf_counter() - t0
         size = sheet.stat().st_size
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    rate = v.rows_read / t_validate
+    walls = sorted(w for w, _ in runs)
+    best, median = walls[0], statistics.median(walls)
+    cpu_best = min(c for _, c in runs)
     lines = [
         "# validate benchmark",
         "",
-        f"Command: `.venv/bin/python benchmarks/validate_bench.py --rows {args.rows}`",
+        f"Command: `.venv/bin/python benchmarks/validate_bench.py --rows {args.rows} --repeat {args.repeat}`",
         f"Machine: {platform.machine()}, Python {platform.python_version()}, shared 2-core box (other jobs running).",
         "",
         "| measure | value |",
         "|---|---|",
         f"| rows | {v.rows_read:,} |",
         f"| file size | {size / 1e6:.1f} MB (CSV, UTF-8 BOM, `;`) |",
-        f"| validate (read + map + issues) | {t_validate:.2f} s |",
-        f"| **rows/s** | **{rate:,.0f}** (target ≥ 20,000) |",
+        f"| validate (read + map + issues), best of {len(runs)} | {best:.2f} s (CPU {cpu_best:.2f} s) |",
+        f"| **rows/s, best** | **{v.rows_read / best:,.0f}** (target ≥ 20,000) |",
+        f"| rows/s, median | {v.rows_read / median:,.0f} |",
+        f"| µs per row, best (wall / CPU) | {best / v.rows_read * 1e6:.1f} / {cpu_best / v.rows_read * 1e6:.1f} |",
         f"| report ({len(v.issues):,} issues → CSV) | {t_report:.2f} s |",
         f"| **peak RSS** | **{peak_kib / 1024:.0f} MiB** (target < 1 GiB) |",
         f"| rows valid | {v.rows_valid:,} |",

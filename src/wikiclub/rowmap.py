@@ -144,6 +144,15 @@ def _put(cache: dict[Any, Any], key: Any, value: Any) -> None:
     cache[key] = value
 
 
+def _detached(exc: ValueParseError) -> ValueParseError:
+    """An error to keep in a cache: without its traceback and chained exceptions, whose frames would
+    reach back to the caches (a reference cycle that keeps a whole sheet alive)."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    exc.__cause__ = None
+    return exc
+
+
 @dataclass
 class _Ctx:
     mapping: SheetMapping
@@ -316,7 +325,7 @@ def _parse_value(ctx: _Ctx, text: str, datatype: str, opts: ParseOptions,
         try:
             hit = parse_value(text, datatype, opts, kind)
         except ValueParseError as exc:
-            hit = exc.with_traceback(None)  # kept in a cache: no frames kept alive with it
+            hit = _detached(exc)
         _put(cache, text, hit)
     return hit
 
@@ -350,7 +359,7 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValuePar
         except ValueParseError as exc:
             if spec.values:
                 exc.hint = _known_hint(spec)
-            return exc.with_traceback(None)
+            return _detached(exc)
         return (Snak(pid, _datatype(ctx, pid, spec), parsed.value),), parsed.notes
     result = _parse_value(ctx, text, datatype, _opts(ctx, spec, pid), spec.parse)
     if isinstance(result, ValueParseError):
@@ -360,7 +369,7 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValuePar
         try:
             _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
         except ValueParseError as exc:
-            return exc.with_traceback(None)
+            return _detached(exc)
     return (Snak(pid, _datatype(ctx, pid, spec), result.value),), result.notes  # type: ignore[arg-type]
 
 
@@ -434,7 +443,7 @@ def _snak(sp: _SnakSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> Snak | Non
             try:
                 cached = Snak(pid, datatype, parse_item(text).value)
             except ValueParseError as exc:
-                cached = exc.with_traceback(None)
+                cached = _detached(exc)
         else:
             result = _parse_value(ctx, text, datatype, _opts(ctx, None, pid))
             cached = result if isinstance(result, ValueParseError) else Snak(pid, datatype, result.value)
