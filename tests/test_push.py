@@ -321,3 +321,44 @@ def test_limit_and_resume(sb: Sandbox, tmp_path: Path) -> None:
     second = push_plan(batch, c, fast())
     assert second.done == 3 and second.pending == 0 and len(second.created) == 2
     assert len({e.entity_id for e in iter_journal(batch)}) == 3
+
+
+def test_stops_after_consecutive_failures_then_resumes(sb: Sandbox, tmp_path: Path) -> None:
+    from wikiclub.sandbox.config import FaultConfig
+    from wikiclub.sandbox.faults import FaultInjector
+
+    rows = [(None, row(n, f"Organisme {n}", desc=f"organisme {n}")) for n in range(2, 10)]
+    batch = plan_batch(tmp_path / "stop", write_records(tmp_path / "r.jsonl", rows), client(sb))
+    sb.app.faults = FaultInjector(FaultConfig(ratelimited=1.0, retry_after=0))  # every write refused
+    report = push_plan(batch, client(sb, max_attempts=1), fast(max_consecutive_failures=3, attempts_per_edit=2))
+    assert not report.ok and report.stopped and "3" in report.stopped
+    assert len(report.failed) == 3 and report.pending == 5 and report.done == 0
+    assert "ratelimited" in report.failed[0]["reason"] or "failed-save" in report.failed[0]["reason"]
+    assert "arrêté / stopped" in (batch / "push-report.md").read_text("utf-8")
+    sb.app.faults = None
+    again = push_plan(batch, client(sb), fast())
+    assert again.ok and again.done == 8 and len(again.created) == 8
+
+
+def test_someone_else_created_the_same_item_first(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    rows = [(None, row(2, "Salle Test Alpha", desc="salle de spectacle à Rouyn-Noranda"))]
+    batch = plan_batch(tmp_path / "dup", write_records(tmp_path / "r.jsonl", rows), c)
+    theirs = client(sb, plain=True).edit_entity(
+        {"labels": {"fr": {"language": "fr", "value": "Salle Test Alpha"}},
+         "descriptions": {"fr": {"language": "fr", "value": "salle de spectacle à Rouyn-Noranda"}}},
+        new="item", summary="someone else")
+    report = push_plan(batch, c, fast())
+    assert report.created == [] and len(report.conflicts) == 1
+    assert theirs["id"] in report.conflicts[0]["reason"]
+    assert [h["id"] for h in c.search_entities("Salle Test Alpha", language="fr")] == [theirs["id"]]
+
+
+def test_batch_for_another_site_is_refused(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    batch = plan_batch(tmp_path / "site", write_records(tmp_path / "r.jsonl", sample_rows()), c)
+    meta = json.loads((batch / "meta.json").read_text("utf-8"))
+    meta["site"]["api_url"] = "http://127.0.0.1:1/w/api.php"
+    (batch / "meta.json").write_text(json.dumps(meta), "utf-8")
+    with pytest.raises(BatchError, match="planned for"):
+        push_plan(batch, c, fast())
