@@ -172,4 +172,4 @@ def test_bad_reconciled_lines_are_located(tmp_path: Path) -> None:
 
 
 def test_markdown_escape() -> None:
-    assert md_escape("a*b_c<d>&\n[e]") == r"a\*b\_c&lt;d&gt;&amp; \[e\]"
+    assert md_escape("a*b_c<d>&\n[e](x) 1.5-2") == r"a\*b\_c&lt;d&gt;&amp; \[e\](x) 1.5-2"

@@ -548,7 +548,9 @@ def read_batch(batch_dir: Path) -> Plan:
 # --------------------------------------------------------------------------------------------- preview
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+# Inline markup only: emphasis, code, links, tables. Line-start markup (#, -, 1.) cannot occur: every
+# escaped text is placed after a list marker or a heading marker, on one line.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def md_escape(text: str) -> str:
