@@ -197,11 +197,14 @@ def _entry(batch_id: str, row: tuple[Any, ...]) -> JournalEntry:
 
 
 def iter_journal(batch_dir: Path) -> Iterator[JournalEntry]:
-    """Every edit of one batch, in plan order (nothing if the batch was never pushed). Read-only."""
+    """Every edit of one batch, in plan order (nothing if the batch was never pushed)."""
     path = journal_path(Path(batch_dir))
     if not path.is_file():
         return
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # mode=rw, not ro: after a push was killed mid-transaction the file has a "hot" rollback journal,
+    # which only a connection allowed to write can roll back (a read-only one sees "database is locked").
+    # Nothing is written otherwise; the file is never created here.
+    db = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=30)
     try:
         meta = dict(db.execute("SELECT key, value FROM meta"))
         batch_id = meta.get("batch_id") or Path(batch_dir).name
