@@ -47,13 +47,13 @@ def main() -> None:
 
 
 def _attach() -> None:
+    from . import batch as _batch  # noqa: F401
+    from . import demo as _demo  # noqa: F401
+    from . import reconcile as _reconcile  # noqa: F401
+    from . import report as _report  # noqa: F401
     from . import sandbox as _sandbox  # noqa: F401  (each module adds its commands to ``main``)
     from . import setup as _setup  # noqa: F401
     from . import sheets as _sheets  # noqa: F401
-    from . import reconcile as _reconcile  # noqa: F401
-    from . import demo as _demo  # noqa: F401
-    from . import batch as _batch  # noqa: F401
-    from . import report as _report  # noqa: F401
 
 
 _attach()
