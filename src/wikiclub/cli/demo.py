@@ -60,7 +60,7 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     """Démonstration complète sur le wiki local / the whole path on the local sandbox.
 
     Démarre un wiki local chargé avec examples/kb.jsonl, puis : recherche, élément, validate, map,
-    reconcile … sur les trois tableurs d'exemple. Tout est écrit dans --out.
+    reconcile, plan, approve, push … sur les trois tableurs d'exemple. Tout est écrit dans --out.
 
     \b
     Exemple / example:
@@ -141,6 +141,12 @@ def _sheet_steps(out_dir: Path, site: str, sheet: Path, mapping: Path) -> None:
     _run(["reconcile", str(work / "records.jsonl"), "--site", site, "--no-progress",
           "-o", str(work / "review.xlsx")])
     _run(["reconcile", "--apply-review", str(work / "review.xlsx"), "-o", str(work / "reconciled.jsonl")])
+    batch = out_dir / "batches" / stem
+    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), "--site", site, "-o", str(batch)])
+    _run(["approve", str(batch), "--by", "User:Démo"])
+    _run(["push", str(batch), "--site", site, "--throttle", "0", "--no-progress"])
+    # Idempotence, shown: planning the same rows again finds nothing left to do.
+    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), "--site", site, "--check"])
 
 
 def _summary(out_dir: Path) -> None:
