@@ -172,7 +172,7 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
     """XLSX (the mapping's sheet name and header row honoured) or CSV, formula-safe either way."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        import openpyxl
+        import openpyxl  # type: ignore[import-untyped]
 
         wb = openpyxl.Workbook()
         ws = wb.active
