@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
@@ -168,7 +168,8 @@ _SCHEME_SLASHES = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:")
 _HOST_PORT = re.compile(r"[^:/]+:\d")
 # The usual cell: http(s) or no scheme, an ASCII host, a plain path; no user, port, query or fragment.
-_PLAIN_URL = re.compile(r"(?:(https?)://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(/[A-Za-z0-9._~%/-]*)?")
+_PLAIN_URL = re.compile(r"(?:(https?)://)?((?:(?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+"
+                        r"(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59}(?<!-)))(/[A-Za-z0-9._~%/-]*)?")
 _SCHEME_ADDED = (Note("scheme-added", "https:// ajouté / scheme added.", None, "info"),)
 
 
@@ -177,14 +178,10 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     plain = _PLAIN_URL.fullmatch(raw)
     if plain is not None:
         # Fast path, same result as the general one below (urlsplit leaves such a URL as it is, host
-        # lowercased); anything it would reject goes through the general path for the same message.
-        host = plain[2].lower()
-        labels = host.split(".")
-        if _IPV4.fullmatch(host) is not None or (all(_HOST_LABEL.fullmatch(lab) for lab in labels)
-                                                 and _TLD.fullmatch(labels[-1])):
-            url = f"{plain[1] or 'https'}://{host}{plain[3] or ''}"
-            if len(url) <= MAX_URL:
-                return Parsed(StringValue(url), () if plain[1] else _SCHEME_ADDED)
+        # lowercased; the pattern checks the host labels as below); the rest takes the general path.
+        url = f"{plain[1] or 'https'}://{plain[2].lower()}{plain[3] or ''}"
+        if len(url) <= MAX_URL:
+            return Parsed(StringValue(url), () if plain[1] else _SCHEME_ADDED)
     notes: tuple[Note, ...] = ()
     if not raw or _SPACE.search(raw):
         raise _fail("bad-url", f"« {raw} » n'est pas une adresse web / not a URL (espaces).",
@@ -235,6 +232,8 @@ _PHONE_EXTENSION = re.compile(r"(poste|ext\.?|#)\s*\d+$", re.I)
 _PHONE_BAD_CHAR = re.compile(r"[^\d\s().+\-/]")
 _DIGIT = re.compile(r"\d")
 _DIGITS = re.compile(r"\d+")
+# The usual North American cell: "819 555-0101", "(819) 555-0101", "819.555.0101", "8195550101".
+_NA_PHONE = re.compile(r"\(?([2-9][0-9][0-9])\)?[ .-]?([0-9]{3})[ .-]?([0-9]{4})")
 
 
 def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
@@ -249,6 +248,8 @@ def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
 
 def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     """International form with hyphens, as on Wikidata's P1329: ``+1-819-555-0101``."""
+    if opts.phone_country == "1" and (na := _NA_PHONE.fullmatch(text.strip())):
+        return Parsed(StringValue(f"+1-{na[1]}-{na[2]}-{na[3]}"))  # what the general path below gives
     raw = _PHONE_PREFIX.sub("", text.strip())
     if _PHONE_EXTENSION.search(raw):
         raise _fail("phone-extension", f"« {text} » : poste téléphonique / extension in the number.",
@@ -346,9 +347,12 @@ def _month(word: str, text: str) -> int:
 
 def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= 4:  # a year, the commonest cell
+        return Parsed(_time(int(raw), 0, 0, PRECISION_YEAR, raw))
     s = _SPACES.sub(" ", _fold(raw)).strip().rstrip(".")
-    s = _DATE_LEAD.sub("", s)
-    s = _WEEKDAY_LEAD.sub("", s)
+    if not s[:1].isdigit():  # "le …", "en …", a weekday: all start with a letter
+        s = _DATE_LEAD.sub("", s)
+        s = _WEEKDAY_LEAD.sub("", s)
     if m := _ISO_DAY.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
     if m := _YMD_SLASH.fullmatch(s):
@@ -408,6 +412,7 @@ _DEC = r"[-+−]?\d+(?:[.,]\d+)?"
 _DMS = re.compile(r"([-+−])?\s*(\d+(?:[.,]\d+)?)\s*°\s*(?:(\d+(?:[.,]\d+)?)\s*['′’]\s*)?"
                   r"(?:(\d+(?:[.,]\d+)?)\s*(?:\"|″|''|′′|”)\s*)?([NSEOW])?", re.I)
 _DEC_RE = re.compile(_DEC)
+_STEPS = tuple(Decimal(1).scaleb(-i) for i in range(16))  # 1, 0.1, 0.01, …: precision from decimal places
 _DMS_GLUE = re.compile(r"[\s,;/]*")
 _PAIR_GLUE = re.compile(r"[\s,/]*")
 _PAIR_SEPARATOR = re.compile(r"[\s,/]")
@@ -449,7 +454,8 @@ def parse_degree(text: str, axis: Literal["latitude", "longitude"]) -> tuple[Dec
     raw = text.strip()
     if _DEC_RE.fullmatch(raw):
         value = _dec(raw)
-        return value, Decimal(1).scaleb(-_places(value))
+        places = _places(value)
+        return value, _STEPS[places] if places < len(_STEPS) else Decimal(1).scaleb(-places)
     m = _DMS.fullmatch(raw)
     if m and "°" in raw:
         value, precision, _ = _dms_part(m)
@@ -606,30 +612,46 @@ def vocab_key(text: str) -> str:
 PARSE_KINDS = ("email", "phone")
 
 
+Parser = Callable[[str, ParseOptions], Parsed]
+
+
+def _parse_item_value(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+    return parse_item(text)
+
+
+def parser_for(datatype: str, kind: str | None = None) -> Parser:
+    """The parser :func:`parse_value` uses for ``datatype`` (and ``kind``), to look it up once per column."""
+    if kind == "email":
+        return parse_email
+    if kind == "phone":
+        return parse_phone
+    if datatype in ("string", "commonsMedia"):
+        return parse_string
+    if datatype == "external-id":
+        return parse_external_id
+    if datatype == "url":
+        return parse_url
+    if datatype == "time":
+        return parse_time
+    if datatype == "globe-coordinate":
+        return parse_coordinate
+    if datatype == "quantity":
+        return parse_quantity
+    if datatype == "monolingualtext":
+        return parse_monolingual
+    if datatype == "wikibase-item":
+        return _parse_item_value
+
+    def unsupported(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
+        raise _fail("unsupported-datatype", f"Type de données non pris en charge / unsupported datatype "
+                    f"{datatype}.", "Ne mappez pas cette colonne, ou signalez-le aux mainteneurs.", text)
+
+    return unsupported
+
+
 def parse_value(text: str, datatype: str, opts: ParseOptions = ParseOptions(), kind: str | None = None) -> Parsed:
     """Parse one cell for a property of ``datatype`` (``kind`` "email"/"phone" refines url/string)."""
-    if kind == "email":
-        return parse_email(text, opts)
-    if kind == "phone":
-        return parse_phone(text, opts)
-    if datatype in ("string", "commonsMedia"):
-        return parse_string(text, opts)
-    if datatype == "external-id":
-        return parse_external_id(text, opts)
-    if datatype == "url":
-        return parse_url(text, opts)
-    if datatype == "time":
-        return parse_time(text, opts)
-    if datatype == "globe-coordinate":
-        return parse_coordinate(text, opts)
-    if datatype == "quantity":
-        return parse_quantity(text, opts)
-    if datatype == "monolingualtext":
-        return parse_monolingual(text, opts)
-    if datatype == "wikibase-item":
-        return parse_item(text)
-    raise _fail("unsupported-datatype", f"Type de données non pris en charge / unsupported datatype {datatype}.",
-                "Ne mappez pas cette colonne, ou signalez-le aux mainteneurs.", text)
+    return parser_for(datatype, kind)(text, opts)
 
 
 def parse_key(datatype: str, opts: ParseOptions = ParseOptions(), kind: str | None = None) -> tuple[object, ...]:

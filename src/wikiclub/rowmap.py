@@ -25,11 +25,12 @@ from .datatypes import (
     Note,
     Parsed,
     ParseOptions,
+    Parser,
     coordinate_value,
     parse_degree,
     parse_item,
     parse_key,
-    parse_value,
+    parser_for,
     split_cell,
     vocab_key,
 )
@@ -134,14 +135,34 @@ def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog,
 _CACHE_LIMIT = 20_000  # entries per cache; a full cache is emptied (its values were mostly distinct)
 _MISS = object()
 
-# A compiled qualifier/reference entry: (property, datatype, column or None, constant text or None).
-_SnakSpec = tuple[str, str, str | None, str | None]
+Cells = dict[str, str]  # one row: the sheet's title → cell text
 
 
-def _put(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
+@dataclass(frozen=True, slots=True)
+class _SnakSpec:
+    """A compiled qualifier/reference entry ({P854: {column: Site}} or {P813: today})."""
+
+    property: str
+    datatype: str
+    column: str | None
+    const: str | None
+    parser: Parser
+    opts: ParseOptions
+    values: dict[str, Parsed | ValueParseError]  # the parser's shared cache
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """A mapped column present in the sheet, with what parsing its cells needs (worked out once)."""
+
+    spec: ColumnSpec
+    title: str  # the sheet's title for it
+    cache: dict[str, Any]  # cell part → parse result (per column)
+    datatype: str | None
+    parser: Parser | None
+    opts: ParseOptions | None
+    values: dict[str, Parsed | ValueParseError]  # the parser's cache, shared with alike columns/references
+    refs_key: int  # id() of the column's references override (the per-row memo key)
 
 
 def _detached(exc: ValueParseError) -> ValueParseError:
@@ -160,12 +181,10 @@ class _Ctx:
     today: dt.date
     columns: dict[str, str]  # mapping's column name → the sheet's actual title
     blank: frozenset[str] = frozenset()  # vocab keys of cells that mean "empty"
-    plans: tuple[ColumnSpec, ...] = ()  # the mapped columns present in the sheet, in mapping order
+    plans: tuple[_Column, ...] = ()  # the mapped columns present in the sheet, in mapping order
     descriptions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (language, template, its columns)
     datatypes: dict[str, str] = field(default_factory=dict)
-    column_datatypes: dict[str, str | None] = field(default_factory=dict)
     options: dict[tuple[str | None, str], ParseOptions] = field(default_factory=dict)
-    cells: dict[str, dict[str, Any]] = field(default_factory=dict)  # per column: text → result
     values: dict[tuple[object, ...], dict[str, Parsed | ValueParseError]] = field(default_factory=dict)
     snaks: dict[tuple[str, str], Snak | ValueParseError] = field(default_factory=dict)
     compiled: dict[int, tuple[Mapping[str, Any], tuple[_SnakSpec, ...]]] = field(default_factory=dict)
@@ -176,12 +195,25 @@ class _Ctx:
     def __post_init__(self) -> None:
         m = self.mapping
         self.blank = frozenset(vocab_key(b) for b in m.blank)
-        self.plans = tuple(spec for spec in m.columns if spec.use != "ignore" and spec.column in self.columns)
         self.descriptions = tuple((lang, template, tuple(_names(template)))
                                   for lang, template in m.descriptions.items())
-        for spec in self.plans:
-            self.cells[spec.column] = {}
-            self.column_datatypes[spec.column] = datatype_of(m, spec, self.catalog)
+        plans = []
+        for spec in m.columns:
+            if spec.use == "ignore" or spec.column not in self.columns:
+                continue
+            datatype = datatype_of(m, spec, self.catalog)
+            parser = opts = None
+            values: dict[str, Parsed | ValueParseError] = {}
+            if datatype is not None and datatype != "wikibase-item" and spec.use != "instance_of":
+                opts = _opts(self, spec, spec.property or "")
+                parser = parser_for(datatype, spec.parse)
+                values = self.value_cache(datatype, opts, spec.parse)
+            plans.append(_Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
+                                 id(spec.references)))
+        self.plans = tuple(plans)
+
+    def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
+        return self.values.setdefault(parse_key(datatype, opts, kind), {})
 
 
 def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, message: str,
@@ -189,8 +221,8 @@ def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, 
     return Issue(severity, problem, message, src.at(column), value, hint)  # type: ignore[arg-type]
 
 
-def _cell(row: Row, ctx: _Ctx, column: str) -> str:
-    text = row.get(ctx.columns.get(column, column))
+def _cell(cells: Cells, ctx: _Ctx, column: str) -> str:
+    text = cells.get(ctx.columns.get(column, column), "")
     if text and ctx.blank and vocab_key(text) in ctx.blank:
         return ""
     return text
@@ -199,36 +231,41 @@ def _cell(row: Row, ctx: _Ctx, column: str) -> str:
 def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     m = ctx.mapping
     src = row.source
+    cells = row.as_dict()
     issues: list[Issue] = []
     ctx.row_refs.clear()
-    labels = _texts(row, ctx, m.labels, issues, "label")
+    labels = _texts(cells, src, ctx, m.labels, issues, "label")
     if not labels:
         col = m.labels[0].column
         issues.append(_issue(src, col, "", "missing-label", "Nom manquant : la ligne n'a pas de libellé / "
                              "missing label.", f"Remplissez la colonne « {col} » ou supprimez la ligne."))
-    aliases = _texts(row, ctx, m.aliases, issues, "alias") if m.aliases else []
+    aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
     descriptions = []
     for lang, template, names in ctx.descriptions:
-        values = {name: _cell(row, ctx, name) for name in names}
+        values = {name: _cell(cells, ctx, name) for name in names}
         if all(values.values()):
             text = template.format(**values)
             if len(text) <= MAX_LABEL:
                 descriptions.append((lang, text))
     statements: list[StatementDraft] = []
     types: list[str] = []
-    for spec in ctx.plans:
-        text = _cell(row, ctx, spec.column)
+    blank = ctx.blank
+    for plan in ctx.plans:
+        text = cells.get(plan.title, "")
+        if text and blank and vocab_key(text) in blank:
+            text = ""
         if not text:
+            spec = plan.spec
             if spec.required:
                 issues.append(_issue(src, spec.column, "", "missing-value", "Valeur obligatoire manquante / "
                                      "required value missing.", f"Remplissez « {spec.column} »."))
             continue
-        if spec.use == "instance_of":
-            types += _type_values(text, spec, src, issues, ctx)
+        if plan.spec.use == "instance_of":
+            types += _type_values(text, plan, src, issues)
             continue
-        statements += _statements(text, spec, row, ctx, issues)
+        _statements(text, plan, cells, src, ctx, issues, statements)
     for cs in m.coordinates:
-        st = _coordinates(row, ctx, cs, issues)
+        st = _coordinates(cells, src, ctx, cs, issues)
         if st is not None:
             statements.append(st)
     if len(statements) > 1:
@@ -246,8 +283,9 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     key = tuple(types)
     match = ctx.match.get(key)
     if match is None:
-        match = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
-        _put(ctx.match, key, match)
+        if len(ctx.match) >= _CACHE_LIMIT:
+            ctx.match.clear()
+        match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
                      match, focus, tuple(issues), row.cells)
 
@@ -258,16 +296,17 @@ def _names(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
-def _texts(row: Row, ctx: _Ctx, specs: Any, issues: list[Issue], what: str) -> list[tuple[str, str]]:
+def _texts(cells: Cells, src: SourceRef, ctx: _Ctx, specs: Any, issues: list[Issue],
+           what: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for spec in specs:
         if spec.column not in ctx.columns:
             continue
-        text = _cell(row, ctx, spec.column)
+        text = _cell(cells, ctx, spec.column)
         for part in split_cell(text, spec.split) if spec.split else ([text] if text else []):
             if "\n" in part or len(part) > MAX_LABEL or part[:1] == "=":
                 problem = "formula-text" if part[:1] == "=" else "multi-line" if "\n" in part else "too-long"
-                issues.append(_issue(row.source, spec.column, part[:200], problem,
+                issues.append(_issue(src, spec.column, part[:200], problem,
                                      f"{what.capitalize()} invalide ({problem}) : un libellé tient sur une ligne, "
                                      f"sans formule, {MAX_LABEL} caractères au plus / invalid {what}.",
                                      "Raccourcissez ou corrigez la cellule."))
@@ -277,14 +316,15 @@ def _texts(row: Row, ctx: _Ctx, specs: Any, issues: list[Issue], what: str) -> l
     return out
 
 
-def _type_values(text: str, spec: ColumnSpec, src: SourceRef, issues: list[Issue], ctx: _Ctx) -> list[str]:
+def _type_values(text: str, plan: _Column, src: SourceRef, issues: list[Issue]) -> list[str]:
     out = []
-    cache = ctx.cells[spec.column]
-    for part in split_cell(text, spec.split) if spec.split else [text]:
+    spec, cache = plan.spec, plan.cache
+    for part in split_cell(text, spec.split) if spec.split else (text,):
         tgt = cache.get(part, _MISS)
         if tgt is _MISS:
-            tgt = spec.values.get(vocab_key(part))
-            _put(cache, part, tgt)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            tgt = cache[part] = spec.values.get(vocab_key(part))
         if tgt is None:
             sev = "warning" if spec.on_unknown == "warn" else "error"
             issues.append(_issue(src, spec.column, part, "unknown-value", f"Type inconnu « {part} » / unknown type.",
@@ -313,30 +353,29 @@ def _opts(ctx: _Ctx, spec: ColumnSpec | None, pid: str) -> ParseOptions:
     return opts
 
 
-def _parse_value(ctx: _Ctx, text: str, datatype: str, opts: ParseOptions,
-                 kind: str | None = None) -> Parsed | ValueParseError:
-    """parse_value, cached per parser and text; the error is returned (never raised) to be shared."""
-    key = parse_key(datatype, opts, kind)
-    cache = ctx.values.get(key)
-    if cache is None:
-        cache = ctx.values[key] = {}
+def _parse_cached(text: str, parser: Parser, opts: ParseOptions,
+                  cache: dict[str, Parsed | ValueParseError]) -> Parsed | ValueParseError:
+    """A parser's result, cached per text; the error is returned (never raised) so it can be shared."""
     hit = cache.get(text)
     if hit is None:
         try:
-            hit = parse_value(text, datatype, opts, kind)
+            hit = parser(text, opts)
         except ValueParseError as exc:
             hit = _detached(exc)
-        _put(cache, text, hit)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[text] = hit
     return hit
 
 
 _ParsedCell = tuple[tuple[Snak, ...], tuple[Note, ...]]
 
 
-def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValueParseError:
+def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseError:
     """The statements' main snaks for one cell part, with notes; or the error."""
+    spec = plan.spec
     pid = spec.property or ""
-    datatype = ctx.column_datatypes[spec.column]
+    datatype = plan.datatype
     if text[:1] == "=":
         return ValueParseError(f"Formule au lieu d'une valeur / a formula, not a value : « {text[:80]} ».",
                                "Remplacez la formule par sa valeur (copier, puis collage spécial → valeurs).",
@@ -345,7 +384,7 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValuePar
         return ValueParseError(f"Type de données de {pid} inconnu / unknown datatype.",
                                "Lancez « wikiclub mapping check --site » (cache des propriétés) ou passez "
                                "--properties un-dump.json.", problem="unknown-property", value=text)
-    if datatype == "wikibase-item":
+    if plan.parser is None:  # wikibase-item
         tgt = spec.values.get(vocab_key(text)) if spec.values else None
         if tgt is not None:
             target = tgt.property or pid
@@ -361,7 +400,7 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValuePar
                 exc.hint = _known_hint(spec)
             return _detached(exc)
         return (Snak(pid, _datatype(ctx, pid, spec), parsed.value),), parsed.notes
-    result = _parse_value(ctx, text, datatype, _opts(ctx, spec, pid), spec.parse)
+    result = _parse_cached(text, plan.parser, plan.opts, plan.values)  # type: ignore[arg-type]
     if isinstance(result, ValueParseError):
         return result
     if spec.bounds and datatype == "globe-coordinate":
@@ -370,18 +409,21 @@ def _parse_one(text: str, spec: ColumnSpec, ctx: _Ctx) -> _ParsedCell | ValuePar
             _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
         except ValueParseError as exc:
             return _detached(exc)
-    return (Snak(pid, _datatype(ctx, pid, spec), result.value),), result.notes  # type: ignore[arg-type]
+    return (Snak(pid, _datatype(ctx, pid, spec), result.value),), result.notes
 
 
-def _statements(text: str, spec: ColumnSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> list[StatementDraft]:
-    out: list[StatementDraft] = []
-    src = row.source.at(spec.column)
-    cache = ctx.cells[spec.column]
+def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: list[Issue],
+                out: list[StatementDraft]) -> None:
+    """Append the statements of one cell to ``out``."""
+    spec, cache = plan.spec, plan.cache
+    src = row_src.at(spec.column)
     for part in split_cell(text, spec.split) if spec.split else (text,):
         cached = cache.get(part)
         if cached is None:
-            cached = _parse_one(part, spec, ctx)
-            _put(cache, part, cached)
+            cached = _parse_one(part, plan, ctx)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[part] = cached
         if isinstance(cached, ValueParseError):
             issues.append(Issue("error", cached.problem, cached.message, src, part[:200], cached.hint))
             continue
@@ -390,11 +432,12 @@ def _statements(text: str, spec: ColumnSpec, row: Row, ctx: _Ctx, issues: list[I
             issues.append(Issue(note.severity, note.problem, note.message, src, part[:200], note.hint))
         if not snaks:
             continue
-        qualifiers = _snaks(spec.qualifiers, row, ctx, issues) if spec.qualifiers else ()
-        refs = _references(spec.references, row, ctx, issues)
+        qualifiers = _snaks(spec.qualifiers, cells, row_src, ctx, issues) if spec.qualifiers else ()
+        refs = ctx.row_refs.get(plan.refs_key)
+        if refs is None:
+            refs = _references(spec.references, cells, row_src, ctx, issues)
         for snak in snaks:
             out.append(StatementDraft(snak, qualifiers, refs, spec.rank, src))  # type: ignore[arg-type]
-    return out
 
 
 def _datatype(ctx: _Ctx, pid: str, spec: ColumnSpec | None = None) -> str:
@@ -408,24 +451,25 @@ def _datatype(ctx: _Ctx, pid: str, spec: ColumnSpec | None = None) -> str:
 
 
 def _compile(spec: Mapping[str, Any], ctx: _Ctx) -> tuple[_SnakSpec, ...]:
-    """A qualifier/reference spec ({P854: {column: Site}, P813: today}) with its datatypes, once per sheet."""
+    """A qualifier/reference spec with its datatypes and parsers, once per sheet."""
     entry = ctx.compiled.get(id(spec))
     if entry is None:
         out: list[_SnakSpec] = []
         for pid, raw in spec.items():
-            if isinstance(raw, Mapping):
-                out.append((pid, _datatype(ctx, pid), str(raw["column"]), None))
-            else:
-                out.append((pid, _datatype(ctx, pid), None, str(raw)))
+            datatype = _datatype(ctx, pid)
+            opts = _opts(ctx, None, pid)
+            column, const = (str(raw["column"]), None) if isinstance(raw, Mapping) else (None, str(raw))
+            out.append(_SnakSpec(pid, datatype, column, const, parser_for(datatype), opts,
+                                 ctx.value_cache(datatype, opts, None)))
         entry = ctx.compiled[id(spec)] = (spec, tuple(out))  # the spec itself keeps its id() valid
     return entry[1]
 
 
-def _snak(sp: _SnakSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> Snak | None:
-    pid, datatype, column, const = sp
+def _snak(sp: _SnakSpec, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: list[Issue]) -> Snak | None:
+    pid, datatype, column = sp.property, sp.datatype, sp.column
     if column is not None:
-        text = _cell(row, ctx, column)
-    elif const == "today" and datatype == "time":
+        text = _cell(cells, ctx, column)
+    elif sp.const == "today" and datatype == "time":
         snak = ctx.today_snaks.get(pid)
         if snak is None:
             d = ctx.today
@@ -433,39 +477,36 @@ def _snak(sp: _SnakSpec, row: Row, ctx: _Ctx, issues: list[Issue]) -> Snak | Non
                 f"+{d.year:04d}-{d.month:02d}-{d.day:02d}T00:00:00Z", 11))
         return snak
     else:
-        text = const or ""
+        text = sp.const or ""
     if not text:
         return None
     key = (pid, text)
     cached = ctx.snaks.get(key)
     if cached is None:
-        if datatype == "wikibase-item":
-            try:
-                cached = Snak(pid, datatype, parse_item(text).value)
-            except ValueParseError as exc:
-                cached = _detached(exc)
-        else:
-            result = _parse_value(ctx, text, datatype, _opts(ctx, None, pid))
-            cached = result if isinstance(result, ValueParseError) else Snak(pid, datatype, result.value)
-        _put(ctx.snaks, key, cached)
+        result = _parse_cached(text, sp.parser, sp.opts, sp.values)
+        cached = result if isinstance(result, ValueParseError) else Snak(pid, datatype, result.value)
+        if len(ctx.snaks) >= _CACHE_LIMIT:
+            ctx.snaks.clear()
+        ctx.snaks[key] = cached
     if isinstance(cached, ValueParseError):
-        src = row.source.at(column) if column is not None else SourceRef(ctx.mapping.path, None,
-                                                                          ctx.mapping.line_of("references"))
+        src = row_src.at(column) if column is not None else SourceRef(ctx.mapping.path, None,
+                                                                      ctx.mapping.line_of("references"))
         issues.append(Issue("error", cached.problem, f"{pid} : {cached.message}", src, text[:200], cached.hint))
         return None
     return cached
 
 
-def _snaks(spec: Mapping[str, Any], row: Row, ctx: _Ctx, issues: list[Issue]) -> tuple[Snak, ...]:
+def _snaks(spec: Mapping[str, Any], cells: Cells, row_src: SourceRef, ctx: _Ctx,
+           issues: list[Issue]) -> tuple[Snak, ...]:
     out = []
     for sp in _compile(spec, ctx):
-        snak = _snak(sp, row, ctx, issues)
+        snak = _snak(sp, cells, row_src, ctx, issues)
         if snak is not None:
             out.append(snak)
     return tuple(out)
 
 
-def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _Ctx,
+def _references(override: tuple[Mapping[str, Any], ...] | None, cells: Cells, row_src: SourceRef, ctx: _Ctx,
                 issues: list[Issue]) -> tuple[Reference, ...]:
     memo_key = id(override)
     known = ctx.row_refs.get(memo_key)
@@ -474,7 +515,7 @@ def _references(override: tuple[Mapping[str, Any], ...] | None, row: Row, ctx: _
     specs = ctx.mapping.references if override is None else override
     refs = []
     for spec in specs:
-        snaks = _snaks(spec, row, ctx, issues)
+        snaks = _snaks(spec, cells, row_src, ctx, issues)
         # A reference made only of "retrieved today" says nothing: keep it only with a real source.
         if any(s.property != "P813" for s in snaks):
             refs.append(Reference(snaks))
@@ -495,11 +536,10 @@ def _check_bounds(lat: Decimal, lon: Decimal, bounds: Mapping[str, tuple[float, 
                 problem="outside-bounds", value=text)
 
 
-def _coordinates(row: Row, ctx: _Ctx, cs: Any, issues: list[Issue]) -> StatementDraft | None:
-    lat_t, lon_t = _cell(row, ctx, cs.latitude), _cell(row, ctx, cs.longitude)
+def _coordinates(cells: Cells, src: SourceRef, ctx: _Ctx, cs: Any, issues: list[Issue]) -> StatementDraft | None:
+    lat_t, lon_t = _cell(cells, ctx, cs.latitude), _cell(cells, ctx, cs.longitude)
     if cs.latitude not in ctx.columns or cs.longitude not in ctx.columns or (not lat_t and not lon_t):
         return None
-    src = row.source
     if not lat_t or not lon_t:
         missing = cs.latitude if not lat_t else cs.longitude
         issues.append(_issue(src, missing, "", "half-coordinate", "Latitude sans longitude (ou l'inverse) / only "
@@ -524,7 +564,7 @@ def _coordinates(row: Row, ctx: _Ctx, cs: Any, issues: list[Issue]) -> Statement
         col = cs.latitude if "atitude" in exc.message.split()[0] else cs.longitude
         issues.append(Issue("error", exc.problem, exc.message, src.at(col), text, exc.hint))
         return None
-    refs = _references(cs.references, row, ctx, issues)
+    refs = _references(cs.references, cells, src, ctx, issues)
     return StatementDraft(Snak(cs.property, "globe-coordinate", value), (), refs, "normal", src.at(cs.latitude))
 
 

@@ -32,6 +32,11 @@ from .model import Issue, Row, SourceRef
 
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u2009\u200a\u202f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0c\x0e-\x1f\x7f]")
+# A row whose cells are all already clean: printable ASCII or Latin letters (U+00A1–U+02FF: each NFC-stable,
+# alone or next to any other, and none a space), single spaces inside, none at either end. clean_text would
+# return such cells unchanged; most rows are like that and skip it (cells joined by newlines, checked at once).
+_CLEAN_CELL = r"(?:[!-~\u00a1-\u02ff](?:[ -~\u00a1-\u02ff]*[!-~\u00a1-\u02ff])?)?"
+_CLEAN_ROW = re.compile(_CLEAN_CELL + r"(?:\n" + _CLEAN_CELL + ")*")
 _MAX_HEADER_SCAN = 50
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -230,9 +235,14 @@ def _read_csv(path: Path, options: SheetOptions) -> _Grid:
         raise SheetError(f"{name} : le fichier ne contient aucune donnée / the file has no data.",
                          "Vérifiez que l'export a bien fonctionné / check the export.")
     delimiter = options.delimiter or _sniff_delimiter(text)
+    cells: list[list[str]] = []
     try:
-        cells = [[clean_text(c) for c in r]
-                 for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)]
+        for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            joined = "\n".join(r)
+            if _CLEAN_ROW.fullmatch(joined) and joined.count("\n") == len(r) - 1 and "  " not in joined:
+                cells.append(r)  # already clean (no newline inside a cell: the count says so)
+            else:
+                cells.append([clean_text(c) for c in r])
     except csv.Error as exc:
         raise SheetError(f"{name} : CSV mal formé / malformed CSV ({exc}).",
                          "Un guillemet (\") n'est probablement pas fermé ; corrigez la cellule dans le "
@@ -465,9 +475,8 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
     hidden_names, duplicates = [], []
     keep = {normalize_key(k) for k in options.keep_hidden}
     for idx, title in enumerate(header):
-        has_data = any(idx < len(r) and r[idx] for r in cells[h + 1:])
         if not title:
-            if not has_data:
+            if not any(idx < len(r) and r[idx] for r in cells[h + 1:]):
                 continue
             title = f"Colonne {grid.column_names[idx] if idx < len(grid.column_names) else idx + 1}"
         title = title.replace("\n", " ")
@@ -502,9 +511,14 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
             skipped_notes = block
     rows: list[Row] = []
     width_titles = len(header)
+    skipped = set(skipped_notes)
+    titles = tuple(t for _, t in columns)
+    positions = [idx for idx, _ in columns]
+    in_place = positions == list(range(len(positions)))  # no column left out: cells zip with titles as they are
+    n_titles = len(titles)
     for i in data_idx:
         number = grid.row_numbers[i]
-        if i in skipped_notes:
+        if i in skipped:
             issues.append(Issue("info", "note-row", "Ligne de note sous le tableau, ignorée / note row under "
                                 "the table, skipped.", SourceRef(file, grid.sheet, number), cells[i][0][:200],
                                 "Si c'est une donnée, mettez footer: keep dans le mapping."))
@@ -517,8 +531,11 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
                                 "column titles.", SourceRef(file, grid.sheet, number), " | ".join(extra)[:200],
                                 "Mettez la valeur contenant le séparateur entre guillemets, ou ajoutez un "
                                 "titre de colonne."))
-        rows.append(Row(SourceRef(file, grid.sheet, number),
-                        tuple((title, raw[idx] if idx < len(raw) else "") for idx, title in columns)))
+        if in_place:
+            values = raw if len(raw) >= n_titles else raw + [""] * (n_titles - len(raw))
+        else:
+            values = [raw[idx] if idx < len(raw) else "" for idx in positions]
+        rows.append(Row(SourceRef(file, grid.sheet, number), tuple(zip(titles, values, strict=False))))  # extra cells: reported above
     return Sheet(file, grid.sheet, tuple(t for _, t in columns), tuple(rows), header_number, tuple(issues),
                  grid.format, grid.encoding, grid.delimiter, tuple(hidden_names), tuple(duplicates))
 
