@@ -171,6 +171,7 @@ def _decimal(d: Decimal) -> str:
 def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: SheetMapping, title: str) -> None:
     """XLSX (the mapping's sheet name and header row honoured) or CSV, formula-safe either way."""
     suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
         import openpyxl  # type: ignore[import-untyped]
 

@@ -60,7 +60,7 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     """Démonstration complète sur le wiki local / the whole path on the local sandbox.
 
     Démarre un wiki local chargé avec examples/kb.jsonl, puis : recherche, élément, validate, map,
-    reconcile, plan, approve, push … sur les trois tableurs d'exemple. Tout est écrit dans --out.
+    reconcile, plan, approve, push sur les trois tableurs d'exemple, puis report et pull. Tout est écrit dans --out.
 
     \b
     Exemple / example:
@@ -87,10 +87,18 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
         os.environ["WIKICLUB_BOT_USER"] = f"{user.name}@wikiclub"
         os.environ["WIKICLUB_BOT_PASSWORD"] = password
         site = running.api_url
+        config = str(_repo_file("examples", "wikiclub.toml"))
+        common = ["--site", site, "--config", config]
         _show_search_and_item(site)
-        _run(["whoami", "--site", site])
+        _run(["whoami", *common])
+        # A first coverage report, so the last one shows what the batches changed.
+        _report(out_dir, common, "avant")
         for sheet_name, mapping_name in EXAMPLES:
-            _sheet_steps(out_dir, site, _repo_file("examples", sheet_name), _repo_file("mappings", mapping_name))
+            _sheet_steps(out_dir, common, _repo_file("examples", sheet_name), _repo_file("mappings", mapping_name))
+        _report(out_dir, common, "apres")
+        _run(["pull", *common, "--spec", str(_repo_file("examples", "wikiclub-report.toml")),
+              "-m", str(_repo_file("mappings", "organismes-culturels.yaml")),
+              "-o", str(out_dir / "pull" / "organismes-existants.xlsx")])
         _summary(out_dir)
         if keep_serving:
             click.echo(f"Le wiki local reste ouvert / sandbox still running: {running.api_url} (Ctrl-C)")
@@ -129,24 +137,30 @@ def _show_search_and_item(site: str) -> None:
             click.echo(f"  {pid:<12} {value}")
 
 
-def _sheet_steps(out_dir: Path, site: str, sheet: Path, mapping: Path) -> None:
+def _report(out_dir: Path, common: list[str], name: str) -> None:
+    _run(["report", *common, "--spec", str(_repo_file("examples", "wikiclub-report.toml")),
+          "-o", str(out_dir / "rapports" / name), "--history", str(out_dir / "rapports" / "snapshots.sqlite"),
+          "--batches", str(out_dir / "batches")])
+
+
+def _sheet_steps(out_dir: Path, common: list[str], sheet: Path, mapping: Path) -> None:
     stem = sheet.stem
     work = out_dir / stem
     work.mkdir(parents=True, exist_ok=True)
     click.secho(f"\n══ {sheet.name} ══", fg="magenta", bold=True)
-    _run(["validate", str(sheet), "-m", str(mapping), "--site", site,
+    _run(["validate", str(sheet), "-m", str(mapping), *common,
           "--cache-dir", str(out_dir / "cache"), "--report", str(work / "problems.xlsx")], allow=(0, 1))
-    _run(["map", str(sheet), "-m", str(mapping), "--site", site, "--cache-dir", str(out_dir / "cache"),
+    _run(["map", str(sheet), "-m", str(mapping), *common, "--cache-dir", str(out_dir / "cache"),
           "--skip-invalid", "-o", str(work / "records.jsonl")], allow=(0, 1))
-    _run(["reconcile", str(work / "records.jsonl"), "--site", site, "--no-progress",
+    _run(["reconcile", str(work / "records.jsonl"), *common, "--no-progress",
           "-o", str(work / "review.xlsx")])
     _run(["reconcile", "--apply-review", str(work / "review.xlsx"), "-o", str(work / "reconciled.jsonl")])
     batch = out_dir / "batches" / stem
-    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), "--site", site, "-o", str(batch)])
+    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), *common, "-o", str(batch)])
     _run(["approve", str(batch), "--by", "User:Démo"])
-    _run(["push", str(batch), "--site", site, "--throttle", "0", "--no-progress"])
+    _run(["push", str(batch), *common, "--throttle", "0", "--no-progress"])
     # Idempotence, shown: planning the same rows again finds nothing left to do.
-    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), "--site", site, "--check"])
+    _run(["plan", str(work / "reconciled.jsonl"), "-m", str(mapping), *common, "--check"])
 
 
 def _summary(out_dir: Path) -> None:
