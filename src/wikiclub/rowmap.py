@@ -163,6 +163,7 @@ class _Column:
     opts: ParseOptions | None
     values: dict[str, Parsed | ValueParseError]  # the parser's cache, shared with alike columns/references
     refs_key: int  # id() of the column's references override (the per-row memo key)
+    snak_datatype: str  # the datatype of the column's own snaks
 
 
 def _detached(exc: ValueParseError) -> ValueParseError:
@@ -209,7 +210,7 @@ class _Ctx:
                 parser = parser_for(datatype, spec.parse)
                 values = self.value_cache(datatype, opts, spec.parse)
             plans.append(_Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
-                                 id(spec.references)))
+                                 id(spec.references), _datatype(self, spec.property or "", spec)))
         self.plans = tuple(plans)
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
@@ -269,7 +270,7 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         if st is not None:
             statements.append(st)
     if len(statements) > 1:
-        pids = {s.property for s in statements}
+        pids = {s.mainsnak.property for s in statements}
         if len(pids) < len(statements):  # a single-value warning needs a property given twice
             for pid in pids:
                 info = ctx.catalog.get(pid)
@@ -409,7 +410,7 @@ def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseE
             _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
         except ValueParseError as exc:
             return _detached(exc)
-    return (Snak(pid, _datatype(ctx, pid, spec), result.value),), result.notes
+    return (Snak(pid, plan.snak_datatype, result.value),), result.notes
 
 
 def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: list[Issue],
