@@ -151,9 +151,12 @@ def load_if_needed(app: object, path: Path) -> None:
 @click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Journal JSON des requêtes / JSON-lines request log.")
 @click.option("--sitename", default="wikiclub sandbox", show_default=True, help="Nom du wiki / wiki name.")
+@click.option("--search", type=click.Choice(["cirrus", "sql"]), default="cirrus", show_default=True,
+              help="cirrus : comme Wikidata (casse et accents ignorés) ; sql : comme un Wikibase nu "
+                   "(sensible à la casse) / like Wikidata, or like a bare Wikibase.")
 def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...], concept_base: str,
                   replication_lag: float, rate_limits: tuple[str, ...], faults: str | None, seed: int,
-                  log_path: Path | None, sitename: str) -> None:
+                  log_path: Path | None, sitename: str, search: str) -> None:
     """Lancer le wiki local / run the local wiki (Ctrl-C pour arrêter / to stop).
 
     \b
@@ -173,7 +176,8 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
                              hint="Donnez le chemin d'un dump JSON / give the path of a JSON dump.")
     config = SandboxConfig(data_dir=data_dir, host=host, port=port, concept_base=concept_base,
                            sitename=sitename, rate_limits=limits or None, replication_lag=replication_lag,
-                           faults=parse_faults(faults, seed) if faults else None, log_path=log_path)
+                           faults=parse_faults(faults, seed) if faults else None, log_path=log_path,
+                           search=search)
 
     def ready(app: object) -> None:
         for path in loads:

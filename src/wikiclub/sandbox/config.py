@@ -42,6 +42,10 @@ class SandboxConfig:
     faults: FaultConfig | None = None
     log_path: Path | None = None
     anonymous_edits: bool = False
+    # "cirrus": search like Wikidata (CirrusSearch: case/accent-insensitive prefix, full text,
+    # haswbstatement). "sql": like a bare Wikibase without CirrusSearch, as in the recorded
+    # fixtures (case-sensitive prefix on the stored term, no full-text index for entity pages).
+    search: str = "cirrus"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -61,20 +61,23 @@ def find_hits(req: ApiRequest, text: str, language: str, entity_type: str, stric
     ident = text.strip().upper()
     if is_entity_id(ident) and ident.startswith(prefix) and store.get_entity(db, ident) is not None:
         hits[ident] = Hit(ident, "entityId", "", ident, (-1, 0, 0, 0))
-    query = store.norm(text)
+    bare = req.app.config.search == "sql"
+    # A bare Wikibase (no CirrusSearch) matches the stored term text as typed: case-sensitive.
+    query = text.strip() if bare else store.norm(text)
     if not query:
         return list(hits.values())
     chain = [language] if strict else fallback_chain(language)
     # The index returns completions in ``norm`` order (exact match first, then the shortest):
     # rank the first few hundred of them rather than every term sharing a short prefix.
-    sql = ("SELECT entity_id, kind, language, value, norm FROM terms INDEXED BY terms_norm "
-           "WHERE norm >= ? AND norm < ? "
+    column, index = ("value", "terms_value") if bare else ("norm", "terms_norm")
+    sql = (f"SELECT entity_id, kind, language, value, {column} FROM terms INDEXED BY {index} "
+           f"WHERE {column} >= ? AND {column} < ? "
            "AND kind IN ('label', 'alias') AND entity_id >= ? AND entity_id < ?")
     args: list[Any] = [query, store.prefix_upper(query), prefix, chr(ord(prefix) + 1)]
     if strict:
         sql += " AND language = ?"
         args.append(language)
-    sql += " ORDER BY norm LIMIT ?"
+    sql += f" ORDER BY {column} LIMIT ?"
     args.append(max(CANDIDATES_PER_RESULT * want, MIN_CANDIDATES))
     rows = db.conn.execute(sql, args).fetchall()
     for eid, kind, lang, value, n in rows:
@@ -201,6 +204,10 @@ def _statement_clause(expr: str) -> tuple[str, list[str]]:
 
 def search_entities(req: ApiRequest, srsearch: str, namespaces: list[int]) -> list[str]:
     """Ids of entities matching every term of ``srsearch``, ordered by numeric id."""
+    if req.app.config.search == "sql":
+        # Without CirrusSearch, entity pages are not in MediaWiki's SQL search index and
+        # haswbstatement: is unknown (it is a CirrusSearch keyword): nothing is found.
+        return []
     where: list[str] = []
     args: list[Any] = []
     prefixes = [p for p, ns in (("Q", 120), ("P", 122)) if ns in namespaces]
