@@ -132,7 +132,7 @@ def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog,
 
 # --------------------------------------------------------------------------------------------- context
 
-_CACHE_LIMIT = 20_000  # entries per cache; a full cache is emptied (its values were mostly distinct)
+_CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied (its values were mostly distinct)
 _MISS = object()
 
 Cells = dict[str, str]  # one row: the sheet's title → cell text

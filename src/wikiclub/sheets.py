@@ -43,23 +43,27 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @contextmanager
-def gc_paused() -> Iterator[None]:
+def gc_paused(*, untrack_text: bool = False) -> Iterator[None]:
     """Pause CPython's cyclic garbage collector while building many objects that all stay alive.
 
     Reading and mapping a large sheet allocates millions of small objects (rows, statements, issues) and
     keeps them; the collector would walk the growing heap again and again — half of ``validate``'s time on
     100,000 rows. These loops make no reference cycles, so nothing waits longer to be freed than the
     pause; the collector's previous state is restored, even on errors.
+
+    ``untrack_text``: end with one young collection over what the pause created, which lets go of the
+    tuples and dicts holding only text (the cells of every row) so that no later collection walks them.
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if untrack_text:
+            gc.collect(0)
+        # The survivors are long-lived: unfreeze puts them in the oldest generation at once (its documented
+        # effect) instead of walking them on the way there. Skipped when someone froze objects on purpose.
         if gc.get_freeze_count() == 0:
-            # The survivors are long-lived: move them to the oldest generation at once (documented effect
-            # of unfreeze) instead of letting the next young collection walk them all. Skipped when
-            # someone else froze objects on purpose, so that their freeze stays.
             gc.freeze()
             gc.unfreeze()
         if was_enabled:
@@ -134,7 +138,7 @@ class _Grid:
 
 def read_sheet(path: str | Path, options: SheetOptions = SheetOptions()) -> Sheet:
     """Read one sheet of a CSV/XLSX/ODS file into rows of cleaned text with provenance."""
-    with gc_paused():
+    with gc_paused(untrack_text=True):
         return _read_sheet(Path(path), options)
 
 

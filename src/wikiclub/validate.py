@@ -125,7 +125,8 @@ def sorted_issues(issues: list[Issue]) -> list[Issue]:
 
 def write_report(path: str | Path, issues: list[Issue]) -> None:
     """Every problem, one per line: CSV (UTF-8 with BOM) or XLSX by extension; formula-safe cells."""
-    write_table(path, REPORT_HEADER, [issue_row(i) for i in sorted_issues(issues)])
+    with gc_paused():
+        write_table(path, REPORT_HEADER, [issue_row(i) for i in sorted_issues(issues)])
 
 
 def summary_lines(v: Validation) -> list[str]:
