@@ -167,3 +167,16 @@ def test_session_with_contact(tmp_path: Path) -> None:
     session = make_session(s)
     assert "(User:Moi; moi@example.org)" in session.headers["User-Agent"]
     assert session.timeout == (3.0, 60.0)
+
+
+def test_project_query_reaches_the_report_selection(tmp_path: Path) -> None:
+    """The WikiProject may be defined by a SPARQL pattern in wikiclub.toml; a dashboard may override it."""
+    from wikiclub.report.spec import build_spec
+
+    cfg = tmp_path / "wikiclub.toml"
+    cfg.write_text('[project]\nname = "P"\nquery = "?item wdt:P361 wd:Q42 ."\n', encoding="utf-8")
+    settings = load_settings({}, config_file=cfg, env={}, cwd=tmp_path)
+    assert settings.project.query == "?item wdt:P361 wd:Q42 ."
+    assert build_spec(settings.project).selection.query == "?item wdt:P361 wd:Q42 ."
+    override = build_spec(settings.project, {"selection": {"query": "?item wdt:P5008 wd:Q1 ."}})
+    assert override.selection.query == "?item wdt:P5008 wd:Q1 ."

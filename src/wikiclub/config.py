@@ -64,6 +64,7 @@ class WikiProject:
     focus_item: str | None = None  # value of P5008 ("on focus list of Wikimedia project")
     regions: tuple[str, ...] = ()
     languages: tuple[str, ...] = ("fr", "en")
+    query: str = ""  # optional SPARQL group pattern binding ?item: more items of the WikiProject
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ KEYS: tuple[_Key, ...] = (
     _Key("project.focus_item", "project", "focus_item", _to_item, 'focus_item = "Q123456"'),
     _Key("project.regions", "project", "regions", _to_items, 'regions = ["Q176"]'),
     _Key("project.languages", "project", "languages", _to_list, 'languages = ["fr", "en", "cr"]'),
+    _Key("project.query", "project", "query", _to_str, 'query = "?item wdt:P361 wd:Q123 ."'),
 )
 _KEYS_BY_NAME = {k.name: k for k in KEYS}
 _SITE_FIELDS = {"api": "api_url", "sparql": "sparql_url", "concept_base": "concept_base"}
@@ -359,6 +361,7 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
         focus_item=resolved.get("project.focus_item"),
         regions=resolved.get("project.regions", ()),
         languages=resolved.get("project.languages", WikiProject().languages),
+        query=resolved.get("project.query", ""),
     )
     scalars: dict[str, Any] = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
                                         "read_timeout", "sparql_timeout") if k in resolved}

@@ -62,6 +62,9 @@ regions = []
 # Langues des libellés (fr, en, cr = cri, oj = ojibwé, alq = algonquin …).
 # Label languages (fr, en, cr = Cree, oj = Ojibwe, alq = Algonquin …).
 languages = ["fr", "en"]
+# Facultatif : un motif SPARQL qui ajoute des éléments au WikiProjet (il doit lier ?item).
+# Optional: a SPARQL pattern adding items to the WikiProject (it must bind ?item).
+# query = "?item wdt:P361 wd:Q123 ."
 
 # Un autre Wikibase / another Wikibase:
 # [sites.monwiki]

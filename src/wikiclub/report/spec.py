@@ -111,7 +111,8 @@ def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: s
                                   f"known keys: {', '.join(sorted(_KNOWN[section]))}")
     sel = doc.get("selection", {})
     defaults = doc.get("defaults", {})
-    query = sel.get("query", "")
+    # The WikiProject's own query (wikiclub.toml [project] query) unless the dashboard overrides it.
+    query = sel.get("query", project.query)
     if not isinstance(query, str):
         raise ConfigError(f"{where}: [selection] query must be text", 'e.g. query = "?item wdt:P361 wd:Q1 ."')
     if query and "?item" not in query:
