@@ -453,9 +453,10 @@ def parse_degree(text: str, axis: Literal["latitude", "longitude"]) -> tuple[Dec
     """One coordinate (a latitude or longitude column): value and precision in degrees."""
     raw = text.strip()
     if _DEC_RE.fullmatch(raw):
-        value = _dec(raw)
-        places = _places(value)
-        return value, _STEPS[places] if places < len(_STEPS) else Decimal(1).scaleb(-places)
+        number = raw.replace("−", "-").replace(",", ".")
+        dot = number.find(".")
+        places = len(number) - dot - 1 if dot >= 0 else 0  # = _places(value), read off the text
+        return Decimal(number), _STEPS[places] if places < len(_STEPS) else Decimal(1).scaleb(-places)
     m = _DMS.fullmatch(raw)
     if m and "°" in raw:
         value, precision, _ = _dms_part(m)

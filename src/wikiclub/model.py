@@ -76,16 +76,18 @@ class Row:
 
     source: SourceRef
     cells: tuple[tuple[str, str], ...]
-    _index: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_index", dict(self.cells))
+    # Built on the first get(): a sheet of 100,000 rows need not carry 100,000 dicts it may never use.
+    _index: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     def get(self, column: str, default: str = "") -> str:
-        return self._index.get(column, default)
+        index = self._index
+        if index is None:
+            index = dict(self.cells)
+            object.__setattr__(self, "_index", index)
+        return index.get(column, default)
 
     def as_dict(self) -> dict[str, str]:
-        return dict(self._index)
+        return dict(self.cells) if self._index is None else dict(self._index)
 
     def to_json(self) -> dict[str, Any]:
         return {"source": self.source.to_json(), "cells": dict(self.cells)}
