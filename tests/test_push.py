@@ -362,3 +362,63 @@ def test_batch_for_another_site_is_refused(sb: Sandbox, tmp_path: Path) -> None:
     (batch / "meta.json").write_text(json.dumps(meta), "utf-8")
     with pytest.raises(BatchError, match="planned for"):
         push_plan(batch, c, fast())
+
+
+def _records(path: Path, rows: Iterable[tuple[str | None, MappedRow, dict[str, Any]]]) -> Path:
+    """Reconciled lines with their reconcile provenance (``key``, ``same_as``), as --apply-review writes them."""
+    with path.open("w", encoding="utf-8") as fh:
+        for target, r, rec in rows:
+            fh.write(json.dumps({"target": target, "decision": "MATCH" if target else "NEW", "record": r.to_json(),
+                                 "reconcile": {"row": r.source.row, **rec}}, ensure_ascii=False) + "\n")
+    return path
+
+
+def _items_named(c: WikibaseClient, *texts: str) -> set[str]:
+    """Items found by the wiki's own search (labels and aliases, case and accents aside) for ``texts``."""
+    return {str(h["id"]) for t in texts for h in c.search_entities(t, language="fr", limit=50)}
+
+
+def test_duplicate_rows_make_one_item_each_and_replan_is_empty(sb: Sandbox, tmp_path: Path) -> None:
+    c = client(sb)
+    first = row(29, "Ciné-club Test", st("P131", "wikibase-item", ItemValue(ROUYN)), desc="ciné-club à Rouyn-Noranda")
+    dup = row(46, "Cine-club Test", st("P856", "url", StringValue("https://cine.example.org/"),
+                                       ref("https://cine.example.org/")),
+              desc="autre description", aliases=("CCT",))
+    twin_a = row(50, "Salle Jumelle", desc="salle à Rouyn-Noranda")  # discovered at plan time only:
+    twin_b = row(51, "salle  jumelle", st("P571", "time", TimeValue("+2001-00-00T00:00:00Z", 9)),
+                 desc="Salle à Rouyn-Noranda")  # same label + description, case and spaces aside
+    on_item = row(4, "Festival du cinéma international en Abitibi-Témiscamingue",
+                  st("P1329", "string", StringValue("+1-819-555-0199")))
+    dup_of_match = row(9, "Festival cinéma Abitibi", st("P968", "url", StringValue("mailto:dup@example.org")))
+    records = _records(tmp_path / "records.jsonl", [
+        (None, first, {"key": "s:29"}),
+        (None, dup, {"key": "s:46", "duplicate_of": 29, "same_as": "s:29"}),
+        (FESTIVAL, on_item, {"key": "s:4"}),
+        (None, twin_a, {"key": "s:50"}),
+        (FESTIVAL, dup_of_match, {"key": "s:9", "duplicate_of": 4, "joined_row": 4}),  # apply made it a MATCH
+        (None, twin_b, {"key": "s:51"}),
+    ])
+    batch = plan_batch(tmp_path / "dups", records, c)
+    plan_lines = [json.loads(x) for x in (batch / "plan.jsonl").read_text("utf-8").splitlines()]
+    assert len(plan_lines) == 3  # one creation per entity, one edit of the festival
+    assert sorted(sorted(p["source"]["row"] for p in e["provenance"]) for e in plan_lines) == [[4, 9], [29, 46],
+                                                                                               [50, 51]]
+    preview = (batch / "plan.md").read_text("utf-8")
+    assert "row 46 is row 29's new item, created once" in preview
+    assert "row 51 is row 50's new item" in preview and "row 9 edits the same item as row 4" in preview
+
+    report = push_plan(batch, c, fast())
+    assert report.ok and report.done == 3 and len(report.created) == 2
+    assert len(_items_named(c, "Ciné-club Test", "Cine-club Test")) == 1
+    assert len(_items_named(c, "Salle Jumelle", "salle jumelle")) == 1
+    cine = entity(c, next(iter(_items_named(c, "Ciné-club Test"))))
+    assert cine["labels"]["fr"]["value"] == "Ciné-club Test"  # the first row's label and description
+    assert cine["descriptions"]["fr"]["value"] == "ciné-club à Rouyn-Noranda"
+    assert [a["value"] for a in cine["aliases"]["fr"]] == ["Cine-club Test", "CCT"]  # the duplicate's name kept
+    assert [v["id"] for v in values(cine, "P131")] == [ROUYN] and values(cine, "P856") == ["https://cine.example.org/"]
+    assert len(cine["claims"]["P31"]) == 1 and len(cine["claims"]["P5008"]) == 1  # wanted by both rows, sent once
+    fest = entity(c, FESTIVAL)
+    assert values(fest, "P1329") == ["+1-819-555-0199"] and values(fest, "P968")[-1] == "mailto:dup@example.org"
+
+    again = build_plan(read_reconciled(records), c, site={"name": "sb", "api_url": c.api_url}, batch_id="again")
+    assert again.empty, [e.changes for e in again.edits]

@@ -189,6 +189,7 @@ class _Entity:
     records: list[_Record]
     wanted: Wanted = Wanted()
     deps: set[str] = field(default_factory=set)  # keys of creations pointed at
+    joined: dict[int, dict[str, Any]] = field(default_factory=dict)  # record index → {row, why} it joined
 
 
 def _label_of(row: MappedRow, language: str) -> str:
@@ -210,20 +211,19 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
     # 0. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
     records = _already_created(records, reader, notes)
 
-    # 1. one entity per target; NEW rows with the same label+description are one creation
+    # 1. one entity per target; rows reconcile found to be one new entity are one creation, and so
+    #    are NEW rows with the same label and description in a language (Wikibase refuses the second)
     entities: dict[str, _Entity] = {}
-    for rec in records:
-        if rec.target:
-            key = rec.target
-        else:
-            ident = (tuple(sorted(rec.row.labels)), tuple(sorted(rec.row.descriptions)))
-            key = "new:" + hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
+    for rec, key, why in _entity_keys(records):
         if key in entities:
+            first = entities[key].records[0]
             entities[key].records.append(rec)
-            notes.append(_note("merged", rec, f"même élément que la ligne / same item as row "
-                                              f"{entities[key].records[0].row.source.row}", target=rec.target))
+            entities[key].joined[rec.index] = {"row": first.row.source.row, "why": why}
+            notes.append(_note("merged", rec, f"même élément que la ligne / same item as row {first.row.source.row}"
+                                              f" ({why})", target=rec.target, merged_into=first.row.source.row,
+                               why=why))
         else:
-            entities[key] = _Entity(key, rec.target, [rec])
+            entities[key] = _Entity(key, None if key.startswith("new:") else key, [rec])
 
     # 2. names of the items created in this batch, for item cells that point at them
     created_names: dict[str, str] = {}
@@ -256,11 +256,7 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                 resolved = _resolve_refs(st, created_names, entities, ent, rec, notes)
                 if resolved is not None:
                     statements.append(resolved)
-        first = ent.records[0].row
-        labels = tuple(dict.fromkeys(p for r in ent.records for p in r.row.labels))
-        descriptions = tuple(dict.fromkeys(p for r in ent.records for p in r.row.descriptions))
-        aliases = tuple(dict.fromkeys(p for r in ent.records for p in r.row.aliases))
-        ent.wanted = Wanted(labels or first.labels, descriptions, aliases, tuple(extra + statements))
+        ent.wanted = _merged_terms(ent, tuple(_dedupe(extra + statements)))
 
     # 5. order: what is pointed at comes first (stable, in row order otherwise)
     ordered = _topological(list(entities.values()), notes)
@@ -300,7 +296,9 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
         edits.append(EntityEdit(
             seq, edit_id, target, baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
             result.changes, result.conflicts,
-            tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile} for r in ent.records),
+            tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile,
+                   **({"merged_into": ent.joined[r.index]} if r.index in ent.joined else {})}
+                  for r in ent.records),
             tuple(sorted(batch_item_ids(result.data)))))
 
     meta = {
@@ -313,6 +311,85 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                    "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records)},
     }
     return Plan(meta, tuple(edits), tuple(notes))
+
+
+def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
+    """(record, entity key, why it joins an earlier record) in input order.
+
+    The key is the target QID; for a NEW row that reconcile joined to another row (``same_as``:
+    flagged duplicates nobody separated), that row's key; otherwise a creation of its own, shared
+    with any earlier NEW row having the same label and description in one language (case and
+    spaces aside: Wikibase would refuse the second creation).
+    """
+    by_key = {str(r.reconcile["key"]): r for r in records if r.reconcile.get("key")}
+    keys: dict[int, str] = {}
+    pairs: dict[tuple[str, str, str], str] = {}
+    out: list[tuple[_Record, str, str]] = []
+
+    def key_of(rec: _Record, seen: frozenset[int] = frozenset()) -> tuple[str, str]:
+        if rec.target:
+            return rec.target, "même élément / same item"
+        lead = by_key.get(str(rec.reconcile.get("same_as") or ""))
+        if lead is not None and lead.index not in seen and lead is not rec:
+            return key_of(lead, seen | {rec.index})[0], (
+                f"doublon signalé par la réconciliation / duplicate flagged by reconcile: row {lead.row.source.row}")
+        if rec.index in keys:
+            return keys[rec.index], ""
+        descriptions = dict(rec.row.descriptions)
+        mine = [(lang, _name_key(text), _name_key(descriptions[lang])) for lang, text in rec.row.labels
+                if descriptions.get(lang)]
+        for pair in mine:
+            if pair in pairs:
+                keys[rec.index] = pairs[pair]
+                return pairs[pair], f"même libellé et description / same label and description ({pair[0]})"
+        ident = (tuple(sorted(rec.row.labels)), tuple(sorted(rec.row.descriptions)))
+        key = "new:" + hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
+        keys[rec.index] = key
+        for pair in mine:
+            pairs.setdefault(pair, key)
+        return key, "même libellé et description / same label and description"
+
+    for rec in records:
+        key, why = key_of(rec)
+        out.append((rec, key, why))
+    return out
+
+
+def _dedupe(statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Equal statements wanted by several rows of one entity are sent once."""
+    seen: set[str] = set()
+    out = []
+    for st in statements:
+        k = _canonical(st)
+        if k not in seen:
+            seen.add(k)
+            out.append(st)
+    return out
+
+
+def _merged_terms(ent: _Entity, statements: tuple[dict[str, Any], ...]) -> Wanted:
+    """Labels, descriptions and aliases of the entity's rows: the first row's label and description
+    in each language; for a creation, the other rows' labels become aliases (the name the duplicate
+    row used stays findable) — an existing item keeps its terms as the diff decides."""
+    labels: dict[str, str] = {}
+    descriptions: dict[str, str] = {}
+    aliases: list[tuple[str, str]] = []
+    for rec in ent.records:
+        for lang, text in rec.row.labels:
+            if lang not in labels:
+                labels[lang] = text
+            elif ent.target is None and _name_key(text) != _name_key(labels[lang]):
+                aliases.append((lang, text))
+        for lang, text in rec.row.descriptions:
+            descriptions.setdefault(lang, text)
+        aliases += rec.row.aliases
+    if ent.target is not None:  # keep every row's wanted label: the diff takes the first where none is set
+        label_pairs = tuple(dict.fromkeys(p for r in ent.records for p in r.row.labels))
+    else:
+        label_pairs = tuple(labels.items())
+    kept = [(lang, a) for lang, a in dict.fromkeys(aliases)
+            if _name_key(a) != _name_key(labels.get(lang, ""))]
+    return Wanted(label_pairs or ent.records[0].row.labels, tuple(descriptions.items()), tuple(kept), statements)
 
 
 def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -575,6 +652,14 @@ def render_preview(plan: Plan) -> str:
         title = (f"Nouvel élément / new item — {md_escape(e.label)}" if e.creation
                  else f"{e.target} — {md_escape(e.label)}")
         lines += [f"## {title}", "", f"*ligne(s) / row(s) {rows}* · `{e.edit_id}`", ""]
+        for p in e.provenance:
+            into = p.get("merged_into")
+            if into and e.creation:
+                lines.append(f"- ⇄ fusion / merged: row {p['source'].get('row')} is row {into.get('row')}'s "
+                             f"new item, created once ({md_escape(into.get('why', ''))})")
+            elif into:
+                lines.append(f"- ⇄ fusion / merged: row {p['source'].get('row')} edits the same item as row "
+                             f"{into.get('row')} ({md_escape(into.get('why', ''))})")
         lines += [f"- {md_escape(ch.text)}" for ch in e.changes]
         lines += [f"- ⚠ conflit / conflict {md_escape(cf.property)}: wiki {md_escape(', '.join(cf.existing))}, "
                   f"sheet {md_escape(cf.wanted)}" for cf in e.conflicts]

@@ -92,6 +92,11 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
                    f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
         if s.skipped:
             click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
+        for row, other in s.merged:
+            click.echo(f"Doublon / duplicate: ligne {row} → même entité que la ligne / same entity as row {other}")
+        for row, other in s.waiting:
+            click.echo(f"Doublon en attente / duplicate waiting: ligne {row} (NEW) attend la décision de la ligne "
+                       f"/ waits for row {other}", err=True)
         if s.undecided:
             click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
                        err=True)

@@ -3,20 +3,28 @@
 Each output line is ``{"target": QID or null, "decision": "MATCH"|"NEW", "record": <MappedRow JSON
 with item cells resolved to QIDs>, "reconcile": {...provenance...}}``. Rows marked SKIP, and rows
 still undecided (REVIEW left empty), are not written; they are counted and listed.
+
+Duplicates: rows the machine flagged as the same entity (``duplicate_of``) are one entity, never two
+items. A machine NEW row nobody decided follows its group: when a row of the group is (or is decided)
+a MATCH of Q, it edits Q too; when the group is new, it joins the first NEW row's creation
+(``"same_as"``: that row's key, read by ``plan``); while a row of the group is still undecided
+(REVIEW), a machine NEW row of the group waits too — creating it now could duplicate the item that
+row turns out to be. A decision a person typed on a row (QID, NEW, SKIP) is always followed, and
+a SKIP only leaves that row out.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
 from ..model import ItemRef, ItemValue, MappedRow
-from .model import Decision
-from .review import read_review, state_path
+from .model import Decision, RowResult
+from .review import HumanDecision, read_review, state_path
 from .store import result_from_json
 
 
@@ -29,6 +37,19 @@ class ApplySummary:
     undecided: list[int] = field(default_factory=list)
     unresolved_cells: list[str] = field(default_factory=list)
     overridden: int = 0
+    merged: list[tuple[int, int]] = field(default_factory=list)  # (row, row whose entity it joins)
+    waiting: list[tuple[int, int]] = field(default_factory=list)  # (NEW row, undecided row of its group)
+
+
+@dataclass(frozen=True)
+class Final:
+    """The decision written for one row, after its duplicate group was taken into account."""
+
+    decision: Decision
+    qid: str | None
+    same_as: str | None = None    # key of the row whose creation this row joins
+    joined_row: int | None = None  # that row (or the row whose MATCH it follows), for people
+    waits_for: int | None = None   # NEW held back: this row of its group is undecided
 
 
 def read_state(review: Path) -> dict[str, dict[str, Any]]:
@@ -45,29 +66,102 @@ def read_state(review: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _groups(results: Mapping[str, RowResult]) -> dict[str, list[str]]:
+    """Duplicate groups (connected by ``duplicate_of``), each in row order: {key: its group's keys}."""
+    parent = {k: k for k in results}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    by_row: dict[tuple[str, int], str] = {}
+    for k, r in results.items():
+        by_row[(k.rsplit(":", 1)[0], r.row)] = k
+    for k, r in results.items():
+        if r.duplicate_of is not None:
+            other = by_row.get((k.rsplit(":", 1)[0], int(r.duplicate_of)))
+            if other is not None and other != k:
+                parent[root(k)] = root(other)
+    members: dict[str, list[str]] = {}
+    for k in results:
+        members.setdefault(root(k), []).append(k)
+    out: dict[str, list[str]] = {}
+    for keys in members.values():
+        keys.sort(key=lambda k: results[k].row)
+        for k in keys:
+            out[k] = keys
+    return out
+
+
+def resolve_duplicates(decisions: Sequence[HumanDecision], results: Mapping[str, RowResult]) -> dict[str, Final]:
+    """The final decision of every row, duplicate groups resolved as the module docstring says."""
+    own = {hd.key: hd for hd in decisions}
+    groups = _groups({k: r for k, r in results.items() if k in own})
+    out: dict[str, Final] = {}
+    for hd in decisions:
+        group = [k for k in groups.get(hd.key, [hd.key]) if k in own]
+        if hd.by_human or len(group) == 1 or hd.decision != Decision.NEW:
+            out[hd.key] = Final(hd.decision, hd.qid)  # only a machine NEW follows its group
+            continue
+        live = [own[k] for k in group if own[k].decision != Decision.SKIP]
+        # the group's item: a QID a person typed first, else a machine MATCH; in row order
+        matched = ([d for d in live if d.by_human and d.decision == Decision.MATCH]
+                   or [d for d in live if d.decision == Decision.MATCH])
+        if matched:
+            lead = matched[0]
+            out[hd.key] = Final(Decision.MATCH, lead.qid, joined_row=lead.row)
+            continue
+        pending = [d for d in live if d.decision == Decision.REVIEW]
+        if pending:  # hd is a machine NEW: wait until the row it may be is decided
+            out[hd.key] = Final(Decision.REVIEW, None, waits_for=pending[0].row)
+            continue
+        # all NEW: one creation, led by the first NEW row that is not a person's separate NEW
+        leaders = [d for d in live if d.decision == Decision.NEW and not d.by_human] or [hd]
+        lead = leaders[0]
+        if lead.key == hd.key:
+            out[hd.key] = Final(Decision.NEW, None)
+        else:
+            out[hd.key] = Final(Decision.NEW, None, same_as=lead.key, joined_row=lead.row)
+    return out
+
+
 def apply_review(review: Path, output: Path) -> ApplySummary:
     """Combine the machine results and the human edits of ``review``; write records to ``output``."""
     state = read_state(review)
     decisions = read_review(review)
+    results: dict[str, RowResult] = {}
+    for hd in decisions:
+        item = state.get(hd.key)
+        if item is None:
+            raise InputError(f"{review}: ligne {hd.row} inconnue de l'état / row not in the state file",
+                             "La feuille et son fichier .state.jsonl doivent venir du même passage.")
+        results[hd.key] = result_from_json(item["result"])
+    finals = resolve_duplicates(decisions, results)
     written = matched = new = overridden = 0
     skipped: list[int] = []
     undecided: list[int] = []
     unresolved: list[str] = []
+    merged: list[tuple[int, int]] = []
+    waiting: list[tuple[int, int]] = []
     tmp = output.with_name(output.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for hd in decisions:
-            item = state.get(hd.key)
-            if item is None:
-                raise InputError(f"{review}: ligne {hd.row} inconnue de l'état / row not in the state file",
-                                 "La feuille et son fichier .state.jsonl doivent venir du même passage.")
-            result = result_from_json(item["result"])
+            item = state[hd.key]
+            result = results[hd.key]
+            final = finals[hd.key]
             overridden += int(hd.by_human and (hd.decision != result.entity.decision or hd.qid != result.entity.qid))
-            if hd.decision == Decision.SKIP:
+            if final.decision == Decision.SKIP:
                 skipped.append(hd.row)
                 continue
-            if hd.decision == Decision.REVIEW:
+            if final.decision == Decision.REVIEW:
                 undecided.append(hd.row)
+                if final.waits_for is not None:
+                    waiting.append((hd.row, final.waits_for))
                 continue
+            if final.joined_row is not None:
+                merged.append((hd.row, final.joined_row))
             values: dict[tuple[str, str], str] = {}
             for lr in result.linked:
                 qid = hd.linked.get(lr.column, lr.match.qid or "")
@@ -82,12 +176,20 @@ def apply_review(review: Path, output: Path) -> ApplySummary:
             record = MappedRow.from_json(item["record"]).resolve(resolve)
             for ref in record.item_refs():
                 unresolved.append(f"ligne {hd.row}: « {ref.text} »")
-            line = {"target": hd.qid, "decision": hd.decision.value, "record": record.to_json(),
-                    "reconcile": {"key": hd.key, "row": hd.row, "by_human": hd.by_human,
-                                  "machine": result.entity.decision.value, "machine_qid": result.entity.qid}}
+            provenance: dict[str, Any] = {"key": hd.key, "row": hd.row, "by_human": hd.by_human,
+                                          "machine": result.entity.decision.value,
+                                          "machine_qid": result.entity.qid}
+            if result.duplicate_of is not None:
+                provenance["duplicate_of"] = result.duplicate_of
+            if final.same_as is not None:
+                provenance["same_as"] = final.same_as  # plan: one creation with that row
+            if final.joined_row is not None:
+                provenance["joined_row"] = final.joined_row
+            line = {"target": final.qid, "decision": final.decision.value, "record": record.to_json(),
+                    "reconcile": provenance}
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += 1
-            matched += hd.decision == Decision.MATCH
-            new += hd.decision == Decision.NEW
+            matched += final.decision == Decision.MATCH
+            new += final.decision == Decision.NEW
     tmp.replace(output)
-    return ApplySummary(written, matched, new, skipped, undecided, unresolved, overridden)
+    return ApplySummary(written, matched, new, skipped, undecided, unresolved, overridden, merged, waiting)

@@ -70,26 +70,41 @@ def find_duplicates(keys: Sequence[tuple[int, str | None, str, tuple[str, ...]]]
     """Rows that designate the same entity as an earlier row: {row: earlier row}.
 
     ``keys`` holds (row, chosen or top QID or None, core name, place QIDs). Two rows are duplicates
-    when they resolve to the same item, or when neither resolves and their core names and places
-    are equal (the same new entity twice).
+    when they resolve to the same item, or when their core names and places are equal and at least
+    one of them does not resolve (the same new entity twice, or a row the machine could not match
+    although another row with its name and place did: it is that row's item).
     """
-    from rapidfuzz import fuzz
-
     by_qid: dict[str, int] = {}
-    new_rows: list[tuple[int, str, tuple[str, ...]]] = []
+    unresolved: list[tuple[int, str, tuple[str, ...]]] = []
+    resolved: list[tuple[int, str, tuple[str, ...]]] = []
     out: dict[int, int] = {}
     for row, qid, name, places in keys:
         if qid:
             if qid in by_qid:
                 out[row] = by_qid[qid]
-            else:
-                by_qid[qid] = row
+                continue
+            by_qid[qid] = row
+            same = _same_named(name, places, unresolved)
+            if same is not None:
+                out[row] = same
+            resolved.append((row, name, places))
             continue
-        for other_row, other_name, other_places in new_rows:
-            same_place = not places or not other_places or bool(set(places) & set(other_places))
-            if same_place and name and (name == other_name or fuzz.token_sort_ratio(name, other_name) >= 92):
-                out[row] = other_row
-                break
+        same = _same_named(name, places, [*unresolved, *resolved])
+        if same is not None:
+            out[row] = same
         else:
-            new_rows.append((row, name, places))
+            unresolved.append((row, name, places))
     return out
+
+
+def _same_named(name: str, places: tuple[str, ...], earlier: Sequence[tuple[int, str, tuple[str, ...]]]
+                ) -> int | None:
+    """The first earlier row with the same core name (token-sort ≥ 92) in a compatible place."""
+    from rapidfuzz import fuzz
+
+    if not name:
+        return None
+    found = [other_row for other_row, other_name, other_places in earlier
+             if (not places or not other_places or bool(set(places) & set(other_places)))
+             and (name == other_name or fuzz.token_sort_ratio(name, other_name) >= 92)]
+    return min(found) if found else None
