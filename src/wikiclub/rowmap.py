@@ -242,8 +242,10 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
                              "missing label.", f"Remplissez la colonne « {col} » ou supprimez la ligne."))
     aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
     descriptions = []
+    columns = ctx.columns
     for lang, template, names in ctx.descriptions:
-        values = {name: _cell(cells, ctx, name) for name in names}
+        values = ({name: _cell(cells, ctx, name) for name in names} if ctx.blank else
+                  {name: cells.get(columns.get(name, name), "") for name in names})
         if all(values.values()):
             text = template.format(**values)
             if len(text) <= MAX_LABEL:
@@ -489,6 +491,8 @@ def _snak(sp: _SnakSpec, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: li
         if len(ctx.snaks) >= _CACHE_LIMIT:
             ctx.snaks.clear()
         ctx.snaks[key] = cached
+    if cached.__class__ is Snak:
+        return cached  # type: ignore[return-value]
     if isinstance(cached, ValueParseError):
         src = row_src.at(column) if column is not None else SourceRef(ctx.mapping.path, None,
                                                                       ctx.mapping.line_of("references"))
@@ -518,8 +522,10 @@ def _references(override: tuple[Mapping[str, Any], ...] | None, cells: Cells, ro
     for spec in specs:
         snaks = _snaks(spec, cells, row_src, ctx, issues)
         # A reference made only of "retrieved today" says nothing: keep it only with a real source.
-        if any(s.property != "P813" for s in snaks):
-            refs.append(Reference(snaks))
+        for s in snaks:
+            if s.property != "P813":
+                refs.append(Reference(snaks))
+                break
     known = ctx.row_refs[memo_key] = tuple(refs)
     return known
 
@@ -538,7 +544,12 @@ def _check_bounds(lat: Decimal, lon: Decimal, bounds: Mapping[str, tuple[float, 
 
 
 def _coordinates(cells: Cells, src: SourceRef, ctx: _Ctx, cs: Any, issues: list[Issue]) -> StatementDraft | None:
-    lat_t, lon_t = _cell(cells, ctx, cs.latitude), _cell(cells, ctx, cs.longitude)
+    if ctx.blank:
+        lat_t, lon_t = _cell(cells, ctx, cs.latitude), _cell(cells, ctx, cs.longitude)
+    else:
+        columns = ctx.columns
+        lat_t = cells.get(columns.get(cs.latitude, cs.latitude), "")
+        lon_t = cells.get(columns.get(cs.longitude, cs.longitude), "")
     if cs.latitude not in ctx.columns or cs.longitude not in ctx.columns or (not lat_t and not lon_t):
         return None
     if not lat_t or not lon_t:

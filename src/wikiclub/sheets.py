@@ -528,7 +528,7 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
                                 "Si c'est une donnée, mettez footer: keep dans le mapping."))
             continue
         raw = cells[i]
-        extra = [c for c in raw[width_titles:] if c]
+        extra = [c for c in raw[width_titles:] if c] if len(raw) > width_titles else None
         if extra:
             issues.append(Issue("warning", "extra-cells",
                                 "Plus de cellules que de titres (virgule non protégée ?) / more cells than "
