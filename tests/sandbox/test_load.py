@@ -106,3 +106,22 @@ def test_missing_hashes_and_statement_ids_are_filled(sandbox: Sandbox, tmp_path:
     assert st["id"].startswith("Q7$")
     assert st["mainsnak"]["hash"] == "dd3c5dee0a4fc93949e3008656351b122b0edec3"
     assert st["mainsnak"]["datatype"] == "string"
+
+
+def _indexes(sandbox: Sandbox) -> set[str]:
+    return {r[0] for r in sandbox.app.db.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")}
+
+
+def test_indexes_deferred_during_a_first_load_are_back_after_it(sandbox: Sandbox, tmp_path: Path) -> None:
+    before = _indexes(sandbox)
+    assert {"terms_norm", "statement_values_pv", "revisions_user"} <= before
+    bad = _write(tmp_path / "bad.json", "\n".join([LINES[0], "{oops"]))
+    with pytest.raises(InputError):
+        load_dump(sandbox.app, bad)
+    assert _indexes(sandbox) == before  # the rollback brought the dropped indexes back
+    load_dump(sandbox.app, _write(tmp_path / "d.json", "\n".join(LINES) + "\n"))
+    assert _indexes(sandbox) == before
+    plan = " ".join(str(r[3]) for r in sandbox.app.db.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT entity_id FROM terms WHERE norm >= 'a' AND norm < 'b'"))
+    assert "terms_norm" in plan
