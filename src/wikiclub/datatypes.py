@@ -262,7 +262,7 @@ def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     international = raw.startswith("+") or raw.startswith("00")
     if international:
         if raw.startswith("00"):
-            groups[0] = groups[0][2:] or groups.pop(0)
+            groups[0] = groups[0][2:]  # an emptied group is dropped by the join below
             digits = digits[2:]
         if digits.startswith("1") and len(digits) == 11:
             return Parsed(StringValue(f"+1-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"))
@@ -281,7 +281,7 @@ def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                         "numbers have 10 digits.", "Exemple : 819 555-0101.", text)
         return Parsed(StringValue(f"+1-{digits[:3]}-{digits[3:6]}-{digits[6:]}"))
     if digits.startswith("0"):  # national trunk prefix (France, …)
-        groups[0] = groups[0][1:] or groups.pop(0)
+        groups[0] = groups[0][1:]  # an emptied group is dropped by the join below
     if len(digits) < 6:
         raise _fail("bad-phone", f"« {text} » : numéro trop court / too short.", "Vérifiez le numéro.", text)
     return Parsed(StringValue("+" + opts.phone_country + "-" + "-".join(g for g in groups if g)))
