@@ -139,9 +139,10 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
                           cache_dir=cache_dir, offline=offline)
     v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
+    result = v.result  # map every row once; the issue list below then comes from these rows
     if report is not None:
         write_report(report, v.issues)
-    sheet_errors = [i for i in v.result.issues if i.severity == "error"]
+    sheet_errors = [i for i in result.issues if i.severity == "error"]
     invalid = [r for r in v.result.rows if not r.valid]
     if sheet_errors or (invalid and not skip_invalid):
         _echo_summary(summary_lines(v))
