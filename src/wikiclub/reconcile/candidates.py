@@ -93,6 +93,11 @@ class ApiSource:
                 return list(dict.fromkeys(out))
         return []
 
+    def search_text(self, text: str, language: str) -> list[str]:
+        """One prefix search, no fallback: the widening rounds of the stage choose the texts."""
+        return list(dict.fromkeys(_ids_of(self.client.search_entities(text, language=language, type="item",
+                                                                      limit=self.limit))))
+
     def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
         """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
         if not values:
@@ -146,6 +151,7 @@ class Finder:
         self._search: dict[tuple[tuple[str, ...], str], list[str]] = {}
         self._ids: dict[tuple[str, str], list[str]] = {}
         self._web: dict[str, list[str]] = {}
+        self._text: dict[tuple[str, str], list[str]] = {}
 
     def name_ids(self, query: ReconQuery) -> list[str]:
         names = search_names(query)
@@ -153,6 +159,24 @@ class Finder:
         if key not in self._search:
             self._search[key] = self.source.search(names, query.language)
         return self._search[key]
+
+    @property
+    def can_widen(self) -> bool:
+        """Whether the source takes extra prefix searches (the API); the index matches fuzzily anyway."""
+        return hasattr(self.source, "search_text")
+
+    def search_text(self, text: str, language: str) -> list[str]:
+        key = ("text:" + fold(text), language)
+        if key not in self._text:
+            self._text[key] = self.source.search_text(text, language)  # type: ignore[attr-defined]
+        return self._text[key]
+
+    def widen(self, query: ReconQuery, ids: Sequence[str]) -> None:
+        """Add ``ids`` (found by a shorter search) to the query's name candidates."""
+        names = search_names(query)
+        key = (tuple(sorted({core(n) for n in names})), query.language)
+        found = self._search.setdefault(key, [])
+        self._search[key] = list(dict.fromkeys([*found, *ids]))
 
     def statement_ids(self, query: ReconQuery) -> list[str]:
         found: list[str] = []

@@ -232,3 +232,57 @@ def area_matches(hint: str, name: str) -> bool:
     if not h or not n:
         return False
     return h == n or (len(h) >= 3 and n.startswith(h))
+
+
+# --- shorter names for a prefix search -------------------------------------------------------------
+
+_BREAK = re.compile(r"[\s\-‑–]+")
+
+
+def first_word(text: str) -> str:
+    words = fold(text).split()
+    return words[0] if words else ""
+
+
+def shorter_names(text: str, *, place: str = "", generic: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """Texts for more prefix searches when the whole name found nothing plausible, best first.
+
+    A prefix search (``wbsearchentities``) misses a label when the row's text goes on past it or
+    differs after some point: a hyphen typed as a space ("Salle Felix Leclerc" / "Salle Félix-Leclerc"),
+    the town added ("Sigle Ville" / alias "Sigle"), an abbreviated ending, a legal form. Each break
+    (space or hyphen) gives a shorter prefix; the one that drops a trailing place name (or its
+    abbreviation: a prefix of it, ≥ 3 letters) or legal form comes first, then the others longest
+    first. A prefix ending in a function word is cut before it; a one-word prefix is kept only if it
+    is distinctive: ≥ 4 letters, not a function word, not in ``generic`` (words that start many names
+    of the same sheet: "Festival", "Salle"…).
+    """
+    text = " ".join(text.split())
+    place_f = fold(split_qualifier(place)[0]) if place else ""
+    cuts: list[str] = []
+    for m in _BREAK.finditer(text):
+        cuts.append(text[: m.start()])
+    out: list[str] = []
+    preferred: list[str] = []
+    whole = fold(text)
+    for cut in reversed(cuts):  # longest first
+        words = cut.split()
+        while words and fold(words[-1]) in STOPWORDS:
+            words.pop()
+        prefix = " ".join(words).rstrip(" -'’,.")
+        folded = fold(prefix)
+        if not folded or folded == whole:
+            continue
+        tokens = folded.split()
+        if len(tokens) == 1 and (len(tokens[0]) < 4 and not looks_like_acronym(prefix)
+                                 or tokens[0] in STOPWORDS or tokens[0] in generic):
+            continue
+        if len(folded.replace(" ", "")) < 3:
+            continue
+        rest = fold(text[len(cut):]).split()
+        rest = [t for t in rest if t not in STOPWORDS]
+        drops_place = bool(place_f) and bool(rest) and (
+            " ".join(rest) == place_f
+            or len(rest) == 1 and len(rest[0]) >= 3 and place_f.replace(" ", "").startswith(rest[0]))
+        drops_legal = bool(rest) and all(t in LEGAL_SUFFIXES for t in rest)
+        (preferred if drops_place or drops_legal else out).append(prefix)
+    return tuple(dict.fromkeys([*preferred, *out]))

@@ -25,10 +25,11 @@ from .decide import baseline_decide, decide, find_duplicates
 from .facts import Facts
 from .knowledge import Knowledge
 from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
-from .normalize import core, split_qualifier
+from .normalize import core, first_word, shorter_names, split_qualifier
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 
+WIDEN_ROUNDS = 2  # shorter-name searches per row still NEW (each round: one request per distinct text)
 PLACE = "place"  # role of the linked column that gives the row's municipality
 ITEM = "item"
 
@@ -102,6 +103,7 @@ class Reconciler:
         self.finder = Finder(source)
         self.judge = (baseline_judge if scorer == "baseline" else our_judge)(self.kb, self.t)
         self._memo: dict[Any, Match] = {}
+        self._pool: dict[str, set[str]] = {}  # column → every candidate found for its values
 
     def _facts(self, ids: Iterable[str]) -> list[Facts]:
         out = []
@@ -117,6 +119,17 @@ class Reconciler:
             self._memo[key] = self.judge(query, self._facts(ids), is_place)
         return self._memo[key]
 
+    def _judge_cell(self, column: str, query: ReconQuery, ids: Sequence[str], is_place: bool) -> Match:
+        """An item cell the searches leave NEW is judged again against the candidates of the column's
+        other values: "R-N" is not a prefix of any label, but Rouyn-Noranda was found for another row's
+        "Rouyn-Noranda" cell and its initials are "R-N". No request."""
+        m = self._judge(query, ids, is_place)
+        pool = self._pool.get(column)
+        if m.decision != Decision.NEW or not pool:
+            return m
+        wider = self._judge(query, tuple(dict.fromkeys([*ids, *sorted(pool)])), is_place)
+        return wider if wider.decision != Decision.NEW else m
+
     def prepare(self, rows: Sequence[RowInput]) -> None:
         """Steps 1–2 for many rows at once: name lookups, batched facts, identifier and website lookups
         only where no name candidate already holds the value, then the class and place closures."""
@@ -124,7 +137,9 @@ class Reconciler:
         for r in rows:
             ids += self.finder.name_ids(r.entity)
             for cell in r.linked:
-                ids += self.finder.name_ids(linked_query(cell))
+                found = self.finder.name_ids(linked_query(cell))
+                ids += found
+                self._pool.setdefault(cell.column, set()).update(found)
         self.kb.load(ids)
         extra: list[str] = []
         for r in rows:
@@ -136,6 +151,41 @@ class Reconciler:
         loaded = self._facts(dict.fromkeys([*ids, *extra]))
         self.kb.prefetch_classes(loaded)
         self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
+        if self.finder.can_widen:
+            self._widen(rows)
+
+    def _widen(self, rows: Sequence[RowInput]) -> None:
+        """Rounds of shorter prefix searches for what is still NEW (prefix search misses a hyphen typed
+        as a space, a town or legal form added to the name, an abbreviated ending): round k asks each
+        such row's k-th shorter name (``shorter_names``), each distinct text once for all rows, then
+        fetches the new candidates' facts and closures in batches. Rows found plausible stop."""
+        generic = generic_first_words([r.entity.text for r in rows])
+        for k in range(WIDEN_ROUNDS):
+            asks: dict[tuple[str, str], list[ReconQuery]] = {}
+            for r in rows:
+                res = self.row(r)
+                place_text = next((c.value for c in r.linked if c.role == PLACE), "")
+                todo = [(r.entity, res.entity, place_text)]
+                by_column = {lr.column: lr.match for lr in res.linked}
+                todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
+                for query, m, place in todo:
+                    if m.decision != Decision.NEW:
+                        continue
+                    shorter = shorter_names(query.text, place=place, generic=generic)
+                    if k < len(shorter):
+                        asks.setdefault((shorter[k], query.language), []).append(query)
+            if not asks:
+                return
+            found: list[str] = []
+            for (text, lang), queries in asks.items():
+                ids = self.finder.search_text(text, lang)
+                for q in queries:
+                    self.finder.widen(q, ids)
+                found += ids
+            self.kb.load(found)
+            fresh = self._facts(dict.fromkeys(found))
+            self.kb.prefetch_classes(fresh)
+            self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:
@@ -156,7 +206,7 @@ class Reconciler:
                 continue
             base = linked_query(cell)
             q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
-            m = self._judge(q, self.finder.candidate_ids(base), True)
+            m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
             place_index = len(linked)
             linked.append(LinkedResult(cell.column, cell.value, m))
             places += plausible_places(m, self.t)
@@ -182,7 +232,7 @@ class Reconciler:
             base = linked_query(cell)
             q = replace(base, places=places, place_text=place_text)
             linked.append(LinkedResult(cell.column, cell.value,
-                                       self._judge(q, self.finder.candidate_ids(base), False)))
+                                       self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)))
         return RowResult(r.key, r.row, ctx.text, entity, tuple(linked), None, tuple(notes))
 
 
@@ -218,6 +268,19 @@ def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresho
             fh.close()
     results = [done[r.key] for r in rows]
     return flag_duplicates(results, {r.key: r for r in rows})
+
+
+def generic_first_words(names: Iterable[str]) -> frozenset[str]:
+    """Words that start several names of the sheet ("Festival", "Salle"): searching one alone finds
+    anything. At least 3 names, or 2 % of them."""
+    counts: dict[str, int] = {}
+    names = list(names)
+    for n in names:
+        w = first_word(n)
+        if w:
+            counts[w] = counts.get(w, 0) + 1
+    floor = max(3, int(0.02 * len(names)))
+    return frozenset(w for w, c in counts.items() if c >= floor)
 
 
 def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -> list[RowResult]:
