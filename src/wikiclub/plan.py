@@ -8,8 +8,10 @@ their single-value constraints (P2302 = Q19474404).
 
 Rules that make a batch reviewable and safe to push twice:
 
-- one :class:`EntityEdit` per entity: rows matching the same item are merged, and so are NEW rows with
-  the same label and description (Wikibase would refuse the second one anyway);
+- one :class:`EntityEdit` per entity: rows matching the same item are merged, NEW rows reconcile joined
+  (``reconcile.same_as``: flagged duplicates) are one creation, and so are NEW rows with the same label
+  and description in a language (Wikibase would refuse the second one anyway); a duplicate's other
+  label becomes an alias of the creation;
 - an item column whose text names a row created in the same batch points at that creation (a
   ``wikiclub-batch-item`` value, replaced by the new QID at push time); creations are ordered so
   that what is pointed at comes first; any other unresolved item cell is left out and listed;
