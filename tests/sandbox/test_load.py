@@ -125,3 +125,18 @@ def test_indexes_deferred_during_a_first_load_are_back_after_it(sandbox: Sandbox
     plan = " ".join(str(r[3]) for r in sandbox.app.db.conn.execute(
         "EXPLAIN QUERY PLAN SELECT entity_id FROM terms WHERE norm >= 'a' AND norm < 'b'"))
     assert "terms_norm" in plan
+
+
+def test_loaded_json_is_stored_once_and_read_through_the_revision(sandbox: Sandbox, tmp_path: Path) -> None:
+    from wikiclub.sandbox.entitystore import get_entities, get_entity, property_datatype
+
+    load_dump(sandbox.app, _write(tmp_path / "d.json", "\n".join(LINES) + "\n"))
+    db = sandbox.app.db
+    assert db.conn.execute("SELECT COUNT(*) FROM entities WHERE json<>''").fetchone()[0] == 0
+    item = next(json.loads(line) for line in LINES if '"type":"item"' in line)
+    prop = next(json.loads(line) for line in LINES if '"type":"property"' in line)
+    stored = get_entity(db, item["id"])
+    assert stored is not None and stored.lastrevid == item["lastrevid"]
+    assert stored.entity["claims"] == item["claims"] and stored.entity["labels"] == item["labels"]
+    assert get_entities(db, [item["id"]])[0][item["id"]].entity == stored.entity
+    assert property_datatype(db, prop["id"]) == prop["datatype"]

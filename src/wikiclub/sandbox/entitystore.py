@@ -74,6 +74,11 @@ def decode(text: str) -> dict[str, Any]:
     return data
 
 
+# An entity loaded from a dump keeps its JSON only in its revision (``entities.json`` is ''): the
+# text is then read through ``lastrevid``; edits write ``entities.json`` again.
+_JSON = "COALESCE(NULLIF(e.json, ''), (SELECT r.content FROM revisions r WHERE r.revid=e.lastrevid), '{}')"
+
+
 def _row_to_stored(row: sqlite3.Row) -> StoredEntity:
     return StoredEntity(decode(row["json"]), int(row["pageid"] or 0), int(row["lastrevid"] or 0),
                         row["modified"] or "")
@@ -81,7 +86,7 @@ def _row_to_stored(row: sqlite3.Row) -> StoredEntity:
 
 def get_entity(db: SandboxDB, entity_id: str) -> StoredEntity | None:
     """The current entity (redirects excluded: see :func:`resolve`)."""
-    row = db.conn.execute("SELECT json, pageid, lastrevid, modified FROM entities "
+    row = db.conn.execute(f"SELECT {_JSON} AS json, pageid, lastrevid, modified FROM entities e "
                           "WHERE id=? AND redirect_to IS NULL", (entity_id,)).fetchone()
     return _row_to_stored(row) if row else None
 
@@ -93,8 +98,8 @@ def get_entities(db: SandboxDB, ids: list[str]) -> tuple[dict[str, StoredEntity]
     if not ids:
         return found, redirects
     marks = ",".join("?" * len(ids))
-    rows = db.conn.execute(f"SELECT id, json, pageid, lastrevid, modified, redirect_to FROM entities "
-                           f"WHERE id IN ({marks})", ids).fetchall()
+    rows = db.conn.execute(f"SELECT id, {_JSON} AS json, pageid, lastrevid, modified, redirect_to "
+                           f"FROM entities e WHERE id IN ({marks})", ids).fetchall()
     targets: list[str] = []
     for row in rows:
         if row["redirect_to"]:
@@ -115,7 +120,7 @@ def redirect_target(db: SandboxDB, entity_id: str) -> str | None:
 
 
 def property_datatype(db: SandboxDB, pid: str) -> str | None:
-    row = db.conn.execute("SELECT json FROM entities WHERE id=? AND type='property' "
+    row = db.conn.execute(f"SELECT {_JSON} FROM entities e WHERE id=? AND type='property' "
                           "AND redirect_to IS NULL", (pid,)).fetchone()
     return decode(row[0]).get("datatype") if row else None
 
