@@ -100,7 +100,8 @@ def test_example_duplicates_become_one_item_through_review_plan_and_push(kb_sand
     from wikiclub.plan import PlanOptions, build_plan, read_reconciled, write_batch
     from wikiclub.push import PushOptions, push_plan
 
-    settings = load_settings({"site": kb_sandbox.api_url}, env={})
+    # throttle 0: the sandbox has no rate limit, and the default (6 edits a minute) would sleep 10 s an edit
+    settings = load_settings({"site": kb_sandbox.api_url, "throttle": 0}, env={})
     c = WikibaseClient.from_settings(settings, make_session(settings))
     rows = mapped("organismes-culturels.csv", "organismes-culturels.yaml", catalog)
     results = reconcile_mapped(rows, ApiSource(c))
