@@ -269,7 +269,7 @@ def load_dump(app: SandboxApp, path: Path | str, *,
     ensure_schema(app.db)
     counts = {"item": 0, "property": 0}
 
-    def entities(loader: _Loader, stream: IO[str]) -> Iterator[dict[str, Any]]:
+    def entities(loader: _Loader, stream: IO[str], deferred: list[str]) -> Iterator[dict[str, Any]]:
         pending = 0
         for _lineno, entity in parse_lines(path, stream):
             yield loader.add(entity)
@@ -281,14 +281,17 @@ def load_dump(app: SandboxApp, path: Path | str, *,
                 if progress is not None:
                     progress(counts["item"] + counts["property"])
         loader.flush()
+        # Rebuilt here, before the SPARQL store gets its last chunk, so that the sort runs while
+        # its loader threads still index the earlier ones. Same transaction: a failed load rolls
+        # the DROP back too.
+        for sql in deferred:
+            app.db.conn.execute(sql)
 
     try:
         with _bulk_pragmas(app.db), app.db.transaction(), _open(path) as stream:
             loader = _Loader(app)
             deferred = _drop_secondary_indexes(app.db) if loader.fresh else []
-            app.sparql.bulk_load(entities(loader, stream))
-            for sql in deferred:  # same transaction: a failed load rolls the DROP back too
-                app.db.conn.execute(sql)
+            app.sparql.bulk_load(entities(loader, stream, deferred))
             loader.bump_counters()
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read the dump ({exc})",

@@ -541,6 +541,12 @@ class TripleWriter:
         return literal, node
 
 
+def _utf8(text: str) -> bytes:
+    """N-Triples bytes; lone surrogates from JSON must not stop a load. Encoded by the producer so
+    that a queued chunk is held once, as bytes, not as a list of lines plus its text."""
+    return text.encode("utf-8", "replace")
+
+
 def _num(x: float) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
 
@@ -736,9 +742,9 @@ class _BackgroundLoader:
     The first error raised by a worker is re-raised by the next submit() or by close().
     """
 
-    def __init__(self, load: Callable[[str], None], workers: int) -> None:
+    def __init__(self, load: Callable[[bytes], None], workers: int) -> None:
         self._load = load
-        self._queue: queue.Queue[str | None] = queue.Queue(maxsize=workers)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=workers)
         self._errors: list[BaseException] = []
         self._threads = [threading.Thread(target=self._run, name=f"sparql-bulk-load-{i}", daemon=True)
                          for i in range(workers)]
@@ -753,7 +759,7 @@ class _BackgroundLoader:
                 except BaseException as exc:  # handed to the producer thread
                     self._errors.append(exc)
 
-    def submit(self, text: str) -> None:
+    def submit(self, text: bytes) -> None:
         self._raise()
         self._queue.put(text)
 
@@ -885,21 +891,21 @@ class SparqlStore:
                 count += 1
                 in_chunk += 1
                 if in_chunk >= self.CHUNK:
-                    load("".join(lines))
+                    load(_utf8("".join(lines)))
                     lines = []
                     seen.clear()
                     in_chunk = 0
             if lines:
-                load("".join(lines))
+                load(_utf8("".join(lines)))
         finally:
             if loader is not None:
                 loader.close()
         return count
 
-    def _load(self, text: str, bulk: bool) -> None:
+    def _load(self, text: str | bytes, bulk: bool) -> None:
         if not text:
             return
-        data = text.encode("utf-8", "replace")  # lone surrogates from JSON must not stop a load
+        data = _utf8(text) if isinstance(text, str) else text
         if bulk:
             self.store.bulk_load(data, RdfFormat.N_TRIPLES, lenient=True)
         else:
