@@ -13,8 +13,10 @@ import pytest
 from wikiclub.errors import MappingError
 from wikiclub.mapping import check_mapping, load_mapping, parse_mapping
 from wikiclub.model import (
+    DescriptionDraft,
     GlobeCoordinateValue,
     ItemRef,
+    ItemSlot,
     ItemValue,
     MappedRow,
     MonolingualTextValue,
@@ -117,8 +119,12 @@ def test_organismes_records(catalog: PropertyCatalog) -> None:
     rows = {r.source.row: r for r in v.result.rows}
     r2 = rows[2]
     assert r2.labels == (("fr", "Conseil de la culture de l'Abitibi-Témiscamingue"),)
-    assert r2.descriptions == (("fr", "organisme culturel à Rouyn-Noranda"),)
-    assert _main(r2, "P131") == [ItemRef("Rouyn-Noranda", ("Q900061", "Q900060"), ("Q176", "Q1904"))]
+    # {Municipalité} names an item column: the description waits for the item's label (plan fills it)
+    municipality = ItemRef("Rouyn-Noranda", ("Q900061", "Q900060"), ("Q176", "Q1904"))
+    assert r2.descriptions == ()
+    assert r2.description_drafts == (DescriptionDraft("fr", ("organisme culturel à ", ItemSlot(
+        "Municipalité", "Rouyn-Noranda", (municipality,)))),)
+    assert _main(r2, "P131") == [municipality]
     assert _main(r2, "P856") == [StringValue("https://www.ccat.qc.ca")]
     assert _main(r2, "P968") == [StringValue("mailto:info@ccat.qc.ca")]
     assert _main(r2, "P1329") == [StringValue("+1-819-555-0101")]
@@ -211,6 +217,8 @@ def test_records_round_trip_through_json(catalog: PropertyCatalog, tmp_path: Pat
     assert read_records(tmp_path / "r.jsonl") == rows
     resolved = rows[0].resolve(lambda ref: ItemValue("Q900141") if ref.text == "Rouyn-Noranda" else None)
     assert _main(resolved, "P131") == [ItemValue("Q900141")] and not list(resolved.item_refs())
+    [slot] = resolved.description_drafts[0].slots()
+    assert slot.values == (ItemValue("Q900141"),) and list(resolved.description_item_ids()) == ["Q900141"]
 
 
 def test_value_map_is_case_and_accent_insensitive(catalog: PropertyCatalog, tmp_path: Path) -> None:

@@ -349,6 +349,85 @@ class MatchHints:
 
 
 LangText = tuple[str, str]  # (language, text)
+MAX_TERM = 250  # Wikibase's default limit for labels, descriptions and aliases
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSlot:
+    """A description placeholder that names an item column: the cell's item(s), named later by label.
+
+    ``text`` is the cell as typed ("R-N", "Q900141"), for messages; ``values`` the cell's items (several
+    when the column splits; none when the cell gave no item, e.g. an unknown word).
+    """
+
+    column: str
+    text: str
+    values: tuple[ItemValue | ItemRef, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"column": self.column, "text": self.text, "values": [v.to_json() for v in self.values]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ItemSlot:
+        values = tuple(value_from_json(v) for v in data.get("values", ()))
+        return cls(str(data["column"]), str(data.get("text", "")),
+                   tuple(v for v in values if isinstance(v, ItemValue | ItemRef)))
+
+
+# Names an item in a language, or None when it has no usable name there (see DescriptionDraft.fill).
+ItemNamer = Callable[[ItemValue | ItemRef, str], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptionDraft:
+    """A description whose template names an item column (``"organisme culturel à {Municipalité}"``).
+
+    The cell's text is no name to publish ("R-N", or "Q900141" in a pulled sheet): the placeholder is
+    filled with the *label* of the item the cell resolves to, once it is known (``plan`` reads it in
+    the batched ``wbgetentities`` it makes anyway). Text placeholders are already filled in ``parts``.
+    """
+
+    language: str
+    parts: tuple[str | ItemSlot, ...]
+
+    def slots(self) -> Iterator[ItemSlot]:
+        return (p for p in self.parts if isinstance(p, ItemSlot))
+
+    def fill(self, name: ItemNamer) -> tuple[str | None, tuple[str, ...]]:
+        """(the description, ()) — or (None, what could not be named: the cells' texts or QIDs)."""
+        out: list[str] = []
+        unnamed: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            names = [name(v, self.language) for v in part.values]
+            if not names:
+                unnamed.append(part.text)
+            for v, n in zip(part.values, names, strict=True):
+                if not n:
+                    unnamed.append(v.id if isinstance(v, ItemValue) else v.text)
+            out.append(", ".join(n for n in names if n))
+        return (None, tuple(unnamed)) if unnamed else ("".join(out), ())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"language": self.language,
+                "parts": [p if isinstance(p, str) else p.to_json() for p in self.parts]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DescriptionDraft:
+        return cls(str(data["language"]), tuple(p if isinstance(p, str) else ItemSlot.from_json(p)
+                                                for p in data.get("parts", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class DescriptionLeftOut:
+    """A description draft that could not be filled: why, for a note a person reads."""
+
+    language: str
+    reason: Literal["unnamed", "too-long"]
+    unnamed: tuple[str, ...] = ()  # the cells' texts or QIDs with no label in the language
+    text: str = ""  # the filled text when it was too long
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +444,9 @@ class MappedRow:
     focus_list: str | None = None  # P5008 item to add to every created or edited item
     issues: tuple[Issue, ...] = ()
     cells: tuple[tuple[str, str], ...] = ()  # the row as read, for review sheets
+    # Descriptions whose template names an item column, filled by ``plan`` (fill_descriptions); a
+    # language is in ``descriptions`` or here, never both.
+    description_drafts: tuple[DescriptionDraft, ...] = ()
 
     @property
     def valid(self) -> bool:
@@ -379,6 +461,14 @@ class MappedRow:
                 if isinstance(v, ItemRef):
                     yield v
 
+    def description_item_ids(self) -> Iterator[str]:
+        """QIDs whose labels the description drafts need."""
+        for draft in self.description_drafts:
+            for slot in draft.slots():
+                for v in slot.values:
+                    if isinstance(v, ItemValue):
+                        yield v.id
+
     def resolve(self, resolver: Callable[[ItemRef], ItemValue | None]) -> MappedRow:
         """Replace item references the resolver knows; the others stay to resolve."""
 
@@ -392,7 +482,34 @@ class MappedRow:
         new = tuple(replace(st, mainsnak=fix(st.mainsnak), qualifiers=tuple(fix(q) for q in st.qualifiers),
                             references=tuple(Reference(tuple(fix(s) for s in r.snaks)) for r in st.references))
                     for st in self.statements)
-        return replace(self, statements=new)
+
+        def fix_value(v: ItemValue | ItemRef) -> ItemValue | ItemRef:
+            return (resolver(v) or v) if isinstance(v, ItemRef) else v
+
+        drafts = tuple(DescriptionDraft(d.language, tuple(
+            p if isinstance(p, str) else replace(p, values=tuple(fix_value(v) for v in p.values))
+            for p in d.parts)) for d in self.description_drafts)
+        return replace(self, statements=new, description_drafts=drafts)
+
+    def fill_descriptions(self, name: ItemNamer) -> tuple[MappedRow, tuple[DescriptionLeftOut, ...]]:
+        """The row with its description drafts filled by ``name`` (pure), and the drafts left out.
+
+        A draft with an item that has no name in the language (unresolved cell, no label) is left out
+        rather than published with the cell's text; so is one longer than Wikibase accepts.
+        """
+        if not self.description_drafts:
+            return self, ()
+        filled = list(self.descriptions)
+        left: list[DescriptionLeftOut] = []
+        for draft in self.description_drafts:
+            text, unnamed = draft.fill(name)
+            if text is None:
+                left.append(DescriptionLeftOut(draft.language, "unnamed", unnamed))
+            elif len(text) > MAX_TERM:
+                left.append(DescriptionLeftOut(draft.language, "too-long", text=text))
+            elif all(lang != draft.language for lang, _ in filled):
+                filled.append((draft.language, text))
+        return replace(self, descriptions=tuple(filled), description_drafts=()), tuple(left)
 
     def to_json(self) -> dict[str, Any]:
         def lt(pairs: tuple[LangText, ...]) -> list[dict[str, str]]:
@@ -402,7 +519,10 @@ class MappedRow:
                 "descriptions": lt(self.descriptions), "aliases": lt(self.aliases),
                 "statements": [s.to_json() for s in self.statements], "instance_of": list(self.instance_of),
                 "match": self.match.to_json(), "focus_list": self.focus_list,
-                "issues": [i.to_json() for i in self.issues], "cells": dict(self.cells)}
+                "issues": [i.to_json() for i in self.issues], "cells": dict(self.cells),
+                # only when there are some: records without item templates keep their exact JSON
+                **({"description_drafts": [d.to_json() for d in self.description_drafts]}
+                   if self.description_drafts else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MappedRow:
@@ -414,4 +534,5 @@ class MappedRow:
                    tuple(StatementDraft.from_json(s) for s in data.get("statements", ())),
                    tuple(data.get("instance_of", ())), MatchHints.from_json(data.get("match", {})),
                    data.get("focus_list"), tuple(Issue.from_json(i) for i in data.get("issues", ())),
-                   tuple((data.get("cells") or {}).items()))
+                   tuple((data.get("cells") or {}).items()),
+                   tuple(DescriptionDraft.from_json(d) for d in data.get("description_drafts") or ()))

@@ -37,7 +37,7 @@ from . import __version__
 from .diff import Change, Conflict, EntityDiff, Wanted, batch_item, batch_item_ids, diff_entity, value_text
 from .errors import BatchError, InputError
 from .journal import utc_now
-from .model import ITEM_REF_TYPE, MappedRow, is_item_id
+from .model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id
 from .properties import property_info
 
 FORMAT = "wikiclub-batch/1"
@@ -210,10 +210,19 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
     notes: list[dict[str, Any]] = []
     lang = options.language
 
-    # 0. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
-    records = _already_created(records, reader, notes)
+    # 0. one batched read (wbgetentities, 50 a request) of what the plan needs from the wiki: the
+    #    matched items, the items found by label for NEW rows (an earlier push may have created them)
+    #    and the items that description templates name (their labels fill the descriptions)
+    hits = _search_new(records, reader)
+    fetched = _read_entities(records, hits, reader)
 
-    # 1. one entity per target; rows reconcile found to be one new entity are one creation, and so
+    # 1. descriptions whose template names an item column: the item's label, not the cell's text
+    records = _fill_descriptions(records, fetched, lang, options.overwrite, notes)
+
+    # 2. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
+    records = _already_created(records, hits, notes)
+
+    # 3. one entity per target; rows reconcile found to be one new entity are one creation, and so
     #    are NEW rows with the same label and description in a language (Wikibase refuses the second)
     entities: dict[str, _Entity] = {}
     for rec, key, why in _entity_keys(records):
@@ -227,7 +236,7 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
         else:
             entities[key] = _Entity(key, None if key.startswith("new:") else key, [rec])
 
-    # 2. names of the items created in this batch, for item cells that point at them
+    # 4. names of the items created in this batch, for item cells that point at them
     created_names: dict[str, str] = {}
     for ent in entities.values():
         if ent.target is None or any(r.new for r in ent.records):
@@ -235,9 +244,12 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                 for _, text in (*rec.row.labels, *rec.row.aliases):
                     created_names.setdefault(_name_key(text), ent.key)
 
-    # 3. current state of matched items and the properties used
-    current = reader.get_entities([e.target for e in entities.values() if e.target]) if any(
-        e.target for e in entities.values()) else {}
+    # 5. current state of matched items (read in 0) and the properties used
+    targets = [e.target for e in entities.values() if e.target]
+    unread = [t for t in targets if t not in fetched]
+    if unread:  # not expected (0 reads every target): kept so that a target is never planned blind
+        fetched = {**fetched, **reader.get_entities(unread)}
+    current = {t: fetched[t] for t in targets}
     pids = sorted({st.property for rec in records for st in rec.row.statements}
                   | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
                   key=lambda p: int(p[1:]))
@@ -245,7 +257,7 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
     single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
                           key=lambda p: int(p[1:]))
 
-    # 4. what each entity wants, with item cells resolved against the batch's creations
+    # 6. what each entity wants, with item cells resolved against the batch's creations
     for ent in entities.values():
         extra: list[dict[str, Any]] = []
         statements: list[dict[str, Any]] = []
@@ -260,10 +272,10 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                     statements.append(resolved)
         ent.wanted = _merged_terms(ent, tuple(_dedupe(extra + statements)))
 
-    # 5. order: what is pointed at comes first (stable, in row order otherwise)
+    # 7. order: what is pointed at comes first (stable, in row order otherwise)
     ordered = _topological(list(entities.values()), notes)
 
-    # 6. diff each entity and name it
+    # 8. diff each entity and name it
     planned: list[tuple[_Entity, EntityDiff, int | None, str | None]] = []
     edit_ids: dict[str, str] = {}
     for ent in ordered:
@@ -399,10 +411,104 @@ def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra
             "label": _label_of(rec.row, "fr"), "text": text, **extra}
 
 
-def _already_created(records: Sequence[_Record], reader: EntityReader,
-                     notes: list[dict[str, Any]]) -> list[_Record]:
+_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
+
+
+def _search_new(records: Sequence[_Record], reader: EntityReader) -> _Hits:
+    """Items labelled like each NEW row (one ``wbsearchentities`` per distinct label), exact labels only."""
+    hits: _Hits = {}
+    for rec in records:
+        if rec.target is None and rec.row.labels:
+            lang, label = rec.row.labels[0]
+            key = (lang, _name_key(label))
+            if key not in hits:
+                hits[key] = [h for h in reader.search_entities(label, language=lang, limit=20)
+                             if _name_key(str(h.get("label", ""))) == key[1]]
+    return hits
+
+
+def _read_entities(records: Sequence[_Record], hits: _Hits, reader: EntityReader) -> dict[str, dict[str, Any]]:
+    """Matched items, items a NEW row may already be, and items named in description drafts: one
+    ``get_entities`` call (batched by the client), so naming the items costs no request of its own
+    unless the ids overflow a batch of 50."""
+    ids: dict[str, None] = {}
+    for rec in records:
+        if rec.target:
+            ids[rec.target] = None
+        ids.update(dict.fromkeys(rec.row.description_item_ids()))
+        if rec.target is None and rec.row.labels:
+            lang, label = rec.row.labels[0]
+            # when the description is already known, only the hit with that description can be the row's
+            known = None if rec.row.description_drafts else _name_key(dict(rec.row.descriptions).get(lang, ""))
+            ids.update(dict.fromkeys(str(h["id"]) for h in hits.get((lang, _name_key(label)), ())
+                                     if known is None or _name_key(str(h.get("description", ""))) == known))
+    ids = {i: None for i in ids if is_item_id(i)}
+    return reader.get_entities(list(ids)) if ids else {}
+
+
+def _term(entity: Mapping[str, Any] | None, kind: str, language: str) -> str:
+    """An entity's label (or description) in ``language``; for labels, else the ``mul`` one
+    (Wikidata's label "for all languages", often the name of a place)."""
+    terms = (entity or {}).get(kind) or {}
+    for lang in (language, "mul") if kind == "labels" else (language,):
+        term = terms.get(lang)
+        if isinstance(term, Mapping) and str(term.get("value", "")).strip():
+            return str(term["value"])
+    return ""
+
+
+def _fill_descriptions(records: Sequence[_Record], fetched: Mapping[str, Mapping[str, Any]], lang: str,
+                       overwrite: frozenset[str], notes: list[dict[str, Any]]) -> list[_Record]:
+    """Description drafts filled with the labels of the items their item cells name.
+
+    An item of the wiki is named by its label in the description's language (or ``mul``); an item
+    cell still unresolved whose text names a NEW row of the batch, by that row's label (the item it
+    will point at). Anything else (an unresolved cell, an item without a label there) leaves the
+    description out, with a ``description`` note: the cell's text ("R-N", "Q900141") is no name to
+    publish. Pure: the labels come from the entities read in the batched read.
+    """
+    from dataclasses import replace
+
+    creations: dict[str, MappedRow] = {}
+    for rec in records:
+        if rec.new:
+            for _, text in (*rec.row.labels, *rec.row.aliases):
+                creations.setdefault(_name_key(text), rec.row)
+
+    def name(value: ItemValue | ItemRef, language: str) -> str | None:
+        if isinstance(value, ItemValue):
+            return _term(fetched.get(value.id), "labels", language) or None
+        row = creations.get(_name_key(value.text))
+        return (row.label(language) or None) if row is not None else None
+
+    out: list[_Record] = []
+    for rec in records:
+        if not rec.row.description_drafts:
+            out.append(rec)
+            continue
+        row, left = rec.row.fill_descriptions(name)
+        for gap in left:
+            if (rec.target and "descriptions" not in overwrite
+                    and _term(fetched.get(rec.target), "descriptions", gap.language)):
+                continue  # the item has a description there already: nothing would be written
+            if gap.reason == "too-long":
+                text = (f"description {gap.language} trop longue, laissée de côté / too long, left out "
+                        f"({len(gap.text)} > {MAX_TERM}): « {gap.text[:80]}… »")
+            else:
+                text = (f"description {gap.language} laissée de côté / left out: "
+                        f"{', '.join(f'« {u} »' for u in gap.unnamed)} sans libellé {gap.language} "
+                        f"(cellule non résolue ou élément sans libellé / unresolved cell or item without a "
+                        f"{gap.language} label)")
+            notes.append(_note("description", rec, text, rec.target, language=gap.language,
+                               unnamed=list(gap.unnamed)))
+        out.append(replace(rec, row=row))
+    return out
+
+
+def _already_created(records: Sequence[_Record], hits: _Hits, notes: list[dict[str, Any]]) -> list[_Record]:
     """NEW rows whose label + description an item already has (Wikibase keeps that pair unique):
-    the item an earlier push created, so the row now edits it. One search per distinct label."""
+    the item an earlier push created, so the row now edits it. One search per distinct label (made by
+    :func:`_search_new`); compared once descriptions are filled."""
     from dataclasses import replace
 
     found: dict[tuple[str, str, str], str | None] = {}
@@ -412,10 +518,8 @@ def _already_created(records: Sequence[_Record], reader: EntityReader,
             lang, label = rec.row.labels[0]
             key = (lang, _name_key(label), _name_key(dict(rec.row.descriptions).get(lang, "")))
             if key not in found:
-                hits = reader.search_entities(label, language=lang, limit=20)
-                found[key] = next((str(h["id"]) for h in hits
-                                   if _name_key(str(h.get("label", ""))) == key[1]
-                                   and _name_key(str(h.get("description", ""))) == key[2]), None)
+                found[key] = next((str(h["id"]) for h in hits.get(key[:2], ())
+                                   if _name_key(str(h.get("description", ""))) == key[2]), None)
             qid = found[key]
             if qid is not None:
                 notes.append(_note("exists", rec, f"déjà créé / already exists: {qid}", qid))

@@ -37,8 +37,11 @@ from .datatypes import (
 from .errors import ValueParseError
 from .mapping import ColumnSpec, SheetMapping, datatype_of
 from .model import (
+    MAX_TERM,
+    DescriptionDraft,
     Issue,
     ItemRef,
+    ItemSlot,
     ItemValue,
     MappedRow,
     MatchHints,
@@ -52,7 +55,7 @@ from .model import (
 from .properties import PropertyCatalog
 from .sheets import Sheet, gc_paused, normalize_key
 
-MAX_LABEL = 250  # Wikibase's default limit for labels, descriptions and aliases
+MAX_LABEL = MAX_TERM  # Wikibase's default limit for labels, descriptions and aliases
 
 
 @dataclass(frozen=True)
@@ -175,6 +178,22 @@ def _detached(exc: ValueParseError) -> ValueParseError:
     return exc
 
 
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A description template, compiled once per sheet.
+
+    ``parts`` is None when every placeholder is a text column (``template.format``, as typed). When one
+    names an item column the row gets a :class:`~wikiclub.model.DescriptionDraft` instead: the cell's
+    text is no name to publish ("R-N", "Q900141"), the item's label is, once the item is known.
+    ``parts``: ``("", literal)``, ``("text", "{field}")`` or ``("item", column)``, in order.
+    """
+
+    language: str
+    template: str
+    names: tuple[str, ...]
+    parts: tuple[tuple[str, str], ...] | None = None
+
+
 @dataclass
 class _Ctx:
     mapping: SheetMapping
@@ -183,7 +202,8 @@ class _Ctx:
     columns: dict[str, str]  # mapping's column name → the sheet's actual title
     blank: frozenset[str] = frozenset()  # vocab keys of cells that mean "empty"
     plans: tuple[_Column, ...] = ()  # the mapped columns present in the sheet, in mapping order
-    descriptions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()  # (language, template, its columns)
+    descriptions: tuple[_Template, ...] = ()
+    item_templates: bool = False  # a description template names an item column
     datatypes: dict[str, str] = field(default_factory=dict)
     options: dict[tuple[str | None, str], ParseOptions] = field(default_factory=dict)
     values: dict[tuple[object, ...], dict[str, Parsed | ValueParseError]] = field(default_factory=dict)
@@ -196,8 +216,6 @@ class _Ctx:
     def __post_init__(self) -> None:
         m = self.mapping
         self.blank = frozenset(vocab_key(b) for b in m.blank)
-        self.descriptions = tuple((lang, template, tuple(_names(template)))
-                                  for lang, template in m.descriptions.items())
         plans = []
         for spec in m.columns:
             if spec.use == "ignore" or spec.column not in self.columns:
@@ -212,6 +230,10 @@ class _Ctx:
             plans.append(_Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
                                  id(spec.references), _datatype(self, spec.property or "", spec)))
         self.plans = tuple(plans)
+        item_titles = {p.title for p in plans if p.spec.use == "statement" and p.datatype == "wikibase-item"}
+        self.descriptions = tuple(_template(lang, template, item_titles, self.columns)
+                                  for lang, template in m.descriptions.items())
+        self.item_templates = any(t.parts is not None for t in self.descriptions)
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
@@ -241,16 +263,8 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         issues.append(_issue(src, col, "", "missing-label", "Nom manquant : la ligne n'a pas de libellé / "
                              "missing label.", f"Remplissez la colonne « {col} » ou supprimez la ligne."))
     aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
-    descriptions = []
-    columns = ctx.columns
-    for lang, template, names in ctx.descriptions:
-        values = ({name: _cell(cells, ctx, name) for name in names} if ctx.blank else
-                  {name: cells.get(columns.get(name, name), "") for name in names})
-        if all(values.values()):
-            text = template.format(**values)
-            if len(text) <= MAX_LABEL:
-                descriptions.append((lang, text))
     statements: list[StatementDraft] = []
+    spans: dict[str, tuple[int, int]] = {}  # sheet title → its statements (for item placeholders)
     types: list[str] = []
     blank = ctx.blank
     for plan in ctx.plans:
@@ -266,7 +280,11 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         if plan.spec.use == "instance_of":
             types += _type_values(text, plan, src, issues)
             continue
+        start = len(statements)
         _statements(text, plan, cells, src, ctx, issues, statements)
+        if ctx.item_templates:
+            spans[plan.title] = (start, len(statements))
+    descriptions, drafts = _descriptions(cells, ctx, statements, spans)
     for cs in m.coordinates:
         st = _coordinates(cells, src, ctx, cs, issues)
         if st is not None:
@@ -290,13 +308,62 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
             ctx.match.clear()
         match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     match, focus, tuple(issues), row.cells)
+                     match, focus, tuple(issues), row.cells, drafts)
 
 
-def _names(template: str) -> list[str]:
+def _template(language: str, template: str, item_titles: set[str], columns: Mapping[str, str]) -> _Template:
     import string
 
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    parts: list[tuple[str, str]] = []
+    names: list[str] = []
+    items = False
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if literal:
+            parts.append(("", literal))
+        if not name:
+            continue
+        names.append(name)
+        if columns.get(name, name) in item_titles:
+            parts.append(("item", name))
+            items = True
+        else:
+            parts.append(("text", "{" + name + (f"!{conversion}" if conversion else "")
+                          + (f":{spec}" if spec else "") + "}"))
+    return _Template(language, template, tuple(names), tuple(parts) if items else None)
+
+
+def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spans: Mapping[str, tuple[int, int]]
+                  ) -> tuple[tuple[tuple[str, str], ...], tuple[DescriptionDraft, ...]]:
+    """Descriptions filled now (text placeholders only) and drafts to fill with items' labels later.
+    A template with an empty cell gives neither."""
+    descriptions: list[tuple[str, str]] = []
+    drafts: list[DescriptionDraft] = []
+    columns = ctx.columns
+    for t in ctx.descriptions:
+        values = ({name: _cell(cells, ctx, name) for name in t.names} if ctx.blank else
+                  {name: cells.get(columns.get(name, name), "") for name in t.names})
+        if not all(values.values()):
+            continue
+        if t.parts is None:
+            text = t.template.format(**values)
+            if len(text) <= MAX_LABEL:
+                descriptions.append((t.language, text))
+            continue
+        parts: list[str | ItemSlot] = []
+        for kind, what in t.parts:
+            if kind == "item":
+                start, end = spans.get(columns.get(what, what), (0, 0))
+                found = dict.fromkeys(st.mainsnak.value for st in statements[start:end]
+                                      if isinstance(st.mainsnak.value, ItemValue | ItemRef))
+                parts.append(ItemSlot(what, values[what], tuple(found)))  # type: ignore[arg-type]
+                continue
+            text = what if kind == "" else what.format(**values)
+            if parts and isinstance(parts[-1], str):
+                parts[-1] += text
+            else:
+                parts.append(text)
+        drafts.append(DescriptionDraft(t.language, tuple(parts)))
+    return tuple(descriptions), tuple(drafts)
 
 
 def _texts(cells: Cells, src: SourceRef, ctx: _Ctx, specs: Any, issues: list[Issue],
