@@ -1,9 +1,12 @@
 """``wikiclub pull`` on the kb.jsonl sandbox: the items of a mapping's classes with the mapping's columns,
-and the round trip — the pulled sheet, re-imported unchanged and planned, gives an empty batch."""
+and the round trip — the pulled sheet, re-imported unchanged and planned, gives an empty batch (with the
+real organismes mapping: only what its references and focus list add by design)."""
 
 from __future__ import annotations
 
+import copy
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,7 @@ from test_report import FOCUS, REGIONS, Dump
 from wikiclub.adapters.sparql import SparqlClient
 from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.cli import main
+from wikiclub.diff import normalise_url
 from wikiclub.mapping import load_mapping, parse_mapping
 from wikiclub.plan import build_plan, read_reconciled
 from wikiclub.properties import PropertyCatalog
@@ -26,8 +30,8 @@ from wikiclub.validate import validate_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SELECTION = Selection(REGIONS, FOCUS)
-# What a sheet can hold exactly: no reference built from another column, no focus list to add, no
-# description template (those add data to existing items by design; see docs/reports.md).
+# What a sheet can hold exactly: no reference built from another column, no focus list to add (those
+# add data to existing items by design; see docs/reports.md). The real organismes mapping is tested too.
 PLAIN = """
 version: 1
 options: {language: fr}
@@ -107,7 +111,7 @@ def test_pull_honours_the_sheet_name_and_header_row(clients: Any, tmp_path: Path
     assert rows and all(r["Nom du festival"] for r in rows)
 
 
-def _plan(mapping_text: str, sheet: Path, client: WikibaseClient, tmp_path: Path) -> Any:
+def _plan(mapping_text: str, sheet: Path, client: Any, tmp_path: Path) -> Any:
     mapping = parse_mapping(mapping_text, "plain.yaml") if "\n" in mapping_text else load_mapping(mapping_text)
     catalog = PropertyCatalog.from_dump(KB)
     rows = validate_sheet(sheet, mapping, catalog).result.rows
@@ -116,7 +120,7 @@ def _plan(mapping_text: str, sheet: Path, client: WikibaseClient, tmp_path: Path
     reconciled.write_text("".join(json.dumps({"target": q, "decision": "MATCH", "record": r.to_json()},
                                              ensure_ascii=False) + "\n" for q, r in zip(qids, rows, strict=True)),
                           "utf-8")
-    return build_plan(read_reconciled(reconciled), client, site={"name": "sandbox", "api_url": client.api_url},
+    return build_plan(read_reconciled(reconciled), client, site={"name": "sandbox", "api_url": "http://sandbox"},
                       batch_id="round-trip")
 
 
@@ -126,6 +130,73 @@ def test_round_trip_gives_an_empty_batch(clients: Any, tmp_path: Path) -> None:
     assert result.items > 30
     plan = _plan(PLAIN, sheet, clients[1], tmp_path)
     assert plan.empty, [e for e in plan.edits][:3]
+
+
+def _expected_by_design(dump: Dump, qids: list[str]) -> Counter[tuple[str, str]]:
+    """What the organismes mapping adds to unchanged items by design: P5008 = the focus list where it
+    lacks, and the reference built from « Site web » on the « Fondé en » statement that lacks it."""
+    want: Counter[tuple[str, str]] = Counter()
+    for q in qids:
+        claims = dump.items[q].get("claims", {})
+        if FOCUS not in dump.truthy(q, "P5008"):
+            want["statement", "P5008"] += 1
+        sites = [c["mainsnak"]["datavalue"]["value"] for c in claims.get("P856", [])]
+        founded = [c for c in claims.get("P571", []) if c["rank"] != "deprecated"
+                   and c["mainsnak"]["snaktype"] == "value"]
+        if sites and founded and not any(
+                normalise_url(s["datavalue"]["value"]) == normalise_url(sites[0])
+                for r in founded[0].get("references", ()) for s in r["snaks"].get("P854", ())):
+            want["references", "P571"] += 1
+    return want
+
+
+def _changes(plan: Any) -> Counter[tuple[str, str]]:
+    return Counter((c.kind, str((c.mainsnak or {}).get("property", ""))) for e in plan.edits for c in e.changes)
+
+
+def test_round_trip_with_the_organismes_mapping(dump: Dump, clients: Any, tmp_path: Path) -> None:
+    """The real mapping, whose description template names an item column (« {Municipalité} », which
+    a pulled sheet holds as a QID): no description change; only the references and P5008 it adds by
+    design, exactly."""
+    mapping = ROOT / "mappings" / "organismes-culturels.yaml"
+    sheet = tmp_path / "organismes.xlsx"
+    pull(load_mapping(mapping), SELECTION, *clients, sheet)
+    rows = read_xlsx(sheet)
+    expected = _expected_by_design(dump, [r[QID_COLUMN] for r in rows])
+    assert expected["statement", "P5008"] and expected["references", "P571"]  # the test sees both kinds
+    plan = _plan(str(mapping), sheet, clients[1], tmp_path)
+    assert _changes(plan) == expected
+    assert not [n for n in plan.notes if n["kind"] == "description"]
+
+
+class _WithoutDescriptions:
+    """The sandbox as if its items had no description: what the template gives becomes visible."""
+
+    def __init__(self, client: WikibaseClient) -> None:
+        self.client = client
+
+    def get_entities(self, ids: Any, **kw: Any) -> dict[str, dict[str, Any]]:
+        out = copy.deepcopy(self.client.get_entities(ids, **kw))
+        for e in out.values():
+            if e.get("type") == "item":
+                e.pop("descriptions", None)
+        return out
+
+    def search_entities(self, text: str, **kw: Any) -> list[dict[str, Any]]:
+        return self.client.search_entities(text, **kw)
+
+
+def test_a_pulled_qid_cell_gives_the_items_label_in_the_description(clients: Any, tmp_path: Path) -> None:
+    mapping = ROOT / "mappings" / "organismes-culturels.yaml"
+    sheet = tmp_path / "organismes.xlsx"
+    pull(load_mapping(mapping), SELECTION, *clients, sheet)
+    rows = {r[QID_COLUMN]: r for r in read_xlsx(sheet)}
+    plan = _plan(str(mapping), sheet, _WithoutDescriptions(clients[1]), tmp_path)
+    got = {e.target: e.data["descriptions"]["fr"]["value"] for e in plan.edits if "descriptions" in e.data}
+    assert set(got) == {q for q, r in rows.items() if r["Municipalité"]}
+    for qid, text in got.items():
+        assert rows[qid]["Municipalité"].startswith("Q")  # the cell holds the QID …
+        assert text == "organisme culturel à " + rows[qid]["Municipalité" + LABEL_SUFFIX]  # … the item its label
 
 
 def test_a_value_typed_in_the_pulled_sheet_becomes_one_edit(clients: Any, tmp_path: Path) -> None:
