@@ -258,7 +258,7 @@ class TripleWriter:
         self._langs: dict[str, str | None] = {}
         w = "<" + WIKIBASE
         self.a = f"<{RDF}type>"
-        self.label, self.pref, self.name = f"<{RDFS}label>", f"<{SKOS}prefLabel>", f"<{SCHEMA}name>"
+        self.label, self.name = f"<{RDFS}label>", f"<{SCHEMA}name>"
         self.description, self.alt = f"<{SCHEMA}description>", f"<{SKOS}altLabel>"
         self.version, self.modified = f"<{SCHEMA}version>", f"<{SCHEMA}dateModified>"
         self.about, self.part_of = f"<{SCHEMA}about>", f"<{SCHEMA}isPartOf>"
@@ -309,8 +309,9 @@ class TripleWriter:
             add(f"{s} {self.a} {self.types[etype]} .\n")
         if etype == "property":
             self._property(eid, s, entity.get("datatype"), add)
-        # rdfs:label + skos:prefLabel (the dump's schema:name copy is left out, as WDQS does).
-        for values, preds in ((entity.get("labels"), (self.label, self.pref)),
+        # rdfs:label only: WDQS drops the dump's skos:prefLabel and schema:name copies, and so do we
+        # (two triples less per label: the bulk load is CPU-bound on triples).
+        for values, preds in ((entity.get("labels"), (self.label,)),
                               (entity.get("descriptions"), (self.description,))):
             for lang, v in (values or {}).items():
                 lit = self.text(v["value"], v.get("language", lang))
