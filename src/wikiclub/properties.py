@@ -10,16 +10,15 @@ the regex in qualifier P1793; Q19474404 (single value); Q21502410 (distinct valu
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dumps import iter_dump
 from .errors import InputError
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
@@ -163,16 +162,3 @@ def load_cached(cache_dir: str | Path, site: str) -> PropertyCatalog:
     return PropertyCatalog(site)
 
 
-def iter_dump(path: Path) -> Iterator[dict[str, Any]]:
-    """Entities of a Wikidata JSON dump: one per line, optionally inside ``[`` … ``]`` with commas."""
-    opener: Callable[..., Any] = open
-    if path.suffix == ".gz":
-        opener = gzip.open
-    elif path.suffix == ".bz2":
-        opener = bz2.open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip().rstrip(",")
-            if line in ("", "[", "]"):
-                continue
-            yield json.loads(line)

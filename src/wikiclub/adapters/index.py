@@ -15,15 +15,14 @@ refetches only items whose revision changed.
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..dumps import iter_dump
 from ..errors import UsageError
 from ..reconcile.facts import Facts, facts_from_entity
 from ..reconcile.normalize import acronym, compound_initials, core, fold, identifier_key, url_key
@@ -51,20 +50,6 @@ class SparqlLike(Protocol):
 
 class EntitiesLike(Protocol):
     def get_entities(self, ids: Sequence[str], **kwargs: Any) -> Mapping[str, Any]: ...
-
-
-def read_dump(path: Path) -> Iterator[dict[str, Any]]:
-    """Entities of a Wikidata JSON dump: one per line, optionally inside a JSON array, .gz/.bz2."""
-    opener: Callable[..., Any] = open
-    if path.suffix == ".gz":
-        opener = gzip.open
-    elif path.suffix == ".bz2":
-        opener = bz2.open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip().rstrip(",")
-            if line and line not in ("[", "]"):
-                yield json.loads(line)
 
 
 class LocalIndex:
@@ -206,7 +191,7 @@ def build_from_dump(dump: Path, out: Path) -> int:
     if out.exists():
         out.unlink()
     with closing(LocalIndex(out, create=True)) as index:
-        n = index.add_entities(read_dump(dump))
+        n = index.add_entities(iter_dump(dump))
         index.set_meta(source=f"dump:{dump.name}")
     return n
 

@@ -5,18 +5,15 @@ Thin wrappers over :mod:`wikiclub.sandbox` (server, users, load); see docs/sandb
 
 from __future__ import annotations
 
-import bz2
 import dataclasses
 import errno
-import gzip
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 import click
 
-from ..errors import InputError, UsageError
+from ..dumps import iter_dump
+from ..errors import UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from . import main
 
@@ -71,30 +68,10 @@ def parse_faults(spec: str, seed: int) -> FaultConfig:
 
 
 # ---- dumps -----------------------------------------------------------------------------------------------
-def _open_dump(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    if path.suffix == ".bz2":
-        return bz2.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")  # noqa: SIM115 (closed by the caller's with)
-
-
 def dump_entity_ids(path: Path) -> Iterator[str]:
-    """Ids of the entities of a dump (one entity a line, optional ``[`` ``]`` lines and commas)."""
-    if not path.is_file():
-        raise InputError(f"{path}: no such dump file",
-                         hint="Donnez le chemin d'un dump JSON Wikidata / give the path of a Wikidata JSON dump.")
-    with _open_dump(path) as stream:
-        for line in stream:
-            text = line.strip().rstrip(",")
-            if not text or text in ("[", "]"):
-                continue
-            try:
-                entity_id = json.loads(text).get("id")
-            except (json.JSONDecodeError, AttributeError):
-                continue  # load_dump reports malformed lines with their number
-            if isinstance(entity_id, str):
-                yield entity_id
+    """Ids of the entities of a dump (a malformed line is reported with its number)."""
+    for entity in iter_dump(path):
+        yield entity["id"]
 
 
 def missing_entities(db: object, ids: list[str]) -> int:

@@ -12,10 +12,7 @@ line and the problem; nothing is written to SQLite then (the transaction is roll
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from ..dumps import open_dump, parse_lines
 from ..errors import InputError
 from .datavalues import reference_hash, snak_hash
-from .entities import CONTENT_MODEL, NS, canonical, is_entity_id, new_guid, revision_content, title_of
+from .entities import CONTENT_MODEL, NS, canonical, new_guid, revision_content, title_of
 from .entitystore import ensure_schema, sitelink_rows, statement_rows, term_rows
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,46 +41,6 @@ class LoadStats:
     properties: int
     items: int
     seconds: float
-
-
-def _open(path: Path) -> IO[str]:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    if path.suffix == ".bz2":
-        return bz2.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")  # noqa: SIM115 (closed by the caller's with)
-
-
-def _problem(path: Path, lineno: int, what: str) -> InputError:
-    return InputError(f"{path}, line {lineno}: {what}",
-                      hint="Each line of a Wikidata JSON dump must be one entity object "
-                           '({"type": "item", "id": "Q…", …}), optionally between "[" and "]" lines.')
-
-
-def parse_lines(path: Path, stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, entity) for each entity line; InputError for anything else."""
-    for lineno, line in enumerate(stream, start=1):
-        text = line.strip()
-        if text.endswith(","):
-            text = text[:-1].rstrip()
-        if not text or text in ("[", "]"):
-            continue
-        try:
-            entity = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise _problem(path, lineno, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
-        if not isinstance(entity, dict):
-            raise _problem(path, lineno, f"expected an entity object, found {type(entity).__name__}")
-        eid = entity.get("id")
-        etype = entity.get("type")
-        if not isinstance(eid, str) or not is_entity_id(eid):
-            raise _problem(path, lineno, f"missing or malformed entity id {eid!r}")
-        if etype not in ("item", "property") or (etype == "item") != eid.startswith("Q"):
-            raise _problem(path, lineno, f"entity {eid} has type {etype!r}; expected "
-                                         f"{'item' if eid.startswith('Q') else 'property'}")
-        if etype == "property" and not isinstance(entity.get("datatype"), str):
-            raise _problem(path, lineno, f"property {eid} has no datatype")
-        yield lineno, entity
 
 
 def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
@@ -288,7 +246,7 @@ def load_dump(app: SandboxApp, path: Path | str, *,
             app.db.conn.execute(sql)
 
     try:
-        with _bulk_pragmas(app.db), app.db.transaction(), _open(path) as stream:
+        with _bulk_pragmas(app.db), app.db.transaction(), open_dump(path) as stream:
             loader = _Loader(app)
             deferred = _drop_secondary_indexes(app.db) if loader.fresh else []
             app.sparql.bulk_load(entities(loader, stream, deferred))
