@@ -203,7 +203,8 @@ class _Ctx:
     blank: frozenset[str] = frozenset()  # vocab keys of cells that mean "empty"
     plans: tuple[_Column, ...] = ()  # the mapped columns present in the sheet, in mapping order
     descriptions: tuple[_Template, ...] = ()
-    item_templates: bool = False  # a description template names an item column
+    slot_titles: frozenset[str] = frozenset()  # sheet titles of the item columns templates name
+    drafts: dict[tuple[int, tuple[str, ...]], DescriptionDraft] = field(default_factory=dict)  # per cell texts
     datatypes: dict[str, str] = field(default_factory=dict)
     options: dict[tuple[str | None, str], ParseOptions] = field(default_factory=dict)
     values: dict[tuple[object, ...], dict[str, Parsed | ValueParseError]] = field(default_factory=dict)
@@ -233,7 +234,8 @@ class _Ctx:
         item_titles = {p.title for p in plans if p.spec.use == "statement" and p.datatype == "wikibase-item"}
         self.descriptions = tuple(_template(lang, template, item_titles, self.columns)
                                   for lang, template in m.descriptions.items())
-        self.item_templates = any(t.parts is not None for t in self.descriptions)
+        self.slot_titles = frozenset(self.columns.get(name, name) for t in self.descriptions if t.parts
+                                     for kind, name in t.parts if kind == "item")
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
@@ -282,7 +284,7 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
             continue
         start = len(statements)
         _statements(text, plan, cells, src, ctx, issues, statements)
-        if ctx.item_templates:
+        if plan.title in ctx.slot_titles:
             spans[plan.title] = (start, len(statements))
     descriptions, drafts = _descriptions(cells, ctx, statements, spans)
     for cs in m.coordinates:
@@ -339,7 +341,7 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
     descriptions: list[tuple[str, str]] = []
     drafts: list[DescriptionDraft] = []
     columns = ctx.columns
-    for t in ctx.descriptions:
+    for n, t in enumerate(ctx.descriptions):
         values = ({name: _cell(cells, ctx, name) for name in t.names} if ctx.blank else
                   {name: cells.get(columns.get(name, name), "") for name in t.names})
         if not all(values.values()):
@@ -348,6 +350,12 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
             text = t.template.format(**values)
             if len(text) <= MAX_LABEL:
                 descriptions.append((t.language, text))
+            continue
+        # A cell's items depend on its text only (the parse caches say so): same texts, same draft.
+        key = (n, tuple(values.values()))
+        known = ctx.drafts.get(key)
+        if known is not None:
+            drafts.append(known)
             continue
         parts: list[str | ItemSlot] = []
         for kind, what in t.parts:
@@ -362,7 +370,11 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
                 parts[-1] += text
             else:
                 parts.append(text)
-        drafts.append(DescriptionDraft(t.language, tuple(parts)))
+        draft = DescriptionDraft(t.language, tuple(parts))
+        if len(ctx.drafts) >= _CACHE_LIMIT:
+            ctx.drafts.clear()
+        ctx.drafts[key] = draft
+        drafts.append(draft)
     return tuple(descriptions), tuple(drafts)
 
 
