@@ -1,10 +1,11 @@
 """``build_plan``: reconciled records + the wiki's current state → a batch folder of entity edits.
 
 Input: the JSON lines written by ``wikiclub reconcile --apply-review`` (``{"target", "decision",
-"record", "reconcile"}``). For every matched item the current entity is fetched (``wbgetentities``,
-50 a request) and :func:`wikiclub.diff.diff_entity` keeps only what is missing; NEW rows become
-creations (label, description, P31, every mapped statement). The property entities are read too, for
-their single-value constraints (P2302 = Q19474404).
+"record", "reconcile"}``). One batched read (``wbgetentities``, 50 a request) fetches the matched
+items, the items labelled like NEW rows, the items that description templates name and the property
+entities (single-value constraints, P2302 = Q19474404). Description drafts (a template naming an item
+column) are filled with those items' labels; :func:`wikiclub.diff.diff_entity` keeps only what is
+missing; NEW rows become creations (label, description, P31, every mapped statement).
 
 Rules that make a batch reviewable and safe to push twice:
 
@@ -211,10 +212,14 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
     lang = options.language
 
     # 0. one batched read (wbgetentities, 50 a request) of what the plan needs from the wiki: the
-    #    matched items, the items found by label for NEW rows (an earlier push may have created them)
-    #    and the items that description templates name (their labels fill the descriptions)
+    #    matched items, the items found by label for NEW rows (an earlier push may have created them),
+    #    the items that description templates name (their labels fill the descriptions) and the
+    #    properties used (single-value constraints). One call: ceil(sum/50) ≤ the sum of the ceilings.
     hits = _search_new(records, reader)
-    fetched = _read_entities(records, hits, reader)
+    pids = sorted({st.property for rec in records for st in rec.row.statements}
+                  | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
+                  key=lambda p: int(p[1:]))
+    fetched = _read_entities(records, hits, pids, reader)
 
     # 1. descriptions whose template names an item column: the item's label, not the cell's text
     records = _fill_descriptions(records, fetched, lang, options.overwrite, notes)
@@ -244,16 +249,13 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                 for _, text in (*rec.row.labels, *rec.row.aliases):
                     created_names.setdefault(_name_key(text), ent.key)
 
-    # 5. current state of matched items (read in 0) and the properties used
+    # 5. current state of matched items and the properties used (all read in 0)
     targets = [e.target for e in entities.values() if e.target]
     unread = [t for t in targets if t not in fetched]
     if unread:  # not expected (0 reads every target): kept so that a target is never planned blind
         fetched = {**fetched, **reader.get_entities(unread)}
     current = {t: fetched[t] for t in targets}
-    pids = sorted({st.property for rec in records for st in rec.row.statements}
-                  | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
-                  key=lambda p: int(p[1:]))
-    properties = reader.get_entities(pids, props=["info", "datatype", "claims"]) if pids else {}
+    properties = {p: fetched[p] for p in pids}
     single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
                           key=lambda p: int(p[1:]))
 
@@ -427,11 +429,12 @@ def _search_new(records: Sequence[_Record], reader: EntityReader) -> _Hits:
     return hits
 
 
-def _read_entities(records: Sequence[_Record], hits: _Hits, reader: EntityReader) -> dict[str, dict[str, Any]]:
-    """Matched items, items a NEW row may already be, and items named in description drafts: one
-    ``get_entities`` call (batched by the client), so naming the items costs no request of its own
-    unless the ids overflow a batch of 50."""
-    ids: dict[str, None] = {}
+def _read_entities(records: Sequence[_Record], hits: _Hits, pids: Sequence[str],
+                   reader: EntityReader) -> dict[str, dict[str, Any]]:
+    """Matched items, items a NEW row may already be, items named in description drafts and the
+    properties used: one ``get_entities`` call (50 ids a request in the client), so naming the items
+    costs a request only when the ids overflow a batch of 50."""
+    ids: dict[str, None] = dict.fromkeys(pids)
     for rec in records:
         if rec.target:
             ids[rec.target] = None
@@ -442,7 +445,7 @@ def _read_entities(records: Sequence[_Record], hits: _Hits, reader: EntityReader
             known = None if rec.row.description_drafts else _name_key(dict(rec.row.descriptions).get(lang, ""))
             ids.update(dict.fromkeys(str(h["id"]) for h in hits.get((lang, _name_key(label)), ())
                                      if known is None or _name_key(str(h.get("description", ""))) == known))
-    ids = {i: None for i in ids if is_item_id(i)}
+    ids = {i: None for i in ids if is_item_id(i) or i in pids}
     return reader.get_entities(list(ids)) if ids else {}
 
 
