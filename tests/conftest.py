@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+import requests
 
 from wikiclub.sandbox.config import SandboxConfig
 from wikiclub.sandbox.server import RunningSandbox, start_in_thread
@@ -44,6 +46,29 @@ class Sandbox:
     @property
     def app(self):  # noqa: ANN201
         return self.running.app
+
+
+class RawApi:
+    """A plain requests session speaking to one sandbox's api.php (cookies kept, like a real client)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = requests.Session()
+
+    def get(self, **params: str) -> requests.Response:
+        return self.http.get(self.url, params={**params, "format": "json"}, timeout=30)
+
+    def post(self, **params: str) -> requests.Response:
+        return self.http.post(self.url, data={**params, "format": "json"}, timeout=30)
+
+    def login(self, account: Account) -> dict[str, Any]:
+        """action=login with a BotPassword; returns the answer (``["login"]["result"]``)."""
+        token = self.get(action="query", meta="tokens", type="login").json()["query"]["tokens"]["logintoken"]
+        return self.post(action="login", lgname=account.name, lgpassword=account.password,
+                         lgtoken=token).json()
+
+    def csrf(self) -> str:
+        return str(self.get(action="query", meta="tokens").json()["query"]["tokens"]["csrftoken"])
 
 
 def make_sandbox(data_dir: Path, **config: object) -> Sandbox:

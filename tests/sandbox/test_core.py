@@ -6,33 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 from conftest import Account, Sandbox, make_sandbox
-
-
-class Api:
-    """A requests session speaking to one sandbox (cookies kept, like a real client)."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def get(self, **params: str) -> requests.Response:
-        return self.http.get(self.url, params={**params, "format": "json"}, timeout=30)
-
-    def post(self, **params: str) -> requests.Response:
-        return self.http.post(self.url, data={**params, "format": "json"}, timeout=30)
-
-    def login(self, account: Account) -> dict[str, Any]:
-        token = self.get(action="query", meta="tokens", type="login").json()["query"]["tokens"]["logintoken"]
-        return self.post(action="login", lgname=account.name, lgpassword=account.password,
-                         lgtoken=token).json()
-
-    def csrf(self) -> str:
-        return self.get(action="query", meta="tokens").json()["query"]["tokens"]["csrftoken"]
+from conftest import RawApi as Api
 
 
 def error_code(response: requests.Response) -> str | None:

@@ -9,30 +9,11 @@ from typing import Any
 
 import pytest
 import requests
-from conftest import Account, Sandbox, make_sandbox
+from conftest import RawApi as Api
+from conftest import Sandbox, make_sandbox
 
 from wikiclub.sandbox import core
 from wikiclub.sandbox.config import FaultConfig
-
-
-class Api:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-
-    def get(self, **params: str) -> requests.Response:
-        return self.http.get(self.url, params={**params, "format": "json"}, timeout=30)
-
-    def post(self, **params: str) -> requests.Response:
-        return self.http.post(self.url, data={**params, "format": "json"}, timeout=30)
-
-    def login(self, account: Account) -> None:
-        token = self.get(action="query", meta="tokens", type="login").json()["query"]["tokens"]["logintoken"]
-        result = self.post(action="login", lgname=account.name, lgpassword=account.password, lgtoken=token)
-        assert result.json()["login"]["result"] == "Success"
-
-    def csrf(self) -> str:
-        return str(self.get(action="query", meta="tokens").json()["query"]["tokens"]["csrftoken"])
 
 
 def code(response: requests.Response) -> str | None:
@@ -50,7 +31,7 @@ def faulty(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Sandbox]:
 
 def admin_api(sb: Sandbox) -> Api:
     api = Api(sb.api_url)
-    api.login(sb.admin)
+    assert api.login(sb.admin)["login"]["result"] == "Success"
     return api
 
 

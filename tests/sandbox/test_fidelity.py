@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import FIXTURES, make_sandbox
+from conftest import FIXTURES, RawApi, make_sandbox
 
 REFERENCE = FIXTURES / "wikibase-api"
 
@@ -54,14 +54,10 @@ def test_recorded_calls_get_the_same_answers(tmp_path: Path) -> None:
 def test_default_search_is_wikidata_like_where_the_bare_wiki_finds_nothing(sandbox) -> None:  # noqa: ANN001
     """The same two searches as SEARCH_FIXTURES: the bare wiki answered with no result; Wikidata's
     CirrusSearch (the sandbox's default) finds the item, whatever the case."""
-    s = requests.Session()
-    api = sandbox.api_url
-    lt = s.get(api, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"},
-               timeout=30).json()["query"]["tokens"]["logintoken"]
-    s.post(api, data={"action": "login", "lgname": sandbox.admin.name, "lgpassword": sandbox.admin.password,
-                      "lgtoken": lt, "format": "json"}, timeout=30)
-    token = s.get(api, params={"action": "query", "meta": "tokens", "format": "json"},
-                  timeout=30).json()["query"]["tokens"]["csrftoken"]
+    raw = RawApi(sandbox.api_url)
+    raw.login(sandbox.admin)
+    token = raw.csrf()
+    s, api = raw.http, sandbox.api_url
     created = s.post(api, data={"action": "wbeditentity", "new": "item", "token": token, "format": "json",
                                 "data": json.dumps({"labels": {"fr": {"language": "fr", "value": "Tour Eiffel"},
                                                                "en": {"language": "en", "value": "Douglas Adams"}}})},
@@ -93,14 +89,10 @@ def _keypaths(obj: object) -> set[str]:
 
 def _start_state(sb: object) -> None:
     """What every transcript started from: P1..P8 (one per datatype) and Q1 at page/revision 10."""
-    api = sb.api_url  # type: ignore[attr-defined]
-    s = requests.Session()
-    lt = s.get(api, params={"action": "query", "meta": "tokens", "type": "login", "format": "json"},
-               timeout=30).json()["query"]["tokens"]["logintoken"]
-    s.post(api, data={"action": "login", "lgname": sb.admin.name, "lgpassword": sb.admin.password,  # type: ignore[attr-defined]
-                      "lgtoken": lt, "format": "json"}, timeout=30)
-    token = s.get(api, params={"action": "query", "meta": "tokens", "format": "json"},
-                  timeout=30).json()["query"]["tokens"]["csrftoken"]
+    raw = RawApi(sb.api_url)  # type: ignore[attr-defined]
+    raw.login(sb.admin)  # type: ignore[attr-defined]
+    token = raw.csrf()
+    s, api = raw.http, raw.url
     for datatype in ("wikibase-item", "string", "url", "external-id", "time", "globe-coordinate",
                      "monolingualtext", "quantity"):
         s.post(api, data={"action": "wbeditentity", "new": "property", "token": token, "format": "json",

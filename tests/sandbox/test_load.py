@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import KB, Sandbox
+from conftest import KB, RawApi, Sandbox
 
 from wikiclub.errors import InputError
 from wikiclub.sandbox.load import load_dump
@@ -65,13 +65,10 @@ def test_new_entities_get_fresh_ids_after_a_load(sandbox: Sandbox, tmp_path: Pat
     load_dump(sandbox.app, _write(tmp_path / "d.json", "\n".join(LINES) + "\n"))
     max_q = max(int(json.loads(line)["id"][1:]) for line in LINES if '"type":"item"' in line)
     max_rev = max(json.loads(line)["lastrevid"] for line in LINES)
-    s = requests.Session()
-    lt = s.get(sandbox.api_url, params={"action": "query", "meta": "tokens", "type": "login",
-                                        "format": "json"}).json()["query"]["tokens"]["logintoken"]
-    s.post(sandbox.api_url, data={"action": "login", "lgname": sandbox.admin.name,
-                                  "lgpassword": sandbox.admin.password, "lgtoken": lt, "format": "json"})
-    tok = s.get(sandbox.api_url, params={"action": "query", "meta": "tokens",
-                                         "format": "json"}).json()["query"]["tokens"]["csrftoken"]
+    raw = RawApi(sandbox.api_url)
+    raw.login(sandbox.admin)
+    tok = raw.csrf()
+    s = raw.http
     r = s.post(sandbox.api_url, data={"action": "wbeditentity", "new": "item", "data": "{}", "token": tok,
                                       "format": "json"}).json()
     assert int(r["entity"]["id"][1:]) == max_q + 1 and r["entity"]["lastrevid"] > max_rev
