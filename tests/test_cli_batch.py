@@ -87,3 +87,14 @@ def test_usage_errors(run, tmp_path: Path, sb: Sandbox) -> None:  # noqa: ANN001
 def test_help_has_an_example(command: list[str]) -> None:
     res = CliRunner().invoke(main, [*command, "--help"])
     assert res.exit_code == 0 and "wikiclub " + " ".join(command) in res.output and "xemple" in res.output
+
+
+def test_push_checks_the_batch_before_credentials_or_network(tmp_path: Path) -> None:
+    """No credentials and the default site (Wikidata, unreachable here, no contact set): the answer is
+    about the folder, so nothing was looked up or sent."""
+    env = {"WIKICLUB_BOT_USER": "", "WIKICLUB_BOT_PASSWORD": "", "WIKICLUB_CONFIG": "",
+           "WIKICLUB_CREDENTIALS_FILE": str(tmp_path / "none.toml")}
+    res = CliRunner(env=env).invoke(main, ["push", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "is not a batch folder" in res.output
+    assert "contact" not in res.output and "credentials" not in res.output.lower()

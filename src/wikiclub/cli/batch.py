@@ -127,8 +127,13 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
       wikiclub push batches/orgs/ --site sandbox --dry-run
       wikiclub push batches/orgs/ --site sandbox
     """
+    from ..approve import check_approved
+    from ..plan import read_batch
     from ..push import PushOptions, push_plan
 
+    # The batch is checked before any credential is looked up or any request is sent.
+    read_batch(batch)
+    check_approved(batch)
     settings, client = _client(site, config_file, throttle=throttle)
     if not dry_run:
         from ..credentials import find_credentials
