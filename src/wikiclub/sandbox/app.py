@@ -23,6 +23,7 @@ from .config import SandboxConfig
 from .context import ApiRequest, Handler, Session, User
 from .db import SandboxDB, utc_now
 from .mw import ApiError, error_header, error_response_body, maxlag_error
+from .pages import entity_id_of_path, label_of, linked_ids, render_entity_page
 from .users import RateLimiter, effective_rate_limits
 
 SESSION_COOKIE = "wikidb_session"
@@ -63,6 +64,9 @@ class SandboxApp:
             return self.handle_sparql(request)
         if path.startswith("/wiki/Special:EntityData/"):
             return self.handle_entity_data(request, path.rsplit("/", 1)[-1])
+        entity_id = entity_id_of_path(path)
+        if entity_id is not None:
+            return self.handle_entity_page(entity_id)
         return Response("Not found\n", status=404, mimetype="text/plain")
 
     # ---- sessions ---------------------------------------------------------------------------
@@ -231,6 +235,28 @@ class SandboxApp:
         except ValueError as exc:  # syntax errors: 400 with the parser's message, as WDQS does
             return Response(f"Query is malformed: {exc}\n", status=400, mimetype="text/plain")
         return Response(payload, status=200, content_type=content_type)
+
+    def _read_entities(self, ids: list[str], **params: str) -> dict[str, Any]:
+        """Entities through the wbgetentities module itself (50 at a time), missing ones left out."""
+        out: dict[str, Any] = {}
+        for start in range(0, len(ids), 50):
+            req = ApiRequest(params={"ids": "|".join(ids[start:start + 50]), **params}, query_keys=frozenset(),
+                             method="GET", session=Session(id="pages"), app=self)
+            for eid, entity in self.actions["wbgetentities"](req).get("entities", {}).items():
+                if "missing" not in entity:
+                    out[eid] = entity
+        return out
+
+    def handle_entity_page(self, entity_id: str) -> Response:
+        try:
+            entity = self._read_entities([entity_id]).get(entity_id)
+            if entity is None:
+                return Response("Not found\n", status=404, mimetype="text/plain")
+            linked = self._read_entities(linked_ids(entity), props="labels", languages="fr|en|mul")
+        except ApiError:
+            return Response("Not found\n", status=404, mimetype="text/plain")
+        labels = {eid: label_of(e) for eid, e in linked.items()}
+        return Response(render_entity_page(entity, labels), content_type="text/html; charset=utf-8")
 
     def handle_entity_data(self, request: Request, name: str) -> Response:
         entity_id = name.split(".", 1)[0].upper()
