@@ -215,3 +215,94 @@ def test_diff_is_idempotent(labels: list[tuple[str, str]], aliases: list[tuple[s
     assert diff_entity(wanted, after).empty
     values = [s["mainsnak"]["datavalue"]["value"] for s in after["claims"]["P1329"]]
     assert len(values) == len(existing) + len(set(phones) - set(existing))  # nothing added twice
+
+
+# ---------------------------------------------------------------------------------------- time precision
+
+GREGORIAN = "http://www.wikidata.org/entity/Q1985727"
+JULIAN = "http://www.wikidata.org/entity/Q1985786"
+DAY = TimeValue("+1978-07-24T00:00:00Z", 11)
+YEAR = TimeValue("+1978-00-00T00:00:00Z", 9)
+
+
+@pytest.mark.parametrize(("coarse", "fine", "within"), [
+    (YEAR, DAY, True),
+    (TimeValue("+1978-01-01T00:00:00Z", 9), DAY, True),  # year precision written with 01-01 (T310981)
+    (TimeValue("+1978-07-00T00:00:00Z", 10), DAY, True),
+    (TimeValue("+1978-08-00T00:00:00Z", 10), DAY, False),
+    (TimeValue("+1970-00-00T00:00:00Z", 8), DAY, True),  # the 1970s
+    (TimeValue("+1979-00-00T00:00:00Z", 9), DAY, False),
+    (DAY, YEAR, False),  # the other way round
+    (YEAR, YEAR, False),  # equal, not strictly finer: same_datavalue's business
+    (YEAR, TimeValue("+1978-07-24T00:00:00Z", 11, JULIAN), False),  # another calendar
+    (TimeValue("+1900-00-00T00:00:00Z", 7), DAY, False),  # centuries: stored two ways on Wikidata
+    (TimeValue("-0044-00-00T00:00:00Z", 9), TimeValue("-0044-03-15T00:00:00Z", 11), True),
+])
+def test_time_within(coarse: TimeValue, fine: TimeValue, within: bool) -> None:
+    from wikiclub.diff import time_within
+
+    assert time_within(coarse.to_json()["value"], fine.to_json()["value"]) is within
+
+
+def test_coarser_sheet_date_is_already_there_not_a_conflict() -> None:
+    current = item(P571=[statement("P571", "time", DAY)])
+    wanted = Wanted(statements=(statement("P571", "time", YEAR, url_ref("https://s.example/")),))
+    for single in ({"P571"}, set()):  # single-value or not: nothing to add, nothing to settle
+        d = diff_entity(wanted, current, single_value=single)
+        assert d.empty and not d.conflicts and not d.changes
+        [note] = d.notes
+        assert (note.kind, note.property, note.wanted, note.existing) == ("less-precise", "P571", "1978",
+                                                                          ("1978-07-24",))
+        assert note.to_json()["mainsnak"]["datavalue"]["value"]["precision"] == 9
+    # a month the day falls within is implied too; a month it does not fall within is not
+    month = Wanted(statements=(statement("P571", "time", TimeValue("+1978-07-00T00:00:00Z", 10)),))
+    assert diff_entity(month, current, single_value={"P571"}).empty
+    other = Wanted(statements=(statement("P571", "time", TimeValue("+1978-06-00T00:00:00Z", 10)),))
+    assert diff_entity(other, current, single_value={"P571"}).conflicts
+    # a deprecated precise value implies nothing
+    deprecated = item(P571=[{**statement("P571", "time", DAY), "rank": "deprecated"}])
+    assert not diff_entity(wanted, deprecated).empty
+
+
+def test_more_precise_sheet_date_is_a_conflict_on_a_single_value_property() -> None:
+    current = item(P571=[statement("P571", "time", YEAR)])
+    wanted = Wanted(statements=(statement("P571", "time", DAY),))
+    d = diff_entity(wanted, current, single_value={"P571"})
+    assert d.empty and not d.notes
+    [c] = d.conflicts
+    assert (c.wanted, c.existing) == ("1978-07-24", ("1978",))
+    assert c.mainsnak is not None and c.existing_snaks[0]["datavalue"]["value"]["precision"] == 9
+    # elsewhere (no single-value constraint) it is added next to the coarse value, which stays, with a note
+    d = diff_entity(wanted, current)
+    assert [s["mainsnak"]["datavalue"]["value"]["precision"] for s in d.data["claims"]] == [11]
+    assert [n.kind for n in d.notes] == ["more-precise"]
+    after = apply(current, d.data)
+    again = diff_entity(wanted, after)
+    assert again.empty and not again.notes  # idempotent
+    assert diff_entity(Wanted(statements=(statement("P571", "time", YEAR),)), after).empty
+
+
+def test_coarser_qualifier_and_reference_dates_are_covered() -> None:
+    precise = Snak("P580", "time", DAY)
+    existing = statement("P463", "wikibase-item", ItemValue("Q5"),
+                         Reference((Snak("P854", "url", StringValue("https://a/")),
+                                    Snak("P577", "time", DAY))), quals=(precise,))
+    current = item(P463=[existing])
+    wanted = Wanted(statements=(statement(
+        "P463", "wikibase-item", ItemValue("Q5"),
+        Reference((Snak("P854", "url", StringValue("https://a/")), Snak("P577", "time", YEAR))),
+        quals=(Snak("P580", "time", YEAR),)),))
+    assert diff_entity(wanted, current).empty
+
+
+def test_coordinates_compare_within_the_coarser_precision_both_ways() -> None:
+    fine = GlobeCoordinateValue(Decimal("48.2391"), Decimal("-79.0123"), Decimal("0.0001"))
+    coarse = GlobeCoordinateValue(Decimal("48.24"), Decimal("-79.01"), Decimal("0.01"))
+    far = GlobeCoordinateValue(Decimal("48.30"), Decimal("-79.01"), Decimal("0.01"))
+    for have, want in ((fine, coarse), (coarse, fine)):
+        d = diff_entity(Wanted(statements=(statement("P625", "globe-coordinate", want),)),
+                        item(P625=[statement("P625", "globe-coordinate", have)]), single_value={"P625"})
+        assert d.empty and not d.conflicts
+    d = diff_entity(Wanted(statements=(statement("P625", "globe-coordinate", far),)),
+                    item(P625=[statement("P625", "globe-coordinate", fine)]), single_value={"P625"})
+    assert d.conflicts

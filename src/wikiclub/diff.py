@@ -16,6 +16,12 @@ without an id even when an equal one exists. So:
   *to that statement* (sent with its id and all it already holds);
 - a reference is already there when an existing reference of the statement holds all its snaks,
   except "retrieved" (P813), whose date changes every day and would make every re-run add one;
+- a time value the wiki already holds more precisely (the sheet says 1978, the wiki 1978-07-24: same
+  calendar, the wiki's date falls within the sheet's year, month or day…) is already there: nothing
+  is added and a ``less-precise`` :class:`DiffNote` says so. The reverse (the sheet more precise than
+  the wiki) is a conflict on a single-value property, and an added statement with a ``more-precise``
+  note elsewhere (nobody else's value is ever changed). Coordinates compare within the coarser of the
+  two precisions, which covers both directions;
 - a property with a single-value constraint that already has another value is not touched: the
   pair is reported as a :class:`Conflict`.
 
@@ -111,20 +117,62 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class Conflict:
-    """A change not made because a human must decide (e.g. a single-value property with another value)."""
+    """A change not made because a human must decide (e.g. a single-value property with another value).
+
+    ``wanted``/``existing`` are readable texts; ``mainsnak``/``existing_snaks`` the snaks they were
+    made from (so that a preview can name the items they hold).
+    """
 
     property: str
     reason: str
     wanted: str
     existing: tuple[str, ...] = ()
+    mainsnak: dict[str, Any] | None = None
+    existing_snaks: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"property": self.property, "reason": self.reason, "wanted": self.wanted,
-                "existing": list(self.existing)}
+        out: dict[str, Any] = {"property": self.property, "reason": self.reason, "wanted": self.wanted,
+                               "existing": list(self.existing)}
+        if self.mainsnak is not None:
+            out["mainsnak"] = self.mainsnak
+        if self.existing_snaks:
+            out["existing_snaks"] = list(self.existing_snaks)
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Conflict:
-        return cls(data["property"], data["reason"], data["wanted"], tuple(data.get("existing", ())))
+        return cls(data["property"], data["reason"], data["wanted"], tuple(data.get("existing", ())),
+                   data.get("mainsnak"), tuple(data.get("existing_snaks", ())))
+
+
+@dataclass(frozen=True, slots=True)
+class DiffNote:
+    """Something the diff decided that a reviewer may want to know, but no edit and no conflict.
+
+    ``less-precise``: the sheet's value is a coarser form of a value the wiki has (nothing added);
+    ``more-precise``: the sheet's value refines a coarser one of the wiki (added next to it).
+    """
+
+    kind: str
+    property: str
+    wanted: str
+    existing: tuple[str, ...] = ()
+    mainsnak: dict[str, Any] | None = None
+    existing_snaks: tuple[dict[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "property": self.property, "wanted": self.wanted,
+                               "existing": list(self.existing)}
+        if self.mainsnak is not None:
+            out["mainsnak"] = self.mainsnak
+        if self.existing_snaks:
+            out["existing_snaks"] = list(self.existing_snaks)
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> DiffNote:
+        return cls(data["kind"], data["property"], data["wanted"], tuple(data.get("existing", ())),
+                   data.get("mainsnak"), tuple(data.get("existing_snaks", ())))
 
 
 @dataclass(frozen=True)
@@ -132,6 +180,7 @@ class EntityDiff:
     data: dict[str, Any]  # the wbeditentity payload; {} when nothing is missing
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = field(default=())
+    notes: tuple[DiffNote, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -177,6 +226,44 @@ def _time_key(value: Mapping[str, Any]) -> tuple[Any, ...] | None:
         return (calendar, precision, year)
     # decade (8), century (7), millennium (6) … down to billion years (0)
     return (calendar, precision, year // 10 ** (9 - precision))
+
+
+# Precisions at which "falls within" is unambiguous: decade (the 1970s are 1970–1979), year, month,
+# day, hour, minute, second. Centuries and millennia are left out: Wikidata stores the 20th century
+# both as 1900 and as 2000 (the UI's and the API's habits differ), so containment would guess.
+_NESTED_PRECISIONS = range(8, 15)
+
+
+def time_within(coarse: Mapping[str, Any], fine: Mapping[str, Any]) -> bool:
+    """True when ``fine`` is a strictly more precise form of ``coarse``: same calendar, and ``fine``
+    truncated to ``coarse``'s precision is ``coarse`` (1978-07-24 is within 1978 and within 1978-07)."""
+    try:
+        pc, pf = int(coarse.get("precision", 11)), int(fine.get("precision", 11))
+    except (TypeError, ValueError):
+        return False
+    if pc >= pf or pc not in _NESTED_PRECISIONS or coarse.get("calendarmodel") != fine.get("calendarmodel"):
+        return False
+    ka, kb = _time_key(coarse), _time_key({**fine, "precision": pc})
+    return ka is not None and ka == kb
+
+
+def less_precise(wanted: Mapping[str, Any], existing: Mapping[str, Any]) -> bool:
+    """True when the snak ``wanted`` is implied by ``existing``: same property, both time values, and
+    ``existing`` a more precise form of ``wanted`` (:func:`time_within`)."""
+    if wanted.get("property") != existing.get("property"):
+        return False
+    if wanted.get("snaktype", "value") != "value" or existing.get("snaktype", "value") != "value":
+        return False
+    dw, de = wanted.get("datavalue") or {}, existing.get("datavalue") or {}
+    if dw.get("type") != "time" or de.get("type") != "time":
+        return False
+    vw, ve = dw.get("value"), de.get("value")
+    return isinstance(vw, Mapping) and isinstance(ve, Mapping) and time_within(vw, ve)
+
+
+def _covers(have: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """``have`` already says what ``wanted`` says: equal, or a more precise time."""
+    return same_snak(have, wanted) or less_precise(wanted, have)
 
 
 def _decimal(text: Any) -> Decimal | None:
@@ -244,7 +331,7 @@ def reference_covered(wanted: Mapping[str, Any], existing: Iterable[Mapping[str,
     significant = [s for s in snaks if s.get("property") != RETRIEVED] or snaks
     for ref in existing:
         have = _snak_list(ref.get("snaks"))
-        if all(any(same_snak(s, h) for h in have) for s in significant):
+        if all(any(_covers(h, s) for h in have) for s in significant):
             return True
     return False
 
@@ -335,14 +422,22 @@ def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_val
         aliases.setdefault(lang, []).append(text)
         changes.append(Change("alias", f"alias {lang}: « {text} »", lang, text))
 
-    statements = _diff_statements(wanted.statements, current.get("claims") or {}, single, changes, conflicts)
+    notes: list[DiffNote] = []
+    statements = _diff_statements(wanted.statements, current.get("claims") or {}, single, changes, conflicts,
+                                  notes)
     if statements:
         data["claims"] = statements
-    return EntityDiff(data, tuple(changes), tuple(conflicts))
+    return EntityDiff(data, tuple(changes), tuple(conflicts), tuple(notes))
+
+
+def _present(group: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Statements that hold a value (not deprecated, not somevalue/novalue)."""
+    return [s for s in group if s.get("rank") != "deprecated"
+            and s.get("mainsnak", {}).get("snaktype", "value") == "value"]
 
 
 def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, Any], single: frozenset[str],
-                     changes: list[Change], conflicts: list[Conflict]) -> list[dict[str, Any]]:
+                     changes: list[Change], conflicts: list[Conflict], notes: list[DiffNote]) -> list[dict[str, Any]]:
     # Work on copies: existing statements we extend are sent whole, with their id.
     work: dict[str, list[dict[str, Any]]] = {p: copy.deepcopy(list(g)) for p, g in claims.items()}
     touched: dict[int, dict[str, Any]] = {}  # id(statement) → statement, in first-touched order
@@ -353,12 +448,22 @@ def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, A
         group = work.setdefault(pid, [])
         match = next((s for s in group if same_snak(s.get("mainsnak", {}), mainsnak)), None)
         if match is None:
-            present = [s for s in group if s.get("rank") != "deprecated"
-                       and s.get("mainsnak", {}).get("snaktype", "value") == "value"]
+            present = _present(group)
+            finer = [s for s in present if less_precise(mainsnak, s["mainsnak"])]
+            if finer:
+                # The wiki says it more precisely (1978-07-24 for the sheet's 1978): already there. The
+                # sheet's qualifiers and references are not moved onto that statement: they back 1978,
+                # not the day.
+                notes.append(_diff_note("less-precise", mainsnak, finer))
+                continue
             if pid in single and present:
                 conflicts.append(Conflict(pid, "single-value", value_text(mainsnak),
-                                          tuple(value_text(s["mainsnak"]) for s in present)))
+                                          tuple(value_text(s["mainsnak"]) for s in present),
+                                          mainsnak, tuple(s["mainsnak"] for s in present)))
                 continue
+            coarser = [s for s in present if less_precise(s["mainsnak"], mainsnak)]
+            if coarser:  # added next to the coarser value, which stays (it is somebody's statement)
+                notes.append(_diff_note("more-precise", mainsnak, coarser))
             new = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
             if st.get("qualifiers"):
                 new["qualifiers"] = copy.deepcopy(st["qualifiers"])
@@ -371,7 +476,7 @@ def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, A
                                   references=tuple(new.get("references", ()))))
             continue
         added_q = [q for q in _snak_list(st.get("qualifiers"))
-                   if not any(same_snak(q, h) for h in _snak_list(match.get("qualifiers")))]
+                   if not any(_covers(h, q) for h in _snak_list(match.get("qualifiers")))]
         added_r = [r for r in st.get("references", ())
                    if not reference_covered(r, match.get("references", ()))]
         added_r = _distinct_refs(added_r)
@@ -393,6 +498,12 @@ def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, A
             changes.append(Change("references", f"{what}: + référence / reference {refs}",
                                   mainsnak=match["mainsnak"], references=tuple(added_r)))
     return list(touched.values())
+
+
+def _diff_note(kind: str, mainsnak: Mapping[str, Any], others: Sequence[Mapping[str, Any]]) -> DiffNote:
+    return DiffNote(kind, str(mainsnak.get("property")), value_text(mainsnak),
+                    tuple(value_text(s["mainsnak"]) for s in others), dict(mainsnak),
+                    tuple(dict(s["mainsnak"]) for s in others))
 
 
 def _distinct_refs(refs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
