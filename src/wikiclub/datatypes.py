@@ -133,7 +133,8 @@ def _isni(text: str, opts: ParseOptions) -> tuple[str, tuple[Note, ...]]:
 
 def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     parse_string(text, opts)
-    value, notes = text.strip(), ()
+    value = text.strip()
+    notes: tuple[Note, ...] = ()
     if opts.property == "P213":
         value, notes = _isni(value, opts)
     else:
@@ -364,10 +365,10 @@ def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     if m := _SERIAL.fullmatch(s):
         serial = int(m[1])
         if 10000 <= serial <= 2958465:
-            day = EXCEL_EPOCH + dt.timedelta(days=serial)
-            return Parsed(_time(day.year, day.month, day.day, PRECISION_DAY, raw),
+            serial_date = EXCEL_EPOCH + dt.timedelta(days=serial)
+            return Parsed(_time(serial_date.year, serial_date.month, serial_date.day, PRECISION_DAY, raw),
                           (Note("excel-serial-date", f"Nombre {serial} lu comme une date Excel : "
-                                f"{day.isoformat()} / read as an Excel serial date.",
+                                f"{serial_date.isoformat()} / read as an Excel serial date.",
                                 "Mettez la cellule au format date dans le tableur pour lever le doute."),))
     if m := _NUMERIC_DATE.fullmatch(s):
         a, b, y = int(m[1]), int(m[2]), int(m[3])
@@ -567,7 +568,7 @@ def format_quantity(value: QuantityValue) -> str:
     text = format(value.amount, "f")
     sign = "-" if text.startswith("-") else ""
     int_part, _, frac = text.lstrip("-").partition(".")
-    groups = []
+    groups: list[str] = []
     while len(int_part) > 3:
         int_part, tail = int_part[:-3], int_part[-3:]
         groups.insert(0, tail)

@@ -196,7 +196,8 @@ Value = (ItemValue | ItemRef | StringValue | TimeValue | GlobeCoordinateValue | 
 
 def value_from_json(data: Mapping[str, Any]) -> Value:
     """Inverse of ``Value.to_json()``: a Wikibase datavalue (or a wikiclub item reference)."""
-    kind, v = data.get("type"), data.get("value")
+    kind = data.get("type")
+    v: Any = data.get("value")  # JSON whose shape depends on ``kind``
     if kind == "wikibase-entityid":
         return ItemValue(v["id"] if "id" in v else f"Q{v['numeric-id']}")
     if kind == ITEM_REF_TYPE:
