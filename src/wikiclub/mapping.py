@@ -42,7 +42,8 @@ _value_target = {"oneOf": [
     {"type": "object", "required": ["item"], "additionalProperties": False,
      "properties": {"item": {"type": "string", "pattern": QID}, "property": {"type": "string", "pattern": PID}}},
 ]}
-_bounds = {"type": "object", "additionalProperties": False, "properties": {
+# Named apart from the ``_bounds`` reader function below, which would otherwise rebind this name.
+_bounds_schema = {"type": "object", "additionalProperties": False, "properties": {
     "latitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     "longitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
 }}
@@ -93,7 +94,7 @@ SCHEMA: dict[str, Any] = {
                 "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
                 "unit": {"type": "string", "pattern": QID},
                 "unit_words": {"type": "array", "items": {"type": "string"}},
-                "bounds": _bounds,
+                "bounds": _bounds_schema,
                 "qualifiers": _snak_map,
                 "references": _references,
                 "required": {"type": "boolean"},
@@ -102,7 +103,7 @@ SCHEMA: dict[str, Any] = {
         "coordinates": {"type": "array", "items": {
             "type": "object", "required": ["property", "latitude", "longitude"], "additionalProperties": False,
             "properties": {"property": {"type": "string", "pattern": PID}, "latitude": {"type": "string"},
-                           "longitude": {"type": "string"}, "bounds": _bounds, "references": _references}}},
+                           "longitude": {"type": "string"}, "bounds": _bounds_schema, "references": _references}}},
         "references": {"type": "array", "items": _snak_map},
     },
 }
@@ -301,23 +302,28 @@ def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
         for err in errors[:10]:
             p = tuple(str(x) for x in err.absolute_path)
             if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-                extra = [k for k in err.instance if k not in (err.schema.get("properties") or {})]
+                extra = [k for k in err.instance if k not in _schema_properties(err)]
                 p = (*p, str(extra[0])) if extra else p  # point at the unexpected key itself
-            line = None
+            lineno = None
             q = p
-            while q and line is None:
-                line = lines.get(q)
+            while q and lineno is None:
+                lineno = lines.get(q)
                 q = q[:-1]
-            where = f"{name}:{line or 1}"
+            where = f"{name}:{lineno or 1}"
             msgs.append(f"{where} ({'/'.join(p) or 'racine'}) : {_explain(err)}")
         raise MappingError("Mapping invalide / invalid mapping :\n  " + "\n  ".join(msgs),
                            "Voir docs/mappings.md (schéma et exemples complets).")
     return _build(data, name, lines)
 
 
+def _schema_properties(err: jsonschema.ValidationError) -> Mapping[str, Any]:
+    """The ``properties`` of the schema node that failed (jsonschema also allows boolean schemas)."""
+    return (err.schema.get("properties") or {}) if isinstance(err.schema, Mapping) else {}
+
+
 def _explain(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties":
-        allowed = sorted((err.schema.get("properties") or {}).keys())
+        allowed = sorted(_schema_properties(err).keys())
         return f"{err.message}. Clés permises / allowed keys : {', '.join(allowed)}"
     if err.validator == "oneOf" and isinstance(err.instance, str):
         return f"« {err.instance} » n'est pas une valeur permise ici (QID attendu, ex. Q123 ?)"
