@@ -372,18 +372,18 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
     width = ws.max_column or 0
     for r_idx, row in enumerate(ws.iter_rows(min_row=1, max_row=ws.max_row, max_col=width), start=1):
         texts = []
-        for cell in row:
+        for c_idx, cell in enumerate(row, start=1):  # c_idx == cell.column (iter_rows starts at column 1)
             value = cell.value
             if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
                 if cached_ws is None:
                     with path.open("rb") as fh:
                         cached_ws = openpyxl.load_workbook(fh, data_only=True).worksheets[idx]
-                value = cached_ws.cell(row=r_idx, column=cell.column).value
+                value = cached_ws.cell(row=r_idx, column=c_idx).value
                 if value is None:
                     issues.append(Issue("error", "formula-no-value",
                                         "Formule sans résultat enregistré / formula without a saved result "
                                         f"({cell.value}).",
-                                        SourceRef(name, ws.title, r_idx, _col_letter(cell.column - 1)),
+                                        SourceRef(name, ws.title, r_idx, _col_letter(c_idx - 1)),
                                         str(cell.value),
                                         "Ouvrez le fichier dans le tableur et enregistrez-le (les résultats "
                                         "sont alors calculés), ou collez les valeurs à la place des formules."))
@@ -393,7 +393,7 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
                 value = getattr(value, "text", "")  # rich text / array formula objects
             texts.append(_cell_text(value, cell.number_format))
         cells.append(texts)
-    hidden = set()
+    hidden: set[int] = set()
     for dim in ws.column_dimensions.values():
         if dim.hidden and dim.min:
             hidden.update(range(dim.min - 1, (dim.max or dim.min)))
@@ -553,7 +553,7 @@ def write_table(path: str | Path, header: Sequence[str], rows: Sequence[Sequence
         import openpyxl
 
         wb = openpyxl.Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # the one sheet a new workbook has (``wb.active`` is typed Optional)
         ws.title = sheet_name[:31]
         ws.append(list(header))
         for r in safe_rows:
