@@ -112,11 +112,11 @@ def wbgetentities(req: ApiRequest) -> dict[str, Any]:
                            f'Too many values supplied for parameter "ids". The limit is {limit}.',
                            extra={"limit": limit, "lowlimit": 50, "highlimit": 500})
         for raw in ids:
-            eid = raw.strip().upper()
-            if not is_entity_id(eid):
+            asked = raw.strip().upper()
+            if not is_entity_id(asked):
                 raise wb_error("no-such-entity", "wikibase-api-no-such-entity", [raw],
                                f'Could not find an entity with the ID "{raw}".', extra={"id": raw})
-            wanted.append((eid, eid))
+            wanted.append((asked, asked))
     known = [s for s in sites if store.known_site(db, s)]
     unknown = [s for s in sites if s not in known]
     if unknown:
@@ -125,8 +125,8 @@ def wbgetentities(req: ApiRequest) -> dict[str, Any]:
     if known and titles:
         for i, title in enumerate(titles):
             site = known[min(i, len(known) - 1)]
-            found = store.entity_by_sitelink(db, site, title.replace("_", " "))
-            wanted.append((found or f"-{i + 1}", found))
+            linked = store.entity_by_sitelink(db, site, title.replace("_", " "))
+            wanted.append((linked or f"-{i + 1}", linked))
     if not wanted:
         raise _selector_error(req)
     props = [p for p in req.multi("props") if p in ALL_PROPS] if req.multi("props") else list(ALL_PROPS)
