@@ -107,7 +107,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
                          "wikiclub reconcile SHEET --mapping M -o review.xlsx")
     from ..adapters.index import LocalIndex
-    from ..reconcile.candidates import ApiSource, IndexSource
+    from ..reconcile.candidates import ApiSource, CandidateSource, IndexSource
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
@@ -118,6 +118,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
         t = replace(t, margin=margin)
     settings = settings_from(site, config_file)
     base = settings.site.api_url.rsplit("/w/", 1)[0]
+    source: CandidateSource
     if index_path is not None:
         source = IndexSource(LocalIndex(index_path))
     else:
