@@ -22,6 +22,14 @@ Rules that make a batch reviewable and safe to push twice:
 
 The folder (see docs/batches.md): ``meta.json``, ``plan.jsonl`` (one edit a line), ``notes.jsonl``
 (conflicts for a human, unresolved cells, merged rows, missing items) and ``plan.md`` (a preview).
+
+The preview names things for people who do not read ids: each item by its label on the wiki (and the
+sheet's name when it differs), properties and item values by their labels (« numéro de téléphone
+(P1329) », « Rouyn-Noranda (Q900141) »), in the batch's language, else ``mul``, else English. The
+labels come from the batched read above, plus one ``get_entities(ids, props=labels)`` call (50 ids a
+request) for the ids it did not read (qualifier and reference properties, item values); they are
+kept in each line's ``names`` so that ``plan.md`` can be rendered again offline. They never enter
+the payload nor the ``edit_id``.
 """
 
 from __future__ import annotations
@@ -35,10 +43,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from . import __version__
-from .diff import Change, Conflict, EntityDiff, Wanted, batch_item, batch_item_ids, diff_entity, value_text
+from .diff import (
+    BATCH_ITEM_TYPE,
+    Change,
+    Conflict,
+    DiffNote,
+    EntityDiff,
+    Wanted,
+    batch_item,
+    batch_item_ids,
+    diff_entity,
+    value_text,
+)
 from .errors import BatchError, InputError
 from .journal import utc_now
-from .model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id
+from .model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
 from .properties import property_info
 
 FORMAT = "wikiclub-batch/1"
@@ -75,6 +94,7 @@ class EntityEdit:
     conflicts: tuple[Conflict, ...] = ()
     provenance: tuple[dict[str, Any], ...] = ()  # per row: source and reconciliation
     depends_on: tuple[str, ...] = ()  # edit_ids of creations this payload points at
+    names: Mapping[str, str] = field(default_factory=dict)  # id → label shown (target, properties, values)
 
     @property
     def creation(self) -> bool:
@@ -86,7 +106,7 @@ class EntityEdit:
                 "changes": [c.to_json() for c in self.changes],
                 "conflicts": [c.to_json() for c in self.conflicts],
                 "depends_on": list(self.depends_on), "provenance": list(self.provenance),
-                "wanted": self.wanted.to_json()}
+                "wanted": self.wanted.to_json(), "names": dict(self.names)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EntityEdit:
@@ -95,7 +115,8 @@ class EntityEdit:
                    Wanted.from_json(data.get("wanted", {})),
                    tuple(Change.from_json(c) for c in data.get("changes", ())),
                    tuple(Conflict.from_json(c) for c in data.get("conflicts", ())),
-                   tuple(data.get("provenance", ())), tuple(data.get("depends_on", ())))
+                   tuple(data.get("provenance", ())), tuple(data.get("depends_on", ())),
+                   {str(k): str(v) for k, v in (data.get("names") or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -297,10 +318,21 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
             notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
                                                            f"{', '.join(c.existing)}; sheet: {c.wanted}",
                                target, conflict=c.to_json()))
+        for d in result.notes:
+            notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
         if result.empty:
             continue
         edit_ids[ent.key] = edit_id_of(target, result.data)
         planned.append((ent, result, None if entity is None else entity.get("lastrevid"), target))
+
+    # 9. labels for the preview: what 0 read, and one labels-only read of the other ids named
+    mentioned = {ent.key: _ids_named([target, [c.to_json() for c in result.changes],
+                                      [c.to_json() for c in result.conflicts]])
+                 for ent, result, _, target in planned}
+    note_ids = [_ids_named([n.get("target"), n]) for n in notes]
+    names = _names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader, lang)
+    notes = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n for n, ids in zip(notes, note_ids,
+                                                                                            strict=True)]
 
     group = hashlib.sha256("".join(edit_ids[e.key] for e, *_ in planned).encode()).hexdigest()[:12]
     edits: list[EntityEdit] = []
@@ -315,7 +347,7 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
             tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile,
                    **({"merged_into": ent.joined[r.index]} if r.index in ent.joined else {})}
                   for r in ent.records),
-            tuple(sorted(batch_item_ids(result.data)))))
+            tuple(sorted(batch_item_ids(result.data))), _pick(names, mentioned[ent.key])))
 
     meta = {
         "format": FORMAT, "batch_id": batch_id, "command": options.command, "version": __version__,
@@ -406,6 +438,82 @@ def _merged_terms(ent: _Entity, statements: tuple[dict[str, Any], ...]) -> Wante
     kept = [(lang, a) for lang, a in dict.fromkeys(aliases)
             if _name_key(a) != _name_key(labels.get(lang, ""))]
     return Wanted(label_pairs or ent.records[0].row.labels, tuple(descriptions.items()), tuple(kept), statements)
+
+
+def _diff_note_text(d: DiffNote) -> str:
+    if d.kind == "less-precise":
+        return (f"{d.property}: feuille / sheet {d.wanted}, le wiki a déjà plus précis / the wiki already has "
+                f"{', '.join(d.existing)} (rien à ajouter / nothing to add)")
+    return (f"{d.property}: feuille / sheet {d.wanted}, plus précis que / more precise than "
+            f"{', '.join(d.existing)} on the wiki (ajouté à côté / added next to it)")
+
+
+# --------------------------------------------------------------------------------------------- labels
+
+
+def _ids_named(obj: Any) -> list[str]:
+    """Entity ids a JSON value names, in order: bare ids in lists, snak properties, item values."""
+    found: list[str] = []
+
+    def walk(o: Any) -> None:
+        if isinstance(o, str):
+            if is_item_id(o) or is_property_id(o):
+                found.append(o)
+        elif isinstance(o, Mapping):
+            prop = o.get("property")
+            if isinstance(prop, str) and is_property_id(prop):
+                found.append(prop)
+            value = o.get("value")
+            if o.get("type") == "wikibase-entityid" and isinstance(value, Mapping):
+                found.append(str(value.get("id") or f"Q{value.get('numeric-id')}"))
+            for v in o.values():
+                if not isinstance(v, str):
+                    walk(v)
+        elif isinstance(o, list | tuple):
+            for v in o:
+                walk(v)
+
+    walk(obj)
+    return list(dict.fromkeys(found))
+
+
+def _label_languages(language: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((language, "mul", "en")))
+
+
+def display_label(entity: Mapping[str, Any] | None, language: str) -> str:
+    """The label to show people: in ``language``, else ``mul``, else English, else any (first by code)."""
+    labels = (entity or {}).get("labels") or {}
+    order = [*_label_languages(language), *sorted(k for k in labels if k not in _label_languages(language))]
+    for lang in order:
+        term = labels.get(lang)
+        if isinstance(term, Mapping) and str(term.get("value", "")).strip():
+            return str(term["value"])
+    return ""
+
+
+def _names(ids: Sequence[str], fetched: Mapping[str, Mapping[str, Any]], reader: EntityReader,
+           language: str) -> dict[str, str]:
+    """id → label shown, for ``ids``: from the entities already read, and the others in one
+    labels-only ``get_entities`` call (50 ids a request)."""
+    known: dict[str, str] = {}
+    for key, entity in fetched.items():
+        label = "" if "missing" in entity else display_label(entity, language)
+        if label:
+            known[key] = label
+            known.setdefault(str(entity.get("id", key)), label)
+    rest = [i for i in dict.fromkeys(ids) if i not in known and i not in fetched]
+    if rest:
+        more = reader.get_entities(rest, props=["labels"], languages=list(_label_languages(language)))
+        for key, entity in more.items():
+            label = "" if "missing" in entity else display_label(entity, language)
+            if label:
+                known[key] = label
+    return {i: known[i] for i in dict.fromkeys(ids) if i in known}
+
+
+def _pick(names: Mapping[str, str], ids: Iterable[str]) -> dict[str, str]:
+    return {i: names[i] for i in ids if i in names}
 
 
 def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -746,21 +854,106 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
+def _named(entity_id: str, names: Mapping[str, str]) -> str:
+    """« label (Q42) » when the label is known, else the id (escaped: both come from outside)."""
+    label = names.get(entity_id)
+    return f"{md_escape(label)} ({md_escape(entity_id)})" if label else md_escape(entity_id)
+
+
+def _value_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    dv = snak.get("datavalue") or {}
+    value = dv.get("value")
+    if snak.get("snaktype", "value") == "value" and isinstance(value, Mapping):
+        if dv.get("type") == "wikibase-entityid":
+            return _named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names)
+        if dv.get("type") == BATCH_ITEM_TYPE:
+            return f"nouvel élément / new item « {md_escape(value.get('label') or value.get('edit_id') or '')} »"
+    return md_escape(value_text(snak))
+
+
+def _snak_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    return f"{_named(str(snak.get('property')), names)} = {_value_md(snak, names)}"
+
+
+def _snaks_md(snaks: Any, names: Mapping[str, str]) -> str:
+    group = [s for g in snaks.values() for s in g] if isinstance(snaks, Mapping) else list(snaks or ())
+    return ", ".join(_snak_md(s, names) for s in group)
+
+
+def _change_md(ch: Change, names: Mapping[str, str]) -> list[str]:
+    """A change as Markdown list lines (a statement's qualifiers and references as sub-items)."""
+    if ch.mainsnak is None:
+        return [f"- {md_escape(ch.text)}"]
+    what = _snak_md(ch.mainsnak, names)
+    quals = [f"  - qualificatif / qualifier: {_snak_md(q, names)}" for q in ch.qualifiers]
+    refs = [f"  - référence / reference: {_snaks_md(r.get('snaks'), names)}" for r in ch.references]
+    if ch.kind == "statement":
+        return [f"- + {what}", *quals, *refs]
+    if ch.kind == "qualifiers":
+        return [f"- {what}: + qualificatif(s) / qualifier(s)", *quals]
+    if ch.kind == "references":
+        return [f"- {what}: + référence(s) / reference(s)", *refs]
+    return [f"- {md_escape(ch.text)}"]
+
+
+def _against_md(data: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, str, str]:
+    """(property, wiki's values, sheet's value) of a conflict or a precision note, named."""
+    prop = _named(str(data.get("property", "")), names)
+    if data.get("mainsnak"):
+        wiki = ", ".join(_value_md(s, names) for s in data.get("existing_snaks", ()))
+        return prop, wiki, _value_md(data["mainsnak"], names)
+    return prop, md_escape(", ".join(data.get("existing", ()))), md_escape(str(data.get("wanted", "")))
+
+
+def _note_md(note: Mapping[str, Any]) -> str:
+    names = note.get("names") or {}
+    kind = str(note.get("kind", ""))
+    target = note.get("target")
+    where = _named(str(target), names) if target else "new"
+    head = f"- **{md_escape(kind)}** row {md_escape(str(note.get('row')))} ({where}, « {md_escape(note.get('label', ''))} »)"
+    if kind == "conflict" and note.get("conflict"):
+        prop, wiki, sheet = _against_md(note["conflict"], names)
+        reason = md_escape(str(note["conflict"].get("reason", "")))
+        return f"{head}: {prop} ({reason}): wiki {wiki}, feuille / sheet {sheet}"
+    if kind in ("less-precise", "more-precise") and note.get("precision"):
+        prop, wiki, sheet = _against_md(note["precision"], names)
+        if kind == "less-precise":
+            return (f"{head}: {prop}: feuille / sheet {sheet}, le wiki a déjà plus précis / the wiki already "
+                    f"has {wiki} (rien à ajouter / nothing to add)")
+        return (f"{head}: {prop}: feuille / sheet {sheet}, plus précis que le wiki / more precise than the "
+                f"wiki's {wiki} (ajouté à côté / added next to it)")
+    return f"{head}: {md_escape(note.get('text', ''))}"
+
+
 def render_preview(plan: Plan) -> str:
+    """plan.md: what each entity edit does, named for people (see the module docstring). Every text
+    that comes from the wiki or the sheet goes through :func:`md_escape`."""
     meta = plan.meta
     c = meta["counts"]
     lines = [f"# Lot / batch {md_escape(meta['batch_id'])}", "",
              f"- site: {md_escape(meta['site'].get('name', ''))} ({md_escape(meta['site'].get('api_url', ''))})",
              f"- {c['edits']} modification(s) d'entité / entity edits, dont {c['creations']} création(s) / "
              f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts",
-             f"- EditGroups: `{meta['editgroup']}`", f"- commande / command: `{meta['command']}`", ""]
+             # code spans show backslashes as typed: the command (typed by whoever planned) loses its
+             # backticks instead of being escaped
+             f"- EditGroups: `{meta['editgroup']}`",
+             f"- commande / command: `{' '.join(str(meta['command']).replace('`', ' ').split())}`", ""]
     if not plan.edits:
         lines += ["Rien à faire / nothing to do: le wiki a déjà tout / the wiki already has everything.", ""]
     for e in plan.edits:
+        names = e.names
         rows = ", ".join(str(p["source"].get("row")) for p in e.provenance)
-        title = (f"Nouvel élément / new item — {md_escape(e.label)}" if e.creation
-                 else f"{e.target} — {md_escape(e.label)}")
-        lines += [f"## {title}", "", f"*ligne(s) / row(s) {rows}* · `{e.edit_id}`", ""]
+        sheet = f" · fiche / sheet: « {md_escape(e.label)} »"
+        if e.creation:
+            title = f"Nouvel élément / new item — {md_escape(e.label)}"
+            sheet = ""
+        elif e.target is not None and names.get(e.target):
+            title = _named(e.target, names)
+            if " ".join(names[e.target].split()) == " ".join(e.label.split()):
+                sheet = ""
+        else:
+            title = f"{md_escape(str(e.target))} (sans libellé / no label on the wiki)"
+        lines += [f"## {title}", "", f"*ligne(s) / row(s) {md_escape(rows)}{sheet}* · `{e.edit_id}`", ""]
         for p in e.provenance:
             into = p.get("merged_into")
             if into and e.creation:
@@ -769,17 +962,16 @@ def render_preview(plan: Plan) -> str:
             elif into:
                 lines.append(f"- ⇄ fusion / merged: row {p['source'].get('row')} edits the same item as row "
                              f"{into.get('row')} ({md_escape(into.get('why', ''))})")
-        lines += [f"- {md_escape(ch.text)}" for ch in e.changes]
-        lines += [f"- ⚠ conflit / conflict {md_escape(cf.property)}: wiki {md_escape(', '.join(cf.existing))}, "
-                  f"sheet {md_escape(cf.wanted)}" for cf in e.conflicts]
+        for ch in e.changes:
+            lines += _change_md(ch, names)
+        for cf in e.conflicts:
+            prop, wiki, sheet_value = _against_md(cf.to_json(), names)
+            lines.append(f"- ⚠ conflit / conflict {prop}: wiki {wiki}, feuille / sheet {sheet_value}")
         lines.append("")
     others = [n for n in plan.notes if n["kind"] != "merged"]
     if others:
         lines += ["## À voir / to look at", ""]
-        for n in others:
-            where = n.get("target") or "new"
-            lines.append(f"- **{n['kind']}** row {n.get('row')} ({md_escape(where)}, {md_escape(n.get('label', ''))}):"
-                         f" {md_escape(n['text'])}")
+        lines += [_note_md(n) for n in others]
         lines.append("")
     return "\n".join(lines)
 
