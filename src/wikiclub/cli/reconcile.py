@@ -3,7 +3,9 @@ adapters/index.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +13,14 @@ from ..errors import UsageError
 from . import main
 from .setup import settings_from, settings_options
 
+if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
+    from ..adapters.index import LocalIndex
+    from ..model import MappedRow
+    from ..reconcile.run import RowInput
 
+
+# Not annotated on purpose (mypy then sees Any): the real type, tuple[Settings, WikibaseClient], fails
+# ApiSource(client) because reconcile.candidates.WikibaseLike declares **kwargs methods WikibaseClient lacks.
 def _client(site: str | None, config_file: Path | None):  # noqa: ANN202
     from ..adapters.http import make_session
     from ..adapters.wikibase import WikibaseClient
@@ -21,7 +30,7 @@ def _client(site: str | None, config_file: Path | None):  # noqa: ANN202
 
 
 def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None, site: str | None,
-                 config_file: Path | None, tab: str | None) -> tuple[list, str]:
+                 config_file: Path | None, tab: str | None) -> tuple[list[MappedRow], str]:
     from ..validate import read_records, validate_sheet
 
     if sheet.suffix.lower() == ".jsonl":
@@ -124,12 +133,14 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     else:
         _, client = _client(site, config_file)
         source = ApiSource(client, languages=settings.project.languages)
-    progress = None
+    progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None
     if not no_progress:
         from tqdm import tqdm
 
-        def progress(it):  # noqa: ANN001, ANN202
-            return tqdm(it, desc="reconcile", unit="ligne", total=len(it))
+        def show_progress(it: Iterable[RowInput]) -> Iterable[RowInput]:
+            return tqdm(it, desc="reconcile", unit="ligne")  # tqdm takes the total from len() itself
+
+        progress = show_progress
 
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
     results = reconcile_mapped(rows, source, language=language, thresholds=t, checkpoint=checkpoint,
@@ -194,7 +205,8 @@ def index_update(index_path: Path, focus: str | None, regions: tuple[str, ...], 
 
 
 def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | None, regions: tuple[str, ...],
-          *, full: bool, create: bool, index_cls, sync) -> tuple[int, int]:  # noqa: ANN001
+          *, full: bool, create: bool, index_cls: type[LocalIndex],
+          sync: Callable[..., tuple[int, int]]) -> tuple[int, int]:
     from ..adapters.http import make_session
     from ..adapters.sparql import SparqlClient
 
