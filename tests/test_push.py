@@ -422,3 +422,42 @@ def test_duplicate_rows_make_one_item_each_and_replan_is_empty(sb: Sandbox, tmp_
 
     again = build_plan(read_reconciled(records), c, site={"name": "sb", "api_url": c.api_url}, batch_id="again")
     assert again.empty, [e.changes for e in again.edits]
+
+
+def test_dates_of_other_precisions_plan_push_and_replan(sb: Sandbox, tmp_path: Path) -> None:
+    """The sheet's 1982-06 where the wiki has 1982 on single-value P571: a conflict, nothing sent. The
+    sheet's 1982 where the wiki has 1982-06-15 (P576, no constraint): already there, a less-precise
+    note. The sheet's 1990-05-01 where the wiki has 1990 on P585: added next to it (more-precise note).
+    Planning twice gives the same batch; planning after the push gives an empty one."""
+    c = client(sb)
+    c.edit_entity({"claims": [
+        {"mainsnak": {"snaktype": "value", "property": p, "datatype": "time", "datavalue": TimeValue(t, pr).to_json()},
+         "type": "statement", "rank": "normal"}
+        for p, t, pr in (("P576", "+1982-06-15T00:00:00Z", 11), ("P585", "+1990-00-00T00:00:00Z", 9))]},
+        entity_id=FESTIVAL, summary="test setup")
+    wanted = row(4, "Festival du cinéma international en Abitibi-Témiscamingue",
+                 st("P571", "time", TimeValue("+1982-06-00T00:00:00Z", 10)),
+                 st("P576", "time", TimeValue("+1982-00-00T00:00:00Z", 9), ref("https://example.org/s")),
+                 st("P585", "time", TimeValue("+1990-05-01T00:00:00Z", 11)), focus=None)
+    records = write_records(tmp_path / "r.jsonl", [(FESTIVAL, wanted)])
+    batch = plan_batch(tmp_path / "dates", records, c)
+    again = plan_batch(tmp_path / "again" / "dates", records, c, approve_by=None)
+    assert (batch / "plan.jsonl").read_bytes() == (again / "plan.jsonl").read_bytes()  # same batch
+    notes = [json.loads(x) for x in (batch / "notes.jsonl").read_text("utf-8").splitlines()]
+    assert sorted(n["kind"] for n in notes) == ["conflict", "less-precise", "more-precise"]
+    conflict = next(n for n in notes if n["kind"] == "conflict")
+    assert conflict["conflict"]["wanted"] == "1982-06" and conflict["conflict"]["existing"] == ["1982"]
+    [edit] = [json.loads(x) for x in (batch / "plan.jsonl").read_text("utf-8").splitlines()]
+    assert [s["mainsnak"]["property"] for s in edit["data"]["claims"]] == ["P585"]
+    md = (batch / "plan.md").read_text("utf-8")
+    assert "date de dissolution, de démolition ou de destruction (P576): feuille / sheet 1982, le wiki a déjà" in md
+
+    report = push_plan(batch, c, fast())
+    assert report.done == 1 and len(report.conflicts) == 1
+    after = entity(c, FESTIVAL)
+    assert [v["time"] for v in values(after, "P571")] == ["+1982-00-00T00:00:00Z"]  # untouched
+    assert [v["time"] for v in values(after, "P576")] == ["+1982-06-15T00:00:00Z"]  # nothing added
+    assert [(v["time"], v["precision"]) for v in values(after, "P585")] == [
+        ("+1990-00-00T00:00:00Z", 9), ("+1990-05-01T00:00:00Z", 11)]  # the coarse value stays
+    replan = build_plan(read_reconciled(records), c, site={"name": "sb", "api_url": c.api_url}, batch_id="x")
+    assert replan.empty and [n["kind"] for n in replan.notes] == ["conflict", "less-precise"]
