@@ -98,3 +98,55 @@ def test_push_checks_the_batch_before_credentials_or_network(tmp_path: Path) -> 
     assert res.exit_code == 1
     assert "is not a batch folder" in res.output
     assert "contact" not in res.output and "credentials" not in res.output.lower()
+
+
+def test_ctrl_c_during_push_writes_the_report_and_exits_130(run, sb: Sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    """A real SIGINT to a real `wikiclub push` process, between two throttled edits."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_push import row
+
+    from wikiclub.journal import iter_journal
+
+    rows = [(None, row(n, f"Organisme Interrompu {n}", desc=f"organisme interrompu {n}")) for n in range(2, 6)]
+    records = write_records(tmp_path / "records.jsonl", rows)
+    assert run("plan", str(records), "--site", sb.api_url, "-o", "batches/ci").exit_code == 0
+    assert run("approve", "batches/ci", "--by", "User:Relectrice").exit_code == 0
+    batch = tmp_path / "batches" / "ci"
+    env = {**os.environ, "WIKICLUB_BOT_USER": sb.admin.name, "WIKICLUB_BOT_PASSWORD": sb.admin.password,
+           "WIKICLUB_CONFIG": "", "WIKICLUB_CREDENTIALS_FILE": str(tmp_path / "none.toml")}
+    proc = subprocess.Popen([sys.executable, "-c", "from wikiclub.cli import main; main()", "push", "batches/ci",
+                             "--site", sb.api_url, "--throttle", "20", "--no-progress"],  # one edit per 3 s
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                if any(e.state == "done" for e in iter_journal(batch)):
+                    break
+            except Exception:  # noqa: BLE001 — the journal is being created or written: look again
+                pass
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = (out + err).decode("utf-8")
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text and "Relancez / rerun: wikiclub push batches/ci --site" in text
+    md = (batch / "push-report.md").read_text("utf-8")
+    assert "interrompu / interrupted" in md and "## En attente / pending" in md
+    assert f"`wikiclub push batches/ci --site {sb.api_url} --throttle 20 --no-progress`" in md
+    assert sb.admin.password not in md and sb.admin.password not in text
+
+    resumed = run("push", "batches/ci", "--site", sb.api_url, "--throttle", "0", "--no-progress")
+    assert resumed.exit_code == 0, resumed.output
+    assert "4 fait(s) / done" in resumed.output
+    assert {e.state for e in iter_journal(batch)} == {"done"}
+    assert len({e.entity_id for e in iter_journal(batch)}) == 4

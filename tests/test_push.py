@@ -461,3 +461,63 @@ def test_dates_of_other_precisions_plan_push_and_replan(sb: Sandbox, tmp_path: P
         ("+1990-00-00T00:00:00Z", 9), ("+1990-05-01T00:00:00Z", 11)]  # the coarse value stays
     replan = build_plan(read_reconciled(records), c, site={"name": "sb", "api_url": c.api_url}, batch_id="x")
     assert replan.empty and [n["kind"] for n in replan.notes] == ["conflict", "less-precise"]
+
+
+def test_ctrl_c_writes_the_report_then_resume_finishes(sb: Sandbox, tmp_path: Path) -> None:
+    from wikiclub.push import PushInterrupted
+
+    c = client(sb)
+    batch = plan_batch(tmp_path / "int", write_records(tmp_path / "records.jsonl", sample_rows()), c)
+
+    def ctrl_c(event: Any) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt) as caught:  # still a KeyboardInterrupt for any caller
+        push_plan(batch, c, fast(), on_event=ctrl_c)
+    assert isinstance(caught.value, PushInterrupted)
+    report = caught.value.report
+    assert report.interrupted and report.done == 1 and report.pending == 2 and not report.ok
+    assert [w["state"] for w in report.waiting] == ["pending", "pending"]
+    md = (batch / "push-report.md").read_text("utf-8")
+    assert "interrompu / interrupted" in md and "1 fait(s) / done" in md and "2 en attente / pending" in md
+    assert f"Relancez / rerun: `wikiclub push {batch} --site {c.api_url}`" in md
+    assert "## En attente / pending" in md and "Festival Test Bêta" in md
+    saved = json.loads((batch / "push-report.json").read_text("utf-8"))
+    assert saved["interrupted"] and saved["resume"].startswith("wikiclub push")
+    assert [e.state for e in iter_journal(batch)] == ["done", "pending", "pending"]
+
+    again = push_plan(batch, c, fast())
+    assert again.ok and again.done == 3 and not again.interrupted and not again.resume and not again.waiting
+    assert "interrompu" not in (batch / "push-report.md").read_text("utf-8")
+    assert len(again.created) == 2
+
+
+
+def test_ctrl_c_while_a_write_is_in_flight_is_looked_up_on_resume(sb: Sandbox, tmp_path: Path) -> None:
+    """Ctrl-C after the request left but before its answer was read: the journal says sent, the report
+    says so, and the next push finds the edit in the contributions instead of sending it again."""
+    from wikiclub.push import PushInterrupted
+
+    c = client(sb)
+    batch = plan_batch(tmp_path / "inflight", write_records(tmp_path / "records.jsonl", sample_rows()), c)
+
+    class CtrlCAfterSending(WikibaseClient):
+        def edit_entity(self, *args: Any, **kw: Any) -> dict[str, Any]:
+            super().edit_entity(*args, **kw)  # it lands on the wiki…
+            raise KeyboardInterrupt  # …and the answer is never read
+
+    interrupting = CtrlCAfterSending(sb.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None), throttle=None, sleep=lambda s: None)
+    interrupting.login(Credentials(sb.admin.name, sb.admin.password, "test"))
+    with pytest.raises(PushInterrupted) as caught:
+        push_plan(batch, interrupting, fast(resume_command="wikiclub push batches/x --site sandbox"))
+    report = caught.value.report
+    assert [w["state"] for w in report.waiting] == ["sent", "pending", "pending"]
+    md = (batch / "push-report.md").read_text("utf-8")
+    assert "Relancez / rerun: `wikiclub push batches/x --site sandbox`" in md
+    assert "1 envoi(s) sans réponse / sent without an answer" in md and "sent, outcome unknown" in md
+    revisions = revision_count(sb)
+
+    again = push_plan(batch, c, fast())
+    assert again.ok and again.done == 3 and len(again.created) == 2
+    assert revision_count(sb) == revisions + 2  # the in-flight creation was found, not sent again
+    assert len(_items_named(c, "Salle Test Alpha")) == 1

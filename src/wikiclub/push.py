@@ -22,6 +22,10 @@ How "exactly once, nothing lost" is kept (DESIGN.md §6):
   only when the account has the bot right; ``assert=user`` or ``bot`` on every write.
 - After ``max_consecutive_failures`` failures in a row the push stops with a summary; failed edits
   are tried again by the next push.
+- Ctrl-C (``KeyboardInterrupt``, wherever it lands: in a request, in the progress callback) stops the
+  run, and the report is still written — what is done, what is pending, which edits were sent without
+  an answer (looked up first by the next push) and the command to rerun — before
+  :class:`PushInterrupted` (a ``KeyboardInterrupt``) goes on to the caller; the CLI exits 130.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +60,7 @@ from .journal import FINAL_STATES, Journal, iter_journal
 from .plan import MARKER_RE, EntityEdit, Plan, read_batch
 
 REPORT_MD, REPORT_JSON, CREATED_CSV = "push-report.md", "push-report.json", "created.csv"
+_WAITING_SHOWN = 100  # pending edits listed in push-report.md (all of them in push-report.json)
 
 
 class PushClient(Protocol):
@@ -83,6 +89,7 @@ class PushOptions:
     reread_max_age: float = 60.0  # seconds after which a read is too old to write from
     require_approval: bool = True
     clock: Callable[[], float] = time.monotonic
+    resume_command: str | None = None  # what the report says to rerun (default: wikiclub push BATCH --site URL)
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,9 @@ class PushReport:
     stopped: str | None = None
     would_send: list[dict[str, Any]] = field(default_factory=list)  # dry run only
     requests: int = 0
+    interrupted: bool = False  # Ctrl-C
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # the pending edits (and "sent": outcome unknown)
+    resume: str = ""  # the command that continues the push
 
     @property
     def ok(self) -> bool:
@@ -120,7 +130,16 @@ class PushReport:
         return {"batch_id": self.batch_id, "dry_run": self.dry_run, "total": self.total, "done": self.done,
                 "skipped": self.skipped, "conflicts": self.conflicts, "failed": self.failed,
                 "created": self.created, "pending": self.pending, "stopped": self.stopped,
-                "would_send": self.would_send, "requests": self.requests}
+                "would_send": self.would_send, "requests": self.requests, "interrupted": self.interrupted,
+                "waiting": self.waiting, "resume": self.resume}
+
+
+class PushInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a push, raised once the journal is consistent and the report written."""
+
+    def __init__(self, report: PushReport) -> None:
+        super().__init__("push interrompu / interrupted")
+        self.report = report
 
 
 class _Stop(Exception):
@@ -306,45 +325,60 @@ class _Pusher:
     def run(self) -> PushReport:
         meta = self.plan.meta
         batch_id = str(meta.get("batch_id", self.batch_dir.name))
+        stopped: str | None = None
+        interrupted = False
         with Journal(self.batch_dir, batch_id=batch_id) as journal:
             self.journal = journal
-            journal.register([(e.edit_id, e.seq, e.target, e.creation, e.summary) for e in self.plan.edits])
-            for known in journal.entries():
-                if known.created and known.state == "done" and known.entity_id:
-                    self.created[known.edit_id] = known.entity_id
-            info = self.client.userinfo()
-            self.user, self.bot = str(info.name), bool(info.has_right("bot"))
-            todo = [e for e in self.plan.edits if not self._settled(e)]
-            if self.options.limit is not None:
-                todo = todo[: self.options.limit]
-            self.queue = todo
-            stopped: str | None = None
-            failures_in_row = 0
             try:
-                for i, edit in enumerate(todo):
-                    self.position = i
-                    state, detail = self.push_one(edit)
-                    entry = journal.entry(edit.edit_id)
-                    if self.on_event:
-                        self.on_event(PushEvent(edit.edit_id, edit.label, state, entry.detail if entry else detail,
-                                                i + 1, len(todo)))
-                    failures_in_row = failures_in_row + 1 if state == "failed" else 0
-                    if failures_in_row >= self.options.max_consecutive_failures:
-                        stopped = (f"{failures_in_row} échecs de suite / failures in a row; dernier / last: "
-                                   f"{entry.detail if entry else detail}")
-                        break
+                # Every journal write is its own transaction, rolled back if Ctrl-C lands inside it: what
+                # the journal holds when KeyboardInterrupt arrives here is consistent.
+                self._loop(journal)
             except _Stop as exc:
                 stopped = str(exc)
-            report = self._report(batch_id, stopped)
+            except KeyboardInterrupt:
+                interrupted = True
+                stopped = "interrompu / interrupted (Ctrl-C)"
+            report = self._report(batch_id, stopped, interrupted)
         write_report(self.batch_dir, report, self.plan)
+        if interrupted:
+            raise PushInterrupted(report)
         return report
 
-    def _report(self, batch_id: str, stopped: str | None) -> PushReport:
+    def _loop(self, journal: Journal) -> None:
+        journal.register([(e.edit_id, e.seq, e.target, e.creation, e.summary) for e in self.plan.edits])
+        for known in journal.entries():
+            if known.created and known.state == "done" and known.entity_id:
+                self.created[known.edit_id] = known.entity_id
+        info = self.client.userinfo()
+        self.user, self.bot = str(info.name), bool(info.has_right("bot"))
+        todo = [e for e in self.plan.edits if not self._settled(e)]
+        if self.options.limit is not None:
+            todo = todo[: self.options.limit]
+        self.queue = todo
+        failures_in_row = 0
+        for i, edit in enumerate(todo):
+            self.position = i
+            state, detail = self.push_one(edit)
+            entry = journal.entry(edit.edit_id)
+            if self.on_event:
+                self.on_event(PushEvent(edit.edit_id, edit.label, state, entry.detail if entry else detail,
+                                        i + 1, len(todo)))
+            failures_in_row = failures_in_row + 1 if state == "failed" else 0
+            if failures_in_row >= self.options.max_consecutive_failures:
+                raise _Stop(f"{failures_in_row} échecs de suite / failures in a row; dernier / last: "
+                            f"{entry.detail if entry else detail}")
+
+    def _resume_command(self) -> str:
+        if self.options.resume_command:
+            return self.options.resume_command
+        return f"wikiclub push {shlex.quote(str(self.batch_dir))} --site {shlex.quote(self.client.api_url)}"
+
+    def _report(self, batch_id: str, stopped: str | None, interrupted: bool = False) -> PushReport:
         assert self.journal is not None
         labels = {e.edit_id: e for e in self.plan.edits}
         entries = self.journal.entries()
         counts = {s: 0 for s in ("done", "skipped", "pending", "sent")}
-        conflicts, failed, created = [], [], []
+        conflicts, failed, created, waiting = [], [], [], []
         for entry in entries:
             edit = labels.get(entry.edit_id)
             row = _rows(edit)
@@ -356,14 +390,18 @@ class _Pusher:
                 failed.append(item)
             else:
                 counts[entry.state] = counts.get(entry.state, 0) + 1
+            if entry.state in ("pending", "sent"):
+                waiting.append({**item, "state": entry.state})
             if entry.created and entry.state == "done":
                 created.append({"edit_id": entry.edit_id, "row": row, "label": item["label"],
                                 "qid": entry.entity_id, "revid": entry.revid})
         conflicts += [{"edit_id": None, "label": n.get("label", ""), "row": n.get("row"), "target": n.get("target"),
                        "reason": n.get("text", "")} for n in self.plan.conflicts]
+        unfinished = bool(waiting or failed or stopped)
         return PushReport(batch_id, False, len(self.plan.edits), counts["done"], counts["skipped"], conflicts,
                           failed, created, counts["pending"] + counts["sent"], stopped,
-                          requests=self.client.requests_made)
+                          requests=self.client.requests_made, interrupted=interrupted, waiting=waiting,
+                          resume=self._resume_command() if unfinished else "")
 
 
 def _rows(edit: EntityEdit | None) -> str:
@@ -444,13 +482,31 @@ def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
              f"{report.pending} en attente / pending (of {report.total})",
              f"- {len(report.created)} élément(s) créé(s) / items created (created.csv)",
              f"- requêtes / requests: {report.requests}"]
-    if report.stopped:
+    if report.interrupted:
+        lines.append("- **interrompu / interrupted** (Ctrl-C): le journal est intact / the journal is intact; "
+                     "rien ne sera envoyé deux fois / nothing will be sent twice")
+    elif report.stopped:
         lines.append(f"- **arrêté / stopped**: {md_escape(report.stopped)}")
+    if report.resume:
+        unknown = sum(w["state"] == "sent" for w in report.waiting)
+        lines += ["", "## Reprendre / resume", "",
+                  f"Relancez / rerun: `{report.resume.replace('`', '')}`", "",
+                  "Ce qui est fait n'est pas renvoyé / what is done is not sent again"
+                  + (f"; {unknown} envoi(s) sans réponse / sent without an answer: cherché(s) d'abord dans les "
+                     "contributions du compte / looked up first in the account's contributions" if unknown else "")
+                  + "."]
     for title, rows in (("Conflits / conflicts", report.conflicts), ("Échecs / failed", report.failed)):
         if rows:
             lines += ["", f"## {title}", ""]
             lines += [f"- row {r['row']} {md_escape(r['label'])} ({r['target'] or 'new'}): {md_escape(r['reason'])}"
                       for r in rows]
+    if report.waiting:
+        lines += ["", "## En attente / pending", ""]
+        for w in report.waiting[:_WAITING_SHOWN]:
+            state = (" — envoyé, réponse inconnue / sent, outcome unknown" if w["state"] == "sent" else "")
+            lines.append(f"- row {w['row']} {md_escape(w['label'])} ({w['target'] or 'new'}){state}")
+        if len(report.waiting) > _WAITING_SHOWN:
+            lines.append(f"- … et / and {len(report.waiting) - _WAITING_SHOWN} autre(s) / more (push-report.json)")
     if report.created:
         lines += ["", "## Créés / created", ""]
         lines += [f"- {c['qid']} — {md_escape(c['label'])} (row {c['row']})" for c in report.created]

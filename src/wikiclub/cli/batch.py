@@ -3,6 +3,7 @@ approve.py, push.py and quickstatements.py."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from datetime import date
 from pathlib import Path
@@ -129,7 +130,7 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     """
     from ..approve import check_approved
     from ..plan import read_batch
-    from ..push import PushOptions, push_plan
+    from ..push import PushInterrupted, PushOptions, push_plan
 
     # The batch is checked before any credential is looked up or any request is sent.
     read_batch(batch)
@@ -151,8 +152,20 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
             bar.update(1)
             bar.set_postfix_str(event.state)
 
+    # what push-report.md tells to rerun after a stop: this very command
+    resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
-        report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit), on_event=on_event)
+        report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit, resume_command=resume),
+                           on_event=on_event)
+    except PushInterrupted as stop:
+        if bar is not None:
+            bar.close()
+            bar = None
+        report = stop.report
+        click.echo(f"\nInterrompu / interrupted: {report.done} fait(s) / done, {report.pending} en attente / "
+                   f"pending — {batch / 'push-report.md'}", err=True)
+        click.echo(f"Relancez / rerun: {report.resume}", err=True)
+        sys.exit(130)
     finally:
         if bar is not None:
             bar.close()
