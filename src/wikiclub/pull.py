@@ -173,10 +173,10 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        import openpyxl  # type: ignore[import-untyped]
+        import openpyxl
 
         wb = openpyxl.Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # a new workbook has exactly one worksheet
         ws.title = (mapping.sheet_name or "Éléments")[:31]
         start = mapping.header_row or 1
         if start > 2:
@@ -186,7 +186,7 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
         for r, row in enumerate(rows, start=start + 1):
             for col, value in enumerate(row, start=1):
                 set_xlsx_text(ws.cell(row=r, column=col), value)
-        ws.freeze_panes = ws.cell(row=start + 1, column=2)
+        ws.freeze_panes = f"B{start + 1}"  # header row and QID column stay in view
         wb.save(path)
     elif suffix == ".csv":
         import csv

@@ -363,7 +363,7 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
                 start, end = spans.get(columns.get(what, what), (0, 0))
                 found = dict.fromkeys(st.mainsnak.value for st in statements[start:end]
                                       if isinstance(st.mainsnak.value, ItemValue | ItemRef))
-                parts.append(ItemSlot(what, values[what], tuple(found)))  # type: ignore[arg-type]
+                parts.append(ItemSlot(what, values[what], tuple(found)))
                 continue
             text = what if kind == "" else what.format(**values)
             if parts and isinstance(parts[-1], str):
@@ -571,7 +571,7 @@ def _snak(sp: _SnakSpec, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: li
             ctx.snaks.clear()
         ctx.snaks[key] = cached
     if cached.__class__ is Snak:
-        return cached  # type: ignore[return-value]
+        return cached
     if isinstance(cached, ValueParseError):
         src = row_src.at(column) if column is not None else SourceRef(ctx.mapping.path, None,
                                                                       ctx.mapping.line_of("references"))

@@ -52,7 +52,7 @@ class WikiclubSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
 
-    def request(self, method: str, url: str | bytes,  # type: ignore[override]
+    def request(self, method: str, url: str | bytes,
                 *args: Any, **kwargs: Any) -> requests.Response:
         text_url = url.decode() if isinstance(url, bytes) else url
         if not self.contact and not is_local_host(urlsplit(text_url).hostname or ""):

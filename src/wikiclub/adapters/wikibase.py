@@ -203,7 +203,7 @@ class WikibaseClient:
         error = classify_answer(response.status_code, response.headers, body, url=self.api_url)
         if error is not None:
             raise error
-        return body  # type: ignore[no-any-return]
+        return body
 
     # ---- session -------------------------------------------------------------------------------
     def login(self, credentials: Credentials) -> None:

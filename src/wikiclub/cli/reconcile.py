@@ -15,13 +15,13 @@ from .setup import settings_from, settings_options
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
     from ..adapters.index import LocalIndex
+    from ..adapters.wikibase import WikibaseClient
+    from ..config import Settings
     from ..model import MappedRow
     from ..reconcile.run import RowInput
 
 
-# Not annotated on purpose (mypy then sees Any): the real type, tuple[Settings, WikibaseClient], fails
-# ApiSource(client) because reconcile.candidates.WikibaseLike declares **kwargs methods WikibaseClient lacks.
-def _client(site: str | None, config_file: Path | None):  # noqa: ANN202
+def _client(site: str | None, config_file: Path | None) -> tuple[Settings, WikibaseClient]:
     from ..adapters.http import make_session
     from ..adapters.wikibase import WikibaseClient
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import click
 
+from ..adapters.sparql import SparqlClient
 from ..config import Settings
 from ..errors import ConfigError
 from . import main
 from .setup import settings_from, settings_options
 
 
-def _sparql(settings: Settings):  # noqa: ANN202
+def _sparql(settings: Settings) -> SparqlClient:
     from ..adapters.http import make_session
-    from ..adapters.sparql import SparqlClient
 
     if not settings.site.sparql_url:
         raise ConfigError(f"Le site {settings.site.name} n'a pas de point SPARQL / no SPARQL endpoint",

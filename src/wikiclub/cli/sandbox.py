@@ -88,7 +88,7 @@ def missing_entities(db: object, ids: list[str]) -> int:
 
 def load_if_needed(app: object, path: Path) -> None:
     """Load a dump unless all its entities are already there (restarting with --load is harmless)."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     from ..sandbox.load import load_dump
 

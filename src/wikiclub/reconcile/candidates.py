@@ -7,7 +7,7 @@ query, caching every answer for the run so each distinct spreadsheet value costs
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..adapters.index import LocalIndex
@@ -46,8 +46,10 @@ class IndexSource:
 class WikibaseLike(Protocol):
     """What ``adapters.wikibase.WikibaseClient`` offers that reconciliation uses."""
 
-    def get_entities(self, ids: Sequence[str], **kwargs: Any) -> Mapping[str, Any]: ...
-    def search_entities(self, text: str, **kwargs: Any) -> list[Any]: ...
+    def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
+                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
+    def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
+                        limit: int = 7) -> list[Any]: ...
     def search_statements(self, prop: str, value: str) -> list[Any]: ...
 
 

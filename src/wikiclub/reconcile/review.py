@@ -108,11 +108,11 @@ def write_review(path: Path, results: Sequence[RowResult], *, base_url: str,
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":
-        import openpyxl  # type: ignore[import-untyped]
-        from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]
+        import openpyxl
+        from openpyxl.styles import Font, PatternFill
 
         wb = openpyxl.Workbook()
-        ws = wb.active
+        ws = wb.worksheets[0]  # a new workbook has exactly one worksheet
         ws.title = "Réconciliation"
         ws.append(head)
         for line in body:

@@ -240,7 +240,7 @@ class CoreModules:
         try:
             from . import wbapi
 
-            delegated: dict[str, Callable[[ApiRequest], dict[str, Any]]] = wbapi.query_modules()  # type: ignore[attr-defined]
+            delegated: dict[str, Callable[[ApiRequest], dict[str, Any]]] = wbapi.query_modules()
         except (ImportError, AttributeError):
             delegated = {}
         fn = delegated.get(f"list={name}")
@@ -814,7 +814,7 @@ class CoreModules:
             raise ApiError("missingtitle", "The page you specified doesn't exist.")
         if title.ns in ENTITY_NAMESPACES:
             try:
-                from .entitystore import delete_entity_page  # type: ignore[attr-defined]
+                from .entitystore import delete_entity_page
 
                 delete_entity_page(self.app, title.full)
             except ImportError:  # entity storage not there: the page alone is deleted

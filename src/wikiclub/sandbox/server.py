@@ -52,7 +52,7 @@ def _bind(config: SandboxConfig) -> tuple[SandboxConfig, BaseWSGIServer, Sandbox
                          request_handler=_QuietHandler)
     config = replace(config, port=server.server_port)
     app = SandboxApp(config)
-    server.app = app  # type: ignore[attr-defined]
+    server.app = app
     return config, server, app
 
 
