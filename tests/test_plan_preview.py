@@ -155,3 +155,11 @@ def test_plan_request_count_on_the_sandbox(tmp_path: Path) -> None:
         assert "Rouyn-Noranda (Q900141)" in md and "URL de la référence (P854)" in md
     finally:
         sb.running.stop()
+
+
+def test_check_mode_reads_no_labels(tmp_path: Path) -> None:
+    from wikiclub.plan import PlanOptions
+
+    reader = CountingReader()
+    plan = plan_of(tmp_path, [(FESTIVAL, _festival_row())], reader, options=PlanOptions(names=False))
+    assert [c[0] for c in reader.calls if c[0] != "search"] == ["get"] and plan.edits[0].names == {}

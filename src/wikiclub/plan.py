@@ -140,6 +140,7 @@ class PlanOptions:
     language: str = "fr"  # the language of labels shown to people
     command: str = "wikiclub plan"
     inputs: Mapping[str, Path] = field(default_factory=dict)  # name → file, hashed into meta.json
+    names: bool = True  # read the labels plan.md shows (``plan --check`` writes no plan.md: it skips them)
 
 
 # --------------------------------------------------------------------------------------------- input
@@ -330,7 +331,8 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                                       [c.to_json() for c in result.conflicts]])
                  for ent, result, _, target in planned}
     note_ids = [_ids_named([n.get("target"), n]) for n in notes]
-    names = _names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader, lang)
+    names = (_names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader, lang)
+             if options.names else {})
     notes = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n for n, ids in zip(notes, note_ids,
                                                                                             strict=True)]
 

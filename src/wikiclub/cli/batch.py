@@ -76,7 +76,7 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     command = "wikiclub " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["plan"] else "wikiclub plan"
     plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
                       batch_id=output.name,
-                      options=PlanOptions(_overwrite(overwrite), language, command, inputs))
+                      options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check))
     c = plan.meta["counts"]
     click.echo(f"{c['edits']} modification(s) / edits ({c['creations']} création(s) / creations, "
                f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts "
