@@ -143,7 +143,7 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     bar: Any = None
     on_event = None
     if not no_progress and not dry_run:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
 
         def on_event(event: Any) -> None:
             nonlocal bar
