@@ -144,3 +144,23 @@ def test_report_cells_escaped_against_formula_injection(tmp_path: Path) -> None:
     write_table(tmp_path / "r.xlsx", ["a"], [["=1+1"]])
     ws = openpyxl.load_workbook(tmp_path / "r.xlsx").active
     assert ws["A2"].value == "'=1+1" and ws["A2"].data_type == "s"
+
+
+def test_ods_with_title_rows_sheet_choice_and_row_numbers(tmp_path: Path) -> None:
+    """LibreOffice's own format, written by a real ODS writer (odfpy, test-only): title and blank rows
+    above the header, a second sheet, identifiers that keep their leading zeros as text."""
+    import pandas as pd
+
+    path = tmp_path / "repertoire.ods"
+    table = [["Répertoire 2025", None, None], [None, None, None],
+             ["Nom", "Municipalité", "Code"], ["Théâtre du cuivre", "Rouyn-Noranda", "007"],
+             [None, None, None], ["Agora des arts", "Rouyn-Noranda", "012"]]
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        pd.DataFrame(table).to_excel(writer, sheet_name="Lieux", header=False, index=False)
+        pd.DataFrame([["note"]]).to_excel(writer, sheet_name="Notes", header=False, index=False)
+    s = read_sheet(path, SheetOptions(expected_columns=frozenset({"Nom", "Municipalité"})))
+    assert s.format == "ods" and s.sheet == "Lieux" and s.header_row == 3
+    assert s.columns == ("Nom", "Municipalité", "Code")
+    assert [r.source.row for r in s.rows] == [4, 6]  # as LibreOffice numbers them; the blank row skipped
+    assert [r.get("Code") for r in s.rows] == ["007", "012"]
+    assert read_sheet(path, SheetOptions(sheet="Notes")).sheet == "Notes"
