@@ -124,4 +124,11 @@ def test_rendered_outputs_escape_every_public_text(tmp_path: Path) -> None:
     with (tmp_path / "couverture.csv").open(encoding="utf-8-sig") as fh:
         names = {r["group_name"] for r in csv.DictReader(fh)}
     assert EVIL[0] in names  # text stays readable: only formulas are neutralised
-    assert len(files) == 6
+    assert len(files) == 7
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "couverture.xlsx")
+    texts = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert texts and all(c.data_type == "s" for c in texts)  # never a formula
+    assert {EVIL[1], EVIL[2]} <= {c.value for c in texts}  # public labels read back unchanged
+    assert all(c.quotePrefix for c in texts if c.value.lstrip(" ").startswith(("=", "+", "-", "@")))

@@ -258,7 +258,7 @@ def test_output_files_carry_the_same_numbers(spec: Any, client: SparqlClient, kb
                          api_url=kb_sandbox.api_url, concept_base=None, history=tmp_path / "h.sqlite")
     names = sorted(p.name for p in result.files)
     assert names == ["a-completer.csv", "couverture.csv", "couverture.html", "couverture.json", "couverture.md",
-                     "couverture.wiki"]
+                     "couverture.wiki", "couverture.xlsx"]
     total = len(dump.selection())
     with (tmp_path / "out" / "couverture.csv").open(encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -283,3 +283,32 @@ def test_spec_errors_name_the_file_and_key() -> None:
     with pytest.raises(ConfigError, match="selects no items"):
         build_spec(WikiProject("empty"))
 
+
+
+def test_xlsx_pivots_the_csv_figures_per_group(table: Any, tmp_path: Path) -> None:
+    """couverture.xlsx (pandas pivot of couverture.csv): same numbers, one sheet per group, shares as %."""
+    from openpyxl import load_workbook
+
+    from wikiclub.report.run import write_outputs
+    from wikiclub.report.views import ReportData
+
+    write_outputs(ReportData(table), tmp_path)
+    with (tmp_path / "couverture.csv").open(encoding="utf-8-sig") as fh:
+        long = list(csv.DictReader(fh))
+    wb = load_workbook(tmp_path / "couverture.xlsx")
+    groups = list(dict.fromkeys(r["group_name"] for r in long))
+    assert [ws.title for ws in wb.worksheets][: len(groups)] == [g[:28] for g in groups]
+    assert wb.worksheets[-1].title == "À compléter"
+    for ws, group in zip(wb.worksheets, groups, strict=False):
+        rows = list(ws.iter_rows(values_only=True))
+        header, body = rows[0], rows[1:]
+        by_region = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in body}
+        for r in (r for r in long if r["group_name"] == group):
+            got = by_region[r["region_name"]][r["column_name"]]
+            want = r["count"] if r["column"] == "items" else r["share"]
+            if want == "":
+                assert got is None
+            else:
+                assert float(got) == pytest.approx(float(want))
+        assert all(c.number_format == "0 %" for row in ws.iter_rows(min_row=2, min_col=3) for c in row
+                   if isinstance(c.value, float))

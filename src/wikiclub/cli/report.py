@@ -45,7 +45,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
                    summary: str) -> None:
     """Mesurer la couverture du WikiProjet / measure what the wiki has about the WikiProject.
 
-    Écrit / writes couverture.{csv,json,md,html,wiki} and a-completer.csv, stores a snapshot and
+    Écrit / writes couverture.{csv,json,md,html,wiki,xlsx} and a-completer.csv, stores a snapshot and
     shows the change since the previous report.
 
     \b

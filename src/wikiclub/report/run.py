@@ -17,12 +17,13 @@ from .render_data import (
 )
 from .render_html import render_html
 from .render_text import render_markdown, render_wikitext
+from .render_xlsx import write_xlsx
 from .snapshots import TrendPoint, previous_snapshot, save_snapshot, trend
 from .spec import ReportSpec
 from .views import ReportData
 
 FILES = ("couverture.csv", "a-completer.csv", "couverture.json", "couverture.md", "couverture.html",
-         "couverture.wiki")
+         "couverture.wiki", "couverture.xlsx")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ def write_outputs(data: ReportData, out_dir: Path) -> tuple[Path, ...]:
         _write(out_dir / FILES[3], render_markdown(data)),
         _write(out_dir / FILES[4], render_html(data)),
         _write(out_dir / FILES[5], render_wikitext(data)),
+        write_xlsx(out_dir / FILES[6], data),
     )
 
 
