@@ -100,6 +100,21 @@ class ApiSource:
         return list(dict.fromkeys(_ids_of(self.client.search_entities(text, language=language, type="item",
                                                                       limit=self.limit))))
 
+    def search_words(self, text: str, language: str) -> list[str]:
+        """One full-text search (``list=search``, CirrusSearch) for the distinctive words of ``text``
+        in any order: finds what a prefix search cannot — a leading article or "Festival de" added,
+        words swapped, a hyphen or apostrophe typed otherwise. Needs a client with ``call`` (the
+        project's ``WikibaseClient``); otherwise finds nothing. Items are namespace 0 on Wikidata and
+        120 on a default Wikibase: both are asked."""
+        call = getattr(self.client, "call", None)
+        words = search_words_of(text)
+        if call is None or not words:
+            return []
+        answer = call({"action": "query", "list": "search", "srsearch": words, "srnamespace": "0|120",
+                       "srlimit": str(self.limit), "srprop": "", "srinfo": ""})
+        rows = answer.get("query", {}).get("search", []) if isinstance(answer, Mapping) else []
+        return list(dict.fromkeys(q for q in _ids_of(rows) if q[:1] == "Q"))
+
     def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
         """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
         if not values:
@@ -133,6 +148,14 @@ def _keep_claims(entity: Mapping[str, Any]) -> dict[str, Any]:
     return {**entity, "claims": kept}
 
 
+def search_words_of(text: str) -> str:
+    """The words a full-text search must find: the cored name (no article, "Ville de", legal form,
+    year), words of one letter dropped; "" when fewer than two words remain (one common word alone
+    finds too much, one rare word was already a prefix search)."""
+    words = [w for w in core(text).split() if len(w) > 1]
+    return " ".join(words) if len(words) >= 2 else ""
+
+
 def search_names(query: ReconQuery) -> list[str]:
     """The texts to search for: the name, its parts, other names; deduplicated by folded form."""
     out: dict[str, str] = {}
@@ -155,9 +178,15 @@ class Finder:
         self._web: dict[str, list[str]] = {}
         self._text: dict[tuple[str, str], list[str]] = {}
 
+    @staticmethod
+    def _key(names: Sequence[str], language: str) -> tuple[tuple[str, ...], str]:
+        # By folded text, not by core: "Municipalité de Kapuskasing" and "Kapuskasing" share a core
+        # but not a prefix search — keyed by core, the first one's empty answer was the other's too.
+        return tuple(sorted({fold(n) for n in names})), language
+
     def name_ids(self, query: ReconQuery) -> list[str]:
         names = search_names(query)
-        key = (tuple(sorted({core(n) for n in names})), query.language)
+        key = self._key(names, query.language)
         if key not in self._search:
             self._search[key] = self.source.search(names, query.language)
         return self._search[key]
@@ -173,10 +202,19 @@ class Finder:
             self._text[key] = self.source.search_text(text, language)  # type: ignore[attr-defined]
         return self._text[key]
 
+    @property
+    def can_search_words(self) -> bool:
+        return hasattr(self.source, "search_words")
+
+    def search_words(self, text: str, language: str) -> list[str]:
+        key = ("words:" + search_words_of(text), language)
+        if key not in self._text:
+            self._text[key] = self.source.search_words(text, language)  # type: ignore[attr-defined]
+        return self._text[key]
+
     def widen(self, query: ReconQuery, ids: Sequence[str]) -> None:
         """Add ``ids`` (found by a shorter search) to the query's name candidates."""
-        names = search_names(query)
-        key = (tuple(sorted({core(n) for n in names})), query.language)
+        key = self._key(search_names(query), query.language)
         found = self._search.setdefault(key, [])
         self._search[key] = list(dict.fromkeys([*found, *ids]))
 

@@ -55,6 +55,22 @@ def core(text: str) -> str:
     return " ".join(kept or tokens)
 
 
+_LEAD = re.compile(r"^(?:(?:ville|municipalit[ée]|city|town|township|village)\s+(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)"
+                   r"|(?:le|la|les|the)\s+|l['’]\s*)", re.IGNORECASE)
+_TRAIL_LEGAL = re.compile(r"[\s,]*\(?\b(?:inc|lt[ée]e|ltd|llc|corp|enr|s\.?e\.?n\.?c|obnl)\b\.?\)?\s*$", re.IGNORECASE)
+
+
+def bare_name(text: str) -> str:
+    """The name as typed without a leading administrative prefix or article and without a trailing
+    legal form: "Municipalité de La Sarre" → "La Sarre", "Le Rift" → "Rift", "Atelier X Inc." →
+    "Atelier X". Unlike ``core`` it keeps the inner words and accents: a text for a prefix search."""
+    text = " ".join(text.split())
+    m = _LEAD.match(text)
+    out = text[m.end():] if m and len(text) > m.end() + 2 else text
+    out = _TRAIL_LEGAL.sub("", out).strip(" ,")
+    return out or text
+
+
 def compound_initials(text: str) -> str:
     """The name with each hyphenated compound replaced by its initials: "en Abitibi-Témiscamingue"
     → "en A-T". Lets "Festival … en A-T" meet its full label."""

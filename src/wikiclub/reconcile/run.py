@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .candidates import CandidateSource, Finder
+from .candidates import CandidateSource, Finder, search_words_of
 from .decide import baseline_decide, decide, find_duplicates
 from .facts import Facts
 from .knowledge import Knowledge
 from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
-from .normalize import core, first_word, shorter_names, split_qualifier
+from .normalize import bare_name, core, first_word, fold, shorter_names, split_qualifier
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 
@@ -155,12 +155,16 @@ class Reconciler:
             self._widen(rows)
 
     def _widen(self, rows: Sequence[RowInput]) -> None:
-        """Rounds of shorter prefix searches for what is still NEW (prefix search misses a hyphen typed
-        as a space, a town or legal form added to the name, an abbreviated ending): round k asks each
-        such row's k-th shorter name (``shorter_names``), each distinct text once for all rows, then
-        fetches the new candidates' facts and closures in batches. Rows found plausible stop."""
+        """Rounds of more searches for what is still NEW, each distinct text asked once for all rows,
+        then the new candidates' facts and closures fetched in batches; rows found plausible stop.
+
+        Round 0 is one full-text search of the name's distinctive words in any order (a leading article
+        or "Festival de" added, words swapped, hyphen/apostrophe typed otherwise: no prefix of any
+        label); the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as a
+        space, a town or legal form added, an abbreviated ending, a typo late in the name)."""
         generic = generic_first_words([r.entity.text for r in rows])
-        for k in range(WIDEN_ROUNDS):
+        rounds = (["words"] if self.finder.can_search_words else []) + list(range(WIDEN_ROUNDS))
+        for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
             for r in rows:
                 res = self.row(r)
@@ -171,14 +175,20 @@ class Reconciler:
                 for query, m, place in todo:
                     if m.decision != Decision.NEW:
                         continue
+                    if k == "words":
+                        text = words_search_text(query.text)
+                        if text:
+                            asks.setdefault((text, query.language), []).append(query)
+                        continue
                     shorter = shorter_names(query.text, place=place, generic=generic)
-                    if k < len(shorter):
+                    if isinstance(k, int) and k < len(shorter):
                         asks.setdefault((shorter[k], query.language), []).append(query)
             if not asks:
-                return
+                continue
             found: list[str] = []
             for (text, lang), queries in asks.items():
-                ids = self.finder.search_text(text, lang)
+                ids = (self.finder.search_words(text, lang) if k == "words" and search_words_of(text)
+                       else self.finder.search_text(text, lang))
                 for q in queries:
                     self.finder.widen(q, ids)
                 found += ids
@@ -268,6 +278,16 @@ def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresho
             fh.close()
     results = [done[r.key] for r in rows]
     return flag_duplicates(results, {r.key: r for r in rows})
+
+
+def words_search_text(text: str) -> str:
+    """What round 0 of widening asks: the name itself for a full-text search of its distinctive
+    words; when only one distinctive word is left after dropping an article, "Ville de", a legal
+    form ("Municipalité de Nédélec", "Le Rift"), that word for a prefix search; else nothing."""
+    if search_words_of(text):
+        return text
+    cored, bare = core(text), bare_name(text)
+    return bare if cored and " " not in cored and fold(bare) != fold(text) and len(cored) >= 3 else ""
 
 
 def generic_first_words(names: Iterable[str]) -> frozenset[str]:
