@@ -14,7 +14,8 @@ construction, one perturbation kind per row (seeded, deterministic):
   scheme) or an identifier with spaces/prefix — these two with a name shortened so that they must
   carry the match;
 * hard negatives (truth NEW) — a new name sharing the class word and the town of an existing item
-  ("Festival des bleuets de Rouyn-Noranda"), an existing name pattern with another town of the
+  ("Festival des bleuets de Rouyn-Noranda"), an existing name under another class word in the same
+  town ("Carnaval du Doré Baie-James"), an existing name pattern with another town of the
   region ("Bibliothèque municipale de La Sarre"), an existing name in a town of another province
   (a homonym), and invented names of the region.
 
@@ -54,6 +55,10 @@ ORG, VENUE, EVENT = "Q43229", "Q900049", "Q900003"
 AREA_CLASSES = {"Q900062", "Q900063", "Q900064", "Q900065"}  # province, region, MRC, MRC equivalent
 NEW_WORDS = ["des bleuets", "de l'épinette", "des aurores", "du cuivre", "des pionniers", "de la forêt",
              "des lacs", "du harfang", "des eskers", "de la rivière", "des draveurs", "du lichen"]
+HEAD_SWAPS = {"Festival": ["Carnaval", "Salon", "Fête"], "Carnaval": ["Festival"], "Fête": ["Festival"],
+              "Salon": ["Festival"], "Théâtre": ["Musée", "Centre"], "Salle": ["Galerie", "Maison"],
+              "Musée": ["Théâtre", "Festival"], "Bibliothèque": ["Galerie", "Musée"],
+              "Centre": ["Musée", "Festival"], "Maison": ["Musée", "Festival"]}
 NEW_HEADS = ["Festival", "Bibliothèque", "Théâtre", "Centre culturel", "Société d'histoire", "Maison",
              "Salle", "Carnaval", "Musée", "Coopérative", "Galerie", "Atelier"]
 
@@ -292,7 +297,7 @@ NAME_KINDS: dict[str, Callable[[str, random.Random], str | None]] = {
 }
 OTHER_KINDS = ["exact", "alias", "english", "website", "identifier", "muni_prefix", "muni_suffix",
                "muni_abbrev", "muni_plain"]
-NEG_KINDS = ["neg_same_town", "neg_other_town", "neg_other_province", "neg_invented"]
+NEG_KINDS = ["neg_same_town", "neg_other_head", "neg_other_town", "neg_other_province", "neg_invented"]
 
 
 def positive(kind: str, t: Target, kb: KB, rng: random.Random) -> Case | None:
@@ -363,6 +368,8 @@ def negatives(ts: list[Target], munis: list[str], kb: KB, rng: random.Random) ->
         town = kb.label(t.place)
         head = t.label.split(" ")[0]
         add("neg_same_town", t, f"{head} {rng.choice(NEW_WORDS)} de {town}", t.place)
+        if head in HEAD_SWAPS:  # the same distinctive words under another class word, same town
+            add("neg_other_head", t, rng.choice(HEAD_SWAPS[head]) + t.label[len(head):], t.place)
         if town and town in t.label:
             same_prov = [m for m in region_munis if m != t.place and kb.province(m) == kb.province(t.place)
                          and len(kb.label(m)) > 3]

@@ -10,10 +10,12 @@ municipality in the same area costs a little, so a misspelt context never sinks 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from .facts import Facts
 from .knowledge import Knowledge
@@ -33,6 +35,8 @@ from .normalize import (
 # Points, by kind of evidence (the largest value each can add is what scoring.py counts as possible).
 NAME_MAX = 60.0
 ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
+TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
+HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
 HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
 HINT_TYPE_OK, HINT_TYPE_BAD = 10.0, -5.0
@@ -76,11 +80,12 @@ def _strip(cored: str, phrases: frozenset[str]) -> str:
     return " ".join(kept) if kept and len("".join(kept)) >= 3 else ""
 
 
-def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: frozenset[str] = frozenset()
-                  ) -> tuple[float, str]:
+def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: frozenset[str] = frozenset(),
+                  heads: frozenset[str] = frozenset()) -> tuple[float, str]:
     """Similarity 0–1 of two names and how it was reached. ``drop`` (the row's place names) is removed
     from both names, ``qdrop`` (class words: "Journal …") from the query only — removed from the
-    candidate it would make "district de Cochrane" equal "Cochrane"."""
+    candidate it would make "district de Cochrane" equal "Cochrane"). ``heads`` (names of classes
+    both sides belong to, superclasses included) may be put in front of one name only."""
     if q.folded and q.folded == c.folded:
         return 1.0, "égal"
     if q.cored and q.cored == c.cored:
@@ -91,6 +96,8 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
         return 0.9, "sigle"
     if looks_like_acronym(c.text) and len(c.acro) >= 3 and c.folded.replace(" ", "") == q.acro:
         return 0.9, "sigle"
+    if one_slip(q.cored, c.cored):
+        return TYPO, "une faute de frappe"
     best, how = fuzz.token_sort_ratio(q.cored, c.cored) / 100.0, "approché"
     best = max(best, fuzz.ratio(q.cored, c.cored) / 100.0)
     if drop or qdrop:
@@ -101,7 +108,52 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
             s = fuzz.token_sort_ratio(qs, cs) / 100.0
             if s > best:
                 best, how = s, "approché sans le lieu ni la classe"
+    if heads and head_added(q.cored, c.cored, drop, heads):
+        return 0.95, "égal sans le mot de la classe"
+    if best > HEAD_CAP and head_conflict(q.cored, c.cored):
+        best, how = HEAD_CAP, how + ", autre premier mot"
     return best * 0.95, how
+
+
+def head_conflict(a: str, b: str) -> bool:
+    """Whether two names start with different words that the other name lacks ("Salon de musique
+    émergente …" / "Festival de musique émergente …"): in French names the first word usually says
+    what the thing is, so a long shared tail does not make them the same — at most a REVIEW. Not for
+    a slip in that word (one edit), an abbreviation (a prefix), or words merely in another order."""
+    wa, wb = a.split(), b.split()
+    if len(wa) < 2 or len(wb) < 2 or wa[0] == wb[0] or wa[0] in wb or wb[0] in wa:
+        return False
+    if wa[0].startswith(wb[0]) or wb[0].startswith(wa[0]):
+        return False
+    return OSA.distance(wa[0], wb[0]) > 1
+
+
+def one_slip(a: str, b: str) -> bool:
+    """Whether two cored names differ by one typing slip (a letter changed, dropped, doubled, or two
+    neighbours swapped) in a long name (≥ 10 letters, the word hit ≥ 5): "Maison Dumllon". Digits must
+    agree — "Salle 2" is not "Salle 3"."""
+    if a == b or min(len(a), len(b)) < TYPO_MIN_LENGTH or re.sub(r"\D", "", a) != re.sub(r"\D", "", b):
+        return False
+    if OSA.distance(a, b) != 1:
+        return False
+    wa, wb = a.split(), b.split()
+    differing = [x for x, y in zip(wa, wb, strict=False) if x != y] if len(wa) == len(wb) else []
+    return len(differing) == 1 and len(differing[0]) >= 5
+
+
+def head_added(q: str, c: str, drop: frozenset[str], heads: frozenset[str]) -> bool:
+    """Whether one cored name is the other with a class word put in front ("Festival des guitares du
+    monde" / "Guitares du monde", "Festival Summer Love" / "Summer Love"), ``heads`` being the names
+    of both sides' classes: a volunteer adds or drops what the thing is. Only a one-word class name
+    in front, the rest equal (the row's place words aside): a different class word on each side
+    ("Carnaval du Doré" / "Festival du Doré") is not the same name. The caller passes only classes
+    of both sides."""
+    words = {h for h in heads if h and " " not in h}
+    for x, y in ((q, c), (c, q)):
+        head, _, rest = x.partition(" ")
+        if head in words and rest and (rest == y or _strip(rest, drop) == _strip(y, drop) != ""):
+            return True
+    return False
 
 
 def query_name_forms(query: ReconQuery) -> tuple[NameForms, ...]:
@@ -112,11 +164,12 @@ def query_name_forms(query: ReconQuery) -> tuple[NameForms, ...]:
 
 
 def name_feature(qforms: Iterable[NameForms], cforms: Iterable[tuple[str, str, NameForms]],
-                 drop: frozenset[str], qdrop: frozenset[str] = frozenset()) -> Feature:
+                 drop: frozenset[str], qdrop: frozenset[str] = frozenset(),
+                 heads: frozenset[str] = frozenset()) -> Feature:
     best, detail = 0.0, ""
     for q in qforms:
         for kind, lang, c in cforms:
-            s, how = compare_names(q, c, drop, qdrop)
+            s, how = compare_names(q, c, drop, qdrop, heads)
             if kind.startswith("alias"):  # a label is the preferred name; an alias is weaker evidence
                 s *= ALIAS_FACTOR
             if kind.endswith("-part"):  # a part of a composite name ("Title: subtitle")

@@ -165,11 +165,25 @@ def url_variants(url: str) -> tuple[str, ...]:
 _ID_URL_PREFIX = re.compile(r"^(?:https?://)?(?:www\.)?[\w.-]+\.\w+/(?:[\w-]+/)*", re.IGNORECASE)
 
 
-def identifier_key(value: str) -> str:
-    """Comparison key of an external identifier: no URL prefix, spaces, dashes, '@', case."""
+# A scheme name typed before the value: "ISNI 0000 0001 …", "VIAF: 123", "ORCID:0000-…".
+_ID_LABEL = re.compile(r"^[A-Za-z]{2,12}\s*[:#]\s*(?=\S)|^[A-Za-z]{2,12}\s+(?=[\dXx][\dXx\s\-]*$)")
+
+
+def strip_identifier(value: str) -> str:
+    """The identifier without what volunteers type around it: a URL prefix (a trailing slash
+    included: "facebook.com/Name/"), a scheme name ("ISNI …"), a leading '@'."""
     value = value.strip()
-    value = _ID_URL_PREFIX.sub("", value) if "/" in value else value
-    return re.sub(r"[\s\-@./]", "", value).lower()
+    if "/" in value:
+        value = _ID_URL_PREFIX.sub("", value.rstrip("/")).strip("/")
+    elif "://" not in value:
+        value = _ID_LABEL.sub("", value)
+    return value.lstrip("@").strip()
+
+
+def identifier_key(value: str) -> str:
+    """Comparison key of an external identifier: no URL prefix or scheme name, spaces, dashes, '@',
+    case."""
+    return re.sub(r"[\s\-@./]", "", strip_identifier(value)).lower()
 
 
 def identifier_variants(value: str, pattern: str | None = None) -> tuple[str, ...]:
@@ -177,10 +191,11 @@ def identifier_variants(value: str, pattern: str | None = None) -> tuple[str, ..
     four (ISNI on Wikidata). With ``pattern`` (the property's format regex, P1793), only those that
     fit it."""
     value = value.strip()
-    bare = _ID_URL_PREFIX.sub("", value).strip("/") if "/" in value else value
-    bare = bare.lstrip("@")
+    bare = strip_identifier(value)
     compact = re.sub(r"[\s\-]", "", bare)
-    grouped = " ".join(compact[i:i + 4] for i in range(0, len(compact), 4)) if compact.isalnum() else compact
+    # Grouped by four: how Wikidata stores ISNI (16 characters, digits and a final check X).
+    grouped = (" ".join(compact[i:i + 4] for i in range(0, 16, 4)) if re.fullmatch(r"\d{15}[\dXx]", compact)
+               else compact)
     variants = tuple(dict.fromkeys(v for v in (value, bare, compact, grouped) if v))
     if pattern:
         try:

@@ -84,11 +84,18 @@ class Scorer:
         place_drop = self.place_words(query) if not is_place else frozenset()
         hint_drop = (self.class_words((*query.type_hints, *query.types), query.language) if not is_place
                      else frozenset())
+        query_heads = (self.class_words({c for q in (*query.type_hints, *query.types) for c in self.kb.superclasses(q)},
+                                        query.language) if not is_place else frozenset())
         possible = possible_points(query, is_place=is_place)
         out = []
         for cand in candidates:
             qdrop = hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place else frozenset())
-            feats: list[Feature] = [F.name_feature(qforms, self.forms(cand), place_drop, qdrop)]
+            # A class word may be put in front of a name only if it names what both sides are:
+            # "Festival X" / "X" for a festival row and a festival item, not "Bibliothèque de
+            # Senneterre" / the town of Senneterre.
+            heads = (query_heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
+                     else frozenset())
+            feats: list[Feature] = [F.name_feature(qforms, self.forms(cand), place_drop, qdrop, heads)]
             feats += F.type_features(query, cand, self.kb)
             feats += F.place_features(query, cand, self.kb, is_place=is_place)
             for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
