@@ -306,6 +306,15 @@ class WikibaseClient:
                             "srinfo": ""})
         return [row["title"].rsplit(":", 1)[-1] for row in answer.get("query", {}).get("search", [])]
 
+    def search_text(self, words: str, *, limit: int = 50, entity_type: str = "item") -> list[str]:
+        """Ids of entities whose terms hold every one of ``words`` in any order (``list=search``
+        full text, as CirrusSearch does on Wikidata): finds what the prefix search cannot."""
+        namespace = self._entity_namespaces().get(entity_type, 0)
+        answer = self.call({"action": "query", "list": "search", "srsearch": words,
+                            "srnamespace": str(namespace), "srlimit": str(limit), "srprop": "",
+                            "srinfo": ""})
+        return [row["title"].rsplit(":", 1)[-1] for row in answer.get("query", {}).get("search", [])]
+
     def user_contribs(self, user: str, *, limit: int = 50) -> list[dict[str, Any]]:
         """The account's latest contributions, newest first (to find an edit whose answer was lost)."""
         answer = self.call({"action": "query", "list": "usercontribs", "ucuser": user,

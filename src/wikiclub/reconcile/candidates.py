@@ -51,6 +51,7 @@ class WikibaseLike(Protocol):
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
                         limit: int = 7) -> list[Any]: ...
     def search_statements(self, prop: str, value: str) -> list[Any]: ...
+    def search_text(self, words: str, *, limit: int = 50) -> list[str]: ...
 
 
 def _ids_of(results: Sequence[Any]) -> list[str]:
@@ -103,17 +104,11 @@ class ApiSource:
     def search_words(self, text: str, language: str) -> list[str]:
         """One full-text search (``list=search``, CirrusSearch) for the distinctive words of ``text``
         in any order: finds what a prefix search cannot — a leading article or "Festival de" added,
-        words swapped, a hyphen or apostrophe typed otherwise. Needs a client with ``call`` (the
-        project's ``WikibaseClient``); otherwise finds nothing. Items are namespace 0 on Wikidata and
-        120 on a default Wikibase: both are asked."""
-        call = getattr(self.client, "call", None)
+        words swapped, a hyphen or apostrophe typed otherwise."""
         words = search_words_of(text)
-        if call is None or not words:
+        if not words:
             return []
-        answer = call({"action": "query", "list": "search", "srsearch": words, "srnamespace": "0|120",
-                       "srlimit": str(self.limit), "srprop": "", "srinfo": ""})
-        rows = answer.get("query", {}).get("search", []) if isinstance(answer, Mapping) else []
-        return list(dict.fromkeys(q for q in _ids_of(rows) if q[:1] == "Q"))
+        return list(dict.fromkeys(q for q in self.client.search_text(words, limit=self.limit) if q[:1] == "Q"))
 
     def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
         """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
