@@ -131,18 +131,13 @@ class Conflict:
     existing_snaks: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"property": self.property, "reason": self.reason, "wanted": self.wanted,
-                               "existing": list(self.existing)}
-        if self.mainsnak is not None:
-            out["mainsnak"] = self.mainsnak
-        if self.existing_snaks:
-            out["existing_snaks"] = list(self.existing_snaks)
-        return out
+        return _with_snaks({"property": self.property, "reason": self.reason, "wanted": self.wanted,
+                            "existing": list(self.existing)}, self.mainsnak, self.existing_snaks)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Conflict:
         return cls(data["property"], data["reason"], data["wanted"], tuple(data.get("existing", ())),
-                   data.get("mainsnak"), tuple(data.get("existing_snaks", ())))
+                   *_snaks_of(data))
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +156,27 @@ class DiffNote:
     existing_snaks: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"kind": self.kind, "property": self.property, "wanted": self.wanted,
-                               "existing": list(self.existing)}
-        if self.mainsnak is not None:
-            out["mainsnak"] = self.mainsnak
-        if self.existing_snaks:
-            out["existing_snaks"] = list(self.existing_snaks)
-        return out
+        return _with_snaks({"kind": self.kind, "property": self.property, "wanted": self.wanted,
+                            "existing": list(self.existing)}, self.mainsnak, self.existing_snaks)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> DiffNote:
         return cls(data["kind"], data["property"], data["wanted"], tuple(data.get("existing", ())),
-                   data.get("mainsnak"), tuple(data.get("existing_snaks", ())))
+                   *_snaks_of(data))
+
+
+def _with_snaks(out: dict[str, Any], mainsnak: dict[str, Any] | None,
+                existing_snaks: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """The snaks a conflict or note was made from, written only when there are some."""
+    if mainsnak is not None:
+        out["mainsnak"] = mainsnak
+    if existing_snaks:
+        out["existing_snaks"] = list(existing_snaks)
+    return out
+
+
+def _snaks_of(data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, tuple[dict[str, Any], ...]]:
+    return data.get("mainsnak"), tuple(data.get("existing_snaks", ()))
 
 
 @dataclass(frozen=True)
