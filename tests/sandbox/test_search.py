@@ -4,10 +4,11 @@ language fallback), list=wbsearch and list=search with haswbstatement."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import requests
-from conftest import KB, Sandbox
+from conftest import KB, Sandbox, make_sandbox
 
 
 def get(sb: Sandbox, **params: str) -> dict[str, Any]:
@@ -112,3 +113,59 @@ def test_list_search_paging(kb_sandbox: Sandbox) -> None:
     assert not {h["title"] for h in page1["query"]["search"]} & {h["title"] for h in page2["query"]["search"]}
     assert set(page1["query"]["search"][0]) == {"ns", "title", "pageid", "size", "wordcount", "snippet", "timestamp"}
     assert _srsearch(kb_sandbox, "haswbstatement:P31", srnamespace="0")["query"]["searchinfo"]["totalhits"] == 0
+
+
+# ---- fuzzy terms (word~), as CirrusSearch / Elasticsearch fuzziness AUTO -------------------------------
+
+def _titles(sb: Sandbox, text: str) -> set[str]:
+    return {h["title"][5:] for h in _srsearch(sb, text, srlimit="500")["query"]["search"]}
+
+
+def test_fuzzy_distance_auto_and_explicit() -> None:
+    from wikiclub.sandbox.wbsearch import fuzzy_distance
+
+    assert [fuzzy_distance("x" * n) for n in (1, 2, 3, 5, 6, 12)] == [0, 0, 1, 1, 2, 2]
+    assert fuzzy_distance("festival", "1") == 1 and fuzzy_distance("du", "2") == 2
+    assert fuzzy_distance("cinema", "7") == 2  # Elasticsearch allows at most 2
+
+
+def test_fuzzy_word_finds_a_typo_early_in_a_name(kb_sandbox: Sandbox) -> None:
+    target = "Q900261"  # Festival du cinéma international en Abitibi-Témiscamingue
+    assert target not in _titles(kb_sandbox, "festval du cinéma international")
+    assert target in _titles(kb_sandbox, "festval~ du cinéma international")
+    # case, accents and an adjacent transposition (one edit, as Lucene counts it) on a 6-letter word
+    assert target in _titles(kb_sandbox, "FESTIVAL du CNIEMA~ international")
+    # terms are still ANDed: a fuzzy word does not make the others optional
+    assert target not in _titles(kb_sandbox, "festval~ du cinéma zzzqqq")
+
+
+def test_fuzzy_distance_limits(kb_sandbox: Sandbox) -> None:
+    target = "Q900261"
+    # 8 letters: AUTO allows 2 edits, not 3
+    assert target in _titles(kb_sandbox, "fsetivl~ international")
+    assert target not in _titles(kb_sandbox, "fsetvl~ international")
+    # 5 letters: 1 edit, not 2 ("cinema" has 6: "cinam" is 1 deletion + 1 substitution away)
+    assert target not in _titles(kb_sandbox, "cinam~ international")
+    assert target in _titles(kb_sandbox, "cinam~2 international")
+    assert target not in _titles(kb_sandbox, "festval~0 international")
+    assert target in _titles(kb_sandbox, "festval~1 international")
+
+
+def test_fuzzy_on_a_short_word_is_exact(kb_sandbox: Sandbox) -> None:
+    # "du" (2 letters) gets distance 0: "de~" does not stand for "du"
+    with_du = _titles(kb_sandbox, "du~ cinema international")
+    assert "Q900261" in with_du
+    assert "Q900261" not in _titles(kb_sandbox, "dx~ cinema international")
+    assert _titles(kb_sandbox, "du~ cinema international") == _titles(kb_sandbox, "du cinema international")
+
+
+def test_fuzzy_finds_nothing_without_cirrus_search(tmp_path: Path) -> None:
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp_path / "sql", search="sql")
+    try:
+        load_dump(sb.app, KB)
+        assert _titles(sb, "festval~ du cinéma international") == set()
+        assert _titles(sb, "festival du cinéma international") == set()
+    finally:
+        sb.running.stop()

@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from . import entitystore as store
 from .context import ApiRequest
 from .entities import NS, is_entity_id, title_of
@@ -181,6 +184,7 @@ def list_wbsearch(req: ApiRequest) -> dict[str, Any]:
 
 # ---- list=search with haswbstatement --------------------------------------------------------------------
 
+_WORDS = re.compile(r"\w+")
 _TOKEN = re.compile(r'(-?)haswbstatement:("[^"]*"|\S+)|"([^"]*)"|(\S+)', re.IGNORECASE)
 
 
@@ -202,8 +206,67 @@ def _statement_clause(expr: str) -> tuple[str, list[str]]:
     return "entity_id IN (SELECT entity_id FROM statement_values WHERE " + " OR ".join(parts) + ")", args
 
 
+_FUZZY = re.compile(r"^(.*?)~([0-9]?)$")
+MAX_FUZZY_EXPANSIONS = 50  # words of the wiki one fuzzy term may stand for (Elasticsearch: max_expansions)
+
+
+def fuzzy_distance(word: str, explicit: str = "") -> int:
+    """Edit distance a fuzzy term allows: ``~1``/``~2`` as typed (at most 2, as Elasticsearch), else
+    AUTO — 0 for 1–2 letters, 1 for 3–5, 2 for longer."""
+    if explicit:
+        return min(int(explicit), 2)
+    return 0 if len(word) <= 2 else 1 if len(word) <= 5 else 2
+
+
+@dataclass(frozen=True)
+class _Term:
+    word: str  # search form (store.norm), one \w+ word
+    distance: int  # 0 = exact
+
+
+def _text_terms(srsearch: str) -> list[_Term]:
+    """The plain words of ``srsearch`` (quoted phrases give their words), ``word~``/``word~N`` fuzzy."""
+    out: list[_Term] = []
+    for m in _TOKEN.finditer(srsearch):
+        if m.group(2) is not None:
+            continue
+        raw, explicit, fuzzy = m.group(3) or m.group(4) or "", "", False
+        fm = _FUZZY.match(raw) if m.group(3) is None else None
+        if fm and fm.group(1):
+            raw, explicit, fuzzy = fm.group(1), fm.group(2), True
+        for w in store.words(raw):
+            out.append(_Term(w, fuzzy_distance(w, explicit) if fuzzy else 0))
+    return out
+
+
+def _fuzzy_vocabulary(req: ApiRequest, terms: list[_Term]) -> dict[str, frozenset[str]]:
+    """For each fuzzy word, the words of the wiki's terms within its distance (OSA: Damerau–Levenshtein
+    with adjacent transpositions, as Lucene's fuzzy query). The distinct term texts come in one
+    index scan; the comparison runs in rapidfuzz (C), words of a length out of reach skipped."""
+    fuzzy = [t for t in terms if t.distance]
+    if not fuzzy:
+        return {}
+    vocabulary: set[str] = set()
+    for (norm,) in req.app.db.conn.execute("SELECT DISTINCT norm FROM terms INDEXED BY terms_norm"):
+        vocabulary.update(_WORDS.findall(norm))
+    by_length: dict[int, list[str]] = {}
+    for w in vocabulary:
+        by_length.setdefault(len(w), []).append(w)
+    out: dict[str, frozenset[str]] = {}
+    for t in fuzzy:
+        pool = [w for n in range(len(t.word) - t.distance, len(t.word) + t.distance + 1)
+                for w in by_length.get(n, ())]
+        near = process.extract(t.word, pool, scorer=OSA.distance, score_cutoff=t.distance,
+                               limit=MAX_FUZZY_EXPANSIONS)
+        out[t.word] = frozenset({t.word, *(w for w, _, _ in near)})
+    return out
+
+
 def search_entities(req: ApiRequest, srsearch: str, namespaces: list[int]) -> list[str]:
-    """Ids of entities matching every term of ``srsearch``, ordered by numeric id."""
+    """Ids of entities matching every term of ``srsearch``, ordered by numeric id.
+
+    A plain word matches a whole word of a label, alias or description (case and accents ignored);
+    ``word~`` (``word~1``, ``word~2``) any word within that edit distance (see ``fuzzy_distance``)."""
     if req.app.config.search == "sql":
         # Without CirrusSearch, entity pages are not in MediaWiki's SQL search index and
         # haswbstatement: is unknown (it is a CirrusSearch keyword): nothing is found.
@@ -217,27 +280,28 @@ def search_entities(req: ApiRequest, srsearch: str, namespaces: list[int]) -> li
     args += [p + "%" for p in prefixes]
     where.append("redirect_to IS NULL")
     for m in _TOKEN.finditer(srsearch):
-        neg, stmt, phrase, word = m.groups()
+        neg, stmt = m.group(1), m.group(2)
         if stmt is not None:
             clause, cargs = _statement_clause(stmt)
             where.append(("NOT " if neg else "") + clause.replace("entity_id IN", "id IN", 1))
             args += cargs
-            continue
-        for w in store.words(phrase if phrase is not None else word or ""):
-            where.append("id IN (SELECT entity_id FROM terms WHERE norm LIKE ?)")
-            args.append(f"%{w}%")
+    terms = _text_terms(srsearch)
+    near = _fuzzy_vocabulary(req, terms)
+    for t in terms:
+        alternatives = sorted(near.get(t.word, {t.word}))
+        where.append("id IN (SELECT entity_id FROM terms WHERE "
+                     + " OR ".join("norm LIKE ?" for _ in alternatives) + ")")
+        args += [f"%{w}%" for w in alternatives]
     rows = req.app.db.conn.execute(
         f"SELECT id FROM entities WHERE {' AND '.join(where)} ORDER BY type, numeric_id", args).fetchall()
-    words = [w for m in _TOKEN.finditer(srsearch) if m.group(2) is None
-             for w in store.words(m.group(3) or m.group(4) or "")]
-    if not words:
+    if not terms:
         return [r[0] for r in rows]
-    # LIKE found substrings; keep entities where each word is a whole word of some term.
+    # LIKE found substrings; keep entities where each term is (or is near) a whole word of some term.
     keep: list[str] = []
     for (eid,) in rows:
-        terms = {t for (t,) in req.app.db.conn.execute("SELECT norm FROM terms WHERE entity_id=?", (eid,))}
-        all_words = {w for t in terms for w in store.words(t)}
-        if all(w in all_words for w in words):
+        found = {t for (t,) in req.app.db.conn.execute("SELECT norm FROM terms WHERE entity_id=?", (eid,))}
+        all_words = {w for t in found for w in store.words(t)}
+        if all(not all_words.isdisjoint(near.get(t.word, {t.word})) for t in terms):
             keep.append(eid)
     return keep
 
