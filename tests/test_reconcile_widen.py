@@ -11,9 +11,9 @@ from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.config import load_settings
 from wikiclub.properties import PropertyCatalog
 from wikiclub.reconcile.candidates import ApiSource
-from wikiclub.reconcile.model import Decision
+from wikiclub.reconcile.model import Decision, ReconQuery
 from wikiclub.reconcile.normalize import shorter_names
-from wikiclub.reconcile.run import generic_first_words
+from wikiclub.reconcile.run import PLACE, LinkedCell, RowInput, generic_first_words, reconcile_rows
 from wikiclub.reconcile.stage import reconcile_mapped
 
 
@@ -70,3 +70,29 @@ def test_abbreviated_municipality_is_found_among_the_columns_candidates(client: 
                                   ApiSource(client)))
     cell = res[3].linked[0]
     assert cell.value == "R-N" and cell.match.decision == Decision.MATCH and cell.match.qid == "Q900141"
+
+
+def test_fuzzy_words_of() -> None:
+    from wikiclub.reconcile.candidates import fuzzy_words_of
+
+    # distinctive words as the full-text round asks them, words of ≥ 5 letters fuzzy
+    assert fuzzy_words_of("Le Festval du cinéma de Rouyn") == "festval~ cinema~ rouyn~"
+    assert fuzzy_words_of("Bar Ô Nord") == ""  # nothing long enough to fuzz
+    assert fuzzy_words_of("Festval") == ""  # one word: not a full-text search
+
+
+def _festival_row(name: str, town: str) -> RowInput:
+    return RowInput(f"t:{name}", 2, ReconQuery(name, types=("Q900003",), within=("Q176",)),
+                    (LinkedCell("Municipalité", town, role=PLACE),))
+
+
+def test_typo_early_in_a_name_is_found_by_the_fuzzy_round(client: WikibaseClient) -> None:
+    # no prefix and no all-words search holds "Festval": the fuzzy full-text round finds it
+    source = ApiSource(client)
+    [res] = reconcile_rows([_festival_row("Festval du cinéma international en Abitibi-Témiscamingue",
+                                          "Rouyn-Noranda")], source)
+    assert res.entity.decision != Decision.NEW and res.entity.candidates[0].qid == "Q900261"
+    # the same typo'd words but another class word and elsewhere: found, yet never a MATCH
+    [other] = reconcile_rows([_festival_row("Salon du cinémaa international en Abitibi-Témiscamingue",
+                                            "Amos")], source)
+    assert other.entity.decision != Decision.MATCH

@@ -110,6 +110,13 @@ class ApiSource:
             return []
         return list(dict.fromkeys(q for q in self.client.search_text(words, limit=self.limit) if q[:1] == "Q"))
 
+    def search_fuzzy(self, query: str, language: str) -> list[str]:
+        """One full-text search whose long words are fuzzy (``fuzzy_words_of``: "festval~ cinema~"):
+        a one-letter slip anywhere in a word, even the first letter, which no prefix defeats."""
+        if not query:
+            return []
+        return list(dict.fromkeys(q for q in self.client.search_text(query, limit=self.limit) if q[:1] == "Q"))
+
     def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
         """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
         if not values:
@@ -149,6 +156,18 @@ def search_words_of(text: str) -> str:
     finds too much, one rare word was already a prefix search)."""
     words = [w for w in core(text).split() if len(w) > 1]
     return " ".join(words) if len(words) >= 2 else ""
+
+
+FUZZY_MIN_LETTERS = 5  # shorter words stay exact: "cine~" would stand for too many words
+
+
+def fuzzy_words_of(text: str) -> str:
+    """The full-text query of the last widening round: the distinctive words (``search_words_of``), each
+    plain word of ≥ 5 letters made fuzzy (``word~``: CirrusSearch's AUTO edit distance, 1 for 5 letters,
+    2 beyond); "" when there are fewer than two words or none long enough to fuzz."""
+    words = search_words_of(text).split()
+    fuzzed = [w + "~" if len(w) >= FUZZY_MIN_LETTERS and w.isalnum() else w for w in words]
+    return " ".join(fuzzed) if fuzzed != words else ""
 
 
 def search_names(query: ReconQuery) -> list[str]:
@@ -205,6 +224,17 @@ class Finder:
         key = ("words:" + search_words_of(text), language)
         if key not in self._text:
             self._text[key] = self.source.search_words(text, language)  # type: ignore[attr-defined]
+        return self._text[key]
+
+    @property
+    def can_search_fuzzy(self) -> bool:
+        return hasattr(self.source, "search_fuzzy")
+
+    def search_fuzzy(self, query: str, language: str) -> list[str]:
+        """``query`` is a ``fuzzy_words_of`` text: rows with the same distinctive words share it."""
+        key = ("fuzzy:" + query, language)
+        if key not in self._text:
+            self._text[key] = self.source.search_fuzzy(query, language)  # type: ignore[attr-defined]
         return self._text[key]
 
     def widen(self, query: ReconQuery, ids: Sequence[str]) -> None:

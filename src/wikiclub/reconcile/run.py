@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .candidates import CandidateSource, Finder, search_words_of
+from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide, find_duplicates
 from .facts import Facts
 from .knowledge import Knowledge
@@ -161,9 +161,12 @@ class Reconciler:
         Round 0 is one full-text search of the name's distinctive words in any order (a leading article
         or "Festival de" added, words swapped, hyphen/apostrophe typed otherwise: no prefix of any
         label); the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as a
-        space, a town or legal form added, an abbreviated ending, a typo late in the name)."""
+        space, a town or legal form added, an abbreviated ending, a typo late in the name); the last
+        round is one full-text search with the long distinctive words fuzzy (``fuzzy_words_of``: a
+        one-letter typo early in a name, "Festval du cinéma…", defeats every prefix)."""
         generic = generic_first_words([r.entity.text for r in rows])
-        rounds = (["words"] if self.finder.can_search_words else []) + list(range(WIDEN_ROUNDS))
+        rounds: list[str | int] = (["words"] if self.finder.can_search_words else []) + list(range(WIDEN_ROUNDS))
+        rounds += ["fuzzy"] if self.finder.can_search_fuzzy else []
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
             for r in rows:
@@ -174,6 +177,11 @@ class Reconciler:
                 todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
                 for query, m, place in todo:
                     if m.decision != Decision.NEW:
+                        continue
+                    if k == "fuzzy":
+                        text = fuzzy_words_of(query.text)
+                        if text:
+                            asks.setdefault((text, query.language), []).append(query)
                         continue
                     if k == "words":
                         text = words_search_text(query.text)
@@ -187,8 +195,12 @@ class Reconciler:
                 continue
             found: list[str] = []
             for (text, lang), queries in asks.items():
-                ids = (self.finder.search_words(text, lang) if k == "words" and search_words_of(text)
-                       else self.finder.search_text(text, lang))
+                if k == "fuzzy":
+                    ids = self.finder.search_fuzzy(text, lang)
+                elif k == "words" and search_words_of(text):
+                    ids = self.finder.search_words(text, lang)
+                else:
+                    ids = self.finder.search_text(text, lang)
                 for q in queries:
                     self.finder.widen(q, ids)
                 found += ids
