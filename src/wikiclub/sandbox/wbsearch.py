@@ -13,7 +13,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from rapidfuzz import process
@@ -239,26 +241,39 @@ def _text_terms(srsearch: str) -> list[_Term]:
     return out
 
 
-def _fuzzy_vocabulary(req: ApiRequest, terms: list[_Term]) -> dict[str, frozenset[str]]:
+@dataclass(frozen=True)
+class _Near:
+    words: frozenset[str]  # the words of the wiki a fuzzy term stands for
+    entity_ids: str  # JSON array of the entities having one of them in a term (for ``json_each``)
+
+
+def _fuzzy_matches(req: ApiRequest, terms: list[_Term]) -> dict[str, _Near]:
     """For each fuzzy word, the words of the wiki's terms within its distance (OSA: Damerau–Levenshtein
-    with adjacent transpositions, as Lucene's fuzzy query). The distinct term texts come in one
-    index scan; the comparison runs in rapidfuzz (C), words of a length out of reach skipped."""
+    with adjacent transpositions, as Lucene's fuzzy query) and the entities holding one. The distinct
+    term texts come in one index scan; words are split and compared in C (regex, rapidfuzz), only
+    words of a length within reach are compared; the entities come by the ``norm`` index."""
     fuzzy = [t for t in terms if t.distance]
     if not fuzzy:
         return {}
-    vocabulary: set[str] = set()
-    for (norm,) in req.app.db.conn.execute("SELECT DISTINCT norm FROM terms INDEXED BY terms_norm"):
-        vocabulary.update(_WORDS.findall(norm))
+    conn = req.app.db.conn
+    norms = [n for (n,) in conn.execute("SELECT DISTINCT norm FROM terms INDEXED BY terms_norm")]
+    text = "\n".join(norms)
+    starts = [0, *accumulate(len(n) + 1 for n in norms)]  # offset of each norm in ``text``
     by_length: dict[int, list[str]] = {}
-    for w in vocabulary:
+    for w in set(_WORDS.findall(text)):
         by_length.setdefault(len(w), []).append(w)
-    out: dict[str, frozenset[str]] = {}
+    out: dict[str, _Near] = {}
     for t in fuzzy:
         pool = [w for n in range(len(t.word) - t.distance, len(t.word) + t.distance + 1)
                 for w in by_length.get(n, ())]
-        near = process.extract(t.word, pool, scorer=OSA.distance, score_cutoff=t.distance,
-                               limit=MAX_FUZZY_EXPANSIONS)
-        out[t.word] = frozenset({t.word, *(w for w, _, _ in near)})
+        near = frozenset({t.word, *(w for w, _, _ in process.extract(
+            t.word, pool, scorer=OSA.distance, score_cutoff=t.distance, limit=MAX_FUZZY_EXPANSIONS))})
+        pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(near))) + r")\b")
+        hits = {norms[bisect_right(starts, m.start()) - 1] for m in pattern.finditer(text)}
+        hit = json.dumps(sorted(hits), ensure_ascii=False)
+        ids = [e for (e,) in conn.execute(
+            "SELECT DISTINCT entity_id FROM terms WHERE norm IN (SELECT value FROM json_each(?))", (hit,))]
+        out[t.word] = _Near(near, json.dumps(ids))
     return out
 
 
@@ -286,22 +301,25 @@ def search_entities(req: ApiRequest, srsearch: str, namespaces: list[int]) -> li
             where.append(("NOT " if neg else "") + clause.replace("entity_id IN", "id IN", 1))
             args += cargs
     terms = _text_terms(srsearch)
-    near = _fuzzy_vocabulary(req, terms)
+    near = _fuzzy_matches(req, terms)
     for t in terms:
-        alternatives = sorted(near.get(t.word, {t.word}))
-        where.append("id IN (SELECT entity_id FROM terms WHERE "
-                     + " OR ".join("norm LIKE ?" for _ in alternatives) + ")")
-        args += [f"%{w}%" for w in alternatives]
+        if t.word in near:
+            where.append("id IN (SELECT value FROM json_each(?))")
+            args.append(near[t.word].entity_ids)
+        else:
+            where.append("id IN (SELECT entity_id FROM terms WHERE norm LIKE ?)")
+            args.append(f"%{t.word}%")
     rows = req.app.db.conn.execute(
         f"SELECT id FROM entities WHERE {' AND '.join(where)} ORDER BY type, numeric_id", args).fetchall()
     if not terms:
         return [r[0] for r in rows]
-    # LIKE found substrings; keep entities where each term is (or is near) a whole word of some term.
+    # LIKE found substrings; keep entities where each exact word is a whole word of some term
+    # (fuzzy words were matched as whole words already).
     keep: list[str] = []
     for (eid,) in rows:
         found = {t for (t,) in req.app.db.conn.execute("SELECT norm FROM terms WHERE entity_id=?", (eid,))}
         all_words = {w for t in found for w in store.words(t)}
-        if all(not all_words.isdisjoint(near.get(t.word, {t.word})) for t in terms):
+        if all(t.word in near or t.word in all_words for t in terms):
             keep.append(eid)
     return keep
 
