@@ -25,9 +25,9 @@ from pathlib import Path
 
 from unidecode import unidecode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _recon_common import DATA, ROOT, emit  # noqa: E402
+
 WORDS = ["Atelier", "Collectif", "Festival", "Maison", "Société", "Théâtre", "Cercle", "Club", "Coopérative", "Fondation", "Galerie", "Espace", "Harmonie", "Chorale", "Studio", "Association"]
 WORDS2 = ["boréal", "des", "arts", "du", "nord", "de", "la", "rivière", "des", "lacs", "du", "cuivre", "des", "bleuets", "de", "l'or", "des", "aurores", "de", "l'épinette", "du", "village", "des", "pionniers", "de", "la", "forêt"]
 
@@ -162,12 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Requests by action (naive): {naive_by}", "",
         f"Decisions (API): {decisions}; (index): {idx_dec}", "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-DATA = ROOT / "tests" / "data"
+from _recon_common import DATA, ROOT, candidate_sources, emit
+
 SHEETS = [("organismes-culturels.csv", "organismes-culturels.yaml"), ("lieux.csv", "lieux.yaml"),
           ("festivals.xlsx", "festivals.yaml")]
 LINKED = {"Municipalité": "municipalite", "Lieu principal": "lieu", "Organisme": "organisme"}
@@ -164,31 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = load_truth()
     mapped = mapped_sheets()
     lines = ["# Reconciliation quality (tests/data, DEV set)", ""]
-    sources = []
     tmp = Path(tempfile.mkdtemp(prefix="recon-quality-"))
-    if args.source in ("index", "both"):
-        from wikiclub.adapters.index import LocalIndex, build_from_dump
-        from wikiclub.reconcile.candidates import IndexSource
-
-        build_from_dump(DATA / "kb.jsonl", tmp / "kb.sqlite")
-        index = LocalIndex(tmp / "kb.sqlite")
-        sources.append(("local index", lambda: IndexSource(index)))
-    sandbox = None
-    if args.source in ("sandbox", "both"):
-        from conftest import make_sandbox
-
-        from wikiclub.adapters.http import make_session
-        from wikiclub.adapters.wikibase import WikibaseClient
-        from wikiclub.config import load_settings
-        from wikiclub.reconcile.candidates import ApiSource
-        from wikiclub.sandbox.load import load_dump
-
-        sandbox = make_sandbox(tmp / "sandbox")
-        load_dump(sandbox.app, DATA / "kb.jsonl")
-        settings = load_settings({"site": sandbox.api_url}, env={})
-        client = WikibaseClient.from_settings(settings, make_session(settings))
-        sources.append(("sandbox API", lambda: ApiSource(client)))
-    try:
+    with candidate_sources(args.source, tmp) as sources:
         for name, make in sources:
             for scorer in ("ours", "baseline"):
                 entity, linked = evaluate(run(name, scorer, mapped, make), truth)
@@ -196,15 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 lines += report(f"{label} — candidates from the {name}", entity, linked)
                 if scorer == "ours":
                     lines += leave_one_out(entity)
-    finally:
-        if sandbox is not None:
-            sandbox.running.stop()
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(lines, args.out)
 
 
 if __name__ == "__main__":

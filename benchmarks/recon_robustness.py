@@ -42,11 +42,8 @@ from typing import Any
 
 from unidecode import unidecode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-DATA = ROOT / "tests" / "data"
-
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _recon_common import DATA, candidate_sources, emit  # noqa: E402
 from recon_quality import HEAD, Tally  # noqa: E402
 
 WITHIN = ("Q176", "Q1904")
@@ -493,30 +490,7 @@ def main(argv: list[str] | None = None) -> int:
              "(organisations, venues, festivals) and their municipalities; truth by construction. "
              "P = MATCH precision, R = recall (MATCH, or top of a REVIEW), NEW = NEW accuracy on negatives.", ""]
     tmp = Path(tempfile.mkdtemp(prefix="recon-robust-"))
-    sources: list[tuple[str, Callable[[], Any]]] = []
-    if args.source in ("index", "both"):
-        from wikiclub.adapters.index import LocalIndex, build_from_dump
-        from wikiclub.reconcile.candidates import IndexSource
-
-        build_from_dump(DATA / "kb.jsonl", tmp / "kb.sqlite")
-        index = LocalIndex(tmp / "kb.sqlite")
-        sources.append(("local index", lambda: IndexSource(index)))
-    sandbox = None
-    if args.source in ("sandbox", "both"):
-        from conftest import make_sandbox
-
-        from wikiclub.adapters.http import make_session
-        from wikiclub.adapters.wikibase import WikibaseClient
-        from wikiclub.config import load_settings
-        from wikiclub.reconcile.candidates import ApiSource
-        from wikiclub.sandbox.load import load_dump
-
-        sandbox = make_sandbox(tmp / "sandbox")
-        load_dump(sandbox.app, DATA / "kb.jsonl")
-        settings = load_settings({"site": sandbox.api_url}, env={})
-        client = WikibaseClient.from_settings(settings, make_session(settings))
-        sources.append(("sandbox API", lambda: ApiSource(client)))
-    try:
+    with candidate_sources(args.source, tmp) as sources:
         for name, make in sources:
             ours, ours_cells = evaluate(sheets, make, "ours")
             base, base_cells = evaluate(sheets, make, "baseline")
@@ -532,16 +506,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += [f"Wrong MATCH (ours, {len(wrong)}):", "", *(f"- {e}" for e in wrong), ""]
             lines += [f"NEW for an existing item (ours, {len(missed)}):", "", *(f"- {e}" for e in missed), ""]
             lines += [f"Municipality cell errors (ours, {len(cell_err)}):", "", *(f"- {e}" for e in cell_err), ""]
-    finally:
-        if sandbox is not None:
-            sandbox.running.stop()
     lines.append(f"Run time: {time.perf_counter() - t0:.0f} s.")
-    text = "\n".join(lines)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", encoding="utf-8")
-    return 0
+    return emit(lines, args.out)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,60 @@
+"""What the reconciliation benchmarks share: the two candidate sources over tests/data/kb.jsonl (the
+local index, and a sandbox loaded with it behind the real client), and writing the Markdown result."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+DATA = ROOT / "tests" / "data"
+
+Source = tuple[str, Callable[[], Any]]
+
+
+@contextmanager
+def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
+    """("local index", make) and/or ("sandbox API", make) for ``which`` in index|sandbox|both;
+    the sandbox is stopped on exit."""
+    sources: list[Source] = []
+    if which in ("index", "both"):
+        from wikiclub.adapters.index import LocalIndex, build_from_dump
+        from wikiclub.reconcile.candidates import IndexSource
+
+        build_from_dump(DATA / "kb.jsonl", tmp / "kb.sqlite")
+        index = LocalIndex(tmp / "kb.sqlite")
+        sources.append(("local index", lambda: IndexSource(index)))
+    sandbox = None
+    if which in ("sandbox", "both"):
+        from conftest import make_sandbox
+
+        from wikiclub.adapters.http import make_session
+        from wikiclub.adapters.wikibase import WikibaseClient
+        from wikiclub.config import load_settings
+        from wikiclub.reconcile.candidates import ApiSource
+        from wikiclub.sandbox.load import load_dump
+
+        sandbox = make_sandbox(tmp / "sandbox")
+        load_dump(sandbox.app, DATA / "kb.jsonl")
+        settings = load_settings({"site": sandbox.api_url}, env={})
+        client = WikibaseClient.from_settings(settings, make_session(settings))
+        sources.append(("sandbox API", lambda: ApiSource(client)))
+    try:
+        yield sources
+    finally:
+        if sandbox is not None:
+            sandbox.running.stop()
+
+
+def emit(lines: list[str], out: Path | None) -> int:
+    """Print the report and, with --out, write it too."""
+    text = "\n".join(lines)
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", encoding="utf-8")
+    return 0
