@@ -623,26 +623,15 @@ def _parse_item_value(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
 
 def parser_for(datatype: str, kind: str | None = None) -> Parser:
     """The parser :func:`parse_value` uses for ``datatype`` (and ``kind``), to look it up once per column."""
-    if kind == "email":
-        return parse_email
-    if kind == "phone":
-        return parse_phone
-    if datatype in ("string", "commonsMedia"):
-        return parse_string
-    if datatype == "external-id":
-        return parse_external_id
-    if datatype == "url":
-        return parse_url
-    if datatype == "time":
-        return parse_time
-    if datatype == "globe-coordinate":
-        return parse_coordinate
-    if datatype == "quantity":
-        return parse_quantity
-    if datatype == "monolingualtext":
-        return parse_monolingual
-    if datatype == "wikibase-item":
-        return _parse_item_value
+    by_kind: dict[str, Parser] = {"email": parse_email, "phone": parse_phone}
+    by_datatype: dict[str, Parser] = {
+        "string": parse_string, "commonsMedia": parse_string, "external-id": parse_external_id,
+        "url": parse_url, "time": parse_time, "globe-coordinate": parse_coordinate,
+        "quantity": parse_quantity, "monolingualtext": parse_monolingual, "wikibase-item": _parse_item_value,
+    }
+    found = by_kind.get(kind or "") or by_datatype.get(datatype)
+    if found is not None:
+        return found
 
     def unsupported(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         raise _fail("unsupported-datatype", f"Type de données non pris en charge / unsupported datatype "
