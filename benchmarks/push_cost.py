@@ -33,6 +33,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import KB, make_sandbox  # noqa: E402
 from test_push import client, ref, row, st, write_records  # noqa: E402
 
+from wikiclub.batch.build import PlanOptions, build_plan, read_reconciled  # noqa: E402
+from wikiclub.batch.folder import write_batch  # noqa: E402
+from wikiclub.batch.model import Plan  # noqa: E402
+from wikiclub.batch.push import PushOptions, push_plan  # noqa: E402
 from wikiclub.model import (  # noqa: E402
     GlobeCoordinateValue,
     ItemValue,
@@ -41,8 +45,6 @@ from wikiclub.model import (  # noqa: E402
     StringValue,
     TimeValue,
 )
-from wikiclub.plan import Plan, PlanOptions, build_plan, read_reconciled, write_batch  # noqa: E402
-from wikiclub.push import PushOptions, push_plan  # noqa: E402
 from wikiclub.sandbox.load import load_dump  # noqa: E402
 
 
@@ -128,7 +130,7 @@ def run(n: int) -> dict[str, Any]:
                               batch_id=f"bench-{name}", options=PlanOptions())
             plan_requests, plan_seconds = log_count(log) - start, time.perf_counter() - t0
             batch = write_batch(plan, tmp / f"bench-{name}")
-            from wikiclub.approve import approve
+            from wikiclub.batch.approve import approve
 
             approve(batch, "benchmark")
             start = log_count(log)

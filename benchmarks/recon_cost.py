@@ -100,13 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     from wikiclub.adapters.index import LocalIndex, build_from_dump
     from wikiclub.adapters.wikibase import WikibaseClient
     from wikiclub.config import load_settings
-    from wikiclub.mapping import load_mapping
-    from wikiclub.properties import PropertyCatalog
     from wikiclub.reconcile.candidates import ApiSource, IndexSource
     from wikiclub.reconcile.inputs import row_inputs
     from wikiclub.reconcile.run import reconcile_rows
     from wikiclub.sandbox.load import load_dump
-    from wikiclub.validate import validate_sheet
+    from wikiclub.sheets.mapping import load_mapping
+    from wikiclub.sheets.properties import PropertyCatalog
+    from wikiclub.sheets.validate import validate_sheet
 
     tmp = Path(tempfile.mkdtemp(prefix="recon-cost-"))
     sheet = tmp / "generated.csv"

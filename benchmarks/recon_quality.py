@@ -86,9 +86,9 @@ def load_truth() -> dict[tuple[str, int], dict[str, str]]:
 
 
 def mapped_sheets() -> dict[str, list]:
-    from wikiclub.mapping import load_mapping
-    from wikiclub.properties import PropertyCatalog
-    from wikiclub.validate import validate_sheet
+    from wikiclub.sheets.mapping import load_mapping
+    from wikiclub.sheets.properties import PropertyCatalog
+    from wikiclub.sheets.validate import validate_sheet
 
     catalog = PropertyCatalog.from_dump(DATA / "kb.jsonl")
     return {sheet: list(validate_sheet(DATA / sheet, load_mapping(ROOT / "mappings" / m), catalog).result.rows)

@@ -345,7 +345,7 @@ def with_town(name: str, town: str, other: str) -> str:
 
 
 def negatives(ts: list[Target], munis: list[str], kb: KB, rng: random.Random) -> list[Case]:
-    from wikiclub.reconcile.normalize import core
+    from wikiclub.names import core
 
     taken = {core(n) for e in kb.items.values() for n in
              [*(v["value"] for v in e.get("labels", {}).values()),

@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from wikiclub.mapping import load_mapping  # noqa: E402
-from wikiclub.properties import PropertyCatalog  # noqa: E402
-from wikiclub.validate import validate_sheet, write_report  # noqa: E402
+from wikiclub.sheets.mapping import load_mapping  # noqa: E402
+from wikiclub.sheets.properties import PropertyCatalog  # noqa: E402
+from wikiclub.sheets.validate import validate_sheet, write_report  # noqa: E402
 
 TYPES = ["Musée", "Salle de spectacle", "Bibliothèque", "OBNL", "Centre culturel", "Festival", "Cirque"]
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",

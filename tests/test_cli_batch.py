@@ -110,7 +110,7 @@ def test_ctrl_c_during_push_writes_the_report_and_exits_130(run, sb: Sandbox, tm
 
     from test_push import row
 
-    from wikiclub.journal import iter_journal
+    from wikiclub.batch.journal import iter_journal
 
     rows = [(None, row(n, f"Organisme Interrompu {n}", desc=f"organisme interrompu {n}")) for n in range(2, 6)]
     records = write_records(tmp_path / "records.jsonl", rows)

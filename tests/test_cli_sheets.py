@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from wikiclub.cli import main
-from wikiclub.validate import read_records
+from wikiclub.sheets.validate import read_records
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -11,7 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wikiclub.datatypes import (
+from wikiclub.errors import ValueParseError
+from wikiclub.model import (
+    GREGORIAN,
+    GlobeCoordinateValue,
+    ItemRef,
+    ItemValue,
+    MonolingualTextValue,
+    QuantityValue,
+    StringValue,
+    TimeValue,
+    value_from_json,
+)
+from wikiclub.sheets.datatypes import (
     ParseOptions,
     format_coordinate,
     format_quantity,
@@ -26,18 +38,6 @@ from wikiclub.datatypes import (
     parse_time,
     parse_url,
     parse_value,
-)
-from wikiclub.errors import ValueParseError
-from wikiclub.model import (
-    GREGORIAN,
-    GlobeCoordinateValue,
-    ItemRef,
-    ItemValue,
-    MonolingualTextValue,
-    QuantityValue,
-    StringValue,
-    TimeValue,
-    value_from_json,
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wikibase-api"

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 from test_plan import KbReader, plan_of
 
-from wikiclub.mapping import load_mapping, parse_mapping
 from wikiclub.model import (
     DescriptionDraft,
     ItemRef,
@@ -26,8 +25,9 @@ from wikiclub.model import (
     MappedRow,
     SourceRef,
 )
-from wikiclub.properties import PropertyCatalog
-from wikiclub.validate import validate_sheet
+from wikiclub.sheets.mapping import load_mapping, parse_mapping
+from wikiclub.sheets.properties import PropertyCatalog
+from wikiclub.sheets.validate import validate_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "tests" / "data" / "kb.jsonl"
@@ -205,11 +205,12 @@ def test_r_n_and_qid_cells_land_as_the_label_through_review_plan_and_push(kb_san
                                                                          tmp_path: Path) -> None:
     from wikiclub.adapters.http import make_session
     from wikiclub.adapters.wikibase import WikibaseClient
-    from wikiclub.approve import approve
+    from wikiclub.batch.approve import approve
+    from wikiclub.batch.build import build_plan, read_reconciled
+    from wikiclub.batch.folder import write_batch
+    from wikiclub.batch.push import PushOptions, push_plan
     from wikiclub.config import load_settings
     from wikiclub.credentials import Credentials
-    from wikiclub.plan import build_plan, read_reconciled, write_batch
-    from wikiclub.push import PushOptions, push_plan
     from wikiclub.reconcile.apply import apply_review
     from wikiclub.reconcile.candidates import ApiSource
     from wikiclub.reconcile.stage import reconcile_mapped, write_outputs

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as hs
 
-from wikiclub.diff import (
+from wikiclub.batch.diff import (
     Wanted,
     batch_item,
     batch_item_ids,
@@ -239,7 +239,7 @@ YEAR = TimeValue("+1978-00-00T00:00:00Z", 9)
     (TimeValue("-0044-00-00T00:00:00Z", 9), TimeValue("-0044-03-15T00:00:00Z", 11), True),
 ])
 def test_time_within(coarse: TimeValue, fine: TimeValue, within: bool) -> None:
-    from wikiclub.diff import time_within
+    from wikiclub.batch.diff import time_within
 
     assert time_within(coarse.to_json()["value"], fine.to_json()["value"]) is within
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from wikiclub.report.escape import csv_cell, html_text, set_xlsx_text, wikitext_text
+from wikiclub.escape import csv_cell, html_text, set_xlsx_text, wikitext_text
 from wikiclub.report.model import Cell, CoverageTable, GroupSpec, Measure, WorkItem
 from wikiclub.report.run import write_outputs
 from wikiclub.report.views import ReportData

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from wikiclub.errors import MappingError
-from wikiclub.mapping import check_mapping, load_mapping, parse_mapping
 from wikiclub.model import (
     DescriptionDraft,
     GlobeCoordinateValue,
@@ -23,9 +22,9 @@ from wikiclub.model import (
     StringValue,
     TimeValue,
 )
-from wikiclub.properties import PropertyCatalog, cache_path, load_cached
-from wikiclub.rowmap import apply_mapping
-from wikiclub.validate import read_records, validate_sheet, write_records
+from wikiclub.sheets.mapping import check_mapping, load_mapping, parse_mapping
+from wikiclub.sheets.properties import PropertyCatalog, cache_path, load_cached
+from wikiclub.sheets.validate import read_records, validate_sheet, write_records
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -268,9 +267,3 @@ def test_mapping_check_against_the_sandbox(kb_sandbox, tmp_path: Path) -> None: 
                                str(tmp_path)])
     assert res.exit_code == 1
     assert "P98765" in res.output and "Q899999" in res.output and "bad.yaml:4" in res.output
-
-
-def test_apply_mapping_reexported() -> None:
-    from wikiclub import mapping
-
-    assert mapping.apply_mapping is not None and apply_mapping is not None

@@ -12,20 +12,14 @@ import pytest
 from conftest import KB
 from test_push import FESTIVAL, ROUYN, ref, row, st, write_records
 
-from wikiclub.approve import approve, check_approved
+from wikiclub.batch.approve import approve, check_approved
+from wikiclub.batch.build import build_plan, read_reconciled
+from wikiclub.batch.folder import read_batch, write_batch
+from wikiclub.batch.journal import Journal
+from wikiclub.batch.model import EDITGROUP_LINK, SUMMARY_BUDGET, make_summary
 from wikiclub.errors import BatchError, InputError
-from wikiclub.journal import Journal
+from wikiclub.escape import md_escape
 from wikiclub.model import ItemRef, ItemValue, StringValue, TimeValue
-from wikiclub.plan import (
-    EDITGROUP_LINK,
-    SUMMARY_BUDGET,
-    build_plan,
-    make_summary,
-    md_escape,
-    read_batch,
-    read_reconciled,
-    write_batch,
-)
 
 ENTITIES = {e["id"]: e for e in (json.loads(x) for x in KB.read_text("utf-8").splitlines() if x.strip())}
 

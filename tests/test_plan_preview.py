@@ -12,8 +12,10 @@ from typing import Any
 from test_plan import KbReader, plan_of
 from test_push import FESTIVAL, ROUYN, client, plan_batch, ref, row, st, wiki, write_records
 
+from wikiclub.batch.folder import read_batch, write_batch
+from wikiclub.batch.model import edit_id_of
+from wikiclub.batch.preview import render_preview
 from wikiclub.model import ItemValue, StringValue, TimeValue
-from wikiclub.plan import edit_id_of, read_batch, render_preview, write_batch
 
 EVIL = "<script>alert(1)</script> [x](javascript:alert(1)) | *gras* `code` ![i](http://e/x.png) _s_ &amp;"
 
@@ -158,7 +160,7 @@ def test_plan_request_count_on_the_sandbox(tmp_path: Path) -> None:
 
 
 def test_check_mode_reads_no_labels(tmp_path: Path) -> None:
-    from wikiclub.plan import PlanOptions
+    from wikiclub.batch.build import PlanOptions
 
     reader = CountingReader()
     plan = plan_of(tmp_path, [(FESTIVAL, _festival_row())], reader, options=PlanOptions(names=False))

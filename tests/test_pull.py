@@ -19,14 +19,14 @@ from test_report import FOCUS, REGIONS, Dump
 
 from wikiclub.adapters.sparql import SparqlClient
 from wikiclub.adapters.wikibase import WikibaseClient
+from wikiclub.batch.build import build_plan, read_reconciled
+from wikiclub.batch.diff import normalise_url
 from wikiclub.cli import main
-from wikiclub.diff import normalise_url
-from wikiclub.mapping import load_mapping, parse_mapping
-from wikiclub.plan import build_plan, read_reconciled
-from wikiclub.properties import PropertyCatalog
-from wikiclub.pull import LABEL_SUFFIX, QID_COLUMN, mapping_classes, pull
+from wikiclub.report.pull import LABEL_SUFFIX, QID_COLUMN, mapping_classes, pull
 from wikiclub.report.spec import Selection
-from wikiclub.validate import validate_sheet
+from wikiclub.sheets.mapping import load_mapping, parse_mapping
+from wikiclub.sheets.properties import PropertyCatalog
+from wikiclub.sheets.validate import validate_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 SELECTION = Selection(REGIONS, FOCUS)

@@ -15,10 +15,13 @@ from conftest import KB, Sandbox, make_sandbox
 
 from wikiclub.adapters.http import WikiclubSession
 from wikiclub.adapters.wikibase import WikibaseClient
-from wikiclub.approve import approve
+from wikiclub.batch.approve import approve
+from wikiclub.batch.build import PlanOptions, build_plan, read_reconciled
+from wikiclub.batch.folder import write_batch
+from wikiclub.batch.journal import iter_journal
+from wikiclub.batch.push import PushOptions, push_plan
 from wikiclub.credentials import Credentials
 from wikiclub.errors import BatchError
-from wikiclub.journal import iter_journal
 from wikiclub.model import (
     ItemRef,
     ItemValue,
@@ -31,8 +34,6 @@ from wikiclub.model import (
     StringValue,
     TimeValue,
 )
-from wikiclub.plan import PlanOptions, build_plan, read_reconciled, write_batch
-from wikiclub.push import PushOptions, push_plan
 
 FOCUS = "Q900100"
 ROUYN = "Q900141"
@@ -464,7 +465,7 @@ def test_dates_of_other_precisions_plan_push_and_replan(sb: Sandbox, tmp_path: P
 
 
 def test_ctrl_c_writes_the_report_then_resume_finishes(sb: Sandbox, tmp_path: Path) -> None:
-    from wikiclub.push import PushInterrupted
+    from wikiclub.batch.push import PushInterrupted
 
     c = client(sb)
     batch = plan_batch(tmp_path / "int", write_records(tmp_path / "records.jsonl", sample_rows()), c)
@@ -496,7 +497,7 @@ def test_ctrl_c_writes_the_report_then_resume_finishes(sb: Sandbox, tmp_path: Pa
 def test_ctrl_c_while_a_write_is_in_flight_is_looked_up_on_resume(sb: Sandbox, tmp_path: Path) -> None:
     """Ctrl-C after the request left but before its answer was read: the journal says sent, the report
     says so, and the next push finds the edit in the contributions instead of sending it again."""
-    from wikiclub.push import PushInterrupted
+    from wikiclub.batch.push import PushInterrupted
 
     c = client(sb)
     batch = plan_batch(tmp_path / "inflight", write_records(tmp_path / "records.jsonl", sample_rows()), c)

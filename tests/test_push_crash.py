@@ -23,7 +23,7 @@ from conftest import Sandbox
 from test_push import client, plan_batch, wiki, write_records
 from test_push_faults import all_contribs, records
 
-from wikiclub.journal import JournalEntry, iter_journal
+from wikiclub.batch.journal import JournalEntry, iter_journal
 from wikiclub.sandbox.config import FaultConfig
 from wikiclub.sandbox.faults import FaultInjector
 

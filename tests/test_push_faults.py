@@ -17,10 +17,10 @@ import pytest
 from conftest import Sandbox
 from test_push import client, plan_batch, row, st, wiki, write_records
 
-from wikiclub.journal import iter_journal
+from wikiclub.batch.build import build_plan, read_reconciled
+from wikiclub.batch.journal import iter_journal
+from wikiclub.batch.push import PushOptions, push_plan
 from wikiclub.model import MappedRow, StringValue
-from wikiclub.plan import build_plan, read_reconciled
-from wikiclub.push import PushOptions, push_plan
 from wikiclub.sandbox.config import FaultConfig
 from wikiclub.sandbox.faults import FaultInjector
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from test_plan import KbReader, plan_of
 from test_push import FESTIVAL, ROUYN, ref, row, st
 
+from wikiclub.batch.folder import write_batch
+from wikiclub.batch.quickstatements import export_batch, export_quickstatements, qs_value
 from wikiclub.model import (
     GlobeCoordinateValue,
     ItemRef,
@@ -18,8 +20,6 @@ from wikiclub.model import (
     StringValue,
     TimeValue,
 )
-from wikiclub.plan import write_batch
-from wikiclub.quickstatements import export_batch, export_quickstatements, qs_value
 
 
 def test_value_syntax() -> None:

@@ -14,13 +14,13 @@ from wikiclub.adapters.http import make_session
 from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.config import load_settings
 from wikiclub.credentials import Credentials
-from wikiclub.properties import PropertyCatalog
 from wikiclub.reconcile.apply import apply_review, resolve_duplicates
 from wikiclub.reconcile.candidates import ApiSource
 from wikiclub.reconcile.decide import find_duplicates
 from wikiclub.reconcile.model import Decision, Match, RowResult
 from wikiclub.reconcile.review import COL_HUMAN, HumanDecision
 from wikiclub.reconcile.stage import reconcile_mapped, write_outputs
+from wikiclub.sheets.properties import PropertyCatalog
 
 Q = "Q900261"
 
@@ -96,9 +96,10 @@ def catalog() -> PropertyCatalog:
 
 def test_example_duplicates_become_one_item_through_review_plan_and_push(kb_sandbox, catalog, tmp_path: Path  # noqa: ANN001
                                                                           ) -> None:
-    from wikiclub.approve import approve
-    from wikiclub.plan import PlanOptions, build_plan, read_reconciled, write_batch
-    from wikiclub.push import PushOptions, push_plan
+    from wikiclub.batch.approve import approve
+    from wikiclub.batch.build import PlanOptions, build_plan, read_reconciled
+    from wikiclub.batch.folder import write_batch
+    from wikiclub.batch.push import PushOptions, push_plan
 
     # throttle 0: the sandbox has no rate limit, and the default (6 edits a minute) would sleep 10 s an edit
     settings = load_settings({"site": kb_sandbox.api_url, "throttle": 0}, env={})

@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from wikiclub.reconcile.decide import decide, find_duplicates
-from wikiclub.reconcile.facts import Facts, facts_from_entity
-from wikiclub.reconcile.knowledge import Knowledge
-from wikiclub.reconcile.model import Decision, ReconQuery, Thresholds
-from wikiclub.reconcile.normalize import (
+from wikiclub.facts import Facts, facts_from_entity
+from wikiclub.names import (
     area_from_phone,
     area_matches,
     core,
@@ -20,6 +17,9 @@ from wikiclub.reconcile.normalize import (
     split_qualifier,
     url_key,
 )
+from wikiclub.reconcile.decide import decide, find_duplicates
+from wikiclub.reconcile.knowledge import Knowledge
+from wikiclub.reconcile.model import Decision, ReconQuery, Thresholds
 from wikiclub.reconcile.scoring import Scorer
 
 KB = Path(__file__).parent / "data" / "kb.jsonl"

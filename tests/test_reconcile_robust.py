@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from wikiclub.facts import Facts, facts_from_entity
+from wikiclub.names import bare_name, identifier_key, identifier_variants
 from wikiclub.reconcile.candidates import Finder, search_words_of
 from wikiclub.reconcile.decide import decide
-from wikiclub.reconcile.facts import Facts, facts_from_entity
 from wikiclub.reconcile.features import NameForms, compare_names
 from wikiclub.reconcile.knowledge import Knowledge
 from wikiclub.reconcile.model import Decision, ReconQuery, Thresholds
-from wikiclub.reconcile.normalize import bare_name, identifier_key, identifier_variants
 from wikiclub.reconcile.run import words_search_text
 from wikiclub.reconcile.scoring import Scorer
 

@@ -10,14 +10,14 @@ import pytest
 from wikiclub.adapters.http import make_session
 from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.config import load_settings
-from wikiclub.mapping import load_mapping
-from wikiclub.properties import PropertyCatalog
 from wikiclub.reconcile.apply import apply_review
 from wikiclub.reconcile.candidates import ApiSource
 from wikiclub.reconcile.model import Decision
 from wikiclub.reconcile.review import COL_HUMAN, COL_KEY, read_review
 from wikiclub.reconcile.stage import reconcile_mapped, write_outputs
-from wikiclub.validate import validate_sheet
+from wikiclub.sheets.mapping import load_mapping
+from wikiclub.sheets.properties import PropertyCatalog
+from wikiclub.sheets.validate import validate_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

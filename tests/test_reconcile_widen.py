@@ -9,12 +9,12 @@ from test_reconcile_sandbox import by_row, mapped
 from wikiclub.adapters.http import make_session
 from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.config import load_settings
-from wikiclub.properties import PropertyCatalog
+from wikiclub.names import shorter_names
 from wikiclub.reconcile.candidates import ApiSource
 from wikiclub.reconcile.model import Decision, ReconQuery
-from wikiclub.reconcile.normalize import shorter_names
 from wikiclub.reconcile.run import PLACE, LinkedCell, RowInput, generic_first_words, reconcile_rows
 from wikiclub.reconcile.stage import reconcile_mapped
+from wikiclub.sheets.properties import PropertyCatalog
 
 
 def test_shorter_names() -> None:

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 from wikiclub.adapters.pages import read_page
 from wikiclub.adapters.wikibase import WikibaseClient
+from wikiclub.batch.journal import Journal
 from wikiclub.cli import main
 from wikiclub.credentials import Credentials
-from wikiclub.journal import Journal
 from wikiclub.report.snapshots import trend
 
 EVIL = ["<script>alert(1)</script>", "{{Delete}}", "[[Category:X]]", '=HYPERLINK("http://evil.example","x")',

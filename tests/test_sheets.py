@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from wikiclub.errors import SheetError
-from wikiclub.sheets import SheetOptions, clean_text, escape_cell, read_sheet, write_table
+from wikiclub.sheets.read import SheetOptions, clean_text, escape_cell, read_sheet, write_table
 
 DATA = Path(__file__).resolve().parent / "data"
 

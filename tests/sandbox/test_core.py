@@ -192,10 +192,10 @@ def test_rate_limit_stops_the_ninth_edit_of_a_user_but_not_a_bot(limited: Sandbo
 
 
 def test_wikibase_modules_get_the_failed_save_shape(limited: Sandbox) -> None:
-    from wikiclub.sandbox import core
+    from wikiclub.sandbox import guards
 
     def fake_wb_write(req):  # what every Wikibase write handler does first
-        core.check_write(req)
+        guards.check_write(req)
         return {"success": 1}
 
     limited.app.actions["wbfakewrite"] = fake_wb_write

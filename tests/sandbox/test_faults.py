@@ -12,7 +12,7 @@ import requests
 from conftest import RawApi as Api
 from conftest import Sandbox, make_sandbox
 
-from wikiclub.sandbox import core
+from wikiclub.sandbox import guards
 from wikiclub.sandbox.config import FaultConfig
 
 
@@ -54,7 +54,7 @@ def test_maxlag_fault_only_for_requests_that_send_maxlag(faulty: Sandbox) -> Non
 @pytest.mark.parametrize("faulty", [FaultConfig(seed=2, ratelimited=1.0)], indirect=True)
 def test_ratelimited_fault_hits_writes_in_the_shape_of_their_module(faulty: Sandbox) -> None:
     def fake_wb_write(req: Any) -> dict[str, Any]:
-        core.check_write(req)
+        guards.check_write(req)
         return {"success": 1}
 
     faulty.app.actions["wbfakewrite"] = fake_wb_write

@@ -24,8 +24,8 @@ from typing import Any, Protocol
 
 from ..dumps import iter_dump
 from ..errors import UsageError
-from ..reconcile.facts import Facts, facts_from_entity
-from ..reconcile.normalize import acronym, compound_initials, core, fold, identifier_key, url_key
+from ..facts import Facts, facts_from_entity
+from ..names import acronym, compound_initials, core, fold, identifier_key, url_key
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);

@@ -1,59 +1,12 @@
 """The command line: thin click wrappers over library functions, one module per stage.
 
-Only this package imports click. Every ``WikiclubError`` becomes a short message + hint on stderr and
-its exit code (1 for data problems, 2 for usage/config problems); Ctrl-C exits 130. Anything else is
-a bug and is shown as such.
-
-Each stage module defines its commands and this module attaches them to ``main``.
+Only this package imports click. ``app.py`` holds the group and turns every ``WikiclubError`` into a
+short message + hint on stderr and its exit code; each stage module adds its commands to that group.
 """
 
 from __future__ import annotations
 
-import sys
-from typing import Any
+from . import batch, demo, reconcile, report, sandbox, setup, sheets  # noqa: F401  (each adds its commands)
+from .app import main
 
-import click
-
-from .. import __version__
-from ..errors import WikiclubError
-
-
-class WikiclubGroup(click.Group):
-    """Turns project errors into messages instead of tracebacks."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except WikiclubError as exc:
-            click.secho(f"Erreur / Error: {exc.message}", fg="red", err=True)
-            if exc.hint:
-                click.echo(f"→ {exc.hint}", err=True)
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Interrompu / Interrupted.", err=True)
-            sys.exit(130)
-
-
-@click.group(cls=WikiclubGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="wikiclub")
-def main() -> None:
-    """wikiclub — des tableurs du WikiClub vers Wikidata / spreadsheets to Wikidata.
-
-    \b
-    Étapes / stages:
-      init → validate/map → reconcile → plan → approve → push → report/pull
-    Essayez / try:  wikiclub sandbox serve --load examples/kb.jsonl
-    """
-
-
-def _attach() -> None:
-    from . import batch as _batch  # noqa: F401
-    from . import demo as _demo  # noqa: F401
-    from . import reconcile as _reconcile  # noqa: F401
-    from . import report as _report  # noqa: F401
-    from . import sandbox as _sandbox  # noqa: F401  (each module adds its commands to ``main``)
-    from . import setup as _setup  # noqa: F401
-    from . import sheets as _sheets  # noqa: F401
-
-
-_attach()
+__all__ = ["main"]

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..errors import UsageError
-from . import main
+from .app import main
 from .setup import settings_from, settings_options
 
 
@@ -25,7 +25,7 @@ def _client(site: str | None, config_file: Path | None, **flags: object) -> tupl
 
 
 def _overwrite(text: str | None) -> frozenset[str]:
-    from ..diff import OVERWRITABLE
+    from ..batch.diff import OVERWRITABLE
 
     if not text:
         return frozenset()
@@ -59,13 +59,16 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
       wikiclub plan records.jsonl -m mappings/organismes-culturels.yaml --site sandbox -o batches/orgs/
       wikiclub plan records.jsonl -m mappings/lieux.yaml --site sandbox --check
     """
-    from ..plan import PlanOptions, build_plan, describe, read_reconciled, sha256_file, write_batch
+    from ..batch.build import PlanOptions, build_plan, read_reconciled
+    from ..batch.folder import write_batch
+    from ..batch.model import sha256_file
+    from ..batch.preview import describe
 
     settings, client = _client(site, config_file)
     language = "fr"
     inputs = {"reconciled": reconciled}
     if mapping_path is not None:
-        from ..mapping import load_mapping
+        from ..sheets.mapping import load_mapping
 
         language = load_mapping(mapping_path).language or "fr"
         inputs["mapping"] = mapping_path
@@ -102,7 +105,7 @@ def approve_command(batch: Path, by: str) -> None:
     Exemple / example:
       wikiclub approve batches/orgs/ --by "User:MonNom"
     """
-    from ..approve import approve
+    from ..batch.approve import approve
 
     approval = approve(batch, by)
     click.echo(f"Approuvé par / approved by {approval['by']} ({approval['batch_hash'][:12]})")
@@ -128,9 +131,9 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
       wikiclub push batches/orgs/ --site sandbox --dry-run
       wikiclub push batches/orgs/ --site sandbox
     """
-    from ..approve import check_approved
-    from ..plan import read_batch
-    from ..push import PushInterrupted, PushOptions, push_plan
+    from ..batch.approve import check_approved
+    from ..batch.folder import read_batch
+    from ..batch.push import PushInterrupted, PushOptions, push_plan
 
     # The batch is checked before any credential is looked up or any request is sent.
     read_batch(batch)
@@ -202,7 +205,7 @@ def export_quickstatements_command(batch: Path, output: Path | None) -> None:
     Exemple / example:
       wikiclub export quickstatements batches/orgs/
     """
-    from ..quickstatements import export_batch
+    from ..batch.quickstatements import export_batch
 
     path, warnings = export_batch(batch, output)
     for w in warnings:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from . import main
+from .app import main
 
 EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
             ("lieux.csv", "lieux.yaml"),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from . import main
+from .app import main
 from .setup import settings_from, settings_options
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
@@ -31,14 +31,14 @@ def _client(site: str | None, config_file: Path | None) -> tuple[Settings, Wikib
 
 def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None, site: str | None,
                  config_file: Path | None, tab: str | None) -> tuple[list[MappedRow], str]:
-    from ..validate import read_records, validate_sheet
+    from ..sheets.validate import read_records, validate_sheet
 
     if sheet.suffix.lower() == ".jsonl":
         return read_records(sheet), "fr"
     if mapping_path is None:
         raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
                          "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
-    from ..mapping import load_mapping
+    from ..sheets.mapping import load_mapping
     from .sheets import catalog_for
 
     mapping = load_mapping(mapping_path)

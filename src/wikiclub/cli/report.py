@@ -11,7 +11,7 @@ import click
 from ..adapters.sparql import SparqlClient
 from ..config import Settings
 from ..errors import ConfigError
-from . import main
+from .app import main
 from .setup import settings_from, settings_options
 
 
@@ -110,9 +110,9 @@ def pull_command(site: str | None, config_file: Path | None, mapping_path: Path,
     """
     from ..adapters.http import make_session
     from ..adapters.wikibase import WikibaseClient
-    from ..mapping import load_mapping
-    from ..pull import pull
+    from ..report.pull import pull
     from ..report.spec import load_spec
+    from ..sheets.mapping import load_mapping
 
     settings = settings_from(site, config_file)
     mapping = load_mapping(mapping_path)

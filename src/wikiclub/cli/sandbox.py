@@ -15,7 +15,7 @@ import click
 from ..dumps import iter_dump
 from ..errors import UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
-from . import main
+from .app import main
 
 DEFAULT_DATA = Path(".sandbox")
 FAULT_FIELDS = {f.name: f.type for f in dataclasses.fields(FaultConfig) if f.name != "seed"}

@@ -14,7 +14,7 @@ import click
 
 from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
 from ..errors import CredentialsError, UsageError
-from . import main
+from .app import main
 
 F = TypeVar("F", bound=Callable[..., Any])
 

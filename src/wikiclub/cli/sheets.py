@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError, WikiError
-from ..mapping import SheetMapping, check_mapping, load_mapping
-from ..properties import PropertyCatalog, cache_path, load_cached
-from ..validate import summary_lines, validate_sheet, write_records, write_report
-from . import main
+from ..sheets.mapping import SheetMapping, check_mapping, load_mapping
+from ..sheets.properties import PropertyCatalog, cache_path, load_cached
+from ..sheets.validate import summary_lines, validate_sheet, write_records, write_report
+from .app import main
 from .setup import settings_from, settings_options
 
 

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..adapters.index import LocalIndex
-from .facts import NEEDED_PROPS, Facts, facts_from_entity
+from ..facts import NEEDED_PROPS, Facts, facts_from_entity
+from ..names import core, fold, identifier_variants, name_parts, url_variants
 from .model import ReconQuery
-from .normalize import core, fold, identifier_variants, name_parts, url_variants
 
 
 class CandidateSource(Protocol):

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from .facts import Facts
-from .knowledge import Knowledge
-from .model import Feature, ReconQuery
-from .normalize import (
+from ..facts import Facts
+from ..names import (
     acronym,
     area_matches,
     compound_initials,
@@ -31,6 +29,8 @@ from .normalize import (
     name_parts,
     url_key,
 )
+from .knowledge import Knowledge
+from .model import Feature, ReconQuery
 
 # Points, by kind of evidence (the largest value each can add is what scoring.py counts as possible).
 NAME_MAX = 60.0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from ..model import GlobeCoordinateValue, ItemRef, MappedRow, StringValue, TimeValue
+from ..names import area_from_phone, area_from_postal_code
 from .model import ReconQuery
-from .normalize import area_from_phone, area_from_postal_code
 from .run import ITEM, PLACE, LinkedCell, RowInput
 
 PLACE_PROPERTIES = ("P131",)  # the item column whose value is the row's municipality

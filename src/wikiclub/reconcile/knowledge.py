@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from .facts import Facts
+from ..facts import Facts
 
 Fetch = Callable[[list[str]], Mapping[str, Facts]]
 

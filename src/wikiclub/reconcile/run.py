@@ -20,12 +20,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ..facts import Facts
+from ..names import bare_name, core, first_word, fold, shorter_names, split_qualifier
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide, find_duplicates
-from .facts import Facts
 from .knowledge import Knowledge
 from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
-from .normalize import bare_name, core, first_word, fold, shorter_names, split_qualifier
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 

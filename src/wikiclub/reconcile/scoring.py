@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
+from ..facts import Facts
+from ..names import core, identifier_key, name_parts, url_key
 from . import features as F
-from .facts import Facts
 from .knowledge import Knowledge
 from .model import Feature, ReconQuery, ScoredCandidate
-from .normalize import core, identifier_key, name_parts, url_key
 
 
 def possible_points(query: ReconQuery, *, is_place: bool) -> float:

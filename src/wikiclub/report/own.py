@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..journal import iter_all_journals
+from ..batch.journal import iter_all_journals
 from .model import OwnEdits
 
 

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .escape import csv_cell
+from ..escape import csv_cell
 from .views import ReportData, group_views
 
 COVERAGE_HEADER = ("group", "group_name", "region", "region_name", "column", "column_name", "count", "total",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .escape import html_text
+from ..escape import html_text
 from .model import CoverageTable
 from .snapshots import TrendPoint
 from .views import GroupView, ReportData, class_list, figure_text, group_views, items_text, percent, points

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .escape import wikitext_text
+from ..escape import wikitext_text
 from .model import CoverageTable
 from .views import GroupView, ReportData, class_list, figure_text, group_views, items_text
 

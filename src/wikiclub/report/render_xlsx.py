@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import load_workbook
 
-from .escape import set_xlsx_text
+from ..escape import set_xlsx_text
 from .render_data import COVERAGE_HEADER, WORKLIST_HEADER, coverage_rows, worklist_rows
 from .views import ReportData
 

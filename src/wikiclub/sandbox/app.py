@@ -18,13 +18,15 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from . import core
+from . import core, guards, wbapi
 from .config import SandboxConfig
-from .context import ApiRequest, Handler, Session, User
+from .context import ApiRequest, Handler, Session
 from .db import SandboxDB, utc_now
+from .faults import FaultInjector
 from .mw import ApiError, error_header, error_response_body, maxlag_error
 from .pages import entity_id_of_path, label_of, linked_ids, render_entity_page
-from .users import RateLimiter, effective_rate_limits
+from .rdf import SparqlStore
+from .users import RateLimiter, User, effective_rate_limits
 
 SESSION_COOKIE = "wikidb_session"
 BP_SESSION_COOKIE = "wikidb_BPsession"
@@ -33,19 +35,15 @@ SECRET_PARAMS = ("password", "token")  # any parameter whose name contains these
 
 class SandboxApp:
     def __init__(self, config: SandboxConfig, db: SandboxDB | None = None) -> None:
-        from . import wbapi  # local: wbapi imports this module for types
-        from .rdf import SparqlStore
-
         self.config = config
         self.db = db or SandboxDB(config.data_dir / "wiki.sqlite")
         self.sessions: dict[str, Session] = {}
         self.rate_limiter = RateLimiter(effective_rate_limits(config.rate_limits))
         self.sparql = SparqlStore(config.data_dir / "rdf", concept_base=config.concept_base)
         self.actions: dict[str, Handler] = {}
+        self.query_modules: dict[str, Handler] = dict(wbapi.query_modules())
         self.actions.update(core.register(self))
         self.actions.update(wbapi.register(self))
-        from .faults import FaultInjector
-
         self.faults = FaultInjector(config.faults) if config.faults else None
         self._log = open(config.log_path, "a", encoding="utf-8") if config.log_path else None  # noqa: SIM115
 
@@ -121,7 +119,7 @@ class SandboxApp:
             response: Response | None = None
             if action not in self.actions:
                 raise ApiError("badvalue", f'Unrecognized value for parameter "action": {action}.')
-            core.check_asserts(req)  # ApiMain checks asserts before anything else
+            guards.check_asserts(req)  # ApiMain checks asserts before anything else
             self._check_maxlag(req)
             if self.faults is not None:
                 fault = self.faults.before(req)

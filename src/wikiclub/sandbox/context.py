@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .config import SandboxConfig
+from .db import SandboxDB
 from .mw import ApiError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import SandboxApp
-
-
-@dataclass(frozen=True)
-class User:
-    id: int
-    name: str
-    groups: tuple[str, ...]
-    registration: str
-
-    @property
-    def is_bot(self) -> bool:
-        return "bot" in self.groups
+from .rdf import SparqlStore
+from .users import RateLimiter, User
 
 
 @dataclass
@@ -44,12 +33,12 @@ class ApiRequest:
     query_keys: frozenset[str]
     method: str
     session: Session
-    app: SandboxApp
+    app: Wiki
     response_headers: dict[str, str] = field(default_factory=dict)
     set_cookies: dict[str, str] = field(default_factory=dict)
     warnings: dict[str, str] = field(default_factory=dict)  # module → warning text
     environ: dict[str, Any] = field(default_factory=dict)  # the WSGI environ (faults close its socket)
-    token_checked: bool = False  # set by core.check_write: the ``token`` parameter was used
+    token_checked: bool = False  # set by guards.check_write: the ``token`` parameter was used
     fault: str | None = None  # the fault injected into this request, for the log
 
     @property
@@ -95,3 +84,23 @@ class ApiRequest:
 
 
 Handler = Callable[[ApiRequest], dict[str, Any]]
+
+
+class Wiki(Protocol):
+    """What request handlers see of the application (``app.SandboxApp`` implements it). A Protocol, so
+    that the handler modules never import the application that registers them (no import cycle)."""
+
+    config: SandboxConfig
+    db: SandboxDB
+    sparql: SparqlStore
+    rate_limiter: RateLimiter
+    actions: dict[str, Handler]
+    query_modules: dict[str, Handler]  # ``list=…`` modules provided by the Wikibase handlers
+
+    def keep_session(self, req: ApiRequest) -> None: ...
+
+    def start_bot_session(self, req: ApiRequest, user: User, grant: str) -> None: ...
+
+    def end_session(self, req: ApiRequest) -> None: ...
+
+    def expire_csrf_tokens(self) -> None: ...

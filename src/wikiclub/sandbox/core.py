@@ -11,16 +11,14 @@ import hashlib
 import html
 import json
 import re
-import secrets
 import sqlite3
-import time
-from collections.abc import Callable
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import users
-from .context import ApiRequest, Handler, Session
+from .context import ApiRequest, Handler, Wiki
 from .db import save_revision, utc_now
+from .guards import check_token, check_write, rights, token_for
 from .mw import (
     CANONICAL_NAMESPACES,
     ENTITY_NAMESPACES,
@@ -33,96 +31,13 @@ from .mw import (
     parse_title,
     permission_denied,
     put_flag,
-    ratelimited_error,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import SandboxApp
-
-ANON_TOKEN = "+\\"
 TOKEN_TYPES = ("createaccount", "csrf", "login", "patrol", "rollback", "userrights", "watch")
 RECORDED_SERVER = "http://127.0.0.1:8181"  # the real wiki the data/*.json answers come from
 CORE_WRITES = frozenset({"edit", "delete"})
 LOGIN_FAILED = "Incorrect username or password entered. Please try again."
 SESSION_LOST = "Unable to continue login. Your session most likely timed out."
-
-
-# ---- checks shared with wbapi.py --------------------------------------------------------------------
-def rights(req: ApiRequest) -> list[str]:
-    return users.user_rights(req.user, anonymous_edits=req.app.config.anonymous_edits)
-
-
-def check_asserts(req: ApiRequest) -> None:
-    """``assert=user|bot|anon`` and ``assertuser``, checked before anything else as ApiMain does."""
-    wanted = req.params.get("assert")
-    user = req.user
-    if wanted == "user" and user is None:
-        raise ApiError("assertuserfailed", "You are no longer logged in, so the action could not be completed.")
-    if wanted == "bot" and "bot" not in rights(req):
-        raise ApiError("assertbotfailed",
-                       'You do not have the "bot" right, so the action could not be completed.')
-    if wanted == "anon" and user is not None:
-        raise ApiError("assertanonfailed", "You are no longer logged out, so the action could not be completed.")
-    named = req.params.get("assertuser")
-    if named and (user is None or user.name != named[:1].upper() + named[1:]):
-        raise ApiError("assertnameduserfailed",
-                       f'You are no longer logged in as "{named}", so the action could not be completed.')
-
-
-def csrf_token(session: Session) -> str:
-    if session.user is None:
-        return ANON_TOKEN
-    if not session.csrf_token:
-        session.csrf_token = secrets.token_hex(20) + ANON_TOKEN
-    return session.csrf_token
-
-
-def token_for(req: ApiRequest, kind: str) -> str:
-    """Tokens of one session. Anonymous sessions get the public ``+\\`` except for login and
-    account creation, which need a session (and therefore a cookie)."""
-    session = req.session
-    if kind == "login":
-        if not session.login_token:
-            session.login_token = secrets.token_hex(20) + ANON_TOKEN
-        req.app.keep_session(req)
-        return session.login_token
-    if kind == "createaccount":
-        req.app.keep_session(req)
-        return hashlib.sha1((session.id + "createaccount").encode()).hexdigest() + ANON_TOKEN
-    if session.user is None:
-        return ANON_TOKEN
-    csrf = csrf_token(session)
-    if kind == "csrf":
-        return csrf
-    return hashlib.sha1((csrf + kind).encode()).hexdigest() + ANON_TOKEN
-
-
-def check_token(req: ApiRequest) -> None:
-    """ApiMain::setupModule's token check: missingparam, mustpostparams, badtoken, then mustbeposted."""
-    req.token_checked = True
-    token = req.params.get("token")
-    if token is None:
-        raise ApiError("missingparam", 'The "token" parameter must be set.')
-    if "token" in req.query_keys:
-        raise ApiError("mustpostparams", "The following parameter was found in the query string, "
-                                         "but must be in the POST body: token.")
-    if token != csrf_token(req.session):
-        raise ApiError("badtoken", "Invalid CSRF token.")
-    if req.method != "POST":
-        raise ApiError("mustbeposted", f'The "{req.action}" module requires a POST request.')
-
-
-def check_write(req: ApiRequest, *, rate_action: str = "edit") -> None:
-    """Checks every write passes first (core and Wikibase modules): asserts, token, the ``edit``
-    right (anonymous editing is off like on the recorded wiki), then the rate limit. Raises ApiError."""
-    check_asserts(req)
-    check_token(req)
-    app = req.app
-    if "edit" not in rights(req):
-        raise permission_denied(req.action, app.config.sitename)
-    if "noratelimit" not in rights(req) and app.rate_limiter.hit(rate_action, req.user, req.remote_addr,
-                                                                 time.monotonic()):
-        raise ratelimited_error(req.action)
 
 
 # ---- helpers ------------------------------------------------------------------------------------------
@@ -168,7 +83,7 @@ def _load_data(name: str) -> dict[str, Any]:
 class CoreModules:
     """MediaWiki core's API modules for one app. Holds the static answers loaded from data/."""
 
-    def __init__(self, app: SandboxApp) -> None:
+    def __init__(self, app: Wiki) -> None:
         self.app = app
         server = app.config.server
         self.paraminfo_modules: dict[str, Any] = json.loads(
@@ -237,13 +152,7 @@ class CoreModules:
         if name == "usercontribs":
             query["usercontribs"] = self.usercontribs(req, top)
             return
-        try:
-            from . import wbapi
-
-            delegated: dict[str, Callable[[ApiRequest], dict[str, Any]]] = wbapi.query_modules()
-        except (ImportError, AttributeError):
-            delegated = {}
-        fn = delegated.get(f"list={name}")
+        fn = req.app.query_modules.get(f"list={name}")
         if fn is None:
             req.warnings["query"] = f'Unrecognized value for parameter "list": {name}.'
             return
@@ -948,7 +857,7 @@ def wikitext_to_html(text: str) -> str:
     return "\n".join(parts)
 
 
-def register(app: SandboxApp) -> dict[str, Handler]:
+def register(app: Wiki) -> dict[str, Handler]:
     return CoreModules(app).handlers()
 
 

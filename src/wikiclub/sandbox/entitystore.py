@@ -15,13 +15,11 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .context import Wiki
 from .db import SandboxDB, save_revision
 from .entities import CONTENT_MODEL, NS, canonical, entity_type_of, revision_content, title_of
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import SandboxApp
 
 EXTRA_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sitelinks (entity_id TEXT NOT NULL, site TEXT NOT NULL, title TEXT NOT NULL);
@@ -235,7 +233,7 @@ def output_entity(stored_entity: dict[str, Any], lastrevid: int, modified: str) 
     return out
 
 
-def save_entity(app: SandboxApp, entity: dict[str, Any], editor: Editor) -> Saved:
+def save_entity(app: Wiki, entity: dict[str, Any], editor: Editor) -> Saved:
     """Store a new revision of ``entity`` and make every index and the SPARQL store follow."""
     db = app.db
     entity = canonical(entity)
@@ -254,7 +252,7 @@ def save_entity(app: SandboxApp, entity: dict[str, Any], editor: Editor) -> Save
     return Saved(pageid, revid, ts)
 
 
-def save_redirect(app: SandboxApp, from_id: str, to_id: str, editor: Editor) -> Saved:
+def save_redirect(app: Wiki, from_id: str, to_id: str, editor: Editor) -> Saved:
     """Turn ``from_id`` into a redirect to ``to_id`` (a new revision of its page)."""
     db = app.db
     etype = entity_type_of(from_id)
@@ -272,7 +270,7 @@ def save_redirect(app: SandboxApp, from_id: str, to_id: str, editor: Editor) -> 
     return Saved(pageid, revid, ts)
 
 
-def delete_entity_page(app: SandboxApp, title: str) -> bool:
+def delete_entity_page(app: Wiki, title: str) -> bool:
     """Called by core's ``action=delete`` for pages in ns 120/122: the entity then reads as missing."""
     entity_id = title.split(":", 1)[-1].strip().upper()
     db = app.db

@@ -18,17 +18,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from ..dumps import open_dump, parse_lines
 from ..errors import InputError
+from .context import Wiki
 from .datavalues import reference_hash, snak_hash
+from .db import SandboxDB
 from .entities import CONTENT_MODEL, NS, canonical, new_guid, revision_content, title_of
 from .entitystore import ensure_schema, sitelink_rows, statement_rows, term_rows
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import SandboxApp
-    from .db import SandboxDB
 
 CHUNK = 2000
 BULK_CACHE_KIB = -65536  # PRAGMA cache_size in KiB (negative): 64 MiB while a dump loads
@@ -104,7 +102,7 @@ def _bulk_pragmas(db: SandboxDB) -> Iterator[None]:
 class _Loader:
     """Accumulates rows and writes them in chunks (inside the caller's transaction)."""
 
-    def __init__(self, app: SandboxApp) -> None:
+    def __init__(self, app: Wiki) -> None:
         self.db = app.db
         c = self.db.conn
         self.pages = {t: p for t, p in c.execute("SELECT title, pageid FROM pages WHERE ns IN (120, 122)")}
@@ -216,7 +214,7 @@ class _Loader:
         self.db.bump_counter("rev", self.next_rev)
 
 
-def load_dump(app: SandboxApp, path: Path | str, *,
+def load_dump(app: Wiki, path: Path | str, *,
               progress: Callable[[int], None] | None = None) -> LoadStats:
     """Load a Wikidata JSON dump into the sandbox (SQLite and the SPARQL store)."""
     path = Path(path)

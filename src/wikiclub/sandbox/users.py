@@ -6,9 +6,23 @@ import hashlib
 import hmac
 import json
 import secrets
+from dataclasses import dataclass
 
-from .context import User
 from .db import SandboxDB, utc_now
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    groups: tuple[str, ...]
+    registration: str
+
+    @property
+    def is_bot(self) -> bool:
+        return "bot" in self.groups
+
+
 
 BOT_GROUPS = ("bot", "*", "user", "autoconfirmed")
 USER_GROUPS = ("*", "user", "autoconfirmed")

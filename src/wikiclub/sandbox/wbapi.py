@@ -1,7 +1,7 @@
 """Wikibase API modules: reading and editing entities (MediaWiki 1.39 + Wikibase REL1_39 shapes).
 
 Claim modules live in wbclaims.py, search in wbsearch.py; this module registers all of them.
-Every write handler checks its required parameters, then calls ``core.check_write`` (token, assert,
+Every write handler checks its required parameters, then calls ``guards.check_write`` (token, assert,
 permission, rate limit) before validating anything else, which is the order Wikibase answers in.
 """
 
@@ -10,11 +10,11 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import entitystore as store
 from . import wbclaims, wbsearch
-from .context import ApiRequest, Handler
+from .context import ApiRequest, Handler, Wiki
 from .datavalues import VALUE_TYPES, ValueProblem, format_plain, parse_plain, read_value
 from .entities import (
     apply_data,
@@ -48,15 +48,12 @@ from .wbcommon import (
     warn_unknown,
 )
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .app import SandboxApp
-
 ALL_PROPS = ("info", "sitelinks", "aliases", "labels", "descriptions", "claims", "datatype")
 GET_PARAMS = frozenset({"ids", "sites", "titles", "redirects", "props", "languages", "languagefallback",
                         "normalize", "sitefilter"})
 
 
-def register(app: SandboxApp) -> dict[str, Handler]:
+def register(app: Wiki) -> dict[str, Handler]:
     store.ensure_schema(app.db)
     handlers: dict[str, Handler] = {
         "wbgetentities": wbgetentities,

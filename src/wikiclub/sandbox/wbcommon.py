@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import core
 from . import entitystore as store
+from . import guards
 from .context import ApiRequest
 from .entities import Lookups, diff_entities, edit_conflict, is_entity_id, patch_entity, wb_error
 from .entitystore import Editor, Saved, StoredEntity
@@ -36,7 +36,7 @@ def lookups(req: ApiRequest) -> Lookups:
 
 
 def check_write(req: ApiRequest) -> None:
-    core.check_write(req)
+    guards.check_write(req)
 
 
 def editor(req: ApiRequest, autocomment: str, autosummary: str = "") -> Editor:

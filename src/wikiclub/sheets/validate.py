@@ -11,12 +11,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .errors import MappingError
+from ..errors import MappingError
+from ..model import Issue, MappedRow
 from .mapping import SheetMapping, check_mapping
-from .model import Issue, MappedRow
 from .properties import PropertyCatalog
+from .read import Sheet, SheetOptions, gc_paused, read_sheet, write_table
 from .rowmap import MapResult, RowMapper
-from .sheets import Sheet, SheetOptions, gc_paused, read_sheet, write_table
 
 REPORT_HEADER = ("fichier/file", "onglet/sheet", "ligne/row", "colonne/column", "valeur/value",
                  "gravité/severity", "problème/problem", "message", "correction/fix hint")

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dumps import iter_dump
-from .errors import InputError
+from ..dumps import iter_dump
+from ..errors import InputError
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
 CATALOG_VERSION = 1

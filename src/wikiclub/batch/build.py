@@ -4,7 +4,7 @@ Input: the JSON lines written by ``wikiclub reconcile --apply-review`` (``{"targ
 "record", "reconcile"}``). One batched read (``wbgetentities``, 50 a request) fetches the matched
 items, the items labelled like NEW rows, the items that description templates name and the property
 entities (single-value constraints, P2302 = Q19474404). Description drafts (a template naming an item
-column) are filled with those items' labels; :func:`wikiclub.diff.diff_entity` keeps only what is
+column) are filled with those items' labels; :func:`wikiclub.batch.diff.diff_entity` keeps only what is
 missing; NEW rows become creations (label, description, P31, every mapped statement).
 
 Rules that make a batch reviewable and safe to push twice:
@@ -36,38 +36,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from . import __version__
+from .. import __version__
+from ..errors import InputError
+from ..model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
+from ..sheets.properties import property_info
 from .diff import (
-    BATCH_ITEM_TYPE,
-    Change,
-    Conflict,
     DiffNote,
     EntityDiff,
     Wanted,
     batch_item,
     batch_item_ids,
     diff_entity,
-    value_text,
 )
-from .errors import BatchError, InputError
 from .journal import utc_now
-from .model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
-from .properties import property_info
-
-FORMAT = "wikiclub-batch/1"
-META, PLAN, NOTES, PREVIEW = "meta.json", "plan.jsonl", "notes.jsonl", "plan.md"
-# MediaWiki keeps 500 characters of a summary (CommentStore) and Wikibase puts its autocomment
-# ("/* wbeditentity-update:0| */ ", ~35 bytes) in front: stay well below so the link is never cut.
-SUMMARY_BUDGET = 440
-EDITGROUP_LINK = "([[:toolforge:editgroups/b/CB/{}|details]])"
-MARKER = "[wc:{}]"
-MARKER_RE = re.compile(r"\[wc:([0-9a-f]{16})\]")
+from .model import FORMAT, EntityEdit, Plan, canonical, edit_id_of, make_summary, sha256_file
+from .preview import _label_languages, display_label
 
 
 class EntityReader(Protocol):
@@ -79,71 +67,12 @@ class EntityReader(Protocol):
 
 
 @dataclass(frozen=True)
-class EntityEdit:
-    """One ``wbeditentity`` of the batch."""
-
-    seq: int
-    edit_id: str
-    target: str | None  # QID, or None for a creation
-    baserevid: int | None
-    data: dict[str, Any]  # the payload (may hold batch items, resolved at push time)
-    summary: str
-    label: str  # for people: the item's label in the batch's first language
-    wanted: Wanted  # what the rows want: push re-plans from it when the item moved
-    changes: tuple[Change, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    provenance: tuple[dict[str, Any], ...] = ()  # per row: source and reconciliation
-    depends_on: tuple[str, ...] = ()  # edit_ids of creations this payload points at
-    names: Mapping[str, str] = field(default_factory=dict)  # id → label shown (target, properties, values)
-
-    @property
-    def creation(self) -> bool:
-        return self.target is None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "edit_id": self.edit_id, "target": self.target, "baserevid": self.baserevid,
-                "label": self.label, "summary": self.summary, "data": self.data,
-                "changes": [c.to_json() for c in self.changes],
-                "conflicts": [c.to_json() for c in self.conflicts],
-                "depends_on": list(self.depends_on), "provenance": list(self.provenance),
-                "wanted": self.wanted.to_json(), "names": dict(self.names)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> EntityEdit:
-        return cls(int(data["seq"]), str(data["edit_id"]), data.get("target"), data.get("baserevid"),
-                   dict(data["data"]), str(data["summary"]), str(data.get("label", "")),
-                   Wanted.from_json(data.get("wanted", {})),
-                   tuple(Change.from_json(c) for c in data.get("changes", ())),
-                   tuple(Conflict.from_json(c) for c in data.get("conflicts", ())),
-                   tuple(data.get("provenance", ())), tuple(data.get("depends_on", ())),
-                   {str(k): str(v) for k, v in (data.get("names") or {}).items()})
-
-
-@dataclass(frozen=True)
-class Plan:
-    meta: dict[str, Any]
-    edits: tuple[EntityEdit, ...]
-    notes: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return not self.edits
-
-    @property
-    def conflicts(self) -> list[dict[str, Any]]:
-        return [n for n in self.notes if n["kind"] == "conflict"]
-
-
-@dataclass(frozen=True)
 class PlanOptions:
     overwrite: frozenset[str] = frozenset()
     language: str = "fr"  # the language of labels shown to people
     command: str = "wikiclub plan"
     inputs: Mapping[str, Path] = field(default_factory=dict)  # name → file, hashed into meta.json
     names: bool = True  # read the labels plan.md shows (``plan --check`` writes no plan.md: it skips them)
-
-
-# --------------------------------------------------------------------------------------------- input
 
 
 @dataclass(frozen=True)
@@ -188,23 +117,8 @@ def read_reconciled(path: Path) -> list[_Record]:
     return out
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def edit_id_of(target: str | None, data: Mapping[str, Any]) -> str:
-    return hashlib.sha256(_canonical({"target": target, "data": data}).encode()).hexdigest()[:16]
-
-
 def _name_key(text: str) -> str:
     return " ".join(text.casefold().split())
-
-
-# --------------------------------------------------------------------------------------------- building
 
 
 @dataclass
@@ -410,7 +324,7 @@ def _dedupe(statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     out = []
     for st in statements:
-        k = _canonical(st)
+        k = canonical(st)
         if k not in seen:
             seen.add(k)
             out.append(st)
@@ -450,9 +364,6 @@ def _diff_note_text(d: DiffNote) -> str:
             f"{', '.join(d.existing)} on the wiki (ajouté à côté / added next to it)")
 
 
-# --------------------------------------------------------------------------------------------- labels
-
-
 def _ids_named(obj: Any) -> list[str]:
     """Entity ids a JSON value names, in order: bare ids in lists, snak properties, item values."""
     found: list[str] = []
@@ -477,21 +388,6 @@ def _ids_named(obj: Any) -> list[str]:
 
     walk(obj)
     return list(dict.fromkeys(found))
-
-
-def _label_languages(language: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys((language, "mul", "en")))
-
-
-def display_label(entity: Mapping[str, Any] | None, language: str) -> str:
-    """The label to show people: in ``language``, else ``mul``, else English, else any (first by code)."""
-    labels = (entity or {}).get("labels") or {}
-    order = [*_label_languages(language), *sorted(k for k in labels if k not in _label_languages(language))]
-    for lang in order:
-        term = labels.get(lang)
-        if isinstance(term, Mapping) and str(term.get("value", "")).strip():
-            return str(term["value"])
-    return ""
 
 
 def _names(ids: Sequence[str], fetched: Mapping[str, Mapping[str, Any]], reader: EntityReader,
@@ -728,16 +624,6 @@ def _drop_pending(e: _Entity, key: str) -> None:
     e.deps.discard(key)
 
 
-# --------------------------------------------------------------------------------------------- summaries
-
-
-def _utf8_cut(text: str, limit: int) -> str:
-    raw = text.encode("utf-8")
-    if len(raw) <= limit:
-        return text
-    return raw[: max(0, limit - 3)].decode("utf-8", "ignore").rstrip() + "..."
-
-
 def _what(target: str | None, label: str, result: EntityDiff) -> str:
     props = list(dict.fromkeys(str((c.mainsnak or {}).get("property")) for c in result.changes if c.mainsnak))
     kinds = sorted({c.kind for c in result.changes if not c.mainsnak})
@@ -746,244 +632,3 @@ def _what(target: str | None, label: str, result: EntityDiff) -> str:
     return f"{head}: {' '.join(parts)}"
 
 
-def make_summary(batch_id: str, rows: Sequence[int], edit_id: str, group: str, what: str) -> str:
-    """``wikiclub BATCH row N [wc:EDIT]: WHAT (EditGroups link)``, at most SUMMARY_BUDGET UTF-8 bytes.
-
-    The marker ``[wc:<edit_id>]`` finds the edit in the account's contributions when its answer was lost;
-    the link is always complete (the middle part is cut instead).
-    """
-    link = EDITGROUP_LINK.format(group)
-    marker = MARKER.format(edit_id)
-    row_text = ("row " + ",".join(map(str, rows[:5])) + ("…" if len(rows) > 5 else "")) if rows else ""
-    head = f"wikiclub {_utf8_cut(batch_id, 60)} {row_text} {marker}".replace("  ", " ")
-    room = SUMMARY_BUDGET - len(head.encode()) - len(link.encode()) - 4
-    body = _utf8_cut(" ".join(what.split()), max(room, 0))
-    return f"{head}: {body} {link}"
-
-
-# --------------------------------------------------------------------------------------------- the folder
-
-
-def batch_hash(batch_dir: Path) -> str:
-    """What approval signs: plan.jsonl and meta.json without the approval itself."""
-    meta = read_meta(batch_dir)
-    meta.pop("approval", None)
-    h = hashlib.sha256()
-    h.update(_canonical(meta).encode())
-    h.update(b"\n")
-    h.update((Path(batch_dir) / PLAN).read_bytes())
-    return h.hexdigest()
-
-
-def read_meta(batch_dir: Path) -> dict[str, Any]:
-    path = Path(batch_dir) / META
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BatchError(f"{batch_dir} n'est pas un lot / is not a batch folder (no {META})",
-                         "make one with `wikiclub plan RECONCILED -o batches/NAME/`") from None
-    except ValueError as exc:
-        raise BatchError(f"{path}: JSON invalide / invalid JSON ({exc})", "plan the batch again") from None
-    if meta.get("format") != FORMAT:
-        raise BatchError(f"{path}: format {meta.get('format')!r} inconnu / unknown", f"expected {FORMAT}")
-    return dict(meta)
-
-
-def write_meta(batch_dir: Path, meta: Mapping[str, Any]) -> None:
-    _write_atomic(Path(batch_dir) / META, json.dumps(meta, ensure_ascii=False, indent=2) + "\n")
-
-
-def _line(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def write_batch(plan: Plan, batch_dir: Path) -> Path:
-    """Write meta.json, plan.jsonl, notes.jsonl and plan.md; refuses a folder that was already pushed."""
-    batch_dir = Path(batch_dir)
-    from .journal import journal_path
-
-    if journal_path(batch_dir).exists():
-        raise BatchError(f"{batch_dir} a déjà été poussé / was already pushed (it has a journal)",
-                         "plan into a new folder (-o batches/NEW-NAME/); a pushed batch is a record")
-    batch_dir.mkdir(parents=True, exist_ok=True)
-    # key order kept (not sorted): snak order inside references and qualifiers means something to people
-    _write_atomic(batch_dir / PLAN, "".join(_line(e.to_json()) for e in plan.edits))
-    _write_atomic(batch_dir / NOTES, "".join(_line(n) for n in plan.notes))
-    _write_atomic(batch_dir / PREVIEW, render_preview(plan))
-    write_meta(batch_dir, plan.meta)
-    return batch_dir
-
-
-def read_batch(batch_dir: Path) -> Plan:
-    batch_dir = Path(batch_dir)
-    meta = read_meta(batch_dir)
-    edits: list[EntityEdit] = []
-    try:
-        with (batch_dir / PLAN).open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if line.strip():
-                    try:
-                        edits.append(EntityEdit.from_json(json.loads(line)))
-                    except (ValueError, KeyError, TypeError) as exc:
-                        raise BatchError(f"{batch_dir / PLAN}, ligne {n}: illisible / unreadable ({exc})",
-                                         "plan the batch again instead of editing plan.jsonl by hand") from None
-    except FileNotFoundError:
-        raise BatchError(f"{batch_dir}: {PLAN} manquant / missing", "plan the batch again") from None
-    notes: list[dict[str, Any]] = []
-    if (batch_dir / NOTES).exists():
-        notes = [json.loads(x) for x in (batch_dir / NOTES).read_text(encoding="utf-8").splitlines() if x.strip()]
-    return Plan(meta, tuple(edits), tuple(notes))
-
-
-# --------------------------------------------------------------------------------------------- preview
-
-
-# Inline markup only: emphasis, code, links, tables. Line-start markup (#, -, 1.) cannot occur: every
-# escaped text is placed after a list marker or a heading marker, on one line.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
-
-
-def md_escape(text: str) -> str:
-    """Text from the public, made inert in Markdown and in the HTML Markdown may pass through."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MD_SPECIAL.sub(r"\\\1", text)
-
-
-def _named(entity_id: str, names: Mapping[str, str]) -> str:
-    """« label (Q42) » when the label is known, else the id (escaped: both come from outside)."""
-    label = names.get(entity_id)
-    return f"{md_escape(label)} ({md_escape(entity_id)})" if label else md_escape(entity_id)
-
-
-def _value_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    dv = snak.get("datavalue") or {}
-    value = dv.get("value")
-    if snak.get("snaktype", "value") == "value" and isinstance(value, Mapping):
-        if dv.get("type") == "wikibase-entityid":
-            return _named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names)
-        if dv.get("type") == BATCH_ITEM_TYPE:
-            return f"nouvel élément / new item « {md_escape(value.get('label') or value.get('edit_id') or '')} »"
-    return md_escape(value_text(snak))
-
-
-def _snak_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    return f"{_named(str(snak.get('property')), names)} = {_value_md(snak, names)}"
-
-
-def _snaks_md(snaks: Any, names: Mapping[str, str]) -> str:
-    group = [s for g in snaks.values() for s in g] if isinstance(snaks, Mapping) else list(snaks or ())
-    return ", ".join(_snak_md(s, names) for s in group)
-
-
-def _change_md(ch: Change, names: Mapping[str, str]) -> list[str]:
-    """A change as Markdown list lines (a statement's qualifiers and references as sub-items)."""
-    if ch.mainsnak is None:
-        return [f"- {md_escape(ch.text)}"]
-    what = _snak_md(ch.mainsnak, names)
-    quals = [f"  - qualificatif / qualifier: {_snak_md(q, names)}" for q in ch.qualifiers]
-    refs = [f"  - référence / reference: {_snaks_md(r.get('snaks'), names)}" for r in ch.references]
-    if ch.kind == "statement":
-        return [f"- + {what}", *quals, *refs]
-    if ch.kind == "qualifiers":
-        return [f"- {what}: + qualificatif(s) / qualifier(s)", *quals]
-    if ch.kind == "references":
-        return [f"- {what}: + référence(s) / reference(s)", *refs]
-    return [f"- {md_escape(ch.text)}"]
-
-
-def _against_md(data: Mapping[str, Any], names: Mapping[str, str]) -> tuple[str, str, str]:
-    """(property, wiki's values, sheet's value) of a conflict or a precision note, named."""
-    prop = _named(str(data.get("property", "")), names)
-    if data.get("mainsnak"):
-        wiki = ", ".join(_value_md(s, names) for s in data.get("existing_snaks", ()))
-        return prop, wiki, _value_md(data["mainsnak"], names)
-    return prop, md_escape(", ".join(data.get("existing", ()))), md_escape(str(data.get("wanted", "")))
-
-
-def _note_md(note: Mapping[str, Any]) -> str:
-    names = note.get("names") or {}
-    kind = str(note.get("kind", ""))
-    target = note.get("target")
-    where = _named(str(target), names) if target else "new"
-    head = f"- **{md_escape(kind)}** row {md_escape(str(note.get('row')))} ({where}, « {md_escape(note.get('label', ''))} »)"
-    if kind == "conflict" and note.get("conflict"):
-        prop, wiki, sheet = _against_md(note["conflict"], names)
-        reason = md_escape(str(note["conflict"].get("reason", "")))
-        return f"{head}: {prop} ({reason}): wiki {wiki}, feuille / sheet {sheet}"
-    if kind in ("less-precise", "more-precise") and note.get("precision"):
-        prop, wiki, sheet = _against_md(note["precision"], names)
-        if kind == "less-precise":
-            return (f"{head}: {prop}: feuille / sheet {sheet}, le wiki a déjà plus précis / the wiki already "
-                    f"has {wiki} (rien à ajouter / nothing to add)")
-        return (f"{head}: {prop}: feuille / sheet {sheet}, plus précis que le wiki / more precise than the "
-                f"wiki's {wiki} (ajouté à côté / added next to it)")
-    return f"{head}: {md_escape(note.get('text', ''))}"
-
-
-def render_preview(plan: Plan) -> str:
-    """plan.md: what each entity edit does, named for people (see the module docstring). Every text
-    that comes from the wiki or the sheet goes through :func:`md_escape`."""
-    meta = plan.meta
-    c = meta["counts"]
-    lines = [f"# Lot / batch {md_escape(meta['batch_id'])}", "",
-             f"- site: {md_escape(meta['site'].get('name', ''))} ({md_escape(meta['site'].get('api_url', ''))})",
-             f"- {c['edits']} modification(s) d'entité / entity edits, dont {c['creations']} création(s) / "
-             f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts",
-             # code spans show backslashes as typed: the command (typed by whoever planned) loses its
-             # backticks instead of being escaped
-             f"- EditGroups: `{meta['editgroup']}`",
-             f"- commande / command: `{' '.join(str(meta['command']).replace('`', ' ').split())}`", ""]
-    if not plan.edits:
-        lines += ["Rien à faire / nothing to do: le wiki a déjà tout / the wiki already has everything.", ""]
-    for e in plan.edits:
-        names = e.names
-        rows = ", ".join(str(p["source"].get("row")) for p in e.provenance)
-        sheet = f" · fiche / sheet: « {md_escape(e.label)} »"
-        if e.creation:
-            title = f"Nouvel élément / new item — {md_escape(e.label)}"
-            sheet = ""
-        elif e.target is not None and names.get(e.target):
-            title = _named(e.target, names)
-            if " ".join(names[e.target].split()) == " ".join(e.label.split()):
-                sheet = ""
-        else:
-            title = f"{md_escape(str(e.target))} (sans libellé / no label on the wiki)"
-        lines += [f"## {title}", "", f"*ligne(s) / row(s) {md_escape(rows)}{sheet}* · `{e.edit_id}`", ""]
-        for p in e.provenance:
-            into = p.get("merged_into")
-            if into and e.creation:
-                lines.append(f"- ⇄ fusion / merged: row {p['source'].get('row')} is row {into.get('row')}'s "
-                             f"new item, created once ({md_escape(into.get('why', ''))})")
-            elif into:
-                lines.append(f"- ⇄ fusion / merged: row {p['source'].get('row')} edits the same item as row "
-                             f"{into.get('row')} ({md_escape(into.get('why', ''))})")
-        for ch in e.changes:
-            lines += _change_md(ch, names)
-        for cf in e.conflicts:
-            prop, wiki, sheet_value = _against_md(cf.to_json(), names)
-            lines.append(f"- ⚠ conflit / conflict {prop}: wiki {wiki}, feuille / sheet {sheet_value}")
-        lines.append("")
-    others = [n for n in plan.notes if n["kind"] != "merged"]
-    if others:
-        lines += ["## À voir / to look at", ""]
-        lines += [_note_md(n) for n in others]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def describe(edit: EntityEdit) -> str:
-    """One line for the CLI."""
-    what = "create" if edit.creation else edit.target
-    return f"{what} {edit.label}: " + "; ".join(ch.text for ch in edit.changes[:4]) + (
-        " …" if len(edit.changes) > 4 else "")
-
-
-__all__ = ["EntityEdit", "Plan", "PlanOptions", "batch_hash", "build_plan", "make_summary", "read_batch",
-           "read_reconciled", "render_preview", "value_text", "write_batch"]

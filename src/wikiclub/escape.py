@@ -58,3 +58,13 @@ def set_xlsx_text(cell: Any, value: Any) -> None:
         cell.data_type = "s"  # openpyxl turns text starting with "=" into a formula; undo that
         if value.lstrip(" ").startswith(FORMULA_START):
             cell.quotePrefix = True  # Excel shows it as text even after the cell is edited
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def md_escape(text: str) -> str:
+    """Text from the public, made inert in Markdown and in the HTML Markdown may pass through."""
+    text = " ".join(str(text).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+

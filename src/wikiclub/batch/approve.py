@@ -1,7 +1,7 @@
 """``approve``: a person signs a batch; ``push`` refuses a batch unapproved or changed since.
 
 The approval lives in ``meta.json`` (``"approval": {"by", "at", "batch_hash"}``); the hash covers
-``plan.jsonl`` and ``meta.json`` without the approval itself (:func:`wikiclub.plan.batch_hash`), so any
+``plan.jsonl`` and ``meta.json`` without the approval itself (:func:`wikiclub.batch.folder.batch_hash`), so any
 edit of the plan after approval — by hand or by planning into the same folder — voids it.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import BatchError, UsageError
+from ..errors import BatchError, UsageError
+from .folder import batch_hash, read_meta, write_meta
 from .journal import utc_now
-from .plan import batch_hash, read_meta, write_meta
 
 
 def approve(batch_dir: Path, by: str) -> dict[str, Any]:

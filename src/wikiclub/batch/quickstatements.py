@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from .diff import BATCH_ITEM_TYPE, Change
-from .plan import EntityEdit, Plan, read_batch
+from .folder import read_batch
+from .model import EntityEdit, Plan
 
 
 class _Inexpressible(Exception):

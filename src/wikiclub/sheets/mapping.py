@@ -2,9 +2,9 @@
 
 The schema is documented with complete examples in ``docs/mappings.md``. Loading checks the YAML against
 a JSON Schema and every error points at the YAML line. :func:`check_mapping` then checks it against a
-:class:`~wikiclub.properties.PropertyCatalog` (the site): properties exist, datatypes are known and fit
+:class:`~wikiclub.sheets.properties.PropertyCatalog` (the site): properties exist, datatypes are known and fit
 what the column asks for, value maps point at existing items. Applying a mapping to rows lives in
-:mod:`wikiclub.rowmap` (``apply_mapping`` is re-exported here).
+:mod:`wikiclub.sheets.rowmap`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from ..errors import MappingError
 from .datatypes import KNOWN_DATATYPES, vocab_key
-from .errors import MappingError
 from .properties import PropertyCatalog
 
 PID = r"^P[1-9][0-9]*$"
@@ -475,9 +475,3 @@ def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:
         if spec.item and qid in (*spec.item[0], *spec.item[1]):
             return ("columns", spec.column, "item")
     return ("entity",)
-
-
-def apply_mapping(*args: Any, **kwargs: Any) -> Any:
-    from .rowmap import apply_mapping as _apply
-
-    return _apply(*args, **kwargs)

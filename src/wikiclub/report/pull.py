@@ -24,13 +24,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
-from .datatypes import format_value
-from .errors import UsageError
-from .mapping import ColumnSpec, SheetMapping
-from .model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
-from .report.escape import csv_cell, set_xlsx_text
-from .report.queries import Namespaces, selection_pattern
-from .report.spec import Selection
+from ..errors import UsageError
+from ..escape import csv_cell, set_xlsx_text
+from ..model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
+from ..sheets.datatypes import format_value
+from ..sheets.mapping import ColumnSpec, SheetMapping
+from .queries import Namespaces, selection_pattern
+from .spec import Selection
 
 QID_COLUMN = "QID"
 LABEL_SUFFIX = " (libellé)"
@@ -66,7 +66,7 @@ def items_query(selection: Selection, classes: Sequence[str], ns: Namespaces) ->
 
 def _vocabulary_words(mapping: SheetMapping, spec: ColumnSpec) -> dict[tuple[str, str | None], str]:
     """(QID, property) → the word as written in the YAML (``values`` keys are folded; the line map is not)."""
-    from .datatypes import vocab_key
+    from ..sheets.datatypes import vocab_key
 
     written = {vocab_key(path[3]): path[3] for path in mapping.lines
                if len(path) == 4 and path[:3] == ("columns", spec.column, "values")}

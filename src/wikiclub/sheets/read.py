@@ -27,8 +27,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import SheetError
-from .model import Issue, Row, SourceRef
+from ..errors import SheetError
+from ..model import Issue, Row, SourceRef
 
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u2009\u200a\u202f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0c\x0e-\x1f\x7f]")

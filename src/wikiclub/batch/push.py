@@ -3,7 +3,7 @@
 How "exactly once, nothing lost" is kept (DESIGN.md §6):
 
 - **Journal first.** Every edit is written ``sent`` (and committed) before its request leaves, and
-  ``done`` with its revision id and QID when the answer comes (:mod:`wikiclub.journal`). A push
+  ``done`` with its revision id and QID when the answer comes (:mod:`wikiclub.batch.journal`). A push
   started again on the same batch skips what is done and *looks up* what is ``sent``.
 - **Lost answers are looked up, never blindly repeated.** A write whose answer was lost (timeout,
   dropped connection, a 5xx after sending), or an edit left ``sent`` by a crash, is searched in the
@@ -15,7 +15,7 @@ How "exactly once, nothing lost" is kept (DESIGN.md §6):
   do not overlap, so a statement somebody added meanwhile would be duplicated. Just before writing,
   the next entities are re-read, 50 per request (and again when a read is older than
   ``reread_max_age``); an entity whose revision moved is re-planned from its wanted state with
-  :func:`wikiclub.diff.diff_entity`. On ``editconflict`` the entity is read again and re-planned;
+  :func:`wikiclub.batch.diff.diff_entity`. On ``editconflict`` the entity is read again and re-planned;
   what is already there is recorded as done; nothing somebody else wrote is ever overwritten.
 - Back-off on maxlag / ratelimited / 503 (honouring Retry-After), token refresh and re-login are
   the client's (:class:`~wikiclub.adapters.wikibase.WikibaseClient`); the throttle too. ``bot=1``
@@ -41,9 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from .approve import check_approved
-from .diff import Wanted, diff_entity, resolve_batch_items
-from .errors import (
+from ..errors import (
     BatchError,
     EditConflictError,
     LoginError,
@@ -56,8 +54,11 @@ from .errors import (
     TransportError,
     WikiError,
 )
+from .approve import check_approved
+from .diff import Wanted, diff_entity, resolve_batch_items
+from .folder import read_batch
 from .journal import FINAL_STATES, Journal, iter_journal
-from .plan import MARKER_RE, EntityEdit, Plan, read_batch
+from .model import MARKER_RE, EntityEdit, Plan
 
 REPORT_MD, REPORT_JSON, CREATED_CSV = "push-report.md", "push-report.json", "created.csv"
 _WAITING_SHOWN = 100  # pending edits listed in push-report.md (all of them in push-report.json)
@@ -464,7 +465,7 @@ def _dry_run(batch_dir: Path, plan: Plan, client: PushClient, options: PushOptio
 
 def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
     """push-report.md / .json and created.csv (edit_id, rows, label, QID) in the batch folder."""
-    from .plan import md_escape
+    from ..escape import md_escape
 
     (batch_dir / REPORT_JSON).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     buf = io.StringIO()

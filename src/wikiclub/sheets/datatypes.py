@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 from urllib.parse import urlsplit
 
-from .errors import ValueParseError
-from .model import (
+from ..errors import ValueParseError
+from ..model import (
     GlobeCoordinateValue,
     ItemRef,
     ItemValue,
@@ -685,7 +685,7 @@ def format_value(value: Value) -> str:
 
 
 def datavalue_to_text(datavalue: Mapping[str, object]) -> str:
-    from .model import value_from_json
+    from ..model import value_from_json
 
     return format_value(value_from_json(datavalue))
 

@@ -21,22 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .datatypes import (
-    Note,
-    Parsed,
-    ParseOptions,
-    Parser,
-    coordinate_value,
-    parse_degree,
-    parse_item,
-    parse_key,
-    parser_for,
-    split_cell,
-    vocab_key,
-)
-from .errors import ValueParseError
-from .mapping import ColumnSpec, SheetMapping, datatype_of
-from .model import (
+from ..errors import ValueParseError
+from ..model import (
     MAX_TERM,
     DescriptionDraft,
     Issue,
@@ -52,8 +38,22 @@ from .model import (
     StatementDraft,
     TimeValue,
 )
+from .datatypes import (
+    Note,
+    Parsed,
+    ParseOptions,
+    Parser,
+    coordinate_value,
+    parse_degree,
+    parse_item,
+    parse_key,
+    parser_for,
+    split_cell,
+    vocab_key,
+)
+from .mapping import ColumnSpec, SheetMapping, datatype_of
 from .properties import PropertyCatalog
-from .sheets import Sheet, gc_paused, normalize_key
+from .read import Sheet, gc_paused, normalize_key
 
 MAX_LABEL = MAX_TERM  # Wikibase's default limit for labels, descriptions and aliases
 

@@ -39,7 +39,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .model import LangText, MappedRow
+from ..model import LangText, MappedRow
 
 BATCH_ITEM_TYPE = "wikiclub-batch-item"
 RETRIEVED = "P813"  # "retrieved": ignored when deciding whether a reference is already there
