@@ -23,7 +23,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .. import __version__
@@ -38,7 +39,7 @@ from .candidates import CandidateSource
 from .model import Decision, Match, ScoredCandidate, Thresholds
 from .run import Reconciler
 from .serve_extend import EntityReads, extension
-from .serve_query import Limits, Profile, Query, RequestError, Translator, parse_batch
+from .serve_query import Limits, Profile, Query, RequestError, Translator, parse_batch, profiles_from_mappings
 
 SUGGEST_PAGE = 10
 PREVIEW_SIZE = (400, 130)
@@ -57,11 +58,12 @@ class SiteInfo:
     view_url: str  # with "{{id}}"
 
 
-def site_info(site: SiteConfig) -> SiteInfo:
+def site_info(site: SiteConfig, concept_base: str | None = None) -> SiteInfo:
     """Wikidata's spaces for Wikidata (and the sandbox, which uses its concept base); else the
-    configured Wikibase's (``concept_base``, or the Wikibase default ``<server>/entity/``)."""
+    configured Wikibase's: ``concept_base`` (the site's own word, siteinfo's ``wikibase-conceptbaseuri``),
+    else the configuration's, else the Wikibase default ``<server>/entity/``."""
     parts = urlsplit(site.api_url)
-    base = site.concept_base or f"{parts.scheme}://{parts.netloc}/entity/"
+    base = concept_base or site.concept_base or f"{parts.scheme}://{parts.netloc}/entity/"
     base = base if base.endswith("/") else base + "/"
     root = base[: -len("entity/")] if base.endswith("entity/") else base
     return SiteInfo(site.name, base, root + "prop/direct/", item_url(site, "{{id}}"))
@@ -74,6 +76,39 @@ def item_url(site: SiteConfig, qid: str) -> str:
 
 PropertySearch = Callable[[str, str], Sequence[Mapping[str, Any]]]
 Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+
+
+class SiteAsker(Protocol):
+    def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]: ...
+
+
+def ask_concept_base(client: SiteAsker) -> str | None:
+    """The wiki's concept base URI (``meta=siteinfo``), or None when it does not say."""
+    general = client.call({"action": "query", "meta": "siteinfo", "siprop": "general"}).get("query", {})
+    value = general.get("general", {}).get("wikibase-conceptbaseuri")
+    return str(value) if value else None
+
+
+class WikiReads(EntityReads, Protocol):
+    """The wiki reads of the service in API mode (``adapters.wikibase.WikibaseClient``)."""
+
+    def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
+                        limit: int = 7) -> list[Any]: ...
+
+
+def build_service(source: CandidateSource, site: SiteInfo, mappings: Sequence[SheetMapping],
+                  catalog: PropertyCatalog, *, wiki: WikiReads | None = None, language: str = "fr",
+                  languages: Sequence[str] = ("fr", "en"), thresholds: Thresholds | None = None) -> ReconService:
+    """The service for a project: its mappings give the types and how each is reconciled; with ``wiki``
+    (API mode) unknown properties and data extension are asked of the site, else (local index) nothing is."""
+    book = PropertyBook(catalog)
+    if wiki is not None:
+        client = wiki
+        book = PropertyBook(catalog, fetch=lambda ids: client.get_entities(
+            ids, props=("labels", "datatype", "claims"), languages=tuple(languages)),
+            search=lambda text, lang: client.search_entities(text, language=lang, type="property", limit=10))
+    return ReconService(source, site, profiles=profiles_from_mappings(mappings), properties=book, entities=wiki,
+                        language=language, languages=languages, thresholds=thresholds)
 
 
 class PropertyBook:
@@ -395,6 +430,11 @@ class ReconService:
                                "Adresses / addresses: /, /suggest/entity, /suggest/type, /suggest/property, "
                                "/preview, /propose_properties", status=404)
         return routes[route]()
+
+
+def find_mappings(folder: Path) -> list[Path]:
+    """The project's mappings: ``mappings/*.yaml`` (and ``.yml``), in name order."""
+    return sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]) if folder.is_dir() else []
 
 
 def statement_properties(mapping: SheetMapping) -> list[str]:

@@ -58,7 +58,7 @@ def blueprint(service: ReconService, *, check_host: bool = True) -> Blueprint:
     ``check_host``: answer only requests addressed to a loopback name (127.0.0.1, localhost)."""
     bp = Blueprint("reconcile", __name__, template_folder="templates")
 
-    @bp.route("/", defaults={"route": ""}, methods=["GET", "POST", "OPTIONS"])
+    @bp.route("", defaults={"route": ""}, methods=["GET", "POST", "OPTIONS"], strict_slashes=False)
     @bp.route("/<path:route>", methods=["GET", "POST", "OPTIONS"])
     def answer(route: str) -> Response:
         if check_host and not is_local_host(urlsplit("//" + request.host).hostname or ""):
