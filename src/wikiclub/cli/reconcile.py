@@ -230,7 +230,22 @@ def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, pr
         click.echo("OpenRefine : Réconcilier → Ajouter un service standard / Add standard service → cette adresse. "
                    "Ctrl-C pour arrêter / to stop.")
 
-    serve(create_app(service, check_host=is_local_host(host)), host=host, port=port, on_ready=ready)
+    try:
+        serve(create_app(service, check_host=is_local_host(host)), host=host, port=port, on_ready=ready)
+    finally:
+        _close(service.source)
+
+
+def _close(source: object) -> None:
+    """The local index's SQLite connection, or the API client's HTTP session."""
+    from ..reconcile.candidates import ApiSource, IndexSource
+
+    if isinstance(source, IndexSource):
+        source.index.close()
+    elif isinstance(source, ApiSource):
+        session = getattr(source.client, "session", None)
+        if session is not None:
+            session.close()
 
 
 def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None,

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..config import SiteConfig
-from ..errors import WikiError
+from ..errors import WikiclubError, WikiError
 from ..facts import Facts
 from ..model import is_item_id, is_property_id
 from ..names import fold
@@ -404,6 +404,8 @@ class ReconService:
             return Answer(exc.status, {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})})
         except WikiError as exc:
             return Answer(502, {"error": f"Le wiki a répondu une erreur / the wiki answered an error: {exc.message}"})
+        except WikiclubError as exc:  # e.g. an unreadable local index: said, not a traceback
+            return Answer(500, {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})})
 
     def _dispatch(self, route: str, params: Mapping[str, str], base_url: str) -> Answer:
         for name, value in params.items():
