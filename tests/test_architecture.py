@@ -9,6 +9,8 @@ Every module has a kind (the first part of its path), and the kinds are layered:
 * stages — ``sheets``, ``reconcile``, ``batch``, ``report``: shared modules, adapters' interfaces and
   earlier stages; never click, requests, pywikibot, wikibaseintegrator, werkzeug or pyoxigraph;
 * ``sandbox`` — the test/demo server; it imports shared modules only, and only the CLI imports it;
+* ``web`` — local web front ends on Flask (the reconciliation service for OpenRefine): they wire
+  stages to HTTP; only ``web`` (and ``atelier``) import Flask;
 * ``cli`` (and ``atelier``, the local web workspace) — the only places that wire everything; only the
   CLI imports click.
 
@@ -25,10 +27,11 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "wikiclub"
-OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph"}
+OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph", "flask"}
+FLASK_KINDS = ("web", "atelier")  # the optional ``web`` extra: nothing else may need it
 STAGES = ("sheets", "reconcile", "batch", "report")
 SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
-KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", *STAGES}
+KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", "web", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {
     "shared": set(),
@@ -38,8 +41,9 @@ ALLOWED: dict[str, set[str]] = {
     "batch": {"shared", "adapters", "sheets"},
     "report": {"shared", "adapters", "sheets", "batch"},
     "sandbox": {"shared"},
-    "atelier": {"shared", "adapters", *STAGES},
-    "cli": {"shared", "adapters", "sandbox", "atelier", *STAGES},
+    "web": {"shared", "adapters", *STAGES},
+    "atelier": {"shared", "adapters", "web", *STAGES},
+    "cli": {"shared", "adapters", "sandbox", "atelier", "web", *STAGES},
 }
 
 
@@ -168,6 +172,8 @@ def test_import_rules(path: Path) -> None:
         top = name.split(".")[0]
         if top == "click":
             assert kind == "cli", f"{rel}:{line} imports click: only wikiclub.cli may"
+        if top == "flask":
+            assert kind in FLASK_KINDS, f"{rel}:{line} imports flask: only wikiclub.web may (the web extra)"
         if top in OUTSIDE_WORLD and kind in ("shared", *STAGES):
             pytest.fail(f"{rel}:{line} ({kind}) imports {top}: go through an adapter")
         if top != "wikiclub" or name == "wikiclub":
@@ -199,6 +205,7 @@ def test_the_checker_sees_real_imports_and_cycles() -> None:
     """Guard against a checker that finds nothing: known imports and a made-up cycle are seen."""
     assert "click" in {n for n, _ in _all_imports(SRC / "cli" / "app.py")}
     assert "requests" in {n for n, _ in _all_imports(SRC / "adapters" / "http.py")}
+    assert "flask" in {n for n, _ in _all_imports(SRC / "web" / "reconcile.py")}
     assert "wikiclub.names" in {n for n, _ in _all_imports(SRC / "adapters" / "index.py")}
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []

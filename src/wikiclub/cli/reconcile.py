@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
     from ..config import Settings
     from ..model import MappedRow
     from ..reconcile.run import RowInput
+    from ..reconcile.serve import ReconService
+    from ..sheets.mapping import SheetMapping
+    from ..sheets.properties import PropertyCatalog
 
 
 def _client(site: str | None, config_file: Path | None) -> tuple[Settings, WikibaseClient]:
@@ -54,7 +57,35 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
     return rows, mapping.language or "fr"
 
 
-@main.command("reconcile")
+class _ReconcileGroup(click.Group):
+    """``wikiclub reconcile SHEET …`` exactly as before, and ``wikiclub reconcile serve``: a first word that
+    is no subcommand (a file, an option, nothing) goes to the sheet command, ``--help`` included."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or args[0] not in self.commands:
+            args = [SHEET_COMMAND, *args]
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, cmd, rest = super().resolve_command(ctx, args)
+        return ("" if name == SHEET_COMMAND else name), cmd, rest
+
+
+class _SheetCommand(click.Command):
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        formatter.write_usage(ctx.command_path.rstrip(), " ".join(self.collect_usage_pieces(ctx)))
+
+
+SHEET_COMMAND = "sheet"  # the default: ``wikiclub reconcile sheet X`` is ``wikiclub reconcile X``
+
+
+@main.group("reconcile", cls=_ReconcileGroup)
+def reconcile_group() -> None:
+    """Trouver l'élément existant de chaque ligne / find the existing item for every row."""
+
+
+@reconcile_group.command(SHEET_COMMAND, cls=_SheetCommand, hidden=True)
 @click.argument("sheet", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "-m", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml (inutile pour un records.jsonl de « wikiclub map »).")
@@ -87,6 +118,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
       wikiclub reconcile tests/data/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
       wikiclub reconcile lieux.csv -m mappings/lieux.yaml --index kb.sqlite -o review.xlsx
       wikiclub reconcile --apply-review review.xlsx -o records.jsonl
+      wikiclub reconcile serve --site sandbox    (le service pour OpenRefine / for OpenRefine)
     """
     from dataclasses import replace
 
@@ -150,6 +182,120 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+
+
+@reconcile_group.command("serve")
+@click.option("--mapping", "-m", "mapping_paths", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Mapping(s) donnant les types et leurs colonnes ; défaut : mappings/*.yaml du projet.")
+@click.option("--index", "index_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Index local (wikiclub index build) : aucune requête au wiki / no request to the wiki.")
+@click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Adresse d'écoute ; autre que 127.0.0.1 : visible du réseau / other: reachable from the network.")
+@click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
+@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@settings_options
+def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None, host: str,
+                    port: int, match_threshold: float | None, margin: float | None, site: str | None,
+                    config_file: Path | None) -> None:
+    """Servir la réconciliation à OpenRefine / serve reconciliation to OpenRefine (W3C API 0.2).
+
+    Le même moteur que « wikiclub reconcile » (API du wiki ou index local) ; les types proposés et
+    la lecture des propriétés viennent des mappings du projet. Dans OpenRefine : Réconcilier →
+    Ajouter un service standard → l'adresse affichée. Voir docs/openrefine.md.
+
+    \b
+    Exemples / examples:
+      wikiclub reconcile serve --site sandbox
+      wikiclub reconcile serve --index kb.sqlite --properties tests/data/kb.jsonl -m mappings/lieux.yaml
+    """
+    try:
+        from ..web.reconcile import create_app, serve
+    except ImportError:
+        raise UsageError("Flask n'est pas installé : le service web est une option / Flask is not installed: "
+                         "the web service is an optional extra.", "pip install 'wikiclub[web]'") from None
+    from ..config import is_local_host
+
+    service = _service(mapping_paths, index_path, properties, site, config_file, match_threshold, margin)
+    if not is_local_host(host):
+        click.secho(f"Attention / warning: {host} rend le service visible du réseau / makes the service "
+                    "reachable from the network (127.0.0.1 : cet ordinateur seulement / this computer only).",
+                    fg="yellow", err=True)
+
+    def ready(url: str) -> None:
+        click.echo(f"Service de réconciliation / reconciliation service: {url}")
+        click.echo("OpenRefine : Réconcilier → Ajouter un service standard / Add standard service → cette adresse. "
+                   "Ctrl-C pour arrêter / to stop.")
+
+    try:
+        serve(create_app(service, check_host=is_local_host(host)), host=host, port=port, on_ready=ready)
+    finally:
+        _close(service.source)
+
+
+def _close(source: object) -> None:
+    """The local index's SQLite connection, or the API client's HTTP session."""
+    from ..reconcile.candidates import ApiSource, IndexSource
+
+    if isinstance(source, IndexSource):
+        source.index.close()
+    elif isinstance(source, ApiSource):
+        session = getattr(source.client, "session", None)
+        if session is not None:
+            session.close()
+
+
+def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None,
+             site: str | None, config_file: Path | None, match_threshold: float | None,
+             margin: float | None) -> ReconService:
+    from dataclasses import replace
+
+    from ..adapters.index import LocalIndex
+    from ..reconcile.candidates import ApiSource, CandidateSource, IndexSource
+    from ..reconcile.model import Thresholds
+    from ..reconcile.serve import ask_concept_base, build_service, find_mappings, site_info
+    from ..sheets.mapping import load_mapping
+    from ..sheets.properties import PropertyCatalog
+    from .sheets import catalog_for
+
+    settings = settings_from(site, config_file)
+    folder = settings.config_file.parent if settings.config_file else Path.cwd()
+    paths = list(mapping_paths) or find_mappings(folder / "mappings")
+    if not paths:
+        click.echo(f"Aucun mapping dans {folder / 'mappings'} : pas de types par défaut / no mapping, no default "
+                   "types (--mapping FILE).", err=True)
+    mappings = [load_mapping(p) for p in paths]
+    t = Thresholds()
+    t = replace(t, match=match_threshold) if match_threshold is not None else t
+    t = replace(t, margin=margin) if margin is not None else t
+    languages = settings.project.languages
+    if index_path is not None:
+        catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(mappings, catalog_for, None,
+                                                                                     config_file)
+        source: CandidateSource = IndexSource(LocalIndex(index_path))
+        return build_service(source, site_info(settings.site), mappings, catalog, language=languages[0],
+                             languages=languages, thresholds=t)
+    _, client = _client(site, config_file)
+    catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(
+        mappings, catalog_for, site or settings.site.name, config_file)
+    return build_service(ApiSource(client, languages=languages),
+                         site_info(settings.site, ask_concept_base(client)), mappings, catalog, wiki=client,
+                         language=languages[0], languages=languages, thresholds=t)
+
+
+def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCatalog], site: str | None,
+             config_file: Path | None) -> PropertyCatalog:
+    """The mappings' properties from the per-site cache (asked of the site when one is named)."""
+    from ..sheets.properties import PropertyCatalog
+
+    catalog: PropertyCatalog | None = None
+    for m in mappings:
+        got = catalog_for(m, properties=None, site=site, config_file=config_file, cache_dir=None, offline=False)
+        catalog = got if catalog is None else catalog.merged(got)
+    return catalog if catalog is not None else PropertyCatalog(site or "")
 
 
 @main.group("index")

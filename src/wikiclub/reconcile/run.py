@@ -220,8 +220,8 @@ class Reconciler:
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
         linked: list[LinkedResult] = []
-        places: tuple[str, ...] = ()
-        place_text = ""
+        places: tuple[str, ...] = ctx.places  # known already (an item given by id): () for a sheet's row
+        place_text = ctx.place_text
         place_index = None
         for cell in r.linked:
             if cell.role != PLACE:
