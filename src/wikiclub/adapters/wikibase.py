@@ -142,16 +142,7 @@ class WikibaseClient:
             try:
                 return self._send(params, post=post or is_write, is_write=is_write)
             except (RetryableError, TransportError) as exc:
-                if isinstance(exc, ResponseLostError) or (
-                        isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
-                    raise
-                if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
-                    raise ResponseLostError(
-                        f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
-                        "have been saved", "look the entity up before trying again",
-                        code=exc.code, http_status=exc.http_status) from exc
-                if attempt >= self.max_attempts:
-                    raise
+                self._raise_unless_retryable(exc, params, is_write, attempt)
                 self._back_off(exc, attempt, str(params.get("action")))
             except BadTokenError:
                 if refreshed_token or "token" not in params:
@@ -170,6 +161,21 @@ class WikibaseClient:
                 self.login(self._credentials)
                 if "token" in params:
                     params["token"] = self.csrf_token()
+
+    def _raise_unless_retryable(self, exc: RetryableError | TransportError, params: Mapping[str, Any],
+                                is_write: bool, attempt: int) -> None:
+        """Re-raise ``exc`` (raised by ``_send``) unless trying again is safe and attempts remain: a
+        write whose answer was lost may have been saved (``ResponseLostError``)."""
+        if isinstance(exc, ResponseLostError) or (
+                isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
+            raise exc
+        if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
+            raise ResponseLostError(
+                f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
+                "have been saved", "look the entity up before trying again",
+                code=exc.code, http_status=exc.http_status) from exc
+        if attempt >= self.max_attempts:
+            raise exc
 
     def _back_off(self, exc: WikiError, attempt: int, what: str) -> None:
         delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)

@@ -13,6 +13,7 @@ import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 
@@ -40,7 +41,7 @@ def _overwrite(text: str | None) -> frozenset[str]:
 @click.argument("reconciled", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "-m", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml (sa langue et son empreinte vont dans meta.json).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(directory=True, create_parents=True),
               help="Dossier du lot / batch folder (défaut / default batches/<date>-<nom>-<hash>/).")
 @click.option("--overwrite", default=None, metavar="labels,descriptions",
               help="Remplacer ces termes existants / overwrite these existing terms (never by default).")
@@ -196,7 +197,7 @@ def export_group() -> None:
 
 @export_group.command("quickstatements")
 @click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="Fichier / file (défaut / default BATCH/quickstatements.txt).")
 def export_quickstatements_command(batch: Path, output: Path | None) -> None:
     """Les changements du lot en commandes QuickStatements V1 / the batch as QuickStatements V1.

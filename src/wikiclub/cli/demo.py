@@ -17,6 +17,7 @@ import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
 
 EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
             ("lieux.csv", "lieux.yaml"),
@@ -51,7 +52,7 @@ def _run(args: Sequence[str], *, allow: tuple[int, ...] = (0,)) -> int:
 
 
 @main.command("demo")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=OutputPath(directory=True, create_parents=True),
               default=Path("demo-output"), show_default=True,
               help="Dossier de sortie (vidé d'abord) / output folder (emptied first).")
 @click.option("--keep-serving", is_flag=True,

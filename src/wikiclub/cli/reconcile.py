@@ -11,6 +11,7 @@ import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
@@ -58,7 +59,7 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
 @click.argument("sheet", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "-m", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml (inutile pour un records.jsonl de « wikiclub map »).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(),
               help="review.xlsx (ou .csv) ; avec --apply-review : records.jsonl.")
 @click.option("--index", "index_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Index local (wikiclub index build) : aucune requête de recherche / no search request.")
@@ -158,7 +159,7 @@ def index_group() -> None:
 
 
 @index_group.command("build")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=OutputPath())
 @click.option("--dump", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Dump JSON de Wikidata (une entité par ligne, .gz/.bz2).")
 @click.option("--focus", default=None, help="QID de la liste de suivi (P5008) ; défaut : wikiclub.toml.")

@@ -12,6 +12,7 @@ from ..adapters.sparql import SparqlClient
 from ..config import Settings
 from ..errors import ConfigError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 
@@ -27,11 +28,11 @@ def _sparql(settings: Settings) -> SparqlClient:
 
 @main.command("report")
 @settings_options
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", "out_dir", type=OutputPath(directory=True, create_parents=True), default=None,
               help="Dossier des fichiers / output folder (default reports/AAAA-MM-JJ/).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Définition du tableau de bord / dashboard definition (default ./wikiclub-report.toml).")
-@click.option("--history", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--history", type=OutputPath(create_parents=True), default=None,
               help="Base SQLite des rapports précédents / snapshot database (default <output>/../snapshots.sqlite).")
 @click.option("--no-history", is_flag=True, help="Ne rien comparer ni enregistrer / no snapshot.")
 @click.option("--batches", "batches_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -93,7 +94,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
 @settings_options
 @click.option("--mapping", "-m", "mapping_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml : ses classes et ses colonnes / its classes and columns.")
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "out", required=True, type=OutputPath(create_parents=True),
               help="items.xlsx (ou .csv).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sélection du WikiProjet / selection (default ./wikiclub-report.toml, else wikiclub.toml).")

@@ -16,6 +16,7 @@ from ..dumps import iter_dump
 from ..errors import UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from .app import main
+from .paths import OutputPath
 
 DEFAULT_DATA = Path(".sandbox")
 FAULT_FIELDS = {f.name: f.type for f in dataclasses.fields(FaultConfig) if f.name != "seed"}
@@ -111,7 +112,7 @@ def load_if_needed(app: object, path: Path) -> None:
               help="Port d'écoute (0 = libre) / port to listen on (0 = any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse / address.")
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
+              type=OutputPath(directory=True, create_parents=True),
               help="Dossier des données / data folder (SQLite + RDF).")
 @click.option("--load", "loads", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Dump JSON Wikidata à charger (.json, .gz, .bz2), répétable / dump to load, repeatable.")
@@ -125,7 +126,7 @@ def load_if_needed(app: object, path: Path) -> None:
               help="Fautes injectées / injected faults, e.g. maxlag=0.1,ratelimited=0.05,lost_response=0.02.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Graine des fautes / fault seed.")
-@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--log", "log_path", default=None, type=OutputPath(),
               help="Journal JSON des requêtes / JSON-lines request log.")
 @click.option("--sitename", default="wikiclub sandbox", show_default=True, help="Nom du wiki / wiki name.")
 @click.option("--search", type=click.Choice(["cirrus", "sql"]), default="cirrus", show_default=True,
@@ -182,7 +183,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
 @click.option("--app", "app_name", default="wikiclub", show_default=True,
               help="Nom du BotPassword / BotPassword application name.")
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Dossier des données / data folder.")
+              type=OutputPath(directory=True, create_parents=True), help="Dossier des données / data folder.")
 def create_user_command(name: str, bot: bool, admin: bool, app_name: str, data_dir: Path) -> None:
     """Créer un compte et son BotPassword / create an account and its BotPassword.
 

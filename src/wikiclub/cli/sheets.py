@@ -12,6 +12,7 @@ from ..sheets.mapping import SheetMapping, check_mapping, load_mapping
 from ..sheets.properties import PropertyCatalog, cache_path, load_cached
 from ..sheets.validate import summary_lines, validate_sheet, write_records, write_report
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 
@@ -82,7 +83,7 @@ def _echo_summary(lines: list[str]) -> None:
 @main.command("validate")
 @_SHEET_ARG
 @_MAPPING_OPT
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--report", type=OutputPath(), default=None,
               help="Écrire chaque problème dans ce .csv ou .xlsx / write every problem to this file.")
 @_TAB_OPT
 @_catalog_options
@@ -116,11 +117,10 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
 @main.command("map")
 @_SHEET_ARG
 @_MAPPING_OPT
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="records.jsonl à écrire / to write.")
+@click.option("-o", "--output", required=True, type=OutputPath(), help="records.jsonl à écrire / to write.")
 @click.option("--skip-invalid", is_flag=True,
               help="Écrire les lignes valides et lister celles écartées / write valid rows, list skipped ones.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--report", type=OutputPath(), default=None,
               help="Écrire aussi les problèmes (.csv/.xlsx) / also write the problems.")
 @_TAB_OPT
 @_catalog_options
