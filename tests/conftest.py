@@ -44,6 +44,11 @@ class Sandbox:
         return self.running.sparql_url
 
     @property
+    def site(self) -> str:
+        """``--site`` for this sandbox (its own layout: SPARQL endpoint, concept base, entity pages)."""
+        return self.running.site
+
+    @property
     def app(self):  # noqa: ANN201
         return self.running.app
 

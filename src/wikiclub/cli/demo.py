@@ -87,7 +87,7 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
         # The account exists only in this throw-away wiki; the commands find it like any operator's.
         os.environ["WIKICLUB_BOT_USER"] = f"{user.name}@wikiclub"
         os.environ["WIKICLUB_BOT_PASSWORD"] = password
-        site = running.api_url
+        site = running.site
         config = str(_repo_file("examples", "wikiclub.toml"))
         common = ["--site", site, "--config", config]
         _show_search_and_item(site)

@@ -22,6 +22,12 @@ def _sparql(settings: Settings) -> SparqlClient:
     if not settings.site.sparql_url:
         raise ConfigError(f"Le site {settings.site.name} n'a pas de point SPARQL / no SPARQL endpoint",
                           "set sparql_url in wikiclub.toml [wikiclub] (or sparql in [sites.NAME])")
+    if not settings.site.concept_base:
+        # SPARQL answers name entities by URI: without the wiki's concept base, none could be read.
+        raise ConfigError(f"Base des URI des entités inconnue pour / concept base unknown for {settings.site.name}",
+                          "set concept_base in wikiclub.toml [wikiclub] (or in [sites.NAME]), e.g. "
+                          'concept_base = "https://wiki.example.org/entity/" — the prefix of the entity URIs '
+                          "your SPARQL endpoint returns")
     return SparqlClient(settings.site.sparql_url, make_session(settings), timeout=settings.sparql_timeout,
                         connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
 
@@ -68,7 +74,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
     result = make_report(spec, _sparql(settings), out_dir, site=settings.site.name,
                          endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
                          concept_base=settings.site.concept_base, history=history,
-                         own=own_edits(batches_dir))
+                         own=own_edits(batches_dir), entity_url=settings.site.entity_page_url)
     table = result.data.table
     total = table.total("all")
     click.echo(f"{total.items} éléments / items, {len(table.groups) - 1} groupe(s), {table.queries} requêtes "

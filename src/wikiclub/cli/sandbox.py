@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from ..dumps import iter_dump
+from ..config import SANDBOX_SERVER
 from ..errors import UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from .app import main
@@ -163,6 +164,9 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
         cfg = app.config  # type: ignore[attr-defined]
         click.echo(f"API:    {cfg.api_url}")
         click.echo(f"SPARQL: {cfg.sparql_url}")
+        site = "sandbox" if cfg.server == SANDBOX_SERVER else f"sandbox:{cfg.server}"
+        extra = "" if cfg.concept_base == WIKIDATA_CONCEPT_BASE else f" (+ concept_base = \"{cfg.concept_base}\")"
+        click.echo(f"wikiclub … --site {site}{extra}")
         click.echo("Ctrl-C pour arrêter / to stop.", err=True)
 
     try:

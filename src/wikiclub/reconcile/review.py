@@ -25,7 +25,6 @@ from typing import Any
 from ..errors import InputError
 from .model import Decision, RowResult
 
-ENTITY_URL = "{base}/wiki/{qid}"
 COL_KEY = "clé / key"
 COL_ROW = "ligne / row"
 COL_NAME = "nom / name"
@@ -71,7 +70,9 @@ def header(results: Sequence[RowResult]) -> list[str]:
     return [*cols, COL_KEY]
 
 
-def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
+def rows_for(results: Sequence[RowResult], entity_url: str) -> list[list[Any]]:
+    """The review sheet's rows; ``entity_url`` is the prefix of an entity's page on the site (the QID is
+    appended: ``SiteConfig.entity_page_url``)."""
     linked_cols = _linked_columns(results)
     out: list[list[Any]] = []
     for r in results:
@@ -79,7 +80,7 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
         chosen = next((c for c in m.candidates if c.qid == m.qid), None)
         line: list[Any] = [r.row, r.name, "", m.decision.value, m.qid or "", chosen.label if chosen else "",
                            chosen.description if chosen else "",
-                           ENTITY_URL.format(base=base_url.rstrip("/"), qid=m.qid) if m.qid else "",
+                           entity_url + m.qid if m.qid else "",
                            m.reason, r.duplicate_of or ""]
         by_col = {lr.column: lr for lr in r.linked}
         for c in linked_cols:
@@ -100,11 +101,11 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
     return out
 
 
-def write_review(path: Path, results: Sequence[RowResult], *, base_url: str,
+def write_review(path: Path, results: Sequence[RowResult], *, entity_url: str,
                  state: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
     """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files."""
     head = header(results)
-    body = rows_for(results, base_url)
+    body = rows_for(results, entity_url)
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":

@@ -39,6 +39,11 @@ class RunningSandbox:
     def sparql_url(self) -> str:
         return self.config.sparql_url
 
+    @property
+    def site(self) -> str:
+        """The value of ``--site`` (or ``site =`` in wikiclub.toml) that names this sandbox."""
+        return f"sandbox:{self.config.server}"
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
