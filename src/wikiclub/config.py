@@ -377,7 +377,30 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
     if path:
         _check_no_secrets(doc, path)
     file_values, file_sites = _file_values(doc, path) if path else ({}, [])
+    resolved, origins = _resolve_keys(flags, env, file_values, path)
 
+    sites = {**BUILTIN_SITES, **{s.name: s for s in file_sites}}
+    site = _chosen_site(resolved.get("site", "wikidata"), sites, origins.get("site", "site"))
+    overrides = {k: resolved[k] for k in _SITE_OVERRIDES if k in resolved}
+    if overrides:
+        site = replace(site, **overrides)
+    if site.name not in sites:
+        sites[site.name] = site
+
+    project = WikiProject(
+        name=resolved.get("project.name", ""),
+        focus_item=resolved.get("project.focus_item"),
+        regions=resolved.get("project.regions", ()),
+        languages=resolved.get("project.languages", WikiProject().languages),
+        query=resolved.get("project.query", ""),
+    )
+    return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
+                    origins=tuple(origins.items()), **_scalars(resolved, origins))
+
+
+def _resolve_keys(flags: Mapping[str, object], env: Mapping[str, str], file_values: Mapping[str, object],
+                  path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every key given somewhere, converted, and where it came from: flag > environment > file."""
     resolved: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for key in KEYS:
@@ -396,22 +419,11 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
             raise ConfigError(f"{origin}: {raw!r} is not {exc}",
                               f"fix {fix}, e.g. {key.example}") from None
         origins[key.name] = origin
+    return resolved, origins
 
-    sites = {**BUILTIN_SITES, **{s.name: s for s in file_sites}}
-    site = _chosen_site(resolved.get("site", "wikidata"), sites, origins.get("site", "site"))
-    overrides = {k: resolved[k] for k in _SITE_OVERRIDES if k in resolved}
-    if overrides:
-        site = replace(site, **overrides)
-    if site.name not in sites:
-        sites[site.name] = site
 
-    project = WikiProject(
-        name=resolved.get("project.name", ""),
-        focus_item=resolved.get("project.focus_item"),
-        regions=resolved.get("project.regions", ()),
-        languages=resolved.get("project.languages", WikiProject().languages),
-        query=resolved.get("project.query", ""),
-    )
+def _scalars(resolved: Mapping[str, Any], origins: Mapping[str, str]) -> dict[str, Any]:
+    """The plain fields of :class:`Settings` that were given (the others keep their defaults)."""
     scalars: dict[str, Any] = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
                                         "read_timeout", "sparql_timeout") if k in resolved}
     if scalars.get("contact") is not None and not scalars["contact"].strip():
@@ -421,8 +433,7 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
     if scalars.get("retries") == 0:
         raise ConfigError(f"{origins['retries']}: retries must be at least 1 (1 = no retry)",
                           "e.g. retries = 5")
-    return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
-                    origins=tuple(origins.items()), **scalars)
+    return scalars
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:

@@ -111,6 +111,60 @@ def _text_map(d: Mapping[str, Any]) -> dict[str, str]:
     return {lang: v["value"] if isinstance(v, dict) else str(v) for lang, v in (d or {}).items()}
 
 
+def _located(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    """Where the entity is: P131, else the first of the fallback properties that has a value."""
+    for prop in (P_ADMIN, *LOCATION_FALLBACKS):
+        located = _ids(claims, prop)
+        if located:
+            return located
+    return ()
+
+
+def _identifiers(claims: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    identifiers: list[tuple[str, str]] = []
+    for prop, stmts in claims.items():
+        for claim in stmts:
+            snak = claim.get("mainsnak", {})
+            if snak.get("datatype") == "external-id" and "datavalue" in snak:
+                identifiers.append((prop, str(snak["datavalue"]["value"])))
+    return tuple(identifiers)
+
+
+def _coordinates(claims: Mapping[str, Any]) -> tuple[float, float] | None:
+    for v in _values(claims, P_COORDS):
+        if isinstance(v, dict) and "latitude" in v:
+            return (float(v["latitude"]), float(v["longitude"]))
+    return None
+
+
+def _years(claims: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    years: list[tuple[str, int]] = []
+    for prop in YEAR_PROPS:
+        for v in _values(claims, prop):
+            y = _year(v.get("time", "")) if isinstance(v, dict) else None
+            if y is not None:
+                years.append((prop, y))
+    return tuple(years)
+
+
+def _population(claims: Mapping[str, Any]) -> float | None:
+    population = None
+    for v in _values(claims, P_POPULATION):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            population = max(population or 0.0, float(v["amount"]))
+    return population
+
+
+def _format_pattern(claims: Mapping[str, Any]) -> str | None:
+    """The format constraint's regular expression (P2302 qualifier P1793) of a property, if any."""
+    pattern = None
+    for claim in claims.get("P2302", ()):
+        for q in (claim.get("qualifiers") or {}).get(P_FORMAT, ()):
+            if "datavalue" in q:
+                pattern = str(q["datavalue"]["value"])
+    return pattern
+
+
 def facts_from_entity(entity: Mapping[str, Any]) -> Facts:
     """Summarise one entity in Wikibase JSON (dump line or ``wbgetentities`` entry)."""
     claims = entity.get("claims") or {}
@@ -118,44 +172,13 @@ def facts_from_entity(entity: Mapping[str, Any]) -> Facts:
         lang: tuple(a["value"] if isinstance(a, dict) else str(a) for a in vals)
         for lang, vals in (entity.get("aliases") or {}).items() if vals
     }
-    located = _ids(claims, P_ADMIN)
-    if not located:
-        for prop in LOCATION_FALLBACKS:
-            located = _ids(claims, prop)
-            if located:
-                break
-    identifiers: list[tuple[str, str]] = []
-    for prop, stmts in claims.items():
-        for claim in stmts:
-            snak = claim.get("mainsnak", {})
-            if snak.get("datatype") == "external-id" and "datavalue" in snak:
-                identifiers.append((prop, str(snak["datavalue"]["value"])))
-    coords = None
-    for v in _values(claims, P_COORDS):
-        if isinstance(v, dict) and "latitude" in v:
-            coords = (float(v["latitude"]), float(v["longitude"]))
-            break
-    years: list[tuple[str, int]] = []
-    for prop in YEAR_PROPS:
-        for v in _values(claims, prop):
-            y = _year(v.get("time", "")) if isinstance(v, dict) else None
-            if y is not None:
-                years.append((prop, y))
-    population = None
-    for v in _values(claims, P_POPULATION):
-        with contextlib.suppress(KeyError, TypeError, ValueError):
-            population = max(population or 0.0, float(v["amount"]))
-    pattern = None
-    for claim in claims.get("P2302", ()):
-        for q in (claim.get("qualifiers") or {}).get(P_FORMAT, ()):
-            if "datavalue" in q:
-                pattern = str(q["datavalue"]["value"])
     return Facts(
         qid=str(entity["id"]), labels=_text_map(entity.get("labels") or {}), aliases=aliases,
         descriptions=_text_map(entity.get("descriptions") or {}),
-        instance_of=_ids(claims, P_INSTANCE), subclass_of=_ids(claims, P_SUBCLASS), located_in=located,
-        identifiers=tuple(identifiers),
+        instance_of=_ids(claims, P_INSTANCE), subclass_of=_ids(claims, P_SUBCLASS), located_in=_located(claims),
+        identifiers=_identifiers(claims),
         websites=tuple(str(v) for v in _values(claims, P_WEBSITE) if isinstance(v, str)),
-        coordinates=coords, years=tuple(years), dissolved=bool(claims.get(P_DISSOLVED)),
-        population=population, lastrevid=int(entity.get("lastrevid") or 0), format_pattern=pattern,
+        coordinates=_coordinates(claims), years=_years(claims), dissolved=bool(claims.get(P_DISSOLVED)),
+        population=_population(claims), lastrevid=int(entity.get("lastrevid") or 0),
+        format_pattern=_format_pattern(claims),
     )
