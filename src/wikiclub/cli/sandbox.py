@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from ..dumps import iter_dump
 from ..config import SANDBOX_SERVER
+from ..dumps import iter_dump
 from ..errors import UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from .app import main
