@@ -9,6 +9,7 @@ Every module has a kind (the first part of its path), and the kinds are layered:
 * stages — ``sheets``, ``reconcile``, ``batch``, ``report``: shared modules, adapters' interfaces and
   earlier stages; never click, requests, pywikibot, wikibaseintegrator, werkzeug or pyoxigraph;
 * ``sandbox`` — the test/demo server; it imports shared modules only, and only the CLI imports it;
+  werkzeug and pyoxigraph (the optional ``sandbox`` extra) are imported nowhere else but the CLI;
 * ``cli`` (and ``atelier``, the local web workspace) — the only places that wire everything; only the
   CLI imports click.
 
@@ -26,6 +27,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "wikiclub"
 OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph"}
+# The optional ``sandbox`` extra (pip install 'wikiclub[sandbox]'): the toolkit runs without them.
+SANDBOX_EXTRA = {"werkzeug", "pyoxigraph"}
 STAGES = ("sheets", "reconcile", "batch", "report")
 SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", *STAGES}
@@ -170,6 +173,8 @@ def test_import_rules(path: Path) -> None:
             assert kind == "cli", f"{rel}:{line} imports click: only wikiclub.cli may"
         if top in OUTSIDE_WORLD and kind in ("shared", *STAGES):
             pytest.fail(f"{rel}:{line} ({kind}) imports {top}: go through an adapter")
+        if top in SANDBOX_EXTRA and kind not in ("sandbox", "cli"):
+            pytest.fail(f"{rel}:{line} ({kind}) imports {top}, which only the sandbox extra installs")
         if top != "wikiclub" or name == "wikiclub":
             continue
         other = _kind_of_module(name)

@@ -18,6 +18,7 @@ import click
 from ..errors import UsageError
 from .app import main
 from .paths import OutputPath
+from .sandbox import require_sandbox
 
 EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
             ("lieux.csv", "lieux.yaml"),
@@ -67,6 +68,7 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     Exemple / example:
       wikiclub demo -o demo-output
     """
+    require_sandbox()
     from ..sandbox.config import SandboxConfig
     from ..sandbox.load import load_dump
     from ..sandbox.server import start_in_thread

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +15,13 @@ import click
 
 from ..config import SANDBOX_SERVER
 from ..dumps import iter_dump
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from .app import main
 from .paths import OutputPath
 
 DEFAULT_DATA = Path(".sandbox")
+SANDBOX_EXTRA = ("werkzeug", "pyoxigraph")  # what ``pip install 'wikiclub[sandbox]'`` adds
 FAULT_FIELDS = {f.name: f.type for f in dataclasses.fields(FaultConfig) if f.name != "seed"}
 
 
@@ -32,6 +34,16 @@ def sandbox_group() -> None:
       wikiclub sandbox create-user Robot --bot
       wikiclub sandbox serve --load examples/kb.jsonl
     """
+
+
+def require_sandbox() -> None:
+    """Stop with an installation hint when the ``sandbox`` extra is not installed (the toolkit itself
+    runs without it: only ``wikiclub sandbox …`` and ``wikiclub demo`` need the local wiki)."""
+    missing = [name for name in SANDBOX_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"Le wiki local (bac à sable) n'est pas installé / the local sandbox wiki is not "
+                          f"installed (manque / missing: {', '.join(missing)}).",
+                          "Installez-le / install it: pip install 'wikiclub[sandbox]'")
 
 
 # ---- option parsing ------------------------------------------------------------------------------------
@@ -143,6 +155,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
       wikiclub sandbox serve --load examples/kb.jsonl --rate-limit edit:user:8/60 \\
           --faults maxlag=0.1,lost_response=0.02 --seed 7 --log requests.jsonl
     """
+    require_sandbox()
     from ..sandbox.server import serve
 
     limits: dict[str, dict[str, tuple[int, int]]] = {}
@@ -198,6 +211,7 @@ def create_user_command(name: str, bot: bool, admin: bool, app_name: str, data_d
     Exemple / example:
       wikiclub sandbox create-user Robot --bot --app wikiclub
     """
+    require_sandbox()
     from ..sandbox.db import SandboxDB
     from ..sandbox.users import create_bot_password, create_user, get_user
 
