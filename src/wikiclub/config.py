@@ -89,7 +89,7 @@ BUILTIN_SITES: Mapping[str, SiteConfig] = {
 
 @dataclass(frozen=True)
 class WikiProject:
-    """The WikiProject whose items wikiclub edits and reports on (see DESIGN.md §3)."""
+    """The WikiProject whose items wikiclub edits and reports on (docs/architecture.md, « The WikiProject »)."""
 
     name: str = ""
     focus_item: str | None = None  # value of P5008 ("on focus list of Wikimedia project")

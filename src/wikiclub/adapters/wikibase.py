@@ -1,6 +1,6 @@
 """``WikibaseClient``: everything the stages ask of a Wikibase, through its Action API.
 
-Rules it keeps (Wikimedia's API etiquette and DESIGN.md §6):
+Rules it keeps (Wikimedia's API etiquette; docs/architecture.md, « Qualities that hold everywhere »):
 
 - requests in series, never in parallel; ``format=json`` and ``maxlag`` on every request;
 - reads batched by 50 ids (the limit for accounts without ``apihighlimits``);
@@ -11,7 +11,7 @@ Rules it keeps (Wikimedia's API etiquette and DESIGN.md §6):
 - ``editconflict`` is raised at once: only the caller can re-plan;
 - a *write* whose answer is lost (read timeout, connection dropped after sending, or a 500/502/504
   that may come after the save) raises :class:`~wikiclub.errors.ResponseLostError` and is never
-  repeated here: the caller must look up whether it landed (DESIGN.md §6 "no duplicates"). A write
+  repeated here: the caller must look up whether it landed (docs/architecture.md: "no duplicates, nothing lost"). A write
   refused before it was processed (maxlag, ratelimited, 429, 503) is repeated. Reads are repeated.
 - writes are spaced by a throttle (edits per minute).
 """
@@ -282,7 +282,7 @@ class WikibaseClient:
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
                         limit: int = 7) -> list[dict[str, Any]]:
-        """``wbsearchentities``: prefix search on labels and aliases (see DESIGN.md §5 for its limits)."""
+        """``wbsearchentities``: prefix search on labels and aliases (its limits: docs/architecture.md, « Reconciliation in one paragraph »)."""
         answer = self.call({"action": "wbsearchentities", "search": text, "language": language,
                             "uselang": language, "type": type, "limit": str(limit)})
         return list(answer.get("search", []))

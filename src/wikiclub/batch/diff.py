@@ -4,7 +4,8 @@ Nothing here talks to a wiki. :func:`diff_entity` takes the wanted state (:class
 current entity JSON (``None`` for a creation) and returns the payload that adds only what is
 missing, readable :class:`Change` rows, and :class:`Conflict` rows a human must settle.
 
-Why the diff must decide and not the server (DESIGN.md §6, measured on MediaWiki 1.39 + Wikibase):
+Why the diff must decide and not the server (docs/architecture.md, « Qualities that hold everywhere »;
+measured on MediaWiki 1.39 + Wikibase):
 ``wbeditentity`` stores the same reference twice on one statement and appends a statement sent
 without an id even when an equal one exists. So:
 

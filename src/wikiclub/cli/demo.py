@@ -71,24 +71,21 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     require_sandbox()
     from ..sandbox.config import SandboxConfig
     from ..sandbox.load import load_dump
-    from ..sandbox.server import start_in_thread
-    from ..sandbox.users import create_bot_password, create_user
+    from ..sandbox.server import start_with_bot
 
     kb = _repo_file("examples", "kb.jsonl")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    running = start_in_thread(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
-                                            log_path=out_dir / "sandbox-requests.jsonl"))
+    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
+                                                    log_path=out_dir / "sandbox-requests.jsonl"), user="Démo")
     try:
         stats = load_dump(running.app, kb)
         click.secho(f"Wiki local / sandbox: {running.api_url} — {stats.entities} entités chargées / "
                     f"entities loaded from {kb.name}", fg="green")
-        user = create_user(running.app.db, "Démo", bot=True)
-        password = create_bot_password(running.app.db, user, "wikiclub")
         # The account exists only in this throw-away wiki; the commands find it like any operator's.
-        os.environ["WIKICLUB_BOT_USER"] = f"{user.name}@wikiclub"
-        os.environ["WIKICLUB_BOT_PASSWORD"] = password
+        os.environ["WIKICLUB_BOT_USER"] = account.name
+        os.environ["WIKICLUB_BOT_PASSWORD"] = account.password
         site = running.site
         config = str(_repo_file("examples", "wikiclub.toml"))
         common = ["--site", site, "--config", config]

@@ -131,7 +131,7 @@ class Scorer:
             raw = sum(f.points for f in feats if not f.decisive)
             top = possible + possible_coordinate_points(query, cand, is_place=is_place)
             # A municipality that merely differs (same province) is not counted as possible points:
-            # it costs a little instead of sinking an otherwise certain name (DESIGN §5).
+            # it costs a little instead of sinking an otherwise certain name (docs/architecture.md, « Reconciliation in one paragraph »).
             if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
                 top += F.PLACE_SAME
             score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
