@@ -21,6 +21,7 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
     """("local index", make) and/or ("sandbox API", make) for ``which`` in index|sandbox|both;
     the sandbox is stopped on exit."""
     sources: list[Source] = []
+    index = None
     if which in ("index", "both"):
         from wikiclub.adapters.index import LocalIndex, build_from_dump
         from wikiclub.reconcile.candidates import IndexSource
@@ -34,6 +35,7 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
         from wikiclub.adapters.wikibase import WikibaseClient
         from wikiclub.config import load_settings
         from wikiclub.reconcile.candidates import ApiSource
+
         sandbox, _ = kb_sandbox(tmp / "sandbox")
         settings = load_settings({"site": sandbox.api_url}, env={})
         client = WikibaseClient.from_settings(settings, make_session(settings))
@@ -43,6 +45,8 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
     finally:
         if sandbox is not None:
             sandbox.stop()
+        if index is not None:
+            index.close()
 
 
 def emit(lines: list[str], out: Path | None) -> int:

@@ -146,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     idx_results = reconcile_rows(inputs, IndexSource(index))
     idx_s = time.perf_counter() - t0
+    index.close()
 
     decisions = {d: sum(1 for r in results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
     idx_dec = {d: sum(1 for r in idx_results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}

@@ -4,6 +4,7 @@ adapters/index.py."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,9 +103,11 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
     settings = settings_from(site, config_file)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
-    results = reconcile_mapped(rows, _candidate_source(index_path, site, config_file), language=language,
-                               thresholds=_thresholds(match_threshold, margin), checkpoint=checkpoint,
-                               resume=resume, progress=None if no_progress else _progress_bar)
+    with ExitStack() as closing:
+        results = reconcile_mapped(rows, _candidate_source(index_path, site, config_file, closing),
+                                   language=language, thresholds=_thresholds(match_threshold, margin),
+                                   checkpoint=checkpoint, resume=resume,
+                                   progress=None if no_progress else _progress_bar)
     files = write_outputs(output, rows, results, entity_url=settings.site.entity_page_url)
     checkpoint.unlink(missing_ok=True)
     counts = summary(results)
@@ -147,14 +150,17 @@ def _thresholds(match_threshold: float | None, margin: float | None) -> Threshol
     return t
 
 
-def _candidate_source(index_path: Path | None, site: str | None, config_file: Path | None) -> CandidateSource:
-    """The local index when given (no search request), else the site's API."""
+def _candidate_source(index_path: Path | None, site: str | None, config_file: Path | None,
+                      closing: ExitStack) -> CandidateSource:
+    """The local index when given (no search request; closed with ``closing``), else the site's API."""
     from ..reconcile.candidates import ApiSource, IndexSource
 
     if index_path is not None:
         from ..adapters.index import LocalIndex
 
-        return IndexSource(LocalIndex(index_path))
+        index = LocalIndex(index_path)
+        closing.callback(index.close)
+        return IndexSource(index)
     settings, client = _client(site, config_file)
     return ApiSource(client, languages=settings.project.languages)
 
