@@ -3,7 +3,7 @@
 Every module has a kind (the first part of its path), and the kinds are layered:
 
 * ``shared`` — the plain modules at the top of the package (``model``, ``errors``, ``config``,
-  ``credentials``, ``dumps``, ``names``, ``facts``, ``escape`` …): they import only each other and the
+  ``credentials``, ``dumps``, ``names``, ``facts``, ``escape``, ``wbjson`` …): they import only each other and the
   standard library or pure libraries, never a stage, an adapter, click or a network library;
 * ``adapters`` — the outside world; they import shared modules, never a stage;
 * stages — ``sheets``, ``reconcile``, ``batch``, ``report``: shared modules, adapters' interfaces and
@@ -30,7 +30,8 @@ OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkze
 # The optional ``sandbox`` extra (pip install 'wikiclub[sandbox]'): the toolkit runs without them.
 SANDBOX_EXTRA = {"werkzeug", "pyoxigraph"}
 STAGES = ("sheets", "reconcile", "batch", "report")
-SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
+SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape",
+          "wbjson"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {

@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import requests
 import urllib3.exceptions
@@ -209,7 +209,7 @@ class WikibaseClient:
         error = classify_answer(response.status_code, response.headers, body, url=self.api_url)
         if error is not None:
             raise error
-        return body
+        return cast("dict[str, Any]", body)  # an answer without an error is a JSON object
 
     # ---- session -------------------------------------------------------------------------------
     def login(self, credentials: Credentials) -> None:

@@ -15,7 +15,7 @@ from ..sheets.properties import PropertyCatalog, cache_path, load_cached
 from ..sheets.validate import Validation, summary_lines, validate_sheet, write_records, write_report
 from .app import main
 from .paths import OutputPath
-from .setup import settings_from, settings_options
+from .setup import F, settings_from, settings_options
 
 
 def _cache_dir(explicit: Path | None) -> Path:
@@ -58,7 +58,7 @@ def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | N
     return catalog
 
 
-def _catalog_options(func):  # type: ignore[no-untyped-def]
+def _catalog_options(func: F) -> F:
     func = click.option("--offline", is_flag=True,
                         help="Ne rien demander au site : cache seulement / use the cache only.")(func)
     func = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,

@@ -52,7 +52,7 @@ ID_BAD, WEB_HOST, WEB_OTHER = -25.0, 15.0, -5.0
 def name_points(similarity: float) -> float:
     """0 below 0.5 similarity, then steeply up to NAME_MAX: 0.97 → 55, 0.9 → 43, 0.8 → 28."""
     x = max(0.0, (similarity - 0.5) / 0.5)
-    return NAME_MAX * x ** 1.5
+    return float(NAME_MAX * x ** 1.5)
 
 
 @dataclass(frozen=True)

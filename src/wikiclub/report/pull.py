@@ -29,6 +29,7 @@ from ..escape import csv_cell, set_xlsx_text
 from ..model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
 from ..sheets.datatypes import format_value
 from ..sheets.mapping import ColumnSpec, SheetMapping
+from ..wbjson import Statement, Term
 from .queries import Namespaces, selection_pattern
 from .spec import Selection
 
@@ -78,9 +79,13 @@ def _vocabulary_words(mapping: SheetMapping, spec: ColumnSpec) -> dict[tuple[str
 
 
 def _statements(entity: Mapping[str, Any], pid: str) -> list[Any]:
+    """The values of ``pid``'s statements of ``entity`` (``wbjson.Entity``) a sheet can hold."""
     out = []
-    for st in entity.get("claims", {}).get(pid, []):
-        snak = st.get("mainsnak", {})
+    statements: list[Statement] = entity.get("claims", {}).get(pid, [])
+    for st in statements:
+        snak = st.get("mainsnak")
+        if snak is None:
+            continue
         if st.get("rank") != "deprecated" and snak.get("snaktype") == "value" and "datavalue" in snak:
             try:
                 out.append(value_from_json(snak["datavalue"]))
@@ -124,10 +129,13 @@ def _header(mapping: SheetMapping) -> tuple[list[str], set[str]]:
 
 
 def _term_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: dict[str, str]) -> None:
+    labels: dict[str, Term] = entity.get("labels", {})
+    all_aliases: dict[str, list[Term]] = entity.get("aliases", {})
     for t in mapping.labels:
-        cells.setdefault(t.column, entity.get("labels", {}).get(t.language, {}).get("value", ""))
+        label = labels.get(t.language)
+        cells.setdefault(t.column, label["value"] if label else "")
     for t in mapping.aliases:
-        aliases = [a["value"] for a in entity.get("aliases", {}).get(t.language, [])]
+        aliases = [a["value"] for a in all_aliases.get(t.language, [])]
         cells.setdefault(t.column, (t.split[0] + " " if t.split else "; ").join(aliases))
 
 
