@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-DATA = ROOT / "tests" / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import DATA, ROOT, kb_sandbox  # noqa: E402, F401  (ROOT, DATA: for the reconciliation benchmarks)
 
 Source = tuple[str, Callable[[], Any]]
 
@@ -21,6 +21,7 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
     """("local index", make) and/or ("sandbox API", make) for ``which`` in index|sandbox|both;
     the sandbox is stopped on exit."""
     sources: list[Source] = []
+    index = None
     if which in ("index", "both"):
         from wikiclub.adapters.index import LocalIndex, build_from_dump
         from wikiclub.reconcile.candidates import IndexSource
@@ -30,16 +31,12 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
         sources.append(("local index", lambda: IndexSource(index)))
     sandbox = None
     if which in ("sandbox", "both"):
-        from conftest import make_sandbox
-
         from wikiclub.adapters.http import make_session
         from wikiclub.adapters.wikibase import WikibaseClient
         from wikiclub.config import load_settings
         from wikiclub.reconcile.candidates import ApiSource
-        from wikiclub.sandbox.load import load_dump
 
-        sandbox = make_sandbox(tmp / "sandbox")
-        load_dump(sandbox.app, DATA / "kb.jsonl")
+        sandbox, _ = kb_sandbox(tmp / "sandbox")
         settings = load_settings({"site": sandbox.api_url}, env={})
         client = WikibaseClient.from_settings(settings, make_session(settings))
         sources.append(("sandbox API", lambda: ApiSource(client)))
@@ -47,7 +44,9 @@ def candidate_sources(which: str, tmp: Path) -> Iterator[list[Source]]:
         yield sources
     finally:
         if sandbox is not None:
-            sandbox.running.stop()
+            sandbox.stop()
+        if index is not None:
+            index.close()
 
 
 def emit(lines: list[str], out: Path | None) -> int:

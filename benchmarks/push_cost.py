@@ -27,11 +27,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conftest import KB, make_sandbox  # noqa: E402
-from test_push import client, ref, row, st, write_records  # noqa: E402
+from _common import client, kb_sandbox, ref, row, st, write_records  # noqa: E402
 
 from wikiclub.batch.build import PlanOptions, build_plan, read_reconciled  # noqa: E402
 from wikiclub.batch.folder import write_batch  # noqa: E402
@@ -45,7 +43,6 @@ from wikiclub.model import (  # noqa: E402
     StringValue,
     TimeValue,
 )
-from wikiclub.sandbox.load import load_dump  # noqa: E402
 
 
 def creations(n: int) -> list[tuple[str | None, Any]]:
@@ -114,8 +111,7 @@ def actions(path: Path, start: int) -> dict[str, int]:
 def run(n: int) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="push-cost-"))
     log = tmp / "requests.jsonl"
-    sb = make_sandbox(tmp / "wiki", log_path=log)
-    load_dump(sb.app, KB)
+    running, account = kb_sandbox(tmp / "wiki", log_path=log)
     results: dict[str, Any] = {"n": n}
     try:
         qids: list[str] = []
@@ -123,10 +119,10 @@ def run(n: int) -> dict[str, Any]:
             if rows is None:
                 rows = additions(qids)
             records = write_records(tmp / f"{name}.jsonl", rows)
-            reader = client(sb, login=False)
+            reader = client(running.api_url)
             start = log_count(log)
             t0 = time.perf_counter()
-            plan = build_plan(read_reconciled(records), reader, site={"name": "sb", "api_url": sb.api_url},
+            plan = build_plan(read_reconciled(records), reader, site={"name": "sb", "api_url": running.api_url},
                               batch_id=f"bench-{name}", options=PlanOptions())
             plan_requests, plan_seconds = log_count(log) - start, time.perf_counter() - t0
             batch = write_batch(plan, tmp / f"bench-{name}")
@@ -135,7 +131,7 @@ def run(n: int) -> dict[str, Any]:
             approve(batch, "benchmark")
             start = log_count(log)
             t0 = time.perf_counter()
-            pusher = client(sb)  # the login is part of the push's cost
+            pusher = client(running.api_url, account)  # the login is part of the push's cost
             report = push_plan(batch, pusher, PushOptions())
             seconds = time.perf_counter() - t0
             requests = log_count(log) - start
@@ -151,7 +147,7 @@ def run(n: int) -> dict[str, Any]:
                 "statements_per_entity": sum(1 for e in plan.edits for c in e.changes if c.mainsnak) / len(plan.edits),
             }
     finally:
-        sb.running.stop()
+        running.stop()
     return results
 
 

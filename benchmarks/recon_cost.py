@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
-    from conftest import make_sandbox
+    from _common import kb_sandbox
 
     from wikiclub.adapters.http import make_session
     from wikiclub.adapters.index import LocalIndex, build_from_dump
@@ -103,7 +103,6 @@ def main(argv: list[str] | None = None) -> int:
     from wikiclub.reconcile.candidates import ApiSource, IndexSource
     from wikiclub.reconcile.inputs import row_inputs
     from wikiclub.reconcile.run import reconcile_rows
-    from wikiclub.sandbox.load import load_dump
     from wikiclub.sheets.mapping import load_mapping
     from wikiclub.sheets.properties import PropertyCatalog
     from wikiclub.sheets.validate import validate_sheet
@@ -118,9 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     n = len(inputs)
 
     log = tmp / "requests.jsonl"
-    sb = make_sandbox(tmp / "sandbox", log_path=log)
+    sb, _ = kb_sandbox(tmp / "sandbox", log_path=log)
     try:
-        load_dump(sb.app, DATA / "kb.jsonl")
         settings = load_settings({"site": sb.api_url}, env={})
         client = WikibaseClient.from_settings(settings, make_session(settings))
         client.call({"action": "query", "meta": "siteinfo", "siprop": "namespaces"})  # warm-up, not counted
@@ -140,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         naive_s = time.perf_counter() - t0
         naive, naive_by = count_requests(log, start)
     finally:
-        sb.running.stop()
+        sb.stop()
 
     build_from_dump(DATA / "kb.jsonl", tmp / "kb.sqlite")
     index = LocalIndex(tmp / "kb.sqlite")
@@ -148,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     idx_results = reconcile_rows(inputs, IndexSource(index))
     idx_s = time.perf_counter() - t0
+    index.close()
 
     decisions = {d: sum(1 for r in results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
     idx_dec = {d: sum(1 for r in idx_results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}

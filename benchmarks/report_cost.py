@@ -145,7 +145,7 @@ def measure(count: int, workdir: Path) -> dict[str, Any]:
         started = time.perf_counter()
         load_dump(running.app, dump)
         load_s = time.perf_counter() - started
-        (workdir / "wikiclub.toml").write_text(CONFIG.format(api=running.api_url, focus=FOCUS,
+        (workdir / "wikiclub.toml").write_text(CONFIG.format(api=running.site, focus=FOCUS,
                                                              regions=json.dumps(list(REGIONS))), "utf-8")
         (workdir / "wikiclub-report.toml").write_text(SPEC, "utf-8")
         cmd = [sys.executable, "-c", CHILD, "report", "--config", str(workdir / "wikiclub.toml"), "--spec",

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from wikiclub.sandbox.config import SandboxConfig
-from wikiclub.sandbox.server import RunningSandbox, start_in_thread
-from wikiclub.sandbox.users import create_bot_password, create_user
+from wikiclub.sandbox.server import RunningSandbox, start_with_bot
+from wikiclub.sandbox.users import add_bot_account
 
 os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
 
@@ -44,6 +44,11 @@ class Sandbox:
         return self.running.sparql_url
 
     @property
+    def site(self) -> str:
+        """``--site`` for this sandbox (its own layout: SPARQL endpoint, concept base, entity pages)."""
+        return self.running.site
+
+    @property
     def app(self):  # noqa: ANN201
         return self.running.app
 
@@ -72,13 +77,10 @@ class RawApi:
 
 
 def make_sandbox(data_dir: Path, **config: object) -> Sandbox:
-    running = start_in_thread(SandboxConfig(data_dir=data_dir, port=0, **config))  # type: ignore[arg-type]
-    db = running.app.db
-    admin = create_user(db, "Admin", bot=True, extra_groups=("sysop", "bureaucrat"))
-    plain = create_user(db, "Plainuser")
-    return Sandbox(running,
-                   Account("Admin@wikiclub", create_bot_password(db, admin, "wikiclub")),
-                   Account("Plainuser@wikiclub", create_bot_password(db, plain, "wikiclub")))
+    running, admin = start_with_bot(SandboxConfig(data_dir=data_dir, port=0, **config),  # type: ignore[arg-type]
+                                    user="Admin", groups=("sysop", "bureaucrat"))
+    plain = add_bot_account(running.app.db, "Plainuser", bot=False)
+    return Sandbox(running, Account(admin.name, admin.password), Account(plain.name, plain.password))
 
 
 @pytest.fixture

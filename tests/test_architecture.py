@@ -3,12 +3,13 @@
 Every module has a kind (the first part of its path), and the kinds are layered:
 
 * ``shared`` — the plain modules at the top of the package (``model``, ``errors``, ``config``,
-  ``credentials``, ``dumps``, ``names``, ``facts``, ``escape`` …): they import only each other and the
+  ``credentials``, ``dumps``, ``names``, ``facts``, ``escape``, ``wbjson`` …): they import only each other and the
   standard library or pure libraries, never a stage, an adapter, click or a network library;
 * ``adapters`` — the outside world; they import shared modules, never a stage;
 * stages — ``sheets``, ``reconcile``, ``batch``, ``report``: shared modules, adapters' interfaces and
   earlier stages; never click, requests, pywikibot, wikibaseintegrator, werkzeug or pyoxigraph;
 * ``sandbox`` — the test/demo server; it imports shared modules only, and only the CLI imports it;
+  werkzeug and pyoxigraph (the optional ``sandbox`` extra) are imported nowhere else but the CLI;
 * ``web`` — local web front ends on Flask (the reconciliation service for OpenRefine): they wire
   stages to HTTP; only ``web`` (and ``atelier``) import Flask;
 * ``cli`` (and ``atelier``, the local web workspace) — the only places that wire everything; only the
@@ -29,8 +30,11 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "wikiclub"
 OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph", "flask"}
 FLASK_KINDS = ("web", "atelier")  # the optional ``web`` extra: nothing else may need it
+# The optional ``sandbox`` extra (pip install 'wikiclub[sandbox]'): the toolkit runs without them.
+SANDBOX_EXTRA = {"werkzeug", "pyoxigraph"}
 STAGES = ("sheets", "reconcile", "batch", "report")
-SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
+SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape",
+          "wbjson"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", "web", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {
@@ -176,6 +180,9 @@ def test_import_rules(path: Path) -> None:
             assert kind in FLASK_KINDS, f"{rel}:{line} imports flask: only wikiclub.web may (the web extra)"
         if top in OUTSIDE_WORLD and kind in ("shared", *STAGES):
             pytest.fail(f"{rel}:{line} ({kind}) imports {top}: go through an adapter")
+        if top in SANDBOX_EXTRA and kind not in ("sandbox", "cli") and not (top == "werkzeug" and kind in FLASK_KINDS):
+            # werkzeug also comes with Flask (the ``web`` extra): the web front ends may use it
+            pytest.fail(f"{rel}:{line} ({kind}) imports {top}, which only the sandbox extra installs")
         if top != "wikiclub" or name == "wikiclub":
             continue
         other = _kind_of_module(name)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wikiclub.adapters.http import make_session, user_agent
-from wikiclub.config import describe_settings, is_local_host, load_settings
+from wikiclub.config import SiteConfig, describe_settings, is_local_host, load_settings
 from wikiclub.errors import ConfigError
 
 TOML = """
@@ -76,14 +76,59 @@ def test_empty_env_var_is_ignored(tmp_path: Path) -> None:
 
 
 def test_site_as_api_url(tmp_path: Path) -> None:
+    """A URL gives the API only, on a local host as anywhere: nothing is guessed from the sandbox."""
     s = load_settings({"site": "http://127.0.0.1:9123/w/api.php"}, env={}, cwd=tmp_path)
     assert s.site.api_url == "http://127.0.0.1:9123/w/api.php"
-    assert s.site.sparql_url == "http://127.0.0.1:9123/sparql"
+    assert s.site.sparql_url is None and s.site.concept_base is None and s.site.entity_url is None
+    # entity pages through Special:EntityPage, which every Wikibase answers
+    assert s.site.entity_page_url == "http://127.0.0.1:9123/w/index.php?title=Special:EntityPage/"
     s = load_settings({"site": "https://wiki.example.org/w/api.php",
                        "sparql_url": "https://q.example.org/sparql"}, env={}, cwd=tmp_path)
     assert s.site.host == "wiki.example.org" and s.site.sparql_url == "https://q.example.org/sparql"
     with pytest.raises(ConfigError, match="api.php"):
         load_settings({"site": "https://wiki.example.org/wiki/Main_Page"}, env={}, cwd=tmp_path)
+
+
+def test_local_wikibase_configured_explicitly(tmp_path: Path) -> None:
+    """A real Wikibase on this machine (e.g. the Docker bundle): its SPARQL endpoint, concept base and
+    entity pages are what wikiclub.toml says, never the sandbox's or Wikidata's."""
+    (tmp_path / "wikiclub.toml").write_text(
+        '[wikiclub]\nsite = "local"\n\n[sites.local]\napi = "http://localhost:8181/w/api.php"\n'
+        'sparql = "http://localhost:8834/proxy/wdqs/bigdata/namespace/wdq/sparql"\n'
+        'concept_base = "http://wikibase.svc/entity/"\nentity_url = "http://localhost:8181/wiki/Item:"\n',
+        "utf-8")
+    site = load_settings(env={}, cwd=tmp_path).site
+    assert site == SiteConfig("local", "http://localhost:8181/w/api.php",
+                              "http://localhost:8834/proxy/wdqs/bigdata/namespace/wdq/sparql",
+                              "http://wikibase.svc/entity/", "http://localhost:8181/wiki/Item:")
+    assert site.entity_page_url == "http://localhost:8181/wiki/Item:"
+    # the same by URL, with the other fields from [wikiclub] keys or the environment
+    env = {"WIKICLUB_CONCEPT_BASE": "http://wikibase.svc/entity/",
+           "WIKICLUB_SPARQL_URL": "http://localhost:8834/sparql"}
+    s = load_settings({"site": "http://localhost:8181/w/api.php", "entity_url": "http://localhost:8181/wiki/Item:"},
+                      env=env, cwd=tmp_path / "none")
+    assert (s.site.sparql_url, s.site.concept_base, s.site.entity_url) == (
+        "http://localhost:8834/sparql", "http://wikibase.svc/entity/", "http://localhost:8181/wiki/Item:")
+    assert s.origin("concept_base") == "env WIKICLUB_CONCEPT_BASE" and s.origin("entity_url") == "flag"
+    rows = {key: (value, origin) for key, value, origin in describe_settings(s)}
+    assert rows["site.concept_base"] == ("http://wikibase.svc/entity/", "env WIKICLUB_CONCEPT_BASE")
+    assert rows["site.entity_url"] == ("http://localhost:8181/wiki/Item:", "flag")
+
+
+def test_sandbox_site_only_when_chosen(tmp_path: Path) -> None:
+    """The sandbox's layout is used for ``sandbox`` and ``sandbox:<address>`` only."""
+    default = load_settings({"site": "sandbox"}, env={}, cwd=tmp_path).site
+    assert default == SiteConfig("sandbox", "http://127.0.0.1:8765/w/api.php", "http://127.0.0.1:8765/sparql",
+                                 "http://www.wikidata.org/entity/", "http://127.0.0.1:8765/wiki/")
+    other = load_settings({"site": "sandbox:http://127.0.0.1:9000/"}, env={}, cwd=tmp_path).site
+    assert other == SiteConfig("sandbox", "http://127.0.0.1:9000/w/api.php", "http://127.0.0.1:9000/sparql",
+                               "http://www.wikidata.org/entity/", "http://127.0.0.1:9000/wiki/")
+    moved = load_settings({"site": "sandbox:http://127.0.0.1:9000", "concept_base": "http://x.test/entity/"},
+                          env={}, cwd=tmp_path).site
+    assert moved.concept_base == "http://x.test/entity/"  # a sandbox served with --concept-base
+    for bad in ("sandbox:9000", "sandbox:http://127.0.0.1:9000/w/api.php", "sandbox:"):
+        with pytest.raises(ConfigError, match="sandbox"):
+            load_settings({"site": bad}, env={}, cwd=tmp_path)
 
 
 def test_config_file_from_env_and_flag(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The docs stay true to the code: the README's commands exist, CI runs the README's test command,
-and every command's --help explains itself with an example (DESIGN §7.6)."""
+and every command's --help explains itself with an example (docs/architecture.md, « Docs that are tested »)."""
 
 from __future__ import annotations
 

@@ -60,7 +60,8 @@ def test_catalog_from_kb(catalog: PropertyCatalog) -> None:
 
 def test_catalog_cache_and_fetch(tmp_path: Path, catalog: PropertyCatalog) -> None:
     asked: list[list[str]] = []
-    entities = {json.loads(line)["id"]: json.loads(line) for line in (DATA / "kb.jsonl").open()}
+    entities = {json.loads(line)["id"]: json.loads(line)
+                for line in (DATA / "kb.jsonl").read_text(encoding="utf-8").splitlines()}
 
     def fetch(ids):  # noqa: ANN001, ANN202  (the shape of WikibaseClient.get_entities)
         asked.append(list(ids))

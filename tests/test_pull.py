@@ -216,7 +216,7 @@ def test_a_value_typed_in_the_pulled_sheet_becomes_one_edit(clients: Any, tmp_pa
 
 def test_cli_pull(kb_sandbox: Any, tmp_path: Path) -> None:
     (tmp_path / "wikiclub.toml").write_text(
-        f'[wikiclub]\nsite = "{kb_sandbox.api_url}"\n[project]\nfocus_item = "{FOCUS}"\n'
+        f'[wikiclub]\nsite = "{kb_sandbox.site}"\n[project]\nfocus_item = "{FOCUS}"\n'
         f'regions = ["Q176", "Q1904"]\n', "utf-8")
     out = tmp_path / "lieux.csv"
     result = CliRunner().invoke(main, ["pull", "--config", str(tmp_path / "wikiclub.toml"), "--mapping",

@@ -76,9 +76,10 @@ def test_push_killed_at_random_points_then_resumed(sb: Sandbox, tmp_path: Path) 
                 break
             time.sleep(0.005)
         if proc.poll() is not None:
+            proc.communicate(timeout=10)  # closes its pipes
             break  # finished before we could kill it
         proc.send_signal(signal.SIGKILL)
-        proc.wait(10)
+        proc.communicate(timeout=10)
         states = Counter(e.state for e in journal(batch))
         kills.append(f"{point}: {dict(states)}")
     print(kills)

@@ -60,7 +60,7 @@ def _url(pid: str, url: str, refs: list[dict[str, Any]] | None = None) -> dict[s
 @pytest.fixture(scope="module")
 def setup(kb_sandbox: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     root = tmp_path_factory.mktemp("report-cli")
-    (root / "wikiclub.toml").write_text(CONFIG.format(api=kb_sandbox.api_url), "utf-8")
+    (root / "wikiclub.toml").write_text(CONFIG.format(api=kb_sandbox.site), "utf-8")
     (root / "wikiclub-report.toml").write_text(SPEC, "utf-8")
     return {"root": root, "sb": kb_sandbox}
 
@@ -131,7 +131,7 @@ def test_edits_show_up_as_deltas_in_the_next_report(setup: dict[str, Any]) -> No
     assert f"(+{len(EVIL)})" in md and "Comparé au rapport précédent" in md
     assert "1 éléments créés et 1 éléments modifiés par 1 lot(s)" in md
     history = root / "reports" / "snapshots.sqlite"
-    points = trend(history, "127.0.0.1:" + sb.api_url.split(":")[2].split("/")[0], "WikiClub Croissant boréal")
+    points = trend(history, "sandbox", "WikiClub Croissant boréal")
     assert [p.items for p in points][-1] == points[0].items + len(EVIL)
     html = (root / "reports" / "r2" / "couverture.html").read_text("utf-8")
     assert "Évolution" in html and "<polyline" in html

@@ -16,7 +16,7 @@ import ipaddress
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,12 +31,18 @@ DEFAULT_CREDENTIALS_FILE = "~/.config/wikiclub/credentials.toml"
 
 @dataclass(frozen=True)
 class SiteConfig:
-    """One wiki: its Action API, its SPARQL endpoint (if any) and its RDF concept base."""
+    """One wiki: its Action API, its SPARQL endpoint (if any), its RDF concept base (the URI prefix of
+    its entities in SPARQL answers, if known) and the URL prefix of an entity's page (if known).
+
+    Nothing is guessed from the API's URL: a wiki given by URL only has an API until ``sparql_url``,
+    ``concept_base`` and ``entity_url`` are set (see docs/configuration.md).
+    """
 
     name: str
     api_url: str
     sparql_url: str | None = None
     concept_base: str | None = None
+    entity_url: str | None = None  # "https://www.wikidata.org/wiki/": the entity id is appended
 
     @property
     def host(self) -> str:
@@ -46,19 +52,44 @@ class SiteConfig:
     def is_local(self) -> bool:
         return is_local_host(self.host)
 
+    @property
+    def entity_page_url(self) -> str:
+        """The prefix of an entity's page (the entity id is appended): see :func:`entity_page_url`."""
+        return entity_page_url(self.api_url, self.entity_url)
+
+
+def entity_page_url(api_url: str, entity_url: str | None = None) -> str:
+    """``entity_url`` when known, else ``Special:EntityPage/`` through the wiki's ``index.php`` (next to
+    ``api.php`` on every MediaWiki), which leads to the entity's page on any Wikibase whatever its
+    namespaces and article path."""
+    if entity_url:
+        return entity_url
+    return api_url.rsplit("/", 1)[0] + "/index.php?title=Special:EntityPage/"
+
+
+SANDBOX_SERVER = "http://127.0.0.1:8765"
+
+
+def sandbox_site(server: str = SANDBOX_SERVER) -> SiteConfig:
+    """The embedded sandbox (``wikiclub sandbox serve``) at ``server``: its own layout (``/w/api.php``,
+    ``/sparql``, pages at ``/wiki/Q1``) and Wikidata's concept base, its default, so the same report
+    queries run on both. Used only when the site chosen is ``sandbox`` or ``sandbox:<server URL>``."""
+    server = server.rstrip("/")
+    return SiteConfig("sandbox", f"{server}/w/api.php", f"{server}/sparql", WIKIDATA_CONCEPT_BASE,
+                      f"{server}/wiki/")
+
 
 BUILTIN_SITES: Mapping[str, SiteConfig] = {
     "wikidata": SiteConfig("wikidata", "https://www.wikidata.org/w/api.php",
-                           "https://query.wikidata.org/sparql", WIKIDATA_CONCEPT_BASE),
-    # The sandbox uses Wikidata's concept base so the same report queries run on both.
-    "sandbox": SiteConfig("sandbox", "http://127.0.0.1:8765/w/api.php",
-                          "http://127.0.0.1:8765/sparql", WIKIDATA_CONCEPT_BASE),
+                           "https://query.wikidata.org/sparql", WIKIDATA_CONCEPT_BASE,
+                           "https://www.wikidata.org/wiki/"),
+    "sandbox": sandbox_site(),
 }
 
 
 @dataclass(frozen=True)
 class WikiProject:
-    """The WikiProject whose items wikiclub edits and reports on (see DESIGN.md §3)."""
+    """The WikiProject whose items wikiclub edits and reports on (docs/architecture.md, « The WikiProject »)."""
 
     name: str = ""
     focus_item: str | None = None  # value of P5008 ("on focus list of Wikimedia project")
@@ -143,7 +174,7 @@ def _to_int(value: object) -> int:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise ValueError("a whole number")
     try:
-        number = int(value)  # type: ignore[call-overload]
+        number: int = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise ValueError("a whole number") from None
     if number < 0:
@@ -186,6 +217,8 @@ class _Key:
 KEYS: tuple[_Key, ...] = (
     _Key("site", "wikiclub", "site", _to_str, 'site = "sandbox"'),
     _Key("sparql_url", "wikiclub", "sparql_url", _to_str, 'sparql_url = "http://127.0.0.1:8765/sparql"'),
+    _Key("concept_base", "wikiclub", "concept_base", _to_str, 'concept_base = "https://wiki.example.org/entity/"'),
+    _Key("entity_url", "wikiclub", "entity_url", _to_str, 'entity_url = "https://wiki.example.org/wiki/Item:"'),
     _Key("contact", "wikiclub", "contact", _to_str, 'contact = "User:MonNom; moi@example.org"'),
     _Key("throttle", "wikiclub", "throttle", _to_float, "throttle = 6"),
     _Key("maxlag", "wikiclub", "maxlag", _to_int, "maxlag = 5"),
@@ -202,7 +235,9 @@ KEYS: tuple[_Key, ...] = (
     _Key("project.query", "project", "query", _to_str, 'query = "?item wdt:P361 wd:Q123 ."'),
 )
 _KEYS_BY_NAME = {k.name: k for k in KEYS}
-_SITE_FIELDS = {"api": "api_url", "sparql": "sparql_url", "concept_base": "concept_base"}
+_SITE_FIELDS = {"api": "api_url", "sparql": "sparql_url", "concept_base": "concept_base", "entity_url": "entity_url"}
+# keys of [wikiclub] that override a field of the chosen site
+_SITE_OVERRIDES = ("sparql_url", "concept_base", "entity_url")
 _SECRET_WORDS = ("password", "secret", "token")
 
 
@@ -287,8 +322,9 @@ def _file_values(doc: Mapping[str, Any], path: Path) -> tuple[dict[str, object],
 def site_from_url(url: str) -> SiteConfig:
     """A site given as the URL of its api.php (``--site http://127.0.0.1:9000/w/api.php``).
 
-    On a loopback host we assume the sandbox layout (``/sparql`` next to ``/w/api.php``, Wikidata's
-    concept base); elsewhere the SPARQL endpoint is unknown unless ``sparql_url`` is set.
+    Only the API is known, on a local host as anywhere else: the SPARQL endpoint, the concept base and
+    the entity pages come from ``sparql_url``, ``concept_base`` and ``entity_url`` (flag, environment or
+    wikiclub.toml). For the embedded sandbox on another port, name it: ``sandbox:http://127.0.0.1:9000``.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -297,10 +333,30 @@ def site_from_url(url: str) -> SiteConfig:
     if not parts.path.endswith("api.php"):
         raise ConfigError(f"--site {url!r} does not end in api.php",
                           "give the Action API URL, e.g. https://example.org/w/api.php")
-    if is_local_host(parts.hostname or ""):
-        root = f"{parts.scheme}://{parts.netloc}"
-        return SiteConfig(parts.netloc, url, root + "/sparql", WIKIDATA_CONCEPT_BASE)
     return SiteConfig(parts.netloc, url)
+
+
+def _sandbox_from_value(value: str, origin: str) -> SiteConfig:
+    """``sandbox:http://127.0.0.1:9000`` — the embedded sandbox served at that address."""
+    server = value.split(":", 1)[1]
+    parts = urlsplit(server)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
+        raise ConfigError(f"{origin}: {value!r} — après « sandbox: », l'adresse du wiki local / after "
+                          "« sandbox: », the sandbox's address",
+                          "e.g. sandbox:http://127.0.0.1:9000 (what « wikiclub sandbox serve » prints)")
+    return sandbox_site(server)
+
+
+def _chosen_site(name: str, sites: Mapping[str, SiteConfig], origin: str) -> SiteConfig:
+    if name.startswith(("http://", "https://")):
+        return site_from_url(name)
+    if name.startswith("sandbox:"):
+        return _sandbox_from_value(name, origin)
+    if name in sites:
+        return sites[name]
+    raise ConfigError(f"{origin}: site inconnu / unknown site {name!r}",
+                      f"choose one of {', '.join(sites)}, give an api.php URL, or add "
+                      f"[sites.{name}] with api = \"…/w/api.php\" to wikiclub.toml")
 
 
 def load_settings(flags: Mapping[str, object | None] | None = None, *,
@@ -321,7 +377,30 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
     if path:
         _check_no_secrets(doc, path)
     file_values, file_sites = _file_values(doc, path) if path else ({}, [])
+    resolved, origins = _resolve_keys(flags, env, file_values, path)
 
+    sites = {**BUILTIN_SITES, **{s.name: s for s in file_sites}}
+    site = _chosen_site(resolved.get("site", "wikidata"), sites, origins.get("site", "site"))
+    overrides = {k: resolved[k] for k in _SITE_OVERRIDES if k in resolved}
+    if overrides:
+        site = replace(site, **overrides)
+    if site.name not in sites:
+        sites[site.name] = site
+
+    project = WikiProject(
+        name=resolved.get("project.name", ""),
+        focus_item=resolved.get("project.focus_item"),
+        regions=resolved.get("project.regions", ()),
+        languages=resolved.get("project.languages", WikiProject().languages),
+        query=resolved.get("project.query", ""),
+    )
+    return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
+                    origins=tuple(origins.items()), **_scalars(resolved, origins))
+
+
+def _resolve_keys(flags: Mapping[str, object], env: Mapping[str, str], file_values: Mapping[str, object],
+                  path: Path | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every key given somewhere, converted, and where it came from: flag > environment > file."""
     resolved: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for key in KEYS:
@@ -340,29 +419,11 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
             raise ConfigError(f"{origin}: {raw!r} is not {exc}",
                               f"fix {fix}, e.g. {key.example}") from None
         origins[key.name] = origin
+    return resolved, origins
 
-    sites = {**BUILTIN_SITES, **{s.name: s for s in file_sites}}
-    site_name = resolved.get("site", "wikidata")
-    if site_name.startswith(("http://", "https://")):
-        site = site_from_url(site_name)
-    elif site_name in sites:
-        site = sites[site_name]
-    else:
-        raise ConfigError(f"{origins.get('site', 'site')}: site inconnu / unknown site {site_name!r}",
-                          f"choose one of {', '.join(sites)}, give an api.php URL, or add "
-                          f"[sites.{site_name}] with api = \"…/w/api.php\" to wikiclub.toml")
-    if "sparql_url" in resolved:
-        site = SiteConfig(site.name, site.api_url, resolved["sparql_url"], site.concept_base)
-    if site.name not in sites:
-        sites[site.name] = site
 
-    project = WikiProject(
-        name=resolved.get("project.name", ""),
-        focus_item=resolved.get("project.focus_item"),
-        regions=resolved.get("project.regions", ()),
-        languages=resolved.get("project.languages", WikiProject().languages),
-        query=resolved.get("project.query", ""),
-    )
+def _scalars(resolved: Mapping[str, Any], origins: Mapping[str, str]) -> dict[str, Any]:
+    """The plain fields of :class:`Settings` that were given (the others keep their defaults)."""
     scalars: dict[str, Any] = {k: resolved[k] for k in ("contact", "throttle", "maxlag", "retries", "connect_timeout",
                                         "read_timeout", "sparql_timeout") if k in resolved}
     if scalars.get("contact") is not None and not scalars["contact"].strip():
@@ -372,8 +433,7 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
     if scalars.get("retries") == 0:
         raise ConfigError(f"{origins['retries']}: retries must be at least 1 (1 = no retry)",
                           "e.g. retries = 5")
-    return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
-                    origins=tuple(origins.items()), **scalars)
+    return scalars
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
@@ -385,10 +445,13 @@ def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:
         ("site.sparql_url", settings.site.sparql_url or "(none)",
          settings.origin("sparql_url") if settings.origin("sparql_url") != "default"
          else settings.origin("site")),
-        ("site.concept_base", settings.site.concept_base or "(unknown)", settings.origin("site")),
     ]
+    for field_name in ("concept_base", "entity_url"):
+        origin = settings.origin(field_name)
+        rows.append((f"site.{field_name}", getattr(settings.site, field_name) or "(unknown)",
+                     origin if origin != "default" else settings.origin("site")))
     for key in KEYS:
-        if key.name in ("site", "sparql_url"):
+        if key.name in ("site", *_SITE_OVERRIDES):
             continue
         if key.name.startswith("project."):
             value: object = getattr(settings.project, key.name.split(".", 1)[1])

@@ -12,6 +12,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .wbjson import Statement
+
+Claims = Mapping[str, list[Statement]]  # an entity's "claims": property id → statements
+
 # Properties read for matching. Location: P131 first; P159 (headquarters) and P276 (location) when an
 # organisation or event has no P131 (e.g. First Nations bands only carry P159).
 P_INSTANCE, P_SUBCLASS, P_ADMIN = "P31", "P279", "P131"
@@ -86,16 +90,17 @@ class Facts:
         )
 
 
-def _values(claims: Mapping[str, Any], prop: str) -> Iterator[Any]:
+def _values(claims: Claims, prop: str) -> Iterator[Any]:
+    """The values of ``prop``'s statements that hold one (deprecated ones left out)."""
     for claim in claims.get(prop, ()):
         if claim.get("rank") == "deprecated":
             continue
-        snak = claim.get("mainsnak", {})
-        if snak.get("snaktype", "value") == "value" and "datavalue" in snak:
+        snak = claim.get("mainsnak")
+        if snak is not None and snak.get("snaktype", "value") == "value" and "datavalue" in snak:
             yield snak["datavalue"].get("value")
 
 
-def _ids(claims: Mapping[str, Any], prop: str) -> tuple[str, ...]:
+def _ids(claims: Claims, prop: str) -> tuple[str, ...]:
     return tuple(v["id"] for v in _values(claims, prop) if isinstance(v, dict) and "id" in v)
 
 
@@ -111,51 +116,75 @@ def _text_map(d: Mapping[str, Any]) -> dict[str, str]:
     return {lang: v["value"] if isinstance(v, dict) else str(v) for lang, v in (d or {}).items()}
 
 
-def facts_from_entity(entity: Mapping[str, Any]) -> Facts:
-    """Summarise one entity in Wikibase JSON (dump line or ``wbgetentities`` entry)."""
-    claims = entity.get("claims") or {}
-    aliases = {
-        lang: tuple(a["value"] if isinstance(a, dict) else str(a) for a in vals)
-        for lang, vals in (entity.get("aliases") or {}).items() if vals
-    }
-    located = _ids(claims, P_ADMIN)
-    if not located:
-        for prop in LOCATION_FALLBACKS:
-            located = _ids(claims, prop)
-            if located:
-                break
+def _located(claims: Claims) -> tuple[str, ...]:
+    """Where the entity is: P131, else the first of the fallback properties that has a value."""
+    for prop in (P_ADMIN, *LOCATION_FALLBACKS):
+        located = _ids(claims, prop)
+        if located:
+            return located
+    return ()
+
+
+def _identifiers(claims: Claims) -> tuple[tuple[str, str], ...]:
     identifiers: list[tuple[str, str]] = []
     for prop, stmts in claims.items():
         for claim in stmts:
-            snak = claim.get("mainsnak", {})
-            if snak.get("datatype") == "external-id" and "datavalue" in snak:
+            snak = claim.get("mainsnak")
+            if snak is not None and snak.get("datatype") == "external-id" and "datavalue" in snak:
                 identifiers.append((prop, str(snak["datavalue"]["value"])))
-    coords = None
+    return tuple(identifiers)
+
+
+def _coordinates(claims: Claims) -> tuple[float, float] | None:
     for v in _values(claims, P_COORDS):
         if isinstance(v, dict) and "latitude" in v:
-            coords = (float(v["latitude"]), float(v["longitude"]))
-            break
+            return (float(v["latitude"]), float(v["longitude"]))
+    return None
+
+
+def _years(claims: Claims) -> tuple[tuple[str, int], ...]:
     years: list[tuple[str, int]] = []
     for prop in YEAR_PROPS:
         for v in _values(claims, prop):
             y = _year(v.get("time", "")) if isinstance(v, dict) else None
             if y is not None:
                 years.append((prop, y))
+    return tuple(years)
+
+
+def _population(claims: Claims) -> float | None:
     population = None
     for v in _values(claims, P_POPULATION):
         with contextlib.suppress(KeyError, TypeError, ValueError):
             population = max(population or 0.0, float(v["amount"]))
+    return population
+
+
+def _format_pattern(claims: Claims) -> str | None:
+    """The format constraint's regular expression (P2302 qualifier P1793) of a property, if any."""
     pattern = None
     for claim in claims.get("P2302", ()):
         for q in (claim.get("qualifiers") or {}).get(P_FORMAT, ()):
             if "datavalue" in q:
                 pattern = str(q["datavalue"]["value"])
+    return pattern
+
+
+def facts_from_entity(entity: Mapping[str, Any]) -> Facts:
+    """Summarise one entity in Wikibase JSON (``wbjson.Entity``: a dump line or a ``wbgetentities``
+    entry)."""
+    claims: Claims = entity.get("claims") or {}
+    aliases = {
+        lang: tuple(a["value"] if isinstance(a, dict) else str(a) for a in vals)
+        for lang, vals in (entity.get("aliases") or {}).items() if vals
+    }
     return Facts(
         qid=str(entity["id"]), labels=_text_map(entity.get("labels") or {}), aliases=aliases,
         descriptions=_text_map(entity.get("descriptions") or {}),
-        instance_of=_ids(claims, P_INSTANCE), subclass_of=_ids(claims, P_SUBCLASS), located_in=located,
-        identifiers=tuple(identifiers),
+        instance_of=_ids(claims, P_INSTANCE), subclass_of=_ids(claims, P_SUBCLASS), located_in=_located(claims),
+        identifiers=_identifiers(claims),
         websites=tuple(str(v) for v in _values(claims, P_WEBSITE) if isinstance(v, str)),
-        coordinates=coords, years=tuple(years), dissolved=bool(claims.get(P_DISSOLVED)),
-        population=population, lastrevid=int(entity.get("lastrevid") or 0), format_pattern=pattern,
+        coordinates=_coordinates(claims), years=_years(claims), dissolved=bool(claims.get(P_DISSOLVED)),
+        population=_population(claims), lastrevid=int(entity.get("lastrevid") or 0),
+        format_pattern=_format_pattern(claims),
     )

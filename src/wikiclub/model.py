@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Literal, NewType
 
+from . import wbjson
+
 ItemId = NewType("ItemId", str)
 PropertyId = NewType("PropertyId", str)
 
@@ -104,7 +106,7 @@ class Row:
 class ItemValue:
     id: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": {"entity-type": "item", "numeric-id": int(self.id[1:]), "id": self.id},
                 "type": "wikibase-entityid"}
 
@@ -117,7 +119,7 @@ class ItemRef:
     types: tuple[str, ...] = ()
     within: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": {"text": self.text, "types": list(self.types), "within": list(self.within)},
                 "type": ITEM_REF_TYPE}
 
@@ -126,7 +128,7 @@ class ItemRef:
 class StringValue:
     value: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": self.value, "type": "string"}
 
 
@@ -139,7 +141,7 @@ class TimeValue:
     before: int = 0
     after: int = 0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": {"time": self.time, "timezone": self.timezone, "before": self.before,
                           "after": self.after, "precision": self.precision,
                           "calendarmodel": self.calendarmodel}, "type": "time"}
@@ -153,7 +155,7 @@ class GlobeCoordinateValue:
     precision: Decimal | None = None
     globe: str = EARTH
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": {"latitude": float(self.latitude), "longitude": float(self.longitude),
                           "altitude": None,
                           "precision": None if self.precision is None else float(self.precision),
@@ -172,7 +174,7 @@ class QuantityValue:
     upper: Decimal | None = None
     lower: Decimal | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         value: dict[str, Any] = {"amount": _signed(self.amount), "unit": self.unit}
         if self.upper is not None:
             value["upperBound"] = _signed(self.upper)
@@ -186,7 +188,7 @@ class MonolingualTextValue:
     text: str
     language: str
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.DataValue:
         return {"value": {"text": self.text, "language": self.language}, "type": "monolingualtext"}
 
 
@@ -230,8 +232,8 @@ class Snak:
     value: Value | None = None
     snaktype: Literal["value", "somevalue", "novalue"] = "value"
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"snaktype": self.snaktype, "property": self.property}
+    def to_json(self) -> wbjson.Snak:
+        out: wbjson.Snak = {"snaktype": self.snaktype, "property": self.property}
         if self.snaktype == "value" and self.value is not None:
             out["datavalue"] = self.value.to_json()
         out["datatype"] = self.datatype
@@ -244,8 +246,8 @@ class Snak:
                    data.get("snaktype", "value"))
 
 
-def _snaks_json(snaks: tuple[Snak, ...]) -> dict[str, list[dict[str, Any]]]:
-    out: dict[str, list[dict[str, Any]]] = {}
+def _snaks_json(snaks: tuple[Snak, ...]) -> wbjson.SnakMap:
+    out: wbjson.SnakMap = {}
     for s in snaks:
         out.setdefault(s.property, []).append(s.to_json())
     return out
@@ -259,7 +261,7 @@ def _snaks_from_json(data: Mapping[str, Any]) -> tuple[Snak, ...]:
 class Reference:
     snaks: tuple[Snak, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> wbjson.Reference:
         return {"snaks": _snaks_json(self.snaks)}
 
     @classmethod

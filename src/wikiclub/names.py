@@ -275,6 +275,36 @@ def first_word(text: str) -> str:
     return words[0] if words else ""
 
 
+def _trimmed_prefix(cut: str) -> str:
+    """``cut`` without trailing function words and punctuation."""
+    words = cut.split()
+    while words and fold(words[-1]) in STOPWORDS:
+        words.pop()
+    return " ".join(words).rstrip(" -'’,.")
+
+
+def _distinctive(prefix: str, folded: str, generic: frozenset[str]) -> bool:
+    """A prefix worth a search: ≥ 3 letters; one word only if ≥ 4 letters (or an acronym), not a
+    function word and not a word that starts many names of the sheet."""
+    tokens = folded.split()
+    if len(tokens) == 1 and (len(tokens[0]) < 4 and not looks_like_acronym(prefix)
+                             or tokens[0] in STOPWORDS or tokens[0] in generic):
+        return False
+    return len(folded.replace(" ", "")) >= 3
+
+
+def _drops_place_or_legal_form(rest_text: str, place_f: str) -> bool:
+    """True when what the prefix leaves out is the place name (or its abbreviation: a prefix of it,
+    ≥ 3 letters) or a legal form."""
+    rest = [t for t in fold(rest_text).split() if t not in STOPWORDS]
+    if not rest:
+        return False
+    drops_place = bool(place_f) and (
+        " ".join(rest) == place_f
+        or len(rest) == 1 and len(rest[0]) >= 3 and place_f.replace(" ", "").startswith(rest[0]))
+    return drops_place or all(t in LEGAL_SUFFIXES for t in rest)
+
+
 def shorter_names(text: str, *, place: str = "", generic: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """Texts for more prefix searches when the whole name found nothing plausible, best first.
 
@@ -289,31 +319,14 @@ def shorter_names(text: str, *, place: str = "", generic: frozenset[str] = froze
     """
     text = " ".join(text.split())
     place_f = fold(split_qualifier(place)[0]) if place else ""
-    cuts: list[str] = []
-    for m in _BREAK.finditer(text):
-        cuts.append(text[: m.start()])
+    cuts = [text[: m.start()] for m in _BREAK.finditer(text)]
     out: list[str] = []
     preferred: list[str] = []
     whole = fold(text)
     for cut in reversed(cuts):  # longest first
-        words = cut.split()
-        while words and fold(words[-1]) in STOPWORDS:
-            words.pop()
-        prefix = " ".join(words).rstrip(" -'’,.")
+        prefix = _trimmed_prefix(cut)
         folded = fold(prefix)
-        if not folded or folded == whole:
+        if not folded or folded == whole or not _distinctive(prefix, folded, generic):
             continue
-        tokens = folded.split()
-        if len(tokens) == 1 and (len(tokens[0]) < 4 and not looks_like_acronym(prefix)
-                                 or tokens[0] in STOPWORDS or tokens[0] in generic):
-            continue
-        if len(folded.replace(" ", "")) < 3:
-            continue
-        rest = fold(text[len(cut):]).split()
-        rest = [t for t in rest if t not in STOPWORDS]
-        drops_place = bool(place_f) and bool(rest) and (
-            " ".join(rest) == place_f
-            or len(rest) == 1 and len(rest[0]) >= 3 and place_f.replace(" ", "").startswith(rest[0]))
-        drops_legal = bool(rest) and all(t in LEGAL_SUFFIXES for t in rest)
-        (preferred if drops_place or drops_legal else out).append(prefix)
+        (preferred if _drops_place_or_legal_form(text[len(cut):], place_f) else out).append(prefix)
     return tuple(dict.fromkeys([*preferred, *out]))

@@ -96,7 +96,7 @@ def test_serve_loads_a_dump_once_prints_urls_and_answers(tmp_path: Path) -> None
             return output
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            proc.communicate(timeout=30)  # waits, and closes the pipe
 
     first = run_once()
     assert "379" in first and "already loaded" not in first

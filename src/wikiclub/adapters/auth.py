@@ -36,7 +36,7 @@ def _wbi_login_class() -> type:
     # Imported lazily: WBI pulls in mwoauth/oauthlib, which most commands never need.
     from wikibaseintegrator import wbi_login
 
-    class _WbiLogin(wbi_login.Login):
+    class _WbiLogin(wbi_login.Login):  # type: ignore[misc]  # WikibaseIntegrator ships no type information
         """``wbi_login.Login`` whose final CSRF-token request has a timeout and typed errors."""
 
         def __init__(self, *, timeout: tuple[float, float], **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.__version__ import __version__ as _REQUESTS_VERSION
 from requests.adapters import HTTPAdapter
 
 from .. import __version__
@@ -31,7 +32,7 @@ CONTACT_HINT = ('set a contact (a wiki user page or an e-mail) in wikiclub.toml:
 
 
 def user_agent(contact: str | None) -> str:
-    return f"wikiclub/{__version__} ({contact or 'local use, no contact'}) requests/{requests.__version__}"
+    return f"wikiclub/{__version__} ({contact or 'local use, no contact'}) requests/{_REQUESTS_VERSION}"
 
 
 def _refuse_without_contact(url: str) -> ConfigError:

@@ -107,27 +107,41 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def _extract(body: Mapping[str, Any]) -> tuple[str, str, list[dict[str, Any]], dict[str, Any], set[str]] | None:
+_Extracted = tuple[str, str, list[dict[str, Any]], dict[str, Any], set[str]]
+
+
+def _extract(body: Mapping[str, Any]) -> _Extracted | None:
     """(code, info, messages, data, all codes and message names) of an error answer, or None."""
     if isinstance(body.get("error"), Mapping):
-        error = body["error"]
-        code = str(error.get("code", "unknown"))
-        messages = [dict(m) for m in error.get("messages", []) if isinstance(m, Mapping)]
-        data = {k: v for k, v in error.items() if k not in ("code", "info", "messages", "*", "docref")}
-        names = {code} | {str(m.get("name")) for m in messages}
-        return code, str(error.get("info", "")), messages, data, names
+        return _extract_error(body["error"])
     errors = body.get("errors")
     if isinstance(errors, list) and errors and all(isinstance(e, Mapping) for e in errors):
-        code = str(errors[0].get("code", "unknown"))
-        info = str(errors[0].get("text") or errors[0].get("*") or "")
-        messages, data = [], {}
-        for err in errors:
-            extra = err.get("data") if isinstance(err.get("data"), Mapping) else {}
-            messages += [dict(m) for m in extra.get("messages", []) if isinstance(m, Mapping)]
-            data.update({k: v for k, v in extra.items() if k != "messages"})
-        names = {str(e.get("code")) for e in errors} | {str(m.get("name")) for m in messages}
-        return code, info, messages, data, names
+        return _extract_errors(errors)
     return None
+
+
+def _extract_error(error: Mapping[str, Any]) -> _Extracted:
+    """The classic format: ``{"error": {"code", "info", "messages"?, …}}``."""
+    code = str(error.get("code", "unknown"))
+    messages = [dict(m) for m in error.get("messages", []) if isinstance(m, Mapping)]
+    data = {k: v for k, v in error.items() if k not in ("code", "info", "messages", "*", "docref")}
+    names = {code} | {str(m.get("name")) for m in messages}
+    return code, str(error.get("info", "")), messages, data, names
+
+
+def _extract_errors(errors: list[Mapping[str, Any]]) -> _Extracted:
+    """``errorformat=plaintext`` and later: ``{"errors": [{"code", "text", "data"?}, …]}``."""
+    code = str(errors[0].get("code", "unknown"))
+    info = str(errors[0].get("text") or errors[0].get("*") or "")
+    messages: list[dict[str, Any]] = []
+    data: dict[str, Any] = {}
+    for err in errors:
+        found = err.get("data")
+        extra: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        messages += [dict(m) for m in extra.get("messages", []) if isinstance(m, Mapping)]
+        data.update({k: v for k, v in extra.items() if k != "messages"})
+    names = {str(e.get("code")) for e in errors} | {str(m.get("name")) for m in messages}
+    return code, info, messages, data, names
 
 
 def _conflicts(messages: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -1,6 +1,6 @@
 """``WikibaseClient``: everything the stages ask of a Wikibase, through its Action API.
 
-Rules it keeps (Wikimedia's API etiquette and DESIGN.md §6):
+Rules it keeps (Wikimedia's API etiquette; docs/architecture.md, « Qualities that hold everywhere »):
 
 - requests in series, never in parallel; ``format=json`` and ``maxlag`` on every request;
 - reads batched by 50 ids (the limit for accounts without ``apihighlimits``);
@@ -11,7 +11,7 @@ Rules it keeps (Wikimedia's API etiquette and DESIGN.md §6):
 - ``editconflict`` is raised at once: only the caller can re-plan;
 - a *write* whose answer is lost (read timeout, connection dropped after sending, or a 500/502/504
   that may come after the save) raises :class:`~wikiclub.errors.ResponseLostError` and is never
-  repeated here: the caller must look up whether it landed (DESIGN.md §6 "no duplicates"). A write
+  repeated here: the caller must look up whether it landed (docs/architecture.md: "no duplicates, nothing lost"). A write
   refused before it was processed (maxlag, ratelimited, 429, 503) is repeated. Reads are repeated.
 - writes are spaced by a throttle (edits per minute).
 """
@@ -25,7 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import requests
 import urllib3.exceptions
@@ -142,16 +142,7 @@ class WikibaseClient:
             try:
                 return self._send(params, post=post or is_write, is_write=is_write)
             except (RetryableError, TransportError) as exc:
-                if isinstance(exc, ResponseLostError) or (
-                        isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
-                    raise
-                if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
-                    raise ResponseLostError(
-                        f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
-                        "have been saved", "look the entity up before trying again",
-                        code=exc.code, http_status=exc.http_status) from exc
-                if attempt >= self.max_attempts:
-                    raise
+                self._raise_unless_retryable(exc, params, is_write, attempt)
                 self._back_off(exc, attempt, str(params.get("action")))
             except BadTokenError:
                 if refreshed_token or "token" not in params:
@@ -170,6 +161,21 @@ class WikibaseClient:
                 self.login(self._credentials)
                 if "token" in params:
                     params["token"] = self.csrf_token()
+
+    def _raise_unless_retryable(self, exc: RetryableError | TransportError, params: Mapping[str, Any],
+                                is_write: bool, attempt: int) -> None:
+        """Re-raise ``exc`` (raised by ``_send``) unless trying again is safe and attempts remain: a
+        write whose answer was lost may have been saved (``ResponseLostError``)."""
+        if isinstance(exc, ResponseLostError) or (
+                isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
+            raise exc
+        if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
+            raise ResponseLostError(
+                f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
+                "have been saved", "look the entity up before trying again",
+                code=exc.code, http_status=exc.http_status) from exc
+        if attempt >= self.max_attempts:
+            raise exc
 
     def _back_off(self, exc: WikiError, attempt: int, what: str) -> None:
         delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)
@@ -203,7 +209,7 @@ class WikibaseClient:
         error = classify_answer(response.status_code, response.headers, body, url=self.api_url)
         if error is not None:
             raise error
-        return body
+        return cast("dict[str, Any]", body)  # an answer without an error is a JSON object
 
     # ---- session -------------------------------------------------------------------------------
     def login(self, credentials: Credentials) -> None:
@@ -276,7 +282,7 @@ class WikibaseClient:
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
                         limit: int = 7) -> list[dict[str, Any]]:
-        """``wbsearchentities``: prefix search on labels and aliases (see DESIGN.md §5 for its limits)."""
+        """``wbsearchentities``: prefix search on labels and aliases (its limits: docs/architecture.md, « Reconciliation in one paragraph »)."""
         answer = self.call({"action": "wbsearchentities", "search": text, "language": language,
                             "uselang": language, "type": type, "limit": str(limit)})
         return list(answer.get("search", []))

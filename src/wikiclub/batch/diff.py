@@ -4,7 +4,8 @@ Nothing here talks to a wiki. :func:`diff_entity` takes the wanted state (:class
 current entity JSON (``None`` for a creation) and returns the payload that adds only what is
 missing, readable :class:`Change` rows, and :class:`Conflict` rows a human must settle.
 
-Why the diff must decide and not the server (DESIGN.md §6, measured on MediaWiki 1.39 + Wikibase):
+Why the diff must decide and not the server (docs/architecture.md, « Qualities that hold everywhere »;
+measured on MediaWiki 1.39 + Wikibase):
 ``wbeditentity`` stores the same reference twice on one statement and appends a statement sent
 without an id even when an equal one exists. So:
 
@@ -277,37 +278,61 @@ def _decimal(text: Any) -> Decimal | None:
         return None
 
 
+def _same_entity_id(va: Mapping[str, Any], vb: Mapping[str, Any]) -> bool:
+    ida = va.get("id") or f"Q{va.get('numeric-id')}"
+    idb = vb.get("id") or f"Q{vb.get('numeric-id')}"
+    return str(ida).upper() == str(idb).upper()
+
+
+def _same_time(va: Mapping[str, Any], vb: Mapping[str, Any]) -> bool:
+    ka, kb = _time_key(va), _time_key(vb)
+    return ka is not None and ka == kb
+
+
+def _same_coordinates(va: Mapping[str, Any], vb: Mapping[str, Any]) -> bool:
+    """Same globe, and positions within the coarser of the two precisions."""
+    if va.get("globe") != vb.get("globe"):
+        return False
+    precisions = [float(p) for p in (va.get("precision"), vb.get("precision")) if p is not None]
+    tolerance = max(precisions) if precisions else 1e-6
+    try:
+        return (abs(float(va["latitude"]) - float(vb["latitude"])) <= tolerance + 1e-12
+                and abs(float(va["longitude"]) - float(vb["longitude"])) <= tolerance + 1e-12)
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def _same_quantity(va: Mapping[str, Any], vb: Mapping[str, Any]) -> bool:
+    amount_a, amount_b = _decimal(va.get("amount")), _decimal(vb.get("amount"))
+    return amount_a is not None and amount_a == amount_b and va.get("unit", "1") == vb.get("unit", "1")
+
+
+def _same_monolingual(va: Mapping[str, Any], vb: Mapping[str, Any]) -> bool:
+    return va.get("text") == vb.get("text") and va.get("language") == vb.get("language")
+
+
+# datavalue type → comparison of two structured values of that type
+_SAME_STRUCTURED: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any]], bool]] = {
+    "wikibase-entityid": _same_entity_id,
+    "time": _same_time,
+    "globecoordinate": _same_coordinates,
+    "quantity": _same_quantity,
+    "monolingualtext": _same_monolingual,
+}
+
+
 def same_datavalue(a: Mapping[str, Any], b: Mapping[str, Any], datatype: str = "") -> bool:
     kind = a.get("type")
     if kind != b.get("type"):
         return False
     va, vb = a.get("value"), b.get("value")
-    if kind == "wikibase-entityid" and isinstance(va, Mapping) and isinstance(vb, Mapping):
-        ida = va.get("id") or f"Q{va.get('numeric-id')}"
-        idb = vb.get("id") or f"Q{vb.get('numeric-id')}"
-        return str(ida).upper() == str(idb).upper()
     if kind == "string":
         if datatype == "url":
             return normalise_url(str(va)) == normalise_url(str(vb))
         return va == vb
-    if kind == "time" and isinstance(va, Mapping) and isinstance(vb, Mapping):
-        ka, kb = _time_key(va), _time_key(vb)
-        return ka is not None and ka == kb
-    if kind == "globecoordinate" and isinstance(va, Mapping) and isinstance(vb, Mapping):
-        if va.get("globe") != vb.get("globe"):
-            return False
-        precisions = [float(p) for p in (va.get("precision"), vb.get("precision")) if p is not None]
-        tolerance = max(precisions) if precisions else 1e-6
-        try:
-            return (abs(float(va["latitude"]) - float(vb["latitude"])) <= tolerance + 1e-12
-                    and abs(float(va["longitude"]) - float(vb["longitude"])) <= tolerance + 1e-12)
-        except (KeyError, TypeError, ValueError):
-            return False
-    if kind == "quantity" and isinstance(va, Mapping) and isinstance(vb, Mapping):
-        amount_a, amount_b = _decimal(va.get("amount")), _decimal(vb.get("amount"))
-        return amount_a is not None and amount_a == amount_b and va.get("unit", "1") == vb.get("unit", "1")
-    if kind == "monolingualtext" and isinstance(va, Mapping) and isinstance(vb, Mapping):
-        return va.get("text") == vb.get("text") and va.get("language") == vb.get("language")
+    same = _SAME_STRUCTURED.get(str(kind))
+    if same is not None and isinstance(va, Mapping) and isinstance(vb, Mapping):
+        return same(va, vb)
     return va == vb
 
 
@@ -382,20 +407,9 @@ def _clean(text: str) -> str:
     return " ".join(text.split())  # Wikibase trims and collapses white space in terms
 
 
-def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_value: Iterable[str] = (),
-                overwrite: Iterable[str] = ()) -> EntityDiff:
-    """The smallest ``wbeditentity`` payload that brings ``current`` (None: a new item) to ``wanted``."""
-    current = current or {}
-    creating = not current.get("id")
-    overwrite = frozenset(overwrite)
-    unknown = overwrite - OVERWRITABLE
-    if unknown:
-        raise ValueError(f"cannot overwrite {sorted(unknown)} (only {sorted(OVERWRITABLE)})")
-    single = frozenset(single_value)
-    data: dict[str, Any] = {}
-    changes: list[Change] = []
-    conflicts: list[Conflict] = []
-
+def _diff_terms(wanted: Wanted, current: Mapping[str, Any], overwrite: frozenset[str], data: dict[str, Any],
+                changes: list[Change]) -> dict[str, str]:
+    """Labels and descriptions to add (or, when asked, to overwrite); returns the labels after the edit."""
     labels = _terms(current, "labels")
     for kind, singular in (("labels", "label"), ("descriptions", "description")):
         have = _terms(current, kind)
@@ -412,7 +426,12 @@ def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_val
             changes.append(Change(singular, f"{singular} {lang}: {arrow}", lang, text))
         if kind == "labels":
             labels = have
+    return labels
 
+
+def _diff_aliases(wanted: Wanted, current: Mapping[str, Any], labels: Mapping[str, str], creating: bool,
+                  data: dict[str, Any], changes: list[Change]) -> None:
+    """Aliases the entity lacks (neither an alias nor the label in that language), always added."""
     aliases = {lang: [str(a.get("value", "")) for a in group]
                for lang, group in (current.get("aliases") or {}).items()}
     for lang, raw in wanted.aliases:
@@ -426,9 +445,23 @@ def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_val
         aliases.setdefault(lang, []).append(text)
         changes.append(Change("alias", f"alias {lang}: « {text} »", lang, text))
 
+
+def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_value: Iterable[str] = (),
+                overwrite: Iterable[str] = ()) -> EntityDiff:
+    """The smallest ``wbeditentity`` payload that brings ``current`` (None: a new item) to ``wanted``."""
+    current = current or {}
+    overwrite = frozenset(overwrite)
+    unknown = overwrite - OVERWRITABLE
+    if unknown:
+        raise ValueError(f"cannot overwrite {sorted(unknown)} (only {sorted(OVERWRITABLE)})")
+    data: dict[str, Any] = {}
+    changes: list[Change] = []
+    conflicts: list[Conflict] = []
+    labels = _diff_terms(wanted, current, overwrite, data, changes)
+    _diff_aliases(wanted, current, labels, not current.get("id"), data, changes)
     notes: list[DiffNote] = []
-    statements = _diff_statements(wanted.statements, current.get("claims") or {}, single, changes, conflicts,
-                                  notes)
+    statements = _diff_statements(wanted.statements, current.get("claims") or {}, frozenset(single_value),
+                                  changes, conflicts, notes)
     if statements:
         data["claims"] = statements
     return EntityDiff(data, tuple(changes), tuple(conflicts), tuple(notes))
@@ -438,6 +471,66 @@ def _present(group: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """Statements that hold a value (not deprecated, not somevalue/novalue)."""
     return [s for s in group if s.get("rank") != "deprecated"
             and s.get("mainsnak", {}).get("snaktype", "value") == "value"]
+
+
+def _new_statement(st: Mapping[str, Any], pid: str, group: list[dict[str, Any]], single: frozenset[str],
+                   changes: list[Change], conflicts: list[Conflict], notes: list[DiffNote]
+                   ) -> dict[str, Any] | None:
+    """A wanted statement with no equal in ``group``: appended as a new statement (and returned), unless
+    the wiki already says it more precisely (a note) or the property takes a single value (a conflict)."""
+    mainsnak = st["mainsnak"]
+    present = _present(group)
+    finer = [s for s in present if less_precise(mainsnak, s["mainsnak"])]
+    if finer:
+        # The wiki says it more precisely (1978-07-24 for the sheet's 1978): already there. The
+        # sheet's qualifiers and references are not moved onto that statement: they back 1978,
+        # not the day.
+        notes.append(_diff_note("less-precise", mainsnak, finer))
+        return None
+    if pid in single and present:
+        conflicts.append(Conflict(pid, "single-value", value_text(mainsnak),
+                                  tuple(value_text(s["mainsnak"]) for s in present),
+                                  mainsnak, tuple(s["mainsnak"] for s in present)))
+        return None
+    coarser = [s for s in present if less_precise(s["mainsnak"], mainsnak)]
+    if coarser:  # added next to the coarser value, which stays (it is somebody's statement)
+        notes.append(_diff_note("more-precise", mainsnak, coarser))
+    new = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
+    if st.get("qualifiers"):
+        new["qualifiers"] = copy.deepcopy(st["qualifiers"])
+    if st.get("references"):
+        new["references"] = _distinct_refs(st["references"])
+    group.append(new)
+    changes.append(Change("statement", "+ " + _snak_text(mainsnak), mainsnak=mainsnak,
+                          qualifiers=tuple(_snak_list(new.get("qualifiers"))),
+                          references=tuple(new.get("references", ()))))
+    return new
+
+
+def _extend_statement(st: Mapping[str, Any], match: dict[str, Any], changes: list[Change]) -> bool:
+    """The wanted statement's qualifiers and references that ``match`` (an equal statement) lacks, added
+    to it; False when it lacks none."""
+    added_q = [q for q in _snak_list(st.get("qualifiers"))
+               if not any(_covers(h, q) for h in _snak_list(match.get("qualifiers")))]
+    added_r = _distinct_refs(r for r in st.get("references", ())
+                             if not reference_covered(r, match.get("references", ())))
+    if not added_q and not added_r:
+        return False
+    for q in added_q:
+        match.setdefault("qualifiers", {}).setdefault(q["property"], []).append(q)
+        order = match.setdefault("qualifiers-order", [])
+        if q["property"] not in order:
+            order.append(q["property"])
+    match.setdefault("references", []).extend(added_r)
+    what = _snak_text(match["mainsnak"])
+    if added_q:
+        changes.append(Change("qualifiers", f"{what}: + " + ", ".join(_snak_text(q) for q in added_q),
+                              mainsnak=match["mainsnak"], qualifiers=tuple(added_q)))
+    if added_r:
+        refs = "; ".join(", ".join(_snak_text(s) for s in _snak_list(r.get("snaks"))) for r in added_r)
+        changes.append(Change("references", f"{what}: + référence / reference {refs}",
+                              mainsnak=match["mainsnak"], references=tuple(added_r)))
+    return True
 
 
 def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, Any], single: frozenset[str],
@@ -452,55 +545,11 @@ def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, A
         group = work.setdefault(pid, [])
         match = next((s for s in group if same_snak(s.get("mainsnak", {}), mainsnak)), None)
         if match is None:
-            present = _present(group)
-            finer = [s for s in present if less_precise(mainsnak, s["mainsnak"])]
-            if finer:
-                # The wiki says it more precisely (1978-07-24 for the sheet's 1978): already there. The
-                # sheet's qualifiers and references are not moved onto that statement: they back 1978,
-                # not the day.
-                notes.append(_diff_note("less-precise", mainsnak, finer))
-                continue
-            if pid in single and present:
-                conflicts.append(Conflict(pid, "single-value", value_text(mainsnak),
-                                          tuple(value_text(s["mainsnak"]) for s in present),
-                                          mainsnak, tuple(s["mainsnak"] for s in present)))
-                continue
-            coarser = [s for s in present if less_precise(s["mainsnak"], mainsnak)]
-            if coarser:  # added next to the coarser value, which stays (it is somebody's statement)
-                notes.append(_diff_note("more-precise", mainsnak, coarser))
-            new = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
-            if st.get("qualifiers"):
-                new["qualifiers"] = copy.deepcopy(st["qualifiers"])
-            if st.get("references"):
-                new["references"] = _distinct_refs(st["references"])
-            group.append(new)
-            touched[id(new)] = new
-            changes.append(Change("statement", "+ " + _snak_text(mainsnak), mainsnak=mainsnak,
-                                  qualifiers=tuple(_snak_list(new.get("qualifiers"))),
-                                  references=tuple(new.get("references", ()))))
-            continue
-        added_q = [q for q in _snak_list(st.get("qualifiers"))
-                   if not any(_covers(h, q) for h in _snak_list(match.get("qualifiers")))]
-        added_r = [r for r in st.get("references", ())
-                   if not reference_covered(r, match.get("references", ()))]
-        added_r = _distinct_refs(added_r)
-        if not added_q and not added_r:
-            continue
-        for q in added_q:
-            match.setdefault("qualifiers", {}).setdefault(q["property"], []).append(q)
-            order = match.setdefault("qualifiers-order", [])
-            if q["property"] not in order:
-                order.append(q["property"])
-        match.setdefault("references", []).extend(added_r)
-        touched[id(match)] = match
-        what = _snak_text(match["mainsnak"])
-        if added_q:
-            changes.append(Change("qualifiers", f"{what}: + " + ", ".join(_snak_text(q) for q in added_q),
-                                  mainsnak=match["mainsnak"], qualifiers=tuple(added_q)))
-        if added_r:
-            refs = "; ".join(", ".join(_snak_text(s) for s in _snak_list(r.get("snaks"))) for r in added_r)
-            changes.append(Change("references", f"{what}: + référence / reference {refs}",
-                                  mainsnak=match["mainsnak"], references=tuple(added_r)))
+            new = _new_statement(st, pid, group, single, changes, conflicts, notes)
+            if new is not None:
+                touched[id(new)] = new
+        elif _extend_statement(st, match, changes):
+            touched[id(match)] = match
     return list(touched.values())
 
 

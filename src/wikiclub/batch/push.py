@@ -1,6 +1,6 @@
 """``push_plan``: send an approved batch, one ``wbeditentity`` per entity, exactly once.
 
-How "exactly once, nothing lost" is kept (DESIGN.md §6):
+How "exactly once, nothing lost" is kept (docs/architecture.md, « Qualities that hold everywhere »):
 
 - **Journal first.** Every edit is written ``sent`` (and committed) before its request leaves, and
   ``done`` with its revision id and QID when the answer comes (:mod:`wikiclub.batch.journal`). A push

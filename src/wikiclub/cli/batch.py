@@ -7,13 +7,17 @@ import shlex
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
+    from ..batch.push import PushEvent, PushReport
 
 
 def _client(site: str | None, config_file: Path | None, **flags: object) -> tuple[Any, Any]:
@@ -40,7 +44,7 @@ def _overwrite(text: str | None) -> frozenset[str]:
 @click.argument("reconciled", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "-m", "mapping_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml (sa langue et son empreinte vont dans meta.json).")
-@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(directory=True, create_parents=True),
               help="Dossier du lot / batch folder (défaut / default batches/<date>-<nom>-<hash>/).")
 @click.option("--overwrite", default=None, metavar="labels,descriptions",
               help="Remplacer ces termes existants / overwrite these existing terms (never by default).")
@@ -143,35 +147,46 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
         from ..credentials import find_credentials
 
         client.login(find_credentials(settings.site.name, credentials_file=settings.credentials_file))
-    bar: Any = None
-    on_event = None
-    if not no_progress and not dry_run:
-        from tqdm import tqdm
-
-        def on_event(event: Any) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = tqdm(total=event.total, desc="push", unit="édition")
-            bar.update(1)
-            bar.set_postfix_str(event.state)
-
+    bar = _ProgressBar()
     # what push-report.md tells to rerun after a stop: this very command
     resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
         report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit, resume_command=resume),
-                           on_event=on_event)
+                           on_event=None if no_progress or dry_run else bar.on_event)
     except PushInterrupted as stop:
-        if bar is not None:
-            bar.close()
-            bar = None
+        bar.close()
         report = stop.report
         click.echo(f"\nInterrompu / interrupted: {report.done} fait(s) / done, {report.pending} en attente / "
                    f"pending — {batch / 'push-report.md'}", err=True)
         click.echo(f"Relancez / rerun: {report.resume}", err=True)
         sys.exit(130)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
+    _echo_push_report(report, batch, dry_run)
+
+
+class _ProgressBar:
+    """A tqdm bar opened at the first push event (which knows the total), closed once."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def on_event(self, event: PushEvent) -> None:
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=event.total, desc="push", unit="édition")
+        self.bar.update(1)
+        self.bar.set_postfix_str(event.state)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _echo_push_report(report: PushReport, batch: Path, dry_run: bool) -> None:
+    """What the push did (or would do, with --dry-run); exit 1 unless everything went through."""
     if dry_run:
         click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "
                    f"sent, {report.done} déjà faites / already done. Rien n'a été modifié / nothing changed.")
@@ -196,7 +211,7 @@ def export_group() -> None:
 
 @export_group.command("quickstatements")
 @click.argument("batch", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", type=OutputPath(), default=None,
               help="Fichier / file (défaut / default BATCH/quickstatements.txt).")
 def export_quickstatements_command(batch: Path, output: Path | None) -> None:
     """Les changements du lot en commandes QuickStatements V1 / the batch as QuickStatements V1.

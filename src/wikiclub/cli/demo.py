@@ -17,6 +17,8 @@ import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
+from .sandbox import require_sandbox
 
 EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
             ("lieux.csv", "lieux.yaml"),
@@ -51,7 +53,7 @@ def _run(args: Sequence[str], *, allow: tuple[int, ...] = (0,)) -> int:
 
 
 @main.command("demo")
-@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("-o", "--out", "out_dir", type=OutputPath(directory=True, create_parents=True),
               default=Path("demo-output"), show_default=True,
               help="Dossier de sortie (vidé d'abord) / output folder (emptied first).")
 @click.option("--keep-serving", is_flag=True,
@@ -66,27 +68,25 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     Exemple / example:
       wikiclub demo -o demo-output
     """
+    require_sandbox()
     from ..sandbox.config import SandboxConfig
     from ..sandbox.load import load_dump
-    from ..sandbox.server import start_in_thread
-    from ..sandbox.users import create_bot_password, create_user
+    from ..sandbox.server import start_with_bot
 
     kb = _repo_file("examples", "kb.jsonl")
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    running = start_in_thread(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
-                                            log_path=out_dir / "sandbox-requests.jsonl"))
+    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
+                                                    log_path=out_dir / "sandbox-requests.jsonl"), user="Démo")
     try:
         stats = load_dump(running.app, kb)
         click.secho(f"Wiki local / sandbox: {running.api_url} — {stats.entities} entités chargées / "
                     f"entities loaded from {kb.name}", fg="green")
-        user = create_user(running.app.db, "Démo", bot=True)
-        password = create_bot_password(running.app.db, user, "wikiclub")
         # The account exists only in this throw-away wiki; the commands find it like any operator's.
-        os.environ["WIKICLUB_BOT_USER"] = f"{user.name}@wikiclub"
-        os.environ["WIKICLUB_BOT_PASSWORD"] = password
-        site = running.api_url
+        os.environ["WIKICLUB_BOT_USER"] = account.name
+        os.environ["WIKICLUB_BOT_PASSWORD"] = account.password
+        site = running.site
         config = str(_repo_file("examples", "wikiclub.toml"))
         common = ["--site", site, "--config", config]
         _show_search_and_item(site)

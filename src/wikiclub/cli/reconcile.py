@@ -4,6 +4,7 @@ adapters/index.py."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ import click
 
 from ..errors import UsageError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
@@ -18,6 +20,8 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
     from ..adapters.wikibase import WikibaseClient
     from ..config import Settings
     from ..model import MappedRow
+    from ..reconcile.candidates import CandidateSource
+    from ..reconcile.model import Thresholds
     from ..reconcile.run import RowInput
     from ..reconcile.serve import ReconService
     from ..sheets.mapping import SheetMapping
@@ -89,7 +93,7 @@ def reconcile_group() -> None:
 @click.argument("sheet", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--mapping", "-m", "mapping_path", type=click.Path(dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml (inutile pour un records.jsonl de « wikiclub map »).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputPath(),
               help="review.xlsx (ou .csv) ; avec --apply-review : records.jsonl.")
 @click.option("--index", "index_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Index local (wikiclub index build) : aucune requête de recherche / no search request.")
@@ -120,68 +124,83 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
       wikiclub reconcile --apply-review review.xlsx -o records.jsonl
       wikiclub reconcile serve --site sandbox    (le service pour OpenRefine / for OpenRefine)
     """
-    from dataclasses import replace
-
-    from ..reconcile.model import Thresholds
-
     if review is not None:
-        from ..reconcile.apply import apply_review
-
-        out = output or review.with_name(review.stem + ".records.jsonl")
-        s = apply_review(review, out)
-        click.echo(f"{s.written} enregistrements écrits / records written : {out} "
-                   f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
-        if s.skipped:
-            click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
-        for row, other in s.merged:
-            click.echo(f"Doublon / duplicate: ligne {row} → même entité que la ligne / same entity as row {other}")
-        for row, other in s.waiting:
-            click.echo(f"Doublon en attente / duplicate waiting: ligne {row} (NEW) attend la décision de la ligne "
-                       f"/ waits for row {other}", err=True)
-        if s.undecided:
-            click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
-                       err=True)
-        for cell in s.unresolved_cells[:20]:
-            click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
+        _apply_review(review, output)
         return
     if sheet is None or output is None:
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
                          "wikiclub reconcile SHEET --mapping M -o review.xlsx")
-    from ..adapters.index import LocalIndex
-    from ..reconcile.candidates import ApiSource, CandidateSource, IndexSource
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
+    settings = settings_from(site, config_file)
+    checkpoint = output.with_name(output.stem + ".progress.jsonl")
+    with ExitStack() as closing:
+        results = reconcile_mapped(rows, _candidate_source(index_path, site, config_file, closing),
+                                   language=language, thresholds=_thresholds(match_threshold, margin),
+                                   checkpoint=checkpoint, resume=resume,
+                                   progress=None if no_progress else _progress_bar)
+    files = write_outputs(output, rows, results, entity_url=settings.site.entity_page_url)
+    checkpoint.unlink(missing_ok=True)
+    counts = summary(results)
+    click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
+    click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+
+
+def _apply_review(review: Path, output: Path | None) -> None:
+    """``reconcile --apply-review``: the human decisions read back, the records written."""
+    from ..reconcile.apply import apply_review
+
+    out = output or review.with_name(review.stem + ".records.jsonl")
+    s = apply_review(review, out)
+    click.echo(f"{s.written} enregistrements écrits / records written : {out} "
+               f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
+    if s.skipped:
+        click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
+    for row, other in s.merged:
+        click.echo(f"Doublon / duplicate: ligne {row} → même entité que la ligne / same entity as row {other}")
+    for row, other in s.waiting:
+        click.echo(f"Doublon en attente / duplicate waiting: ligne {row} (NEW) attend la décision de la ligne "
+                   f"/ waits for row {other}", err=True)
+    if s.undecided:
+        click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
+                   err=True)
+    for cell in s.unresolved_cells[:20]:
+        click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
+
+
+def _thresholds(match_threshold: float | None, margin: float | None) -> Thresholds:
+    from dataclasses import replace
+
+    from ..reconcile.model import Thresholds
+
     t = Thresholds()
     if match_threshold is not None:
         t = replace(t, match=match_threshold)
     if margin is not None:
         t = replace(t, margin=margin)
-    settings = settings_from(site, config_file)
-    base = settings.site.api_url.rsplit("/w/", 1)[0]
-    source: CandidateSource
+    return t
+
+
+def _candidate_source(index_path: Path | None, site: str | None, config_file: Path | None,
+                      closing: ExitStack) -> CandidateSource:
+    """The local index when given (no search request; closed with ``closing``), else the site's API."""
+    from ..reconcile.candidates import ApiSource, IndexSource
+
     if index_path is not None:
-        source = IndexSource(LocalIndex(index_path))
-    else:
-        _, client = _client(site, config_file)
-        source = ApiSource(client, languages=settings.project.languages)
-    progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None
-    if not no_progress:
-        from tqdm import tqdm
+        from ..adapters.index import LocalIndex
 
-        def show_progress(it: Iterable[RowInput]) -> Iterable[RowInput]:
-            return tqdm(it, desc="reconcile", unit="ligne")  # tqdm takes the total from len() itself
+        index = LocalIndex(index_path)
+        closing.callback(index.close)
+        return IndexSource(index)
+    settings, client = _client(site, config_file)
+    return ApiSource(client, languages=settings.project.languages)
 
-        progress = show_progress
 
-    checkpoint = output.with_name(output.stem + ".progress.jsonl")
-    results = reconcile_mapped(rows, source, language=language, thresholds=t, checkpoint=checkpoint,
-                               resume=resume, progress=progress)
-    files = write_outputs(output, rows, results, base_url=base)
-    checkpoint.unlink(missing_ok=True)
-    counts = summary(results)
-    click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
-    click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+def _progress_bar(it: Iterable[RowInput]) -> Iterable[RowInput]:
+    from tqdm import tqdm
+
+    return tqdm(it, desc="reconcile", unit="ligne")  # tqdm takes the total from len() itself
 
 
 @reconcile_group.command("serve")
@@ -254,7 +273,7 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
     from dataclasses import replace
 
     from ..adapters.index import LocalIndex
-    from ..reconcile.candidates import ApiSource, CandidateSource, IndexSource
+    from ..reconcile.candidates import ApiSource, IndexSource
     from ..reconcile.model import Thresholds
     from ..reconcile.serve import ask_concept_base, build_service, find_mappings, site_info
     from ..sheets.mapping import load_mapping
@@ -304,7 +323,7 @@ def index_group() -> None:
 
 
 @index_group.command("build")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", required=True, type=OutputPath())
 @click.option("--dump", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Dump JSON de Wikidata (une entité par ligne, .gz/.bz2).")
 @click.option("--focus", default=None, help="QID de la liste de suivi (P5008) ; défaut : wikiclub.toml.")

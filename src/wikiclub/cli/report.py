@@ -12,6 +12,7 @@ from ..adapters.sparql import SparqlClient
 from ..config import Settings
 from ..errors import ConfigError
 from .app import main
+from .paths import OutputPath
 from .setup import settings_from, settings_options
 
 
@@ -21,17 +22,23 @@ def _sparql(settings: Settings) -> SparqlClient:
     if not settings.site.sparql_url:
         raise ConfigError(f"Le site {settings.site.name} n'a pas de point SPARQL / no SPARQL endpoint",
                           "set sparql_url in wikiclub.toml [wikiclub] (or sparql in [sites.NAME])")
+    if not settings.site.concept_base:
+        # SPARQL answers name entities by URI: without the wiki's concept base, none could be read.
+        raise ConfigError(f"Base des URI des entités inconnue pour / concept base unknown for {settings.site.name}",
+                          "set concept_base in wikiclub.toml [wikiclub] (or in [sites.NAME]), e.g. "
+                          'concept_base = "https://wiki.example.org/entity/" — the prefix of the entity URIs '
+                          "your SPARQL endpoint returns")
     return SparqlClient(settings.site.sparql_url, make_session(settings), timeout=settings.sparql_timeout,
                         connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
 
 
 @main.command("report")
 @settings_options
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("-o", "--output", "out_dir", type=OutputPath(directory=True, create_parents=True), default=None,
               help="Dossier des fichiers / output folder (default reports/AAAA-MM-JJ/).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Définition du tableau de bord / dashboard definition (default ./wikiclub-report.toml).")
-@click.option("--history", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--history", type=OutputPath(create_parents=True), default=None,
               help="Base SQLite des rapports précédents / snapshot database (default <output>/../snapshots.sqlite).")
 @click.option("--no-history", is_flag=True, help="Ne rien comparer ni enregistrer / no snapshot.")
 @click.option("--batches", "batches_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -67,7 +74,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
     result = make_report(spec, _sparql(settings), out_dir, site=settings.site.name,
                          endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
                          concept_base=settings.site.concept_base, history=history,
-                         own=own_edits(batches_dir))
+                         own=own_edits(batches_dir), entity_url=settings.site.entity_page_url)
     table = result.data.table
     total = table.total("all")
     click.echo(f"{total.items} éléments / items, {len(table.groups) - 1} groupe(s), {table.queries} requêtes "
@@ -93,7 +100,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
 @settings_options
 @click.option("--mapping", "-m", "mapping_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="mappings/NOM.yaml : ses classes et ses colonnes / its classes and columns.")
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", "out", required=True, type=OutputPath(create_parents=True),
               help="items.xlsx (ou .csv).")
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Sélection du WikiProjet / selection (default ./wikiclub-report.toml, else wikiclub.toml).")

@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
+from ..config import SANDBOX_SERVER
 from ..dumps import iter_dump
-from ..errors import UsageError
+from ..errors import ConfigError, UsageError
 from ..sandbox.config import WIKIDATA_CONCEPT_BASE, FaultConfig, SandboxConfig
 from .app import main
+from .paths import OutputPath
 
 DEFAULT_DATA = Path(".sandbox")
+SANDBOX_EXTRA = ("werkzeug", "pyoxigraph")  # what ``pip install 'wikiclub[sandbox]'`` adds
 FAULT_FIELDS = {f.name: f.type for f in dataclasses.fields(FaultConfig) if f.name != "seed"}
 
 
@@ -30,6 +34,16 @@ def sandbox_group() -> None:
       wikiclub sandbox create-user Robot --bot
       wikiclub sandbox serve --load examples/kb.jsonl
     """
+
+
+def require_sandbox() -> None:
+    """Stop with an installation hint when the ``sandbox`` extra is not installed (the toolkit itself
+    runs without it: only ``wikiclub sandbox …`` and ``wikiclub demo`` need the local wiki)."""
+    missing = [name for name in SANDBOX_EXTRA if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ConfigError(f"Le wiki local (bac à sable) n'est pas installé / the local sandbox wiki is not "
+                          f"installed (manque / missing: {', '.join(missing)}).",
+                          "Installez-le / install it: pip install 'wikiclub[sandbox]'")
 
 
 # ---- option parsing ------------------------------------------------------------------------------------
@@ -111,7 +125,7 @@ def load_if_needed(app: object, path: Path) -> None:
               help="Port d'écoute (0 = libre) / port to listen on (0 = any free port).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse / address.")
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path),
+              type=OutputPath(directory=True, create_parents=True),
               help="Dossier des données / data folder (SQLite + RDF).")
 @click.option("--load", "loads", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Dump JSON Wikidata à charger (.json, .gz, .bz2), répétable / dump to load, repeatable.")
@@ -125,7 +139,7 @@ def load_if_needed(app: object, path: Path) -> None:
               help="Fautes injectées / injected faults, e.g. maxlag=0.1,ratelimited=0.05,lost_response=0.02.")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Graine des fautes / fault seed.")
-@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--log", "log_path", default=None, type=OutputPath(),
               help="Journal JSON des requêtes / JSON-lines request log.")
 @click.option("--sitename", default="wikiclub sandbox", show_default=True, help="Nom du wiki / wiki name.")
 @click.option("--search", type=click.Choice(["cirrus", "sql"]), default="cirrus", show_default=True,
@@ -141,6 +155,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
       wikiclub sandbox serve --load examples/kb.jsonl --rate-limit edit:user:8/60 \\
           --faults maxlag=0.1,lost_response=0.02 --seed 7 --log requests.jsonl
     """
+    require_sandbox()
     from ..sandbox.server import serve
 
     limits: dict[str, dict[str, tuple[int, int]]] = {}
@@ -162,6 +177,9 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
         cfg = app.config  # type: ignore[attr-defined]
         click.echo(f"API:    {cfg.api_url}")
         click.echo(f"SPARQL: {cfg.sparql_url}")
+        site = "sandbox" if cfg.server == SANDBOX_SERVER else f"sandbox:{cfg.server}"
+        extra = "" if cfg.concept_base == WIKIDATA_CONCEPT_BASE else f" (+ concept_base = \"{cfg.concept_base}\")"
+        click.echo(f"wikiclub … --site {site}{extra}")
         click.echo("Ctrl-C pour arrêter / to stop.", err=True)
 
     try:
@@ -182,7 +200,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
 @click.option("--app", "app_name", default="wikiclub", show_default=True,
               help="Nom du BotPassword / BotPassword application name.")
 @click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Dossier des données / data folder.")
+              type=OutputPath(directory=True, create_parents=True), help="Dossier des données / data folder.")
 def create_user_command(name: str, bot: bool, admin: bool, app_name: str, data_dir: Path) -> None:
     """Créer un compte et son BotPassword / create an account and its BotPassword.
 
@@ -193,6 +211,7 @@ def create_user_command(name: str, bot: bool, admin: bool, app_name: str, data_d
     Exemple / example:
       wikiclub sandbox create-user Robot --bot --app wikiclub
     """
+    require_sandbox()
     from ..sandbox.db import SandboxDB
     from ..sandbox.users import create_bot_password, create_user, get_user
 

@@ -15,6 +15,7 @@ import click
 from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
 from ..errors import CredentialsError, UsageError
 from .app import main
+from .paths import OutputPath
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,7 +99,7 @@ def settings_from(site: str | None, config_file: Path | None, **flags: object) -
 
 
 @main.command("init")
-@click.option("--path", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+@click.option("--path", "directory", type=OutputPath(directory=True, create_parents=True), default=Path("."),
               show_default=True, help="Dossier où écrire / folder to write wikiclub.toml in.")
 @click.option("--force", is_flag=True, help="Remplacer un fichier existant / overwrite an existing file.")
 @click.option("--site", default="wikidata", show_default=True, help="Wiki visé / target wiki.")

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from ..errors import UsageError, WikiError
+from ..model import Issue, MappedRow
 from ..sheets.mapping import SheetMapping, check_mapping, load_mapping
 from ..sheets.properties import PropertyCatalog, cache_path, load_cached
-from ..sheets.validate import summary_lines, validate_sheet, write_records, write_report
+from ..sheets.validate import Validation, summary_lines, validate_sheet, write_records, write_report
 from .app import main
-from .setup import settings_from, settings_options
+from .paths import OutputPath
+from .setup import F, settings_from, settings_options
 
 
 def _cache_dir(explicit: Path | None) -> Path:
@@ -55,7 +58,7 @@ def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | N
     return catalog
 
 
-def _catalog_options(func):  # type: ignore[no-untyped-def]
+def _catalog_options(func: F) -> F:
     func = click.option("--offline", is_flag=True,
                         help="Ne rien demander au site : cache seulement / use the cache only.")(func)
     func = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -82,7 +85,7 @@ def _echo_summary(lines: list[str]) -> None:
 @main.command("validate")
 @_SHEET_ARG
 @_MAPPING_OPT
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--report", type=OutputPath(), default=None,
               help="Écrire chaque problème dans ce .csv ou .xlsx / write every problem to this file.")
 @_TAB_OPT
 @_catalog_options
@@ -116,11 +119,10 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
 @main.command("map")
 @_SHEET_ARG
 @_MAPPING_OPT
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="records.jsonl à écrire / to write.")
+@click.option("-o", "--output", required=True, type=OutputPath(), help="records.jsonl à écrire / to write.")
 @click.option("--skip-invalid", is_flag=True,
               help="Écrire les lignes valides et lister celles écartées / write valid rows, list skipped ones.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--report", type=OutputPath(), default=None,
               help="Écrire aussi les problèmes (.csv/.xlsx) / also write the problems.")
 @_TAB_OPT
 @_catalog_options
@@ -145,22 +147,31 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
     sheet_errors = [i for i in result.issues if i.severity == "error"]
     invalid = [r for r in v.result.rows if not r.valid]
     if sheet_errors or (invalid and not skip_invalid):
-        _echo_summary(summary_lines(v))
-        for i in (sheet_errors or [e for r in invalid for e in r.issues if e.severity == "error"])[:20]:
-            click.echo(f"  {i.source.where()} : {i.message}" + (f" → {i.hint}" if i.hint else ""), err=True)
-        hint = ("Corrigez le mapping ou le tableur." if sheet_errors else
-                "Corrigez ces lignes, ou relancez avec --skip-invalid pour écrire seulement les lignes valides.")
-        click.secho(f"Rien d'écrit / nothing written : {len(sheet_errors) or len(invalid)} erreur(s). {hint}",
-                    fg="red", err=True)
-        raise SystemExit(1)
+        _refuse_to_write(v, sheet_errors, invalid)
     valid = [r for r in v.result.rows if r.valid]
     n = write_records(output, valid)
     click.echo(f"{n} enregistrements écrits / records written : {output}")
     if invalid:
-        click.echo(f"{len(invalid)} ligne(s) écartée(s) / skipped rows :")
-        for r in invalid:
-            first = next(i for i in r.issues if i.severity == "error")
-            click.echo(f"  ligne {r.source.row} : {first.problem} ({first.source.column}) — {first.message}")
+        _echo_skipped(invalid)
+
+
+def _refuse_to_write(v: Validation, sheet_errors: list[Issue], invalid: list[MappedRow]) -> NoReturn:
+    """``map`` with errors: the summary, the first 20 errors, and exit 1 (nothing written)."""
+    _echo_summary(summary_lines(v))
+    for i in (sheet_errors or [e for r in invalid for e in r.issues if e.severity == "error"])[:20]:
+        click.echo(f"  {i.source.where()} : {i.message}" + (f" → {i.hint}" if i.hint else ""), err=True)
+    hint = ("Corrigez le mapping ou le tableur." if sheet_errors else
+            "Corrigez ces lignes, ou relancez avec --skip-invalid pour écrire seulement les lignes valides.")
+    click.secho(f"Rien d'écrit / nothing written : {len(sheet_errors) or len(invalid)} erreur(s). {hint}",
+                fg="red", err=True)
+    raise SystemExit(1)
+
+
+def _echo_skipped(invalid: list[MappedRow]) -> None:
+    click.echo(f"{len(invalid)} ligne(s) écartée(s) / skipped rows :")
+    for r in invalid:
+        first = next(i for i in r.issues if i.severity == "error")
+        click.echo(f"  ligne {r.source.row} : {first.problem} ({first.source.column}) — {first.message}")
 
 
 @main.group("mapping")

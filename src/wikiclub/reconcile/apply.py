@@ -104,27 +104,57 @@ def resolve_duplicates(decisions: Sequence[HumanDecision], results: Mapping[str,
         group = [k for k in groups.get(hd.key, [hd.key]) if k in own]
         if hd.by_human or len(group) == 1 or hd.decision != Decision.NEW:
             out[hd.key] = Final(hd.decision, hd.qid)  # only a machine NEW follows its group
-            continue
-        live = [own[k] for k in group if own[k].decision != Decision.SKIP]
-        # the group's item: a QID a person typed first, else a machine MATCH; in row order
-        matched = ([d for d in live if d.by_human and d.decision == Decision.MATCH]
-                   or [d for d in live if d.decision == Decision.MATCH])
-        if matched:
-            lead = matched[0]
-            out[hd.key] = Final(Decision.MATCH, lead.qid, joined_row=lead.row)
-            continue
-        pending = [d for d in live if d.decision == Decision.REVIEW]
-        if pending:  # hd is a machine NEW: wait until the row it may be is decided
-            out[hd.key] = Final(Decision.REVIEW, None, waits_for=pending[0].row)
-            continue
-        # all NEW: one creation, led by the first NEW row that is not a person's separate NEW
-        leaders = [d for d in live if d.decision == Decision.NEW and not d.by_human] or [hd]
-        lead = leaders[0]
-        if lead.key == hd.key:
-            out[hd.key] = Final(Decision.NEW, None)
         else:
-            out[hd.key] = Final(Decision.NEW, None, same_as=lead.key, joined_row=lead.row)
+            out[hd.key] = _follow_group(hd, [own[k] for k in group if own[k].decision != Decision.SKIP])
     return out
+
+
+def _follow_group(hd: HumanDecision, live: Sequence[HumanDecision]) -> Final:
+    """The final decision of a machine NEW in a duplicate group (``live``: its rows not skipped)."""
+    # the group's item: a QID a person typed first, else a machine MATCH; in row order
+    matched = ([d for d in live if d.by_human and d.decision == Decision.MATCH]
+               or [d for d in live if d.decision == Decision.MATCH])
+    if matched:
+        return Final(Decision.MATCH, matched[0].qid, joined_row=matched[0].row)
+    pending = [d for d in live if d.decision == Decision.REVIEW]
+    if pending:  # hd is a machine NEW: wait until the row it may be is decided
+        return Final(Decision.REVIEW, None, waits_for=pending[0].row)
+    # all NEW: one creation, led by the first NEW row that is not a person's separate NEW
+    leaders = [d for d in live if d.decision == Decision.NEW and not d.by_human] or [hd]
+    lead = leaders[0]
+    if lead.key == hd.key:
+        return Final(Decision.NEW, None)
+    return Final(Decision.NEW, None, same_as=lead.key, joined_row=lead.row)
+
+
+def _resolved_record(hd: HumanDecision, item: Mapping[str, Any], result: RowResult) -> MappedRow:
+    """The row's record with its item cells resolved: a person's QID for a linked cell, else the
+    machine's."""
+    values: dict[tuple[str, str], str] = {}
+    for lr in result.linked:
+        qid = hd.linked.get(lr.column, lr.match.qid or "")
+        if qid:
+            values[(lr.column, lr.value)] = qid
+    by_text = {text: q for (_, text), q in values.items()}
+
+    def resolve(ref: ItemRef) -> ItemValue | None:
+        q = by_text.get(ref.text)
+        return ItemValue(q) if q else None
+
+    return MappedRow.from_json(item["record"]).resolve(resolve)
+
+
+def _provenance(hd: HumanDecision, result: RowResult, final: Final) -> dict[str, Any]:
+    provenance: dict[str, Any] = {"key": hd.key, "row": hd.row, "by_human": hd.by_human,
+                                  "machine": result.entity.decision.value,
+                                  "machine_qid": result.entity.qid}
+    if result.duplicate_of is not None:
+        provenance["duplicate_of"] = result.duplicate_of
+    if final.same_as is not None:
+        provenance["same_as"] = final.same_as  # plan: one creation with that row
+    if final.joined_row is not None:
+        provenance["joined_row"] = final.joined_row
+    return provenance
 
 
 def apply_review(review: Path, output: Path) -> ApplySummary:
@@ -162,31 +192,11 @@ def apply_review(review: Path, output: Path) -> ApplySummary:
                 continue
             if final.joined_row is not None:
                 merged.append((hd.row, final.joined_row))
-            values: dict[tuple[str, str], str] = {}
-            for lr in result.linked:
-                qid = hd.linked.get(lr.column, lr.match.qid or "")
-                if qid:
-                    values[(lr.column, lr.value)] = qid
-            by_text = {text: q for (_, text), q in values.items()}
-
-            def resolve(ref: ItemRef, by_text: Mapping[str, str] = by_text) -> ItemValue | None:
-                q = by_text.get(ref.text)
-                return ItemValue(q) if q else None
-
-            record = MappedRow.from_json(item["record"]).resolve(resolve)
+            record = _resolved_record(hd, item, result)
             for ref in record.item_refs():
                 unresolved.append(f"ligne {hd.row}: « {ref.text} »")
-            provenance: dict[str, Any] = {"key": hd.key, "row": hd.row, "by_human": hd.by_human,
-                                          "machine": result.entity.decision.value,
-                                          "machine_qid": result.entity.qid}
-            if result.duplicate_of is not None:
-                provenance["duplicate_of"] = result.duplicate_of
-            if final.same_as is not None:
-                provenance["same_as"] = final.same_as  # plan: one creation with that row
-            if final.joined_row is not None:
-                provenance["joined_row"] = final.joined_row
             line = {"target": final.qid, "decision": final.decision.value, "record": record.to_json(),
-                    "reconcile": provenance}
+                    "reconcile": _provenance(hd, result, final)}
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += 1
             matched += final.decision == Decision.MATCH

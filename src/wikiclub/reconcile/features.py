@@ -52,7 +52,7 @@ ID_BAD, WEB_HOST, WEB_OTHER = -25.0, 15.0, -5.0
 def name_points(similarity: float) -> float:
     """0 below 0.5 similarity, then steeply up to NAME_MAX: 0.97 → 55, 0.9 → 43, 0.8 → 28."""
     x = max(0.0, (similarity - 0.5) / 0.5)
-    return NAME_MAX * x ** 1.5
+    return float(NAME_MAX * x ** 1.5)
 
 
 @dataclass(frozen=True)
@@ -80,24 +80,35 @@ def _strip(cored: str, phrases: frozenset[str]) -> str:
     return " ".join(kept) if kept and len("".join(kept)) >= 3 else ""
 
 
-def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: frozenset[str] = frozenset(),
-                  heads: frozenset[str] = frozenset()) -> tuple[float, str]:
-    """Similarity 0–1 of two names and how it was reached. ``drop`` (the row's place names) is removed
-    from both names, ``qdrop`` (class words: "Journal …") from the query only — removed from the
-    candidate it would make "district de Cochrane" equal "Cochrane"). ``heads`` (names of classes
-    both sides belong to, superclasses included) may be put in front of one name only."""
+def _is_acronym_of(a: NameForms, b: NameForms) -> bool:
+    """``a`` is written as an acronym (≥ 3 letters) and is ``b``'s initials."""
+    return looks_like_acronym(a.text) and len(a.acro) >= 3 and a.folded.replace(" ", "") == b.acro
+
+
+def _same_name(q: NameForms, c: NameForms) -> tuple[float, str] | None:
+    """The same name written another way (equal, normalised, abbreviated, acronym, one typo), or None."""
     if q.folded and q.folded == c.folded:
         return 1.0, "égal"
     if q.cored and q.cored == c.cored:
         return 0.97, "égal après normalisation"
     if q.initials == c.initials and q.initials != q.folded or q.folded == c.initials != c.folded:
         return 0.92, "abréviation"
-    if looks_like_acronym(q.text) and len(q.acro) >= 3 and q.folded.replace(" ", "") == c.acro:
-        return 0.9, "sigle"
-    if looks_like_acronym(c.text) and len(c.acro) >= 3 and c.folded.replace(" ", "") == q.acro:
+    if _is_acronym_of(q, c) or _is_acronym_of(c, q):
         return 0.9, "sigle"
     if one_slip(q.cored, c.cored):
         return TYPO, "une faute de frappe"
+    return None
+
+
+def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: frozenset[str] = frozenset(),
+                  heads: frozenset[str] = frozenset()) -> tuple[float, str]:
+    """Similarity 0–1 of two names and how it was reached. ``drop`` (the row's place names) is removed
+    from both names, ``qdrop`` (class words: "Journal …") from the query only — removed from the
+    candidate it would make "district de Cochrane" equal "Cochrane"). ``heads`` (names of classes
+    both sides belong to, superclasses included) may be put in front of one name only."""
+    same = _same_name(q, c)
+    if same is not None:
+        return same
     best, how = fuzz.token_sort_ratio(q.cored, c.cored) / 100.0, "approché"
     best = max(best, fuzz.ratio(q.cored, c.cored) / 100.0)
     if drop or qdrop:
@@ -229,22 +240,7 @@ def place_features(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_place: b
         if not cand.located_in:
             out.append(Feature("lieu", "localisation inconnue", PLACE_UNKNOWN))
         else:
-            verdicts = []
-            for p in query.places:
-                pchain = kb.ancestors(p)
-                if p in chain:
-                    verdicts.append((PLACE_SAME, f"dans {_labels(kb, [p])}", False))
-                elif set(cand.located_in) & pchain:
-                    verdicts.append((PLACE_WIDER, f"{_labels(kb, cand.located_in)} contient {_labels(kb, [p])}",
-                                     False))
-                else:
-                    common = (chain & pchain) - _roots(kb, chain | pchain)
-                    if common:
-                        verdicts.append((PLACE_NEAR, f"{_labels(kb, cand.located_in)} ≠ {_labels(kb, [p])}",
-                                         False))
-                    else:
-                        verdicts.append((PLACE_CONTRA, f"{_labels(kb, cand.located_in)}: autre province/pays "
-                                         f"que {_labels(kb, [p])}", True))
+            verdicts = [_place_verdict(p, cand, chain, kb) for p in query.places]
             pts, detail, blocks = max(verdicts, key=lambda v: v[0])
             out.append(Feature("lieu", detail, pts, blocks=blocks))
     if query.within:
@@ -255,13 +251,29 @@ def place_features(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_place: b
     hints = [(h, True) for h in query.area_hints] + [(h, False) for h in query.area_guesses]
     if hints and chain:
         names = kb.place_names(chain - {cand.qid}) if is_place else kb.place_names(chain)
-        for text, strong in hints:
-            if any(area_matches(text, n) for n in names):
-                out.append(Feature("zone", f"« {text} » concorde", AREA_OK))
-            else:
-                out.append(Feature("zone", f"« {text} » ne concorde pas",
-                                   AREA_BAD_STRONG if strong else AREA_BAD_WEAK, blocks=strong))
+        out += [_area_feature(text, strong, names) for text, strong in hints]
     return out
+
+
+def _place_verdict(p: str, cand: Facts, chain: frozenset[str], kb: Knowledge) -> tuple[float, str, bool]:
+    """(points, detail, blocks) of the row's place ``p`` against the candidate's places ``chain``."""
+    pchain = kb.ancestors(p)
+    if p in chain:
+        return (PLACE_SAME, f"dans {_labels(kb, [p])}", False)
+    if set(cand.located_in) & pchain:
+        return (PLACE_WIDER, f"{_labels(kb, cand.located_in)} contient {_labels(kb, [p])}", False)
+    common = (chain & pchain) - _roots(kb, chain | pchain)
+    if common:
+        return (PLACE_NEAR, f"{_labels(kb, cand.located_in)} ≠ {_labels(kb, [p])}", False)
+    return (PLACE_CONTRA, f"{_labels(kb, cand.located_in)}: autre province/pays que {_labels(kb, [p])}", True)
+
+
+def _area_feature(text: str, strong: bool, names: Iterable[str]) -> Feature:
+    """A hint of the row's area (an area code, a postal code's region …) against the candidate's places."""
+    if any(area_matches(text, n) for n in names):
+        return Feature("zone", f"« {text} » concorde", AREA_OK)
+    return Feature("zone", f"« {text} » ne concorde pas", AREA_BAD_STRONG if strong else AREA_BAD_WEAK,
+                   blocks=strong)
 
 
 def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:

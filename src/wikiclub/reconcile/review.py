@@ -25,7 +25,6 @@ from typing import Any
 from ..errors import InputError
 from .model import Decision, RowResult
 
-ENTITY_URL = "{base}/wiki/{qid}"
 COL_KEY = "clé / key"
 COL_ROW = "ligne / row"
 COL_NAME = "nom / name"
@@ -71,7 +70,9 @@ def header(results: Sequence[RowResult]) -> list[str]:
     return [*cols, COL_KEY]
 
 
-def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
+def rows_for(results: Sequence[RowResult], entity_url: str) -> list[list[Any]]:
+    """The review sheet's rows; ``entity_url`` is the prefix of an entity's page on the site (the QID is
+    appended: ``SiteConfig.entity_page_url``)."""
     linked_cols = _linked_columns(results)
     out: list[list[Any]] = []
     for r in results:
@@ -79,7 +80,7 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
         chosen = next((c for c in m.candidates if c.qid == m.qid), None)
         line: list[Any] = [r.row, r.name, "", m.decision.value, m.qid or "", chosen.label if chosen else "",
                            chosen.description if chosen else "",
-                           ENTITY_URL.format(base=base_url.rstrip("/"), qid=m.qid) if m.qid else "",
+                           entity_url + m.qid if m.qid else "",
                            m.reason, r.duplicate_of or ""]
         by_col = {lr.column: lr for lr in r.linked}
         for c in linked_cols:
@@ -100,11 +101,11 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
     return out
 
 
-def write_review(path: Path, results: Sequence[RowResult], *, base_url: str,
+def write_review(path: Path, results: Sequence[RowResult], *, entity_url: str,
                  state: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
     """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files."""
     head = header(results)
-    body = rows_for(results, base_url)
+    body = rows_for(results, entity_url)
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":
@@ -168,8 +169,8 @@ def _unquote(v: Any) -> str:
     return text[1:] if text.startswith("'") and len(text) > 1 and text[1] in "=+-@" else text
 
 
-def read_review(path: Path) -> list[HumanDecision]:
-    """Read an edited review sheet (.xlsx or .csv) back; invalid cells raise ``InputError`` with where."""
+def _sheet_rows(path: Path) -> list[list[Any]]:
+    """Every row of the review sheet (.xlsx: its first worksheet; else CSV)."""
     if not path.exists():
         raise InputError(f"Feuille de révision introuvable / review sheet not found: {path}",
                          "Produisez-la d'abord : wikiclub reconcile SHEET --mapping M -o review.xlsx")
@@ -177,12 +178,44 @@ def read_review(path: Path) -> list[HumanDecision]:
         import openpyxl
 
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        wb.close()
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = [list(r) for r in csv.reader(fh)]
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [list(r) for r in csv.reader(fh)]
+
+
+def _human_decision(path: Path, n: int, human: str, machine: Decision, qid: str | None
+                    ) -> tuple[Decision, str | None]:
+    """(decision, QID) of row ``n`` from the « Votre décision » cell: empty keeps the machine's."""
+    if not human:
+        return machine, qid
+    if human in ("NEW", "NOUVEAU"):
+        return Decision.NEW, None
+    if human in ("SKIP", "IGNORER"):
+        return Decision.SKIP, None
+    if _QID.match(human):
+        return Decision.MATCH, human
+    raise InputError(f"{path}, ligne {n}, colonne « {COL_HUMAN} » : « {human} » n'est pas une décision "
+                     "/ is not a decision", "Écrivez un QID (Q123), NEW ou SKIP, ou laissez vide.")
+
+
+def _linked_qids(path: Path, n: int, cells: list[str], ix: dict[str, int], linked_cols: list[str]
+                 ) -> dict[str, str]:
+    linked: dict[str, str] = {}
+    for c in linked_cols:
+        v = cells[ix[f"{c} → QID"]].strip().upper()
+        if v and not _QID.match(v):
+            raise InputError(f"{path}, ligne {n}, colonne « {c} → QID » : « {v} » n'est pas un QID",
+                             "Écrivez un QID (Q123) ou laissez vide.")
+        linked[c] = v
+    return linked
+
+
+def read_review(path: Path) -> list[HumanDecision]:
+    """Read an edited review sheet (.xlsx or .csv) back; invalid cells raise ``InputError`` with where."""
+    rows = _sheet_rows(path)
     if not rows:
         raise InputError(f"{path}: feuille vide / empty sheet")
     head = [_unquote(h) for h in rows[0]]
@@ -200,27 +233,9 @@ def read_review(path: Path) -> list[HumanDecision]:
             continue
         row = int(float(cells[ix[COL_ROW]] or 0)) if COL_ROW in ix else 0
         human = cells[ix[COL_HUMAN]].strip().upper()
-        machine = Decision(cells[ix[COL_DECISION]] or "REVIEW")
-        qid = cells[ix[COL_QID]] or None
-        by_human = bool(human)
-        if not human:
-            decision = machine
-        elif human in ("NEW", "NOUVEAU"):
-            decision, qid = Decision.NEW, None
-        elif human in ("SKIP", "IGNORER"):
-            decision, qid = Decision.SKIP, None
-        elif _QID.match(human):
-            decision, qid = Decision.MATCH, human
-        else:
-            raise InputError(f"{path}, ligne {n}, colonne « {COL_HUMAN} » : « {human} » n'est pas une décision "
-                             "/ is not a decision", "Écrivez un QID (Q123), NEW ou SKIP, ou laissez vide.")
-        linked: dict[str, str] = {}
-        for c in linked_cols:
-            v = cells[ix[f"{c} → QID"]].strip().upper()
-            if v and not _QID.match(v):
-                raise InputError(f"{path}, ligne {n}, colonne « {c} → QID » : « {v} » n'est pas un QID",
-                                 "Écrivez un QID (Q123) ou laissez vide.")
-            linked[c] = v
+        decision, qid = _human_decision(path, n, human, Decision(cells[ix[COL_DECISION]] or "REVIEW"),
+                                        cells[ix[COL_QID]] or None)
+        linked = _linked_qids(path, n, cells, ix, linked_cols)
         out.append(HumanDecision(key, row, decision, qid if decision == Decision.MATCH else None, linked,
-                                 by_human))
+                                 bool(human)))
     return out

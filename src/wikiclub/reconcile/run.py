@@ -15,7 +15,7 @@ Order of work for a sheet, chosen to keep requests few:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,17 @@ def plausible_places(m: Match, t: Thresholds) -> tuple[str, ...]:
     best = m.candidates[0].score
     return tuple(c.qid for c in m.candidates
                  if not c.blocked and c.score >= max(t.new, best - t.margin))
+
+
+def _widen_text(k: str | int, query: ReconQuery, place: str, generic: frozenset[str]) -> str:
+    """What to search for ``query`` in widening round ``k`` ("" for nothing): its distinctive words
+    ("words"), its long words fuzzy ("fuzzy"), else its ``k``-th shorter name."""
+    if k == "fuzzy":
+        return fuzzy_words_of(query.text)
+    if k == "words":
+        return words_search_text(query.text)
+    shorter = shorter_names(query.text, place=place, generic=generic)
+    return shorter[k] if isinstance(k, int) and k < len(shorter) else ""
 
 
 class Reconciler:
@@ -170,44 +181,41 @@ class Reconciler:
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
             for r in rows:
-                res = self.row(r)
-                place_text = next((c.value for c in r.linked if c.role == PLACE), "")
-                todo = [(r.entity, res.entity, place_text)]
-                by_column = {lr.column: lr.match for lr in res.linked}
-                todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
-                for query, m, place in todo:
-                    if m.decision != Decision.NEW:
-                        continue
-                    if k == "fuzzy":
-                        text = fuzzy_words_of(query.text)
-                        if text:
-                            asks.setdefault((text, query.language), []).append(query)
-                        continue
-                    if k == "words":
-                        text = words_search_text(query.text)
-                        if text:
-                            asks.setdefault((text, query.language), []).append(query)
-                        continue
-                    shorter = shorter_names(query.text, place=place, generic=generic)
-                    if isinstance(k, int) and k < len(shorter):
-                        asks.setdefault((shorter[k], query.language), []).append(query)
-            if not asks:
-                continue
-            found: list[str] = []
-            for (text, lang), queries in asks.items():
-                if k == "fuzzy":
-                    ids = self.finder.search_fuzzy(text, lang)
-                elif k == "words" and search_words_of(text):
-                    ids = self.finder.search_words(text, lang)
-                else:
-                    ids = self.finder.search_text(text, lang)
-                for q in queries:
-                    self.finder.widen(q, ids)
-                found += ids
-            self.kb.load(found)
-            fresh = self._facts(dict.fromkeys(found))
-            self.kb.prefetch_classes(fresh)
-            self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
+                for query, place in self._still_new(r):
+                    text = _widen_text(k, query, place, generic)
+                    if text:
+                        asks.setdefault((text, query.language), []).append(query)
+            if asks:
+                self._ask(k, asks)
+
+    def _still_new(self, r: RowInput) -> list[tuple[ReconQuery, str]]:
+        """The row's queries (its entity, its linked cells) still decided NEW, with the row's place text
+        for the entity's query."""
+        res = self.row(r)
+        place_text = next((c.value for c in r.linked if c.role == PLACE), "")
+        todo = [(r.entity, res.entity, place_text)]
+        by_column = {lr.column: lr.match for lr in res.linked}
+        todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
+        return [(query, place) for query, m, place in todo if m.decision == Decision.NEW]
+
+    def _ask(self, k: str | int, asks: Mapping[tuple[str, str], list[ReconQuery]]) -> None:
+        """One widening round's searches (each distinct text once), then the new candidates' facts
+        and closures fetched in batches."""
+        found: list[str] = []
+        for (text, lang), queries in asks.items():
+            if k == "fuzzy":
+                ids = self.finder.search_fuzzy(text, lang)
+            elif k == "words" and search_words_of(text):
+                ids = self.finder.search_words(text, lang)
+            else:
+                ids = self.finder.search_text(text, lang)
+            for q in queries:
+                self.finder.widen(q, ids)
+            found += ids
+        self.kb.load(found)
+        fresh = self._facts(dict.fromkeys(found))
+        self.kb.prefetch_classes(fresh)
+        self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:

@@ -8,6 +8,7 @@ percentage; an equal identifier or official website scores 100.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -35,6 +36,18 @@ def possible_coordinate_points(query: ReconQuery, cand: Facts, *, is_place: bool
     if cand.coordinates is not None or is_place:
         return F.COORDS_MAX
     return F.COORDS_VIA_PLACE if cand.located_in else 0.0
+
+
+@dataclass(frozen=True)
+class _QueryWords:
+    """What the scorer compares every candidate's names with: the row's name forms, the place names
+    removed from both names, the class words removed from the row's name, and the class words that
+    may stand in front of one name only."""
+
+    forms: tuple[F.NameForms, ...]
+    place_drop: frozenset[str]
+    hint_drop: frozenset[str]
+    heads: frozenset[str]
 
 
 class Scorer:
@@ -73,6 +86,35 @@ class Scorer:
         phrases.update(core(name) for name in self.kb.place_names(query.places))
         return frozenset(p for p in phrases if len(p) > 2)
 
+    def _query_words(self, query: ReconQuery, is_place: bool) -> _QueryWords:
+        if is_place:
+            return _QueryWords(F.query_name_forms(query), frozenset(), frozenset(), frozenset())
+        hinted = (*query.type_hints, *query.types)
+        return _QueryWords(F.query_name_forms(query), self.place_words(query),
+                           self.class_words(hinted, query.language),
+                           self.class_words({c for q in hinted for c in self.kb.superclasses(q)}, query.language))
+
+    def _features(self, query: ReconQuery, cand: Facts, words: _QueryWords, is_place: bool) -> list[Feature]:
+        """Every feature of one candidate: name, type, place, coordinates, website, former, identifiers,
+        years."""
+        qdrop = words.hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place
+                                   else frozenset())
+        # A class word may be put in front of a name only if it names what both sides are:
+        # "Festival X" / "X" for a festival row and a festival item, not "Bibliothèque de
+        # Senneterre" / the town of Senneterre.
+        heads = (words.heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
+                 else frozenset())
+        feats: list[Feature] = [F.name_feature(words.forms, self.forms(cand), words.place_drop, qdrop, heads)]
+        feats += F.type_features(query, cand, self.kb)
+        feats += F.place_features(query, cand, self.kb, is_place=is_place)
+        for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
+                  F.website_feature(query, cand), F.former_feature(cand)):
+            if f is not None:
+                feats.append(f)
+        feats += F.identifier_features(query, cand)
+        feats += F.year_features(query, cand)
+        return feats
+
     def score(self, query: ReconQuery, candidates: Sequence[Facts], *, is_place: bool = False
               ) -> list[ScoredCandidate]:
         self.kb.prefetch_classes(candidates)
@@ -80,35 +122,16 @@ class Scorer:
             self.kb.prefetch_places(c.qid for c in candidates)
         else:
             self.kb.prefetch_places([*query.places, *(p for c in candidates for p in c.located_in)])
-        qforms = F.query_name_forms(query)
-        place_drop = self.place_words(query) if not is_place else frozenset()
-        hint_drop = (self.class_words((*query.type_hints, *query.types), query.language) if not is_place
-                     else frozenset())
-        query_heads = (self.class_words({c for q in (*query.type_hints, *query.types) for c in self.kb.superclasses(q)},
-                                        query.language) if not is_place else frozenset())
+        words = self._query_words(query, is_place)
         possible = possible_points(query, is_place=is_place)
         out = []
         for cand in candidates:
-            qdrop = hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place else frozenset())
-            # A class word may be put in front of a name only if it names what both sides are:
-            # "Festival X" / "X" for a festival row and a festival item, not "Bibliothèque de
-            # Senneterre" / the town of Senneterre.
-            heads = (query_heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
-                     else frozenset())
-            feats: list[Feature] = [F.name_feature(qforms, self.forms(cand), place_drop, qdrop, heads)]
-            feats += F.type_features(query, cand, self.kb)
-            feats += F.place_features(query, cand, self.kb, is_place=is_place)
-            for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
-                      F.website_feature(query, cand), F.former_feature(cand)):
-                if f is not None:
-                    feats.append(f)
-            feats += F.identifier_features(query, cand)
-            feats += F.year_features(query, cand)
+            feats = self._features(query, cand, words, is_place)
             decisive = any(f.decisive for f in feats)
             raw = sum(f.points for f in feats if not f.decisive)
             top = possible + possible_coordinate_points(query, cand, is_place=is_place)
             # A municipality that merely differs (same province) is not counted as possible points:
-            # it costs a little instead of sinking an otherwise certain name (DESIGN §5).
+            # it costs a little instead of sinking an otherwise certain name (docs/architecture.md, « Reconciliation in one paragraph »).
             if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
                 top += F.PLACE_SAME
             score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
@@ -127,15 +150,8 @@ def _fold_or(text: str) -> str:
     return " ".join(unidecode(text).lower().split())
 
 
-def baseline_score(query: ReconQuery, candidates: Sequence[Facts], kb: Knowledge, *, is_place: bool = False
-                   ) -> tuple[list[ScoredCandidate], int]:
-    """Scores as the OpenRefine Wikidata reconciliation service does; returns (ranked, n_properties).
-
-    Label: token-sort ratio after unidecode + lower-case (weight 1.0); each supplied property (the
-    place as P131, the website, identifiers, coordinates, years) scores 100 when equal, 0 otherwise
-    (weight 0.4 each); an exact unique identifier scores 100; candidates of a wrong type are dropped
-    and untyped ones halved.
-    """
+def _baseline_properties(query: ReconQuery, is_place: bool) -> list[str]:
+    """The properties the row supplies, as OpenRefine would send them with the query."""
     props: list[str] = []
     if query.places and not is_place:
         props.append("P131")
@@ -145,6 +161,37 @@ def baseline_score(query: ReconQuery, candidates: Sequence[Facts], kb: Knowledge
     if query.coordinates:
         props.append("P625")
     props += [p for p, _ in query.years]
+    return props
+
+
+def _baseline_matched(query: ReconQuery, cand: Facts, props: Sequence[str]) -> int:
+    """How many of the supplied properties the candidate holds with the same value."""
+    matched = 0
+    if "P131" in props and set(query.places) & set(cand.located_in):
+        matched += 1
+    if "P856" in props:
+        qk = {url_key(u) for u in query.websites} - {None}
+        if qk & {url_key(u) for u in cand.websites}:
+            matched += 1
+    matched += sum(1 for p, v in query.identifiers
+                   if identifier_key(v) in {identifier_key(w) for p2, w in cand.identifiers if p2 == p})
+    if query.coordinates and cand.coordinates and F.distance_km(query.coordinates, cand.coordinates) < 1:
+        matched += 1
+    cand_years = dict(cand.years)
+    matched += sum(1 for p, y in query.years if cand_years.get(p) == y)
+    return matched
+
+
+def baseline_score(query: ReconQuery, candidates: Sequence[Facts], kb: Knowledge, *, is_place: bool = False
+                   ) -> tuple[list[ScoredCandidate], int]:
+    """Scores as the OpenRefine Wikidata reconciliation service does; returns (ranked, n_properties).
+
+    Label: token-sort ratio after unidecode + lower-case (weight 1.0); each supplied property (the
+    place as P131, the website, identifiers, coordinates, years) scores 100 when equal, 0 otherwise
+    (weight 0.4 each); an exact unique identifier scores 100; candidates of a wrong type are dropped
+    and untyped ones halved.
+    """
+    props = _baseline_properties(query, is_place)
     types = set(query.types)  # OpenRefine reconciles a column against one chosen type
     kb.prefetch_classes(candidates)
     names = [query.text, *query.other_names]
@@ -154,19 +201,7 @@ def baseline_score(query: ReconQuery, candidates: Sequence[Facts], kb: Knowledge
                            for _, _, t in cand.names()), default=0.0)
         id_hit = any(identifier_key(v) in {identifier_key(w) for p2, w in cand.identifiers if p2 == p}
                      for p, v in query.identifiers)
-        matched = 0
-        if "P131" in props and set(query.places) & set(cand.located_in):
-            matched += 1
-        if "P856" in props:
-            qk = {url_key(u) for u in query.websites} - {None}
-            if qk & {url_key(u) for u in cand.websites}:
-                matched += 1
-        matched += sum(1 for p, v in query.identifiers
-                       if identifier_key(v) in {identifier_key(w) for p2, w in cand.identifiers if p2 == p})
-        if query.coordinates and cand.coordinates and F.distance_km(query.coordinates, cand.coordinates) < 1:
-            matched += 1
-        cand_years = dict(cand.years)
-        matched += sum(1 for p, y in query.years if cand_years.get(p) == y)
+        matched = _baseline_matched(query, cand, props)
         score = (label_score + 40.0 * matched) / (1.0 + 0.4 * len(props))
         feats = [Feature("name", f"token-sort {label_score:.0f}", label_score)]
         if id_hit:

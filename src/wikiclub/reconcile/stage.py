@@ -28,9 +28,9 @@ def state_items(rows: Sequence[MappedRow], results: Sequence[RowResult]) -> list
     return [{"result": result_to_json(res), "record": row.to_json()} for row, res in zip(rows, results, strict=True)]
 
 
-def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *, base_url: str
+def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *, entity_url: str
                   ) -> list[Path]:
-    return write_review(path, results, base_url=base_url, state=state_items(rows, results))
+    return write_review(path, results, entity_url=entity_url, state=state_items(rows, results))
 
 
 def summary(results: Sequence[RowResult]) -> dict[str, int]:

@@ -1,4 +1,5 @@
-"""Coverage reports of the WikiProject's items (DESIGN.md §1: ``build_coverage`` → CoverageTable → files).
+"""Coverage reports of the WikiProject's items (docs/architecture.md, « The path of the data »:
+``build_coverage`` → CoverageTable → files).
 
 Modules: :mod:`.spec` (what to measure), :mod:`.queries` (SPARQL text), :mod:`.collect` (running the
 queries in series, splitting on timeouts), :mod:`.snapshots` (SQLite history), :mod:`.views` (what

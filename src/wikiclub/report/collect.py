@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from ..config import entity_page_url
 from ..errors import QueryTimeoutError
 from .model import ALL_GROUP, NO_REGION, Cell, CoverageTable, GroupSpec, Note, OwnEdits, WorkItem
 from .queries import (
@@ -150,12 +151,8 @@ def _labels(run: _Run, ids: list[str]) -> dict[str, str]:
             for qid, by_lang in found.items()}
 
 
-def _entity_url(api_url: str) -> str:
-    return api_url.rsplit("/w/api.php", 1)[0] + "/wiki/" if api_url.endswith("/w/api.php") else api_url + "?title="
-
-
 def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_url: str, api_url: str,
-                   concept_base: str | None = None, own: OwnEdits | None = None,
+                   concept_base: str | None = None, own: OwnEdits | None = None, entity_url: str | None = None,
                    now: Callable[[], dt.datetime] | None = None) -> CoverageTable:
     """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``)."""
     run = _Run(endpoint, spec, Namespaces.for_base(concept_base))
@@ -186,5 +183,5 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
         taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
         regions=spec.regions, languages=spec.languages, groups=(spec.overall, *groups), cells=cells,
         labels=tuple(sorted(labels.items())), worklist=tuple(worklist), notes=tuple(run.notes),
-        queries=run.queries, entity_url=_entity_url(api_url), own=own or OwnEdits(available=False))
+        queries=run.queries, entity_url=entity_page_url(api_url, entity_url), own=own or OwnEdits(available=False))
 

@@ -29,6 +29,7 @@ from ..escape import csv_cell, set_xlsx_text
 from ..model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
 from ..sheets.datatypes import format_value
 from ..sheets.mapping import ColumnSpec, SheetMapping
+from ..wbjson import Statement, Term
 from .queries import Namespaces, selection_pattern
 from .spec import Selection
 
@@ -78,9 +79,13 @@ def _vocabulary_words(mapping: SheetMapping, spec: ColumnSpec) -> dict[tuple[str
 
 
 def _statements(entity: Mapping[str, Any], pid: str) -> list[Any]:
+    """The values of ``pid``'s statements of ``entity`` (``wbjson.Entity``) a sheet can hold."""
     out = []
-    for st in entity.get("claims", {}).get(pid, []):
-        snak = st.get("mainsnak", {})
+    statements: list[Statement] = entity.get("claims", {}).get(pid, [])
+    for st in statements:
+        snak = st.get("mainsnak")
+        if snak is None:
+            continue
         if st.get("rank") != "deprecated" and snak.get("snaktype") == "value" and "datavalue" in snak:
             try:
                 out.append(value_from_json(snak["datavalue"]))
@@ -106,9 +111,9 @@ def _text(value: Any, spec: ColumnSpec) -> str:
     return text
 
 
-def build_rows(mapping: SheetMapping, entities: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
-               ) -> tuple[list[str], list[list[str]]]:
-    """The header and one row per entity (pure: no network)."""
+def _header(mapping: SheetMapping) -> tuple[list[str], set[str]]:
+    """The sheet's header (QID, terms, the mapping's columns, a label column after each item column,
+    coordinates) and the item columns that get a label column."""
     header: list[str] = [QID_COLUMN]
     for t in (*mapping.labels, *mapping.aliases):
         header.append(t.column)
@@ -120,46 +125,75 @@ def build_rows(mapping: SheetMapping, entities: Sequence[Mapping[str, Any]], lab
             item_columns.add(spec.column)
     for cs in mapping.coordinates:
         header += [cs.latitude, cs.longitude]
-    header = list(dict.fromkeys(header))
+    return list(dict.fromkeys(header)), item_columns
+
+
+def _term_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: dict[str, str]) -> None:
+    labels: dict[str, Term] = entity.get("labels", {})
+    all_aliases: dict[str, list[Term]] = entity.get("aliases", {})
+    for t in mapping.labels:
+        label = labels.get(t.language)
+        cells.setdefault(t.column, label["value"] if label else "")
+    for t in mapping.aliases:
+        aliases = [a["value"] for a in all_aliases.get(t.language, [])]
+        cells.setdefault(t.column, (t.split[0] + " " if t.split else "; ").join(aliases))
+
+
+def _statement_cells(mapping: SheetMapping, spec: ColumnSpec, entity: Mapping[str, Any],
+                     labels: Mapping[str, str], with_labels: bool, cells: dict[str, str]) -> None:
+    """The cell of one statement column (vocabulary words back for mapped items, else the item's QID or
+    the value as text), and its label column when ``with_labels``."""
+    words = _vocabulary_words(mapping, spec)
+    parts: list[str] = []
+    names: list[str] = []
+    for v in _statements(entity, spec.property or ""):
+        if isinstance(v, ItemValue):
+            parts.append(words.get((v.id, None)) or words.get((v.id, spec.property)) or v.id)
+            names.append(labels.get(v.id, ""))
+        else:
+            parts.append(_text(v, spec))
+    # Words mapped to another property ("Musique country" → P136) come back from that property.
+    for (qid, prop), word in words.items():
+        if prop and prop != spec.property and any(
+                isinstance(v, ItemValue) and v.id == qid for v in _statements(entity, prop)):
+            parts.append(word)
+    cells[spec.column] = _join(parts, spec)
+    if with_labels:
+        cells[spec.column + LABEL_SUFFIX] = _join(names, spec) if spec.split else (names[0] if names else "")
+
+
+def _column_cells(mapping: SheetMapping, entity: Mapping[str, Any], labels: Mapping[str, str],
+                  item_columns: set[str], cells: dict[str, str]) -> None:
+    for spec in mapping.columns:
+        if spec.use == "ignore":
+            cells.setdefault(spec.column, "")
+        elif spec.use == "instance_of":
+            words = _vocabulary_words(mapping, spec)
+            found = [words[(v.id, None)] for v in _statements(entity, "P31")
+                     if isinstance(v, ItemValue) and (v.id, None) in words]
+            cells[spec.column] = _join(found, spec)
+        else:
+            _statement_cells(mapping, spec, entity, labels, spec.column in item_columns, cells)
+
+
+def _coordinate_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: dict[str, str]) -> None:
+    for cs in mapping.coordinates:
+        coords = [v for v in _statements(entity, cs.property) if isinstance(v, GlobeCoordinateValue)]
+        if coords:
+            cells[cs.latitude] = _decimal(coords[0].latitude)
+            cells[cs.longitude] = _decimal(coords[0].longitude)
+
+
+def build_rows(mapping: SheetMapping, entities: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
+               ) -> tuple[list[str], list[list[str]]]:
+    """The header and one row per entity (pure: no network)."""
+    header, item_columns = _header(mapping)
     rows = []
     for entity in entities:
         cells: dict[str, str] = {QID_COLUMN: str(entity.get("id", ""))}
-        for t in mapping.labels:
-            cells.setdefault(t.column, entity.get("labels", {}).get(t.language, {}).get("value", ""))
-        for t in mapping.aliases:
-            aliases = [a["value"] for a in entity.get("aliases", {}).get(t.language, [])]
-            cells.setdefault(t.column, (t.split[0] + " " if t.split else "; ").join(aliases))
-        for spec in mapping.columns:
-            if spec.use == "ignore":
-                cells.setdefault(spec.column, "")
-                continue
-            words = _vocabulary_words(mapping, spec)
-            if spec.use == "instance_of":
-                found = [words[(v.id, None)] for v in _statements(entity, "P31")
-                         if isinstance(v, ItemValue) and (v.id, None) in words]
-                cells[spec.column] = _join(found, spec)
-                continue
-            parts: list[str] = []
-            names: list[str] = []
-            for v in _statements(entity, spec.property or ""):
-                if isinstance(v, ItemValue):
-                    parts.append(words.get((v.id, None)) or words.get((v.id, spec.property)) or v.id)
-                    names.append(labels.get(v.id, ""))
-                else:
-                    parts.append(_text(v, spec))
-            # Words mapped to another property ("Musique country" → P136) come back from that property.
-            for (qid, prop), word in words.items():
-                if prop and prop != spec.property and any(
-                        isinstance(v, ItemValue) and v.id == qid for v in _statements(entity, prop)):
-                    parts.append(word)
-            cells[spec.column] = _join(parts, spec)
-            if spec.column in item_columns:
-                cells[spec.column + LABEL_SUFFIX] = _join(names, spec) if spec.split else (names[0] if names else "")
-        for cs in mapping.coordinates:
-            coords = [v for v in _statements(entity, cs.property) if isinstance(v, GlobeCoordinateValue)]
-            if coords:
-                cells[cs.latitude] = _decimal(coords[0].latitude)
-                cells[cs.longitude] = _decimal(coords[0].longitude)
+        _term_cells(mapping, entity, cells)
+        _column_cells(mapping, entity, labels, item_columns, cells)
+        _coordinate_cells(mapping, entity, cells)
         rows.append([cells.get(h, "") for h in header])
     return header, rows
 

@@ -95,9 +95,8 @@ def _ids(value: Any, pattern: re.Pattern[str], where: str, example: str) -> tupl
     return tuple(value)
 
 
-def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: str = SPEC_FILENAME) -> ReportSpec:
-    """The spec from a parsed ``wikiclub-report.toml`` (``doc``) and the project settings."""
-    doc = doc or {}
+def _check_known_keys(doc: dict[str, Any], where: str) -> None:
+    """Every section and key of the file is one we know (a typo must not be silently ignored)."""
     for section, table in doc.items():
         if section not in _KNOWN:
             raise ConfigError(f"{where}: section inconnue / unknown section [{section}]",
@@ -109,8 +108,9 @@ def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: s
             if unknown:
                 raise ConfigError(f"{where}: clé inconnue / unknown key {sorted(unknown)[0]!r} in [{section}]",
                                   f"known keys: {', '.join(sorted(_KNOWN[section]))}")
-    sel = doc.get("selection", {})
-    defaults = doc.get("defaults", {})
+
+
+def _selection(project: WikiProject, sel: dict[str, Any], where: str) -> Selection:
     # The WikiProject's own query (wikiclub.toml [project] query) unless the dashboard overrides it.
     query = sel.get("query", project.query)
     if not isinstance(query, str):
@@ -125,6 +125,33 @@ def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: s
         raise ConfigError("Le WikiProjet n'a aucun élément à mesurer / the WikiProject selects no items",
                           "set [project] regions or focus_item in wikiclub.toml, or [selection] query "
                           f"in {where}")
+    return selection
+
+
+def _group(i: int, g: dict[str, Any], props: tuple[str, ...], sites: tuple[str, ...],
+           languages: tuple[str, ...], where: str) -> GroupSpec:
+    """The ``i``-th ``[[groups]]`` table; its properties and sitelinks default to ``[defaults]``'s."""
+    name = g.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{where}: [[groups]] n°{i} has no name", 'e.g. name = "Organismes"')
+    classes = _ids(g.get("classes"), _QID, f"{where} [[groups]] {name!r} classes", '["Q43229"]')
+    if not classes:
+        raise ConfigError(f"{where}: [[groups]] {name!r} has no classes", 'e.g. classes = ["Q43229"]')
+    gprops = _ids(g.get("properties", list(props)), _PID, f"{where} [[groups]] {name!r} properties",
+                  '["P131", "P856"]')
+    gsites = _ids(g.get("sitelinks", list(sites)), _SITE, f"{where} [[groups]] {name!r} sitelinks",
+                  '["frwiki"]')
+    wl = _ids(g.get("worklist", list(gprops)), _PID, f"{where} [[groups]] {name!r} worklist", '["P856"]')
+    return GroupSpec(f"g{i}", name.strip(), classes, bool(g.get("subclasses", True)),
+                     _measures(gprops, languages, gsites), wl)
+
+
+def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: str = SPEC_FILENAME) -> ReportSpec:
+    """The spec from a parsed ``wikiclub-report.toml`` (``doc``) and the project settings."""
+    doc = doc or {}
+    _check_known_keys(doc, where)
+    defaults = doc.get("defaults", {})
+    selection = _selection(project, doc.get("selection", {}), where)
     languages = project.languages or ("fr", "en")
     props = _ids(defaults.get("properties", list(DEFAULT_PROPERTIES)), _PID, f"{where} [defaults] properties",
                  '["P131", "P856"]')
@@ -133,21 +160,7 @@ def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: s
     size = defaults.get("worklist", DEFAULT_WORKLIST)
     if not isinstance(size, int) or size < 0:
         raise ConfigError(f"{where}: [defaults] worklist must be a whole number", "e.g. worklist = 30")
-    groups = []
-    for i, g in enumerate(doc.get("groups", []), start=1):
-        name = g.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where}: [[groups]] n°{i} has no name", 'e.g. name = "Organismes"')
-        classes = _ids(g.get("classes"), _QID, f"{where} [[groups]] {name!r} classes", '["Q43229"]')
-        if not classes:
-            raise ConfigError(f"{where}: [[groups]] {name!r} has no classes", 'e.g. classes = ["Q43229"]')
-        gprops = _ids(g.get("properties", list(props)), _PID, f"{where} [[groups]] {name!r} properties",
-                      '["P131", "P856"]')
-        gsites = _ids(g.get("sitelinks", list(sites)), _SITE, f"{where} [[groups]] {name!r} sitelinks",
-                      '["frwiki"]')
-        wl = _ids(g.get("worklist", list(gprops)), _PID, f"{where} [[groups]] {name!r} worklist", '["P856"]')
-        groups.append(GroupSpec(f"g{i}", name.strip(), classes, bool(g.get("subclasses", True)),
-                                _measures(gprops, languages, gsites), wl))
+    groups = [_group(i, g, props, sites, languages, where) for i, g in enumerate(doc.get("groups", []), start=1)]
     default_measures = _measures(props, languages, sites)
     overall = GroupSpec(ALL_GROUP, "Tous les éléments", (), True, default_measures, props)
     return ReportSpec(selection, project.regions, languages, tuple(groups), overall, default_measures, props,

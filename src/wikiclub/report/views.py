@@ -101,6 +101,16 @@ def _figure(cell: Cell | None, prev: Cell | None, column: str) -> Figure:
                   prev.count(column) if prev else None, prev.items if prev else None)
 
 
+def _region_row(region: str, cell: Cell | None, prev_cells: dict[str, Cell], group: GroupSpec,
+                table: CoverageTable, columns: tuple[Column, ...]) -> RowView:
+    if cell is None:  # no item of the group there (a query that failed is listed in the notes)
+        cell = Cell(group.id, region, 0, tuple((m.id, 0) for m in group.measures), 0, 0)
+    pc = prev_cells.get(region)
+    return RowView(region, region_title(region, table),
+                   Figure(cell.items, 0, pc.items if pc else (0 if prev_cells else None)),
+                   tuple(_figure(cell, pc, col.id) for col in columns))
+
+
 def group_view(data: ReportData, group: GroupSpec) -> GroupView:
     table, prev = data.table, data.previous
     columns = tuple(measure_title(m, table) for m in group.measures) + (
@@ -108,17 +118,9 @@ def group_view(data: ReportData, group: GroupSpec) -> GroupView:
     buckets = [*table.regions, NO_REGION] if table.regions else [NO_REGION]
     cells = {c.region: c for c in table.cells_of(group.id)}
     prev_cells = {c.region: c for c in prev.cells_of(group.id)} if prev and _has_group(prev, group.id) else {}
-    rows = []
-    for region in buckets:
-        cell = cells.get(region)
-        if cell is None and region == NO_REGION and table.regions:
-            continue  # nothing outside the regions: no empty row
-        if cell is None:  # no item of the group there (a query that failed is listed in the notes)
-            cell = Cell(group.id, region, 0, tuple((m.id, 0) for m in group.measures), 0, 0)
-        pc = prev_cells.get(region)
-        rows.append(RowView(region, region_title(region, table),
-                            Figure(cell.items if cell else 0, 0, pc.items if pc else (0 if prev_cells else None)),
-                            tuple(_figure(cell, pc, col.id) for col in columns)))
+    rows = [_region_row(region, cells.get(region), prev_cells, group, table, columns) for region in buckets
+            if cells.get(region) is not None or region != NO_REGION or not table.regions]
+    # (nothing outside the regions: no empty row)
     total = table.total(group.id)
     ptotal = prev.total(group.id) if prev_cells and prev else None
     rows.append(RowView("*", "Total", Figure(total.items, 0, ptotal.items if ptotal else None),

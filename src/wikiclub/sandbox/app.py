@@ -36,6 +36,7 @@ SECRET_PARAMS = ("password", "token")  # any parameter whose name contains these
 class SandboxApp:
     def __init__(self, config: SandboxConfig, db: SandboxDB | None = None) -> None:
         self.config = config
+        self._owns_db = db is None  # a database handed in is the caller's to close
         self.db = db or SandboxDB(config.data_dir / "wiki.sqlite")
         self.sessions: dict[str, Session] = {}
         self.rate_limiter = RateLimiter(effective_rate_limits(config.rate_limits))
@@ -46,6 +47,17 @@ class SandboxApp:
         self.actions.update(wbapi.register(self))
         self.faults = FaultInjector(config.faults) if config.faults else None
         self._log = open(config.log_path, "a", encoding="utf-8") if config.log_path else None  # noqa: SIM115
+
+    def close(self) -> None:
+        """Close the request log and the database (the server has stopped answering: see
+        ``server.RunningSandbox.stop``). Waits for a request being answered; calling it again is harmless."""
+        with self.db.lock:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+            if self._owns_db:
+                self.db.close()
+                self._owns_db = False
 
     # ---- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:

@@ -248,7 +248,10 @@ class CoreModules:
 
     def _statistics(self) -> dict[str, Any]:
         c = self.db.conn
-        one = lambda sql: int(c.execute(sql).fetchone()[0])  # noqa: E731
+
+        def one(sql: str) -> int:
+            return int(c.execute(sql).fetchone()[0])
+
         return {
             "pages": one("SELECT COUNT(*) FROM pages WHERE deleted=0"),
             "articles": one("SELECT COUNT(*) FROM pages WHERE deleted=0 AND ns=0"),

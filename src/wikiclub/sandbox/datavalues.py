@@ -345,7 +345,7 @@ def format_plain(value_type: str, value: Any) -> str:
     if value_type == "time":
         m = _TIME_RE.match(value["time"])
         if not m:
-            return value["time"]
+            return str(value["time"])
         sign, year, month, day = m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4))
         era = " BCE" if sign == "-" else ""
         p = value["precision"]

@@ -297,7 +297,7 @@ def remove_statement(entity: dict[str, Any], guid: str) -> dict[str, Any] | None
     if where is None:
         return None
     pid, i = where
-    st = entity["claims"][pid].pop(i)
+    st: dict[str, Any] = entity["claims"][pid].pop(i)
     if not entity["claims"][pid]:
         del entity["claims"][pid]
     return st

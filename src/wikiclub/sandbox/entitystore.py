@@ -65,7 +65,7 @@ class StoredEntity:
 
 def decode(text: str) -> dict[str, Any]:
     """Stored JSON → entity; the revision form writes empty maps as ``[]`` (PHP), read them as ``{}``."""
-    data = json.loads(text)
+    data: dict[str, Any] = json.loads(text)
     for key, value in data.items():
         if value == []:
             data[key] = {}

@@ -10,6 +10,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import SandboxApp
 from .config import SandboxConfig
+from .users import BotAccount, add_bot_account
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -39,11 +40,17 @@ class RunningSandbox:
     def sparql_url(self) -> str:
         return self.config.sparql_url
 
+    @property
+    def site(self) -> str:
+        """The value of ``--site`` (or ``site =`` in wikiclub.toml) that names this sandbox."""
+        return f"sandbox:{self.config.server}"
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        self.app.close()
 
 
 def _bind(config: SandboxConfig) -> tuple[SandboxConfig, BaseWSGIServer, SandboxApp]:
@@ -63,6 +70,18 @@ def start_in_thread(config: SandboxConfig) -> RunningSandbox:
     return RunningSandbox(app=app, server=server, thread=thread)
 
 
+def start_with_bot(config: SandboxConfig, *, user: str = "Robot", groups: tuple[str, ...] = ()
+                   ) -> tuple[RunningSandbox, BotAccount]:
+    """A sandbox in a thread (``port=0``: a free port) with a bot account ready to log in: what the
+    tests, ``wikiclub demo`` and the benchmarks start from. Stop it with ``RunningSandbox.stop()``."""
+    running = start_in_thread(config)
+    try:
+        return running, add_bot_account(running.app.db, user, groups=groups)
+    except BaseException:
+        running.stop()
+        raise
+
+
 def serve(config: SandboxConfig, *, on_ready: Callable[[SandboxApp], None] | None = None) -> None:
     """Serve until Ctrl-C. ``on_ready(app)`` runs once the port is bound (``app.config.port`` is the
     real one, even for port 0) and before the first request is answered: load dumps, print URLs."""
@@ -73,3 +92,4 @@ def serve(config: SandboxConfig, *, on_ready: Callable[[SandboxApp], None] | Non
         server.serve_forever()
     finally:
         server.server_close()
+        app.close()

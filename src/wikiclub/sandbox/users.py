@@ -226,3 +226,20 @@ class RateLimiter:
             self._windows[key] = (start, hits)
             limited = limited or hits > count
         return limited
+
+
+@dataclass(frozen=True)
+class BotAccount:
+    """A BotPassword login as ``action=login`` takes it: ``name`` is ``User@app``. The password exists
+    only here (the database keeps its hash): never log or write it."""
+
+    name: str
+    password: str
+
+
+def add_bot_account(db: SandboxDB, user: str, *, app: str = "wikiclub", bot: bool = True,
+                    groups: tuple[str, ...] = ()) -> BotAccount:
+    """Create the account ``user`` (bot-flagged unless ``bot=False``, in ``groups`` too) and its
+    BotPassword ``user@app``."""
+    account = create_user(db, user, bot=bot, extra_groups=groups)
+    return BotAccount(f"{account.name}@{app}", create_bot_password(db, account, app))

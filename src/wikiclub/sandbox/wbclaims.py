@@ -202,7 +202,8 @@ def _find_or_fail(entity: dict[str, Any], guid: str, missing: Callable[[], ApiEr
     where = find_statement(entity, guid)
     if where is None:
         raise missing()
-    return entity["claims"][where[0]][where[1]]
+    found: dict[str, Any] = entity["claims"][where[0]][where[1]]
+    return found
 
 
 def wbsetclaimvalue(req: ApiRequest) -> dict[str, Any]:

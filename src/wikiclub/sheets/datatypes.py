@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from ..errors import ValueParseError
 from ..model import (
@@ -183,6 +183,12 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         url = f"{plain[1] or 'https'}://{plain[2].lower()}{plain[3] or ''}"
         if len(url) <= MAX_URL:
             return Parsed(StringValue(url), () if plain[1] else _SCHEME_ADDED)
+    return _parse_any_url(raw, text)
+
+
+def _parse_any_url(raw: str, text: str) -> Parsed:
+    """The general path of :func:`parse_url`: scheme added when missing, host checked, user, port,
+    query and fragment kept."""
     notes: tuple[Note, ...] = ()
     if not raw or _SPACE.search(raw):
         raise _fail("bad-url", f"« {raw} » n'est pas une adresse web / not a URL (espaces).",
@@ -204,18 +210,8 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     if scheme not in ("http", "https", "ftp", "ftps"):
         raise _fail("bad-url", f"« {text} » : schéma {scheme} non pris en charge / unsupported scheme.",
                     "Utilisez une adresse http(s)://…", text)
-    labels = host.split(".")
-    is_ip = _IPV4.fullmatch(host) is not None
-    if not is_ip and (len(labels) < 2 or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
-                      or not _TLD.fullmatch(labels[-1])):
-        raise _fail("bad-url", f"« {text} » n'est pas une adresse web valide (nom de domaine) / invalid host.",
-                    "Vérifiez l'adresse (ex. https://exemple.org).", text)
-    netloc = host
-    if parts.username:
-        netloc = parts.username + (":" + parts.password if parts.password else "") + "@" + netloc
-    if port is not None:
-        netloc += f":{port}"
-    url = f"{scheme}://{netloc}{parts.path}"
+    _check_host(host, text)
+    url = f"{scheme}://{_netloc(parts, host, port)}{parts.path}"
     if parts.query:
         url += "?" + parts.query
     if parts.fragment:
@@ -224,6 +220,25 @@ def parse_url(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         raise _fail("too-long", f"Adresse trop longue ({len(url)} > {MAX_URL}) / URL too long.",
                     "Utilisez l'adresse de la page principale.", text[:80] + "…")
     return Parsed(StringValue(url), notes)
+
+
+def _check_host(host: str, text: str) -> None:
+    """An IPv4 address, or a domain name of ≥ 2 valid labels ending in a valid top-level domain."""
+    labels = host.split(".")
+    is_ip = _IPV4.fullmatch(host) is not None
+    if not is_ip and (len(labels) < 2 or not all(_HOST_LABEL.fullmatch(lab) for lab in labels)
+                      or not _TLD.fullmatch(labels[-1])):
+        raise _fail("bad-url", f"« {text} » n'est pas une adresse web valide (nom de domaine) / invalid host.",
+                    "Vérifiez l'adresse (ex. https://exemple.org).", text)
+
+
+def _netloc(parts: SplitResult, host: str, port: int | None) -> str:
+    netloc = host
+    if parts.username:
+        netloc = parts.username + (":" + parts.password if parts.password else "") + "@" + netloc
+    if port is not None:
+        netloc += f":{port}"
+    return netloc
 
 
 _MAILTO = re.compile(r"^mailto:", re.I)
@@ -247,6 +262,31 @@ def parse_email(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     return Parsed(StringValue(f"mailto:{m.group(1)}@{m.group(2).lower()}"))
 
 
+def _international_phone(raw: str, groups: list[str], digits: str, text: str) -> Parsed:
+    """A number written with its country code (``+33 …``, ``0033 …``): its groups kept."""
+    if raw.startswith("00"):
+        groups[0] = groups[0][2:]  # an emptied group is dropped by the join below
+        digits = digits[2:]
+    if digits.startswith("1") and len(digits) == 11:
+        return Parsed(StringValue(f"+1-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"))
+    if not 7 <= len(digits) <= 15:
+        raise _fail("bad-phone", f"« {text} » : longueur invalide / wrong length.", "Vérifiez le numéro.", text)
+    return Parsed(StringValue("+" + "-".join(g for g in groups if g)))
+
+
+def _north_american_phone(digits: str, text: str) -> Parsed:
+    """A national number in the North American plan: 10 digits (a leading 1 dropped)."""
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    if len(digits) == 7:
+        raise _fail("phone-no-area-code", f"« {text} » : indicatif régional manquant / area code missing.",
+                    "Ajoutez l'indicatif (ex. 819, 705, 418).", text)
+    if len(digits) != 10 or digits[0] in "01":
+        raise _fail("bad-phone", f"« {text} » : un numéro nord-américain a 10 chiffres / North American "
+                    "numbers have 10 digits.", "Exemple : 819 555-0101.", text)
+    return Parsed(StringValue(f"+1-{digits[:3]}-{digits[3:6]}-{digits[6:]}"))
+
+
 def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     """International form with hyphens, as on Wikidata's P1329: ``+1-819-555-0101``."""
     if opts.phone_country == "1" and (na := _NA_PHONE.fullmatch(text.strip())):
@@ -260,27 +300,10 @@ def parse_phone(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                     "Exemple : 819 555-0101 ou +1-819-555-0101.", text)
     groups = _DIGITS.findall(raw)
     digits = "".join(groups)
-    international = raw.startswith("+") or raw.startswith("00")
-    if international:
-        if raw.startswith("00"):
-            groups[0] = groups[0][2:]  # an emptied group is dropped by the join below
-            digits = digits[2:]
-        if digits.startswith("1") and len(digits) == 11:
-            return Parsed(StringValue(f"+1-{digits[1:4]}-{digits[4:7]}-{digits[7:]}"))
-        if not 7 <= len(digits) <= 15:
-            raise _fail("bad-phone", f"« {text} » : longueur invalide / wrong length.",
-                        "Vérifiez le numéro.", text)
-        return Parsed(StringValue("+" + "-".join(g for g in groups if g)))
+    if raw.startswith("+") or raw.startswith("00"):
+        return _international_phone(raw, groups, digits, text)
     if opts.phone_country == "1":
-        if len(digits) == 11 and digits.startswith("1"):
-            digits = digits[1:]
-        if len(digits) == 7:
-            raise _fail("phone-no-area-code", f"« {text} » : indicatif régional manquant / area code missing.",
-                        "Ajoutez l'indicatif (ex. 819, 705, 418).", text)
-        if len(digits) != 10 or digits[0] in "01":
-            raise _fail("bad-phone", f"« {text} » : un numéro nord-américain a 10 chiffres / North American "
-                        "numbers have 10 digits.", "Exemple : 819 555-0101.", text)
-        return Parsed(StringValue(f"+1-{digits[:3]}-{digits[3:6]}-{digits[6:]}"))
+        return _north_american_phone(digits, text)
     if digits.startswith("0"):  # national trunk prefix (France, …)
         groups[0] = groups[0][1:]  # an emptied group is dropped by the join below
     if len(digits) < 6:
@@ -346,6 +369,32 @@ def _month(word: str, text: str) -> int:
     return _MONTHS[key]
 
 
+def _excel_serial_date(serial: int, raw: str) -> Parsed:
+    """A day count from Excel's epoch (a date cell read as a number), with a note saying so."""
+    serial_date = EXCEL_EPOCH + dt.timedelta(days=serial)
+    return Parsed(_time(serial_date.year, serial_date.month, serial_date.day, PRECISION_DAY, raw),
+                  (Note("excel-serial-date", f"Nombre {serial} lu comme une date Excel : "
+                        f"{serial_date.isoformat()} / read as an Excel serial date.",
+                        "Mettez la cellule au format date dans le tableur pour lever le doute."),))
+
+
+def _numeric_date(m: re.Match[str], raw: str, opts: ParseOptions) -> Parsed:
+    """12/03/2020 in the mapping's ``date_order``; a two-digit year or an ambiguous order gets a note."""
+    a, b, y = int(m[1]), int(m[2]), int(m[3])
+    notes: list[Note] = []
+    if len(m[3]) == 2:
+        y += 2000 if y <= dt.date.today().year % 100 else 1900
+        notes.append(Note("two-digit-year", f"Année à deux chiffres lue comme {y} / two-digit year read as "
+                          f"{y}.", "Écrivez l'année en entier."))
+    day, month = (a, b) if opts.date_order != "mdy" else (b, a)
+    if a <= 12 and b <= 12 and a != b:
+        notes.append(Note("ambiguous-date", f"Date ambiguë « {raw} » lue comme {y:04d}-{month:02d}-{day:02d} "
+                          f"(ordre {opts.date_order}) / ambiguous date.",
+                          "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
+                          "date_order dans le mapping."))
+    return Parsed(_time(y, month, day, PRECISION_DAY, raw), tuple(notes))
+
+
 def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
     if raw.isascii() and raw.isdigit() and len(raw) <= 4:  # a year, the commonest cell
@@ -362,28 +411,10 @@ def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
         return Parsed(_time(int(m[1]), int(m[2]), 0, PRECISION_MONTH, raw))
     if m := _YEAR.fullmatch(s):
         return Parsed(_time(int(m[1]), 0, 0, PRECISION_YEAR, raw))
-    if m := _SERIAL.fullmatch(s):
-        serial = int(m[1])
-        if 10000 <= serial <= 2958465:
-            serial_date = EXCEL_EPOCH + dt.timedelta(days=serial)
-            return Parsed(_time(serial_date.year, serial_date.month, serial_date.day, PRECISION_DAY, raw),
-                          (Note("excel-serial-date", f"Nombre {serial} lu comme une date Excel : "
-                                f"{serial_date.isoformat()} / read as an Excel serial date.",
-                                "Mettez la cellule au format date dans le tableur pour lever le doute."),))
+    if (m := _SERIAL.fullmatch(s)) and 10000 <= int(m[1]) <= 2958465:
+        return _excel_serial_date(int(m[1]), raw)
     if m := _NUMERIC_DATE.fullmatch(s):
-        a, b, y = int(m[1]), int(m[2]), int(m[3])
-        notes: list[Note] = []
-        if len(m[3]) == 2:
-            y += 2000 if y <= dt.date.today().year % 100 else 1900
-            notes.append(Note("two-digit-year", f"Année à deux chiffres lue comme {y} / two-digit year read as "
-                              f"{y}.", "Écrivez l'année en entier."))
-        day, month = (a, b) if opts.date_order != "mdy" else (b, a)
-        if a <= 12 and b <= 12 and a != b:
-            notes.append(Note("ambiguous-date", f"Date ambiguë « {raw} » lue comme {y:04d}-{month:02d}-{day:02d} "
-                              f"(ordre {opts.date_order}) / ambiguous date.",
-                              "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
-                              "date_order dans le mapping."))
-        return Parsed(_time(y, month, day, PRECISION_DAY, raw), tuple(notes))
+        return _numeric_date(m, raw, opts)
     if m := _DAY_MONTH_YEAR.fullmatch(s):
         return Parsed(_time(int(m[3]), _month(m[2], raw), int(m[1]), PRECISION_DAY, raw))
     if m := _MONTH_DAY_YEAR.fullmatch(s):
@@ -511,15 +542,10 @@ _COMMA_THOUSAND = re.compile(r"\d{1,3},\d{3}")
 _QUANTITY = re.compile(r"([-+−]?)\s*(\d(?:[\d \u00a0\u202f\u2009\u2007'’.,]*\d)?)\s*([^\d].*)?")
 
 
-def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
-    notes: tuple[Note, ...] = ()
-    fail = _fail("bad-quantity", f"Nombre non reconnu / unrecognised number : « {text} ».",
-                 "Exemple : 1 234,5 ou 1234.5.", text)
-    spaced = _GROUP_SPACES.split(num)
-    if len(spaced) > 1:
-        if not all(len(g) == 3 for g in spaced[1:-1]) or not _LAST_GROUP.match(spaced[-1]):
-            raise fail
-        num = "".join(spaced)
+def _plain_number(num: str, text: str, fail: ValueParseError) -> tuple[str, tuple[Note, ...]]:
+    """``num`` with its thousands separators dropped and a decimal point: both separators (the last
+    one is the decimal), repeated separators (thousands), or one comma (decimal, noted when it could
+    be thousands)."""
     if "." in num and "," in num:
         dec_sep = "." if num.rfind(".") > num.rfind(",") else ","
         thou = "," if dec_sep == "." else "."
@@ -527,18 +553,31 @@ def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
         groups = int_part.split(thou)
         if not all(len(g) == 3 for g in groups[1:]) or not frac.isdigit():
             raise fail
-        num = "".join(groups) + "." + frac
-    elif num.count(",") > 1 or num.count(".") > 1:
+        return "".join(groups) + "." + frac, ()
+    if num.count(",") > 1 or num.count(".") > 1:
         sep = "," if "," in num else "."
         groups = num.split(sep)
         if not all(len(g) == 3 for g in groups[1:]) or not 1 <= len(groups[0]) <= 3:
             raise fail
-        num = "".join(groups)
-    elif "," in num:
+        return "".join(groups), ()
+    if "," in num:
+        notes: tuple[Note, ...] = ()
         if _COMMA_THOUSAND.fullmatch(num):
             notes = (Note("ambiguous-number", f"« {text} » lu avec une virgule décimale / read with a decimal "
                           "comma.", "Écrivez 1 234 pour mille deux cent trente-quatre."),)
-        num = num.replace(",", ".")
+        return num.replace(",", "."), notes
+    return num, ()
+
+
+def _amount(num: str, text: str) -> tuple[Decimal, tuple[Note, ...]]:
+    fail = _fail("bad-quantity", f"Nombre non reconnu / unrecognised number : « {text} ».",
+                 "Exemple : 1 234,5 ou 1234.5.", text)
+    spaced = _GROUP_SPACES.split(num)
+    if len(spaced) > 1:
+        if not all(len(g) == 3 for g in spaced[1:-1]) or not _LAST_GROUP.match(spaced[-1]):
+            raise fail
+        num = "".join(spaced)
+    num, notes = _plain_number(num, text, fail)
     try:
         value = Decimal(num)
     except InvalidOperation:

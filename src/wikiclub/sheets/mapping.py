@@ -280,6 +280,20 @@ def load_mapping(path: str | Path) -> SheetMapping:
 
 
 def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
+    node, data = _load_yaml(text, name)
+    lines: dict[tuple[str, ...], int] = {}
+    _line_map(node, (), lines, name)
+    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+                    key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        msgs = [_schema_message(err, name, lines) for err in errors[:10]]
+        raise MappingError("Mapping invalide / invalid mapping :\n  " + "\n  ".join(msgs),
+                           "Voir docs/mappings.md (schéma et exemples complets).")
+    return _build(data, name, lines)
+
+
+def _load_yaml(text: str, name: str) -> tuple[yaml.Node, dict[str, Any]]:
+    """The YAML node tree (for line numbers) and the data; a syntax error names its line."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -293,27 +307,21 @@ def parse_mapping(text: str, name: str = "<mapping>") -> SheetMapping:
     if node is None or not isinstance(data, dict):
         raise MappingError(f"{name} : le mapping est vide ou n'est pas un dictionnaire / empty mapping.",
                            "Voir docs/mappings.md pour un exemple complet.")
-    lines: dict[tuple[str, ...], int] = {}
-    _line_map(node, (), lines, name)
-    errors = sorted(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
-                    key=lambda e: [str(p) for p in e.absolute_path])
-    if errors:
-        msgs = []
-        for err in errors[:10]:
-            p = tuple(str(x) for x in err.absolute_path)
-            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-                extra = [k for k in err.instance if k not in _schema_properties(err)]
-                p = (*p, str(extra[0])) if extra else p  # point at the unexpected key itself
-            lineno = None
-            q = p
-            while q and lineno is None:
-                lineno = lines.get(q)
-                q = q[:-1]
-            where = f"{name}:{lineno or 1}"
-            msgs.append(f"{where} ({'/'.join(p) or 'racine'}) : {_explain(err)}")
-        raise MappingError("Mapping invalide / invalid mapping :\n  " + "\n  ".join(msgs),
-                           "Voir docs/mappings.md (schéma et exemples complets).")
-    return _build(data, name, lines)
+    return node, data
+
+
+def _schema_message(err: jsonschema.ValidationError, name: str, lines: Mapping[tuple[str, ...], int]) -> str:
+    """One schema error as « file:line (path) : explanation », at the nearest line known."""
+    p = tuple(str(x) for x in err.absolute_path)
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        extra = [k for k in err.instance if k not in _schema_properties(err)]
+        p = (*p, str(extra[0])) if extra else p  # point at the unexpected key itself
+    lineno = None
+    q = p
+    while q and lineno is None:
+        lineno = lines.get(q)
+        q = q[:-1]
+    return f"{name}:{lineno or 1} ({'/'.join(p) or 'racine'}) : {_explain(err)}"
 
 
 def _schema_properties(err: jsonschema.ValidationError) -> Mapping[str, Any]:
@@ -332,42 +340,52 @@ def _explain(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
+def _value_map(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
+               ) -> dict[str, ValueTarget]:
+    """A column's ``values`` (word → item, or item and property), keyed by the folded word."""
+    values: dict[str, ValueTarget] = {}
+    for word, target in (spec.get("values") or {}).items():
+        key = vocab_key(str(word))
+        tgt = ValueTarget(target.get("item"), target.get("property")) if isinstance(target, dict) \
+            else ValueTarget(target)
+        if key in values and values[key] != tgt:
+            raise MappingError(f"{name}:{lines.get(('columns', col, 'values', str(word)), 1)} : « {word} » "
+                               "a déjà une autre valeur (même mot aux accents/majuscules près) / "
+                               "conflicting value map entries.", "Gardez une seule entrée.")
+        values[key] = tgt
+    return values
+
+
+def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
+                 ) -> ColumnSpec:
+    use = spec.get("use", "statement" if "property" in spec else "ignore")
+    if use == "statement" and "property" not in spec:
+        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
+                           "column without property.",
+                           "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
+    if use == "instance_of" and not spec.get("values"):
+        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: instance_of demande values "
+                           "(mot → classe) / needs values.", "Ex. values: {Musée: Q33506}")
+    values = _value_map(col, spec, name, lines)
+    item = spec.get("item")
+    split = spec.get("split", ())
+    refs = spec.get("references")
+    return ColumnSpec(
+        col, use, spec.get("property"), spec.get("datatype"), values, spec.get("on_unknown", "error"),
+        None if item is None else (tuple(item.get("types", ())), tuple(item.get("within", ()))),
+        (split,) if isinstance(split, str) else tuple(split), spec.get("parse"), spec.get("language"),
+        spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
+        dict(spec.get("qualifiers") or {}),
+        None if refs is None else (() if refs is False else tuple(refs)),
+        bool(spec.get("required", False)), spec.get("rank", "normal"))
+
+
 def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
     opts = data.get("options") or {}
     lang = opts.get("language", "fr")
     ent = data["entity"]
     sheet = data.get("sheet") or {}
-    columns = []
-    for col, spec in (data.get("columns") or {}).items():
-        use = spec.get("use", "statement" if "property" in spec else "ignore")
-        if use == "statement" and "property" not in spec:
-            raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
-                               "column without property.",
-                               "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
-        if use == "instance_of" and not spec.get("values"):
-            raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: instance_of demande values "
-                               "(mot → classe) / needs values.", "Ex. values: {Musée: Q33506}")
-        values: dict[str, ValueTarget] = {}
-        for word, target in (spec.get("values") or {}).items():
-            key = vocab_key(str(word))
-            tgt = ValueTarget(target.get("item"), target.get("property")) if isinstance(target, dict) \
-                else ValueTarget(target)
-            if key in values and values[key] != tgt:
-                raise MappingError(f"{name}:{lines.get(('columns', col, 'values', str(word)), 1)} : « {word} » "
-                                   "a déjà une autre valeur (même mot aux accents/majuscules près) / "
-                                   "conflicting value map entries.", "Gardez une seule entrée.")
-            values[key] = tgt
-        item = spec.get("item")
-        split = spec.get("split", ())
-        refs = spec.get("references")
-        columns.append(ColumnSpec(
-            str(col), use, spec.get("property"), spec.get("datatype"), values, spec.get("on_unknown", "error"),
-            None if item is None else (tuple(item.get("types", ())), tuple(item.get("within", ()))),
-            (split,) if isinstance(split, str) else tuple(split), spec.get("parse"), spec.get("language"),
-            spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
-            dict(spec.get("qualifiers") or {}),
-            None if refs is None else (() if refs is False else tuple(refs)),
-            bool(spec.get("required", False)), spec.get("rank", "normal")))
+    columns = [_column_spec(str(col), spec, name, lines) for col, spec in (data.get("columns") or {}).items()]
     coords = []
     for spec in data.get("coordinates") or ():
         refs = spec.get("references")
@@ -407,64 +425,81 @@ def datatype_of(mapping: SheetMapping, spec: ColumnSpec, catalog: PropertyCatalo
 
 def check_mapping(mapping: SheetMapping, catalog: PropertyCatalog) -> list[MappingProblem]:
     """Everything wrong with a mapping for this site (empty list: fine)."""
-    problems: list[MappingProblem] = []
-    known = [f"{p} ({i.label})" for p, i in catalog.properties.items()]
-
-    def prop(pid: str, *path: str, datatype: str | None = None) -> str | None:
-        info = catalog.get(pid)
-        if info is None:
-            near = difflib.get_close_matches(pid, list(catalog.properties), n=3)
-            problems.append(MappingProblem(mapping.where(*path), f"propriété {pid} inconnue sur {catalog.site} "
-                                           f"/ unknown property.",
-                                           f"Vérifiez le numéro{' (proches : ' + ', '.join(near) + ')' if near else ''}."
-                                           if known else "Lancez « wikiclub mapping check --site » une fois "
-                                           "connecté, pour remplir le cache des propriétés."))
-            return datatype
-        if info.datatype not in KNOWN_DATATYPES:
-            problems.append(MappingProblem(mapping.where(*path), f"{pid} : type de données {info.datatype} non "
-                                           "pris en charge / unsupported datatype.", "Retirez cette colonne."))
-        if datatype and datatype != info.datatype:
-            problems.append(MappingProblem(mapping.where(*path), f"{pid} : datatype {datatype} dans le mapping, "
-                                           f"{info.datatype} sur le site / datatype mismatch.",
-                                           f"Mettez datatype: {info.datatype} ou retirez la clé."))
-        return info.datatype
-
+    checker = _MappingChecker(mapping, catalog)
     for spec in mapping.columns:
-        base = ("columns", spec.column)
-        if spec.use == "ignore":
-            continue
-        dt = "wikibase-item" if spec.use == "instance_of" else prop(spec.property or "", *base, "property",
-                                                                   datatype=spec.datatype)
-        for key, needed in _NEEDS.items():
-            if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
-                problems.append(MappingProblem(mapping.where(*base, key), f"« {key} » ne s'applique qu'au type "
-                                               f"{needed}, pas à {spec.property} ({dt}) / not for this datatype.",
-                                               f"Retirez {key}."))
-        if spec.parse and dt and dt != _PARSE_DATATYPE[spec.parse]:
-            problems.append(MappingProblem(mapping.where(*base, "parse"), f"parse: {spec.parse} attend une "
-                                           f"propriété de type {_PARSE_DATATYPE[spec.parse]} ({spec.property} est "
-                                           f"{dt}).", "Ex. P968 pour un courriel, P1329 pour un téléphone."))
-        for tgt in spec.values.values():
-            if tgt.property:
-                prop(tgt.property, *base, "values")
-        for qp in spec.qualifiers:
-            prop(qp, *base, "qualifiers", qp)
-        for i, ref in enumerate(spec.references or ()):
-            for rp in ref:
-                prop(rp, *base, "references", str(i), rp)
+        if spec.use != "ignore":
+            checker.column(spec)
     for i, cs in enumerate(mapping.coordinates):
-        dt = prop(cs.property, "coordinates", str(i), "property")
+        dt = checker.prop(cs.property, "coordinates", str(i), "property")
         if dt and dt != "globe-coordinate":
-            problems.append(MappingProblem(mapping.where("coordinates", str(i)), f"{cs.property} n'est pas une "
-                                           "propriété de coordonnées / not a globe-coordinate property.", "Ex. P625."))
+            checker.problems.append(MappingProblem(
+                mapping.where("coordinates", str(i)), f"{cs.property} n'est pas une propriété de coordonnées / "
+                "not a globe-coordinate property.", "Ex. P625."))
     for i, ref in enumerate(mapping.references):
         for rp in ref:
-            prop(rp, "references", str(i), rp)
+            checker.prop(rp, "references", str(i), rp)
     for qid in mapping.item_ids():
         if catalog.has_item(qid) is False:
-            problems.append(MappingProblem(mapping.where(*_find_value(mapping, qid)), f"{qid} n'existe pas sur "
-                                           f"{catalog.site} / no such item.", "Corrigez le QID."))
-    return problems
+            checker.problems.append(MappingProblem(mapping.where(*_find_value(mapping, qid)),
+                                                   f"{qid} n'existe pas sur {catalog.site} / no such item.",
+                                                   "Corrigez le QID."))
+    return checker.problems
+
+
+class _MappingChecker:
+    """Collects the problems of one mapping against one site's property catalogue."""
+
+    def __init__(self, mapping: SheetMapping, catalog: PropertyCatalog) -> None:
+        self.mapping = mapping
+        self.catalog = catalog
+        self.problems: list[MappingProblem] = []
+
+    def prop(self, pid: str, *path: str, datatype: str | None = None) -> str | None:
+        """The datatype of property ``pid`` on the site (the mapping's own ``datatype`` when the site
+        does not know it); an unknown property, an unsupported or mismatched datatype is a problem."""
+        info = self.catalog.get(pid)
+        where = self.mapping.where(*path)
+        if info is None:
+            near = difflib.get_close_matches(pid, list(self.catalog.properties), n=3)
+            hint = (f"Vérifiez le numéro{' (proches : ' + ', '.join(near) + ')' if near else ''}."
+                    if self.catalog.properties else "Lancez « wikiclub mapping check --site » une fois "
+                    "connecté, pour remplir le cache des propriétés.")
+            self.problems.append(MappingProblem(where, f"propriété {pid} inconnue sur {self.catalog.site} "
+                                                f"/ unknown property.", hint))
+            return datatype
+        if info.datatype not in KNOWN_DATATYPES:
+            self.problems.append(MappingProblem(where, f"{pid} : type de données {info.datatype} non "
+                                                "pris en charge / unsupported datatype.", "Retirez cette colonne."))
+        if datatype and datatype != info.datatype:
+            self.problems.append(MappingProblem(where, f"{pid} : datatype {datatype} dans le mapping, "
+                                                f"{info.datatype} sur le site / datatype mismatch.",
+                                                f"Mettez datatype: {info.datatype} ou retirez la clé."))
+        return info.datatype
+
+    def column(self, spec: ColumnSpec) -> None:
+        """A column's property, the keys that need another datatype, its values', qualifiers' and
+        references' properties."""
+        base = ("columns", spec.column)
+        dt = "wikibase-item" if spec.use == "instance_of" else self.prop(spec.property or "", *base, "property",
+                                                                        datatype=spec.datatype)
+        for key, needed in _NEEDS.items():
+            if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
+                self.problems.append(MappingProblem(
+                    self.mapping.where(*base, key), f"« {key} » ne s'applique qu'au type {needed}, pas à "
+                    f"{spec.property} ({dt}) / not for this datatype.", f"Retirez {key}."))
+        if spec.parse and dt and dt != _PARSE_DATATYPE[spec.parse]:
+            self.problems.append(MappingProblem(
+                self.mapping.where(*base, "parse"), f"parse: {spec.parse} attend une propriété de type "
+                f"{_PARSE_DATATYPE[spec.parse]} ({spec.property} est {dt}).",
+                "Ex. P968 pour un courriel, P1329 pour un téléphone."))
+        for tgt in spec.values.values():
+            if tgt.property:
+                self.prop(tgt.property, *base, "values")
+        for qp in spec.qualifiers:
+            self.prop(qp, *base, "qualifiers", qp)
+        for i, ref in enumerate(spec.references or ()):
+            for rp in ref:
+                self.prop(rp, *base, "references", str(i), rp)
 
 
 def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:

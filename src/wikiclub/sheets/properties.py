@@ -20,6 +20,7 @@ from typing import Any
 
 from ..dumps import iter_dump
 from ..errors import InputError
+from ..wbjson import Statement, Term
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
 CATALOG_VERSION = 1
@@ -42,22 +43,32 @@ class PropertyInfo:
 
 
 def _label(entity: Mapping[str, Any]) -> str:
-    labels = entity.get("labels") or {}
+    labels: dict[str, Term] = entity.get("labels") or {}
     for lang in ("fr", "en"):
         if isinstance(labels.get(lang), Mapping):
             return str(labels[lang].get("value", ""))
     return next((str(v.get("value", "")) for v in labels.values() if isinstance(v, Mapping)), "")
 
 
+def _constraint_kind(claim: Statement) -> str | None:
+    """The constraint type (an item id) of a P2302 statement."""
+    snak = claim.get("mainsnak")
+    dv = snak.get("datavalue") if snak is not None else None
+    kind = dv["value"] if dv is not None else None
+    return str(kind["id"]) if isinstance(kind, Mapping) and "id" in kind else None
+
+
 def property_info(entity: Mapping[str, Any]) -> PropertyInfo:
+    """What the catalogue keeps of a property's JSON (``wbjson.Entity``): datatype, label, format
+    constraint, single-value and distinct-values constraints."""
     regex, single, distinct = None, False, False
-    for claim in (entity.get("claims") or {}).get("P2302", []):
-        kind = ((claim.get("mainsnak") or {}).get("datavalue") or {}).get("value", {})
-        kind_id = kind.get("id") if isinstance(kind, Mapping) else None
+    constraints: list[Statement] = (entity.get("claims") or {}).get("P2302", [])
+    for claim in constraints:
+        kind_id = _constraint_kind(claim)
         if kind_id == FORMAT_CONSTRAINT:
             for q in (claim.get("qualifiers") or {}).get("P1793", []):
-                dv = q.get("datavalue") or {}
-                if isinstance(dv.get("value"), str):
+                dv = q.get("datavalue")
+                if dv is not None and isinstance(dv.get("value"), str):
                     regex = dv["value"]
         elif kind_id == SINGLE_VALUE:
             single = True

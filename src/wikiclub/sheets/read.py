@@ -25,10 +25,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import SheetError
 from ..model import Issue, Row, SourceRef
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 _SPACES = re.compile(r"[ \t\u00a0\u2007\u2009\u200a\u202f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0c\x0e-\x1f\x7f]")
@@ -366,6 +369,23 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
     idx = _pick_sheet([ws.title for ws in sheets], [ws.sheet_state == "visible" for ws in sheets],
                       options.sheet, name)
     ws = sheets[idx]
+    cells, issues = _xlsx_cells(path, ws, idx)
+    width = ws.max_column or 0
+    hidden: set[int] = set()
+    for dim in ws.column_dimensions.values():
+        if dim.hidden and dim.min:
+            hidden.update(range(dim.min - 1, (dim.max or dim.min)))
+    merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
+    return _Grid(cells, list(range(1, len(cells) + 1)), ws.title, "xlsx",
+                 [_col_letter(i) for i in range(width)], hidden, merged, issues)
+
+
+def _xlsx_cells(path: Path, ws: Worksheet, idx: int) -> tuple[list[list[str]], list[Issue]]:
+    """The text of every cell of worksheet ``ws`` (the ``idx``-th of the workbook): a formula shows the
+    result the spreadsheet saved (read from a second, values-only load, done only when a formula is
+    met); a formula without a saved result is an error."""
+    import openpyxl
+
     cached_ws = None  # cached formula results, loaded only when the sheet has formulas
     cells: list[list[str]] = []
     issues: list[Issue] = []
@@ -374,32 +394,28 @@ def _read_xlsx(path: Path, options: SheetOptions) -> _Grid:
         texts = []
         for c_idx, cell in enumerate(row, start=1):  # c_idx == cell.column (iter_rows starts at column 1)
             value = cell.value
-            if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type == "f"):
+            if cell.data_type == "f":
                 if cached_ws is None:
                     with path.open("rb") as fh:
                         cached_ws = openpyxl.load_workbook(fh, data_only=True).worksheets[idx]
                 value = cached_ws.cell(row=r_idx, column=c_idx).value
                 if value is None:
-                    issues.append(Issue("error", "formula-no-value",
-                                        "Formule sans résultat enregistré / formula without a saved result "
-                                        f"({cell.value}).",
-                                        SourceRef(name, ws.title, r_idx, _col_letter(c_idx - 1)),
-                                        str(cell.value),
-                                        "Ouvrez le fichier dans le tableur et enregistrez-le (les résultats "
-                                        "sont alors calculés), ou collez les valeurs à la place des formules."))
+                    issues.append(_formula_without_value(path.name, ws.title, r_idx, c_idx, cell.value))
                     texts.append("")
                     continue
             elif not isinstance(value, str | type(None)) and hasattr(value, "text"):
                 value = getattr(value, "text", "")  # rich text / array formula objects
             texts.append(_cell_text(value, cell.number_format))
         cells.append(texts)
-    hidden: set[int] = set()
-    for dim in ws.column_dimensions.values():
-        if dim.hidden and dim.min:
-            hidden.update(range(dim.min - 1, (dim.max or dim.min)))
-    merged = [(m.min_row - 1, m.min_col - 1, m.max_row - 1, m.max_col - 1) for m in ws.merged_cells.ranges]
-    return _Grid(cells, list(range(1, len(cells) + 1)), ws.title, "xlsx",
-                 [_col_letter(i) for i in range(width)], hidden, merged, issues)
+    return cells, issues
+
+
+def _formula_without_value(name: str, sheet: str, row: int, column: int, formula: object) -> Issue:
+    return Issue("error", "formula-no-value",
+                 f"Formule sans résultat enregistré / formula without a saved result ({formula}).",
+                 SourceRef(name, sheet, row, _col_letter(column - 1)), str(formula),
+                 "Ouvrez le fichier dans le tableur et enregistrez-le (les résultats sont alors calculés), "
+                 "ou collez les valeurs à la place des formules.")
 
 
 def _read_calamine(path: Path, options: SheetOptions, fmt: str) -> _Grid:
@@ -444,27 +460,24 @@ def _find_header(cells: list[list[str]], expected: frozenset[str]) -> int | None
     return next(i for i, n in enumerate(counts) if n >= need)
 
 
-def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
-    cells = grid.cells
-    if not any(any(c for c in row) for row in cells):
+def _header_index(file: str, grid: _Grid, options: SheetOptions) -> int:
+    """The index in ``grid.cells`` of the header row: the mapping's ``header_row``, else detected."""
+    if not any(any(c for c in row) for row in grid.cells):
         raise SheetError(f"{file}{f' (onglet « {grid.sheet} »)' if grid.sheet else ''} : aucune donnée / "
                          "no data.", "Choisissez un autre onglet ou vérifiez le fichier.")
     if options.header_row is not None:
         if options.header_row not in grid.row_numbers:
             raise SheetError(f"{file} : la ligne d'en-tête {options.header_row} n'existe pas / header row "
                              "does not exist.", "Corrigez header_row dans le mapping.")
-        h = grid.row_numbers.index(options.header_row)
-    else:
-        found = _find_header(cells, options.expected_columns)
-        assert found is not None
-        h = found
-    header_number = grid.row_numbers[h]
-    issues = list(grid.issues)
-    width = max((len(r) for r in cells), default=0)
-    header = cells[h] + [""] * (width - len(cells[h]))
+        return grid.row_numbers.index(options.header_row)
+    found = _find_header(grid.cells, options.expected_columns)
+    assert found is not None
+    return found
 
-    # Merged ranges below the header: every cell of the range shows the top-left value.
-    for r0, c0, r1, c1 in grid.merged:
+
+def _fill_merged(cells: list[list[str]], merged: list[tuple[int, int, int, int]], h: int) -> None:
+    """Merged ranges below the header: every cell of the range shows the top-left value (in place)."""
+    for r0, c0, r1, c1 in merged:
         if r0 <= h or r0 >= len(cells):
             continue
         top = cells[r0][c0] if c0 < len(cells[r0]) else ""
@@ -474,52 +487,80 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
             for c in range(c0, c1 + 1):
                 row[c] = top
 
-    columns: list[tuple[int, str]] = []
+
+@dataclass
+class _Columns:
+    """The kept columns (index in the grid, unique title), and what was left out or renamed."""
+
+    kept: list[tuple[int, str]] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+
+
+def _column_letter_or_number(grid: _Grid, idx: int) -> str:
+    return grid.column_names[idx] if idx < len(grid.column_names) else str(idx + 1)
+
+
+def _pick_columns(file: str, grid: _Grid, options: SheetOptions, h: int, header: list[str],
+                  issues: list[Issue]) -> _Columns:
+    """Titles for every column with a title or data; hidden columns left out unless kept; duplicate
+    titles numbered (« Nom (2) ») with a warning."""
+    cells = grid.cells
+    out = _Columns()
     seen: dict[str, int] = {}
-    hidden_names, duplicates = [], []
     keep = {normalize_key(k) for k in options.keep_hidden}
     for idx, title in enumerate(header):
         if not title:
             if not any(idx < len(r) and r[idx] for r in cells[h + 1:]):
                 continue
-            title = f"Colonne {grid.column_names[idx] if idx < len(grid.column_names) else idx + 1}"
+            title = f"Colonne {_column_letter_or_number(grid, idx)}"
         title = title.replace("\n", " ")
         if idx in grid.hidden and normalize_key(title) not in keep:
-            hidden_names.append(title)
+            out.hidden.append(title)
             continue
         key = normalize_key(title)
         if key in seen:
             seen[key] += 1
-            duplicates.append(title)
+            out.duplicates.append(title)
             issues.append(Issue("warning", "duplicate-column",
                                 f"Titre de colonne en double / duplicate column title « {title} » "
-                                f"(colonne {grid.column_names[idx] if idx < len(grid.column_names) else idx + 1}).",
-                                SourceRef(file, grid.sheet, header_number, title), title,
+                                f"(colonne {_column_letter_or_number(grid, idx)}).",
+                                SourceRef(file, grid.sheet, grid.row_numbers[h], title), title,
                                 "Renommez l'une des deux colonnes dans le tableur."))
             title = f"{title} ({seen[key]})"
         else:
             seen[key] = 1
-        columns.append((idx, title))
+        out.kept.append((idx, title))
+    return out
 
+
+def _note_rows(cells: list[list[str]], data_idx: list[int], h: int, footer: str) -> set[int]:
+    """With ``footer: auto``, a block of one-cell rows after the last blank row is a note under the
+    table (« * à confirmer »): the indexes of those rows."""
+    if footer != "auto" or not data_idx:
+        return set()
+    block: list[int] = []
+    for i in reversed(data_idx):
+        if sum(1 for c in cells[i] if c) == 1 and cells[i][0]:
+            block.insert(0, i)
+        else:
+            break
+    if block and block[0] - 1 > h and not any(cells[block[0] - 1]) and len(block) < len(data_idx):
+        return set(block)
+    return set()
+
+
+def _data_rows(file: str, grid: _Grid, h: int, width_titles: int, columns: list[tuple[int, str]],
+               issues: list[Issue], options: SheetOptions) -> list[Row]:
+    """The rows under the header (blank rows and notes left out), each cell paired with its title."""
+    cells = grid.cells
     data_idx = [i for i in range(h + 1, len(cells)) if any(cells[i])]
-    skipped_notes: list[int] = []
-    if options.footer == "auto" and data_idx:
-        # A block of one-cell rows after the last blank row is a note under the table ("* à confirmer").
-        block: list[int] = []
-        for i in reversed(data_idx):
-            if sum(1 for c in cells[i] if c) == 1 and cells[i][0]:
-                block.insert(0, i)
-            else:
-                break
-        if block and block[0] - 1 > h and not any(cells[block[0] - 1]) and len(block) < len(data_idx):
-            skipped_notes = block
-    rows: list[Row] = []
-    width_titles = len(header)
-    skipped = set(skipped_notes)
+    skipped = _note_rows(cells, data_idx, h, options.footer)
     titles = tuple(t for _, t in columns)
     positions = [idx for idx, _ in columns]
     in_place = positions == list(range(len(positions)))  # no column left out: cells zip with titles as they are
     n_titles = len(titles)
+    rows: list[Row] = []
     for i in data_idx:
         number = grid.row_numbers[i]
         if i in skipped:
@@ -540,8 +581,21 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
         else:
             values = [raw[idx] if idx < len(raw) else "" for idx in positions]
         rows.append(Row(SourceRef(file, grid.sheet, number), tuple(zip(titles, values, strict=False))))  # extra cells: reported above
-    return Sheet(file, grid.sheet, tuple(t for _, t in columns), tuple(rows), header_number, tuple(issues),
-                 grid.format, grid.encoding, grid.delimiter, tuple(hidden_names), tuple(duplicates))
+    return rows
+
+
+def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
+    h = _header_index(file, grid, options)
+    cells = grid.cells
+    issues = list(grid.issues)
+    width = max((len(r) for r in cells), default=0)
+    header = cells[h] + [""] * (width - len(cells[h]))
+    _fill_merged(cells, grid.merged, h)
+    columns = _pick_columns(file, grid, options, h, header, issues)
+    rows = _data_rows(file, grid, h, len(header), columns.kept, issues, options)
+    return Sheet(file, grid.sheet, tuple(t for _, t in columns.kept), tuple(rows), grid.row_numbers[h],
+                 tuple(issues), grid.format, grid.encoding, grid.delimiter, tuple(columns.hidden),
+                 tuple(columns.duplicates))
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]],

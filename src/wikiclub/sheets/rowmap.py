@@ -267,6 +267,24 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
     statements: list[StatementDraft] = []
     spans: dict[str, tuple[int, int]] = {}  # sheet title → its statements (for item placeholders)
+    types = _column_statements(cells, src, ctx, issues, statements, spans)
+    descriptions, drafts = _descriptions(cells, ctx, statements, spans)
+    for cs in m.coordinates:
+        st = _coordinates(cells, src, ctx, cs, issues)
+        if st is not None:
+            statements.append(st)
+    if len(statements) > 1:
+        _single_value_warnings(statements, src, ctx, issues)
+    instance_of = tuple(dict.fromkeys(types)) or m.instance_of
+    return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
+                     _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts)
+
+
+def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Issue],
+                       statements: list[StatementDraft], spans: dict[str, tuple[int, int]]) -> list[str]:
+    """The statements of every mapped column (appended to ``statements``; ``spans``: where each item
+    column a description template names put its statements); returns the classes of ``instance_of``
+    columns."""
     types: list[str] = []
     blank = ctx.blank
     for plan in ctx.plans:
@@ -286,31 +304,35 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         _statements(text, plan, cells, src, ctx, issues, statements)
         if plan.title in ctx.slot_titles:
             spans[plan.title] = (start, len(statements))
-    descriptions, drafts = _descriptions(cells, ctx, statements, spans)
-    for cs in m.coordinates:
-        st = _coordinates(cells, src, ctx, cs, issues)
-        if st is not None:
-            statements.append(st)
-    if len(statements) > 1:
-        pids = {s.mainsnak.property for s in statements}
-        if len(pids) < len(statements):  # a single-value warning needs a property given twice
-            for pid in pids:
-                info = ctx.catalog.get(pid)
-                same = [s for s in statements if s.property == pid]
-                if info and info.single_value and len({repr(s.mainsnak.value) for s in same}) > 1:
-                    issues.append(_issue(src, same[0].source.column if same[0].source else None, None,
-                                         "single-value", f"{pid} n'accepte qu'une valeur, la ligne en donne "
-                                         f"{len(same)} / single-value property.", "Gardez une seule valeur.",
-                                         "warning"))
-    instance_of = tuple(dict.fromkeys(types)) or m.instance_of
+    return types
+
+
+def _single_value_warnings(statements: list[StatementDraft], src: SourceRef, ctx: _Ctx, issues: list[Issue]
+                           ) -> None:
+    """A warning for each single-value property the row gives several different values."""
+    pids = {s.mainsnak.property for s in statements}
+    if len(pids) == len(statements):  # a single-value warning needs a property given twice
+        return
+    for pid in pids:
+        info = ctx.catalog.get(pid)
+        same = [s for s in statements if s.property == pid]
+        if info and info.single_value and len({repr(s.mainsnak.value) for s in same}) > 1:
+            issues.append(_issue(src, same[0].source.column if same[0].source else None, None,
+                                 "single-value", f"{pid} n'accepte qu'une valeur, la ligne en donne "
+                                 f"{len(same)} / single-value property.", "Gardez une seule valeur.",
+                                 "warning"))
+
+
+def _match_hints(ctx: _Ctx, types: list[str]) -> MatchHints:
+    """The reconciliation's class and region hints for rows of these classes (shared between rows)."""
     key = tuple(types)
     match = ctx.match.get(key)
     if match is None:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
+        m = ctx.mapping
         match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
-    return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     match, focus, tuple(issues), row.cells, drafts)
+    return match
 
 
 def _template(language: str, template: str, item_titles: set[str], columns: Mapping[str, str]) -> _Template:
