@@ -121,6 +121,9 @@ def _name_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
+
+
 @dataclass
 class _Entity:
     key: str  # target QID or "new:<n>"
@@ -141,30 +144,62 @@ def _statement(pid: str, qid: str) -> dict[str, Any]:
         "datatype": "wikibase-item"}, "type": "statement", "rank": "normal"}
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the one batched read brought: label searches for NEW rows, the properties used, entities."""
+
+    hits: _Hits
+    pids: tuple[str, ...]
+    fetched: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One entity's diff, ready to be named and assembled into an :class:`EntityEdit`."""
+
+    entity: _Entity
+    result: EntityDiff
+    baserevid: int | None
+    target: str | None
+
+
 def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mapping[str, str], batch_id: str,
                options: PlanOptions = PlanOptions()) -> Plan:
-    """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike."""
-    notes: list[dict[str, Any]] = []
-    lang = options.language
+    """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike.
 
-    # 0. one batched read (wbgetentities, 50 a request) of what the plan needs from the wiki: the
-    #    matched items, the items found by label for NEW rows (an earlier push may have created them),
-    #    the items that description templates name (their labels fill the descriptions) and the
-    #    properties used (single-value constraints). One call: ceil(sum/50) ≤ the sum of the ceilings.
+    A pipeline of named steps, each a function below: read → fill descriptions → already created →
+    group entities → current state → wanted → order → diff → name → assemble.
+    """
+    notes: list[dict[str, Any]] = []
+    read = _read(records, reader)
+    records = _fill_descriptions(records, read.fetched, options.language, options.overwrite, notes)
+    records = _already_created(records, read.hits, notes)
+    entities = _group_entities(records, notes)
+    current, single_value = _current_state(entities, read, reader)
+    _wanted(entities, notes)
+    ordered = _topological(list(entities.values()), notes)
+    planned, edit_ids = _diff_all(ordered, current, entities, single_value, options, notes)
+    names, mentioned, notes = _name(planned, notes, read.fetched, reader, options)
+    edits = _assemble(planned, edit_ids, entities, names, mentioned, batch_id, options.language)
+    meta = _meta(edits, notes, records, site, batch_id, single_value, options)
+    return Plan(meta, tuple(edits), tuple(notes))
+
+
+def _read(records: Sequence[_Record], reader: EntityReader) -> _Read:
+    """The one batched read (``wbgetentities``, 50 a request) of what the plan needs from the wiki: the
+    matched items, the items found by label for NEW rows (an earlier push may have created them), the
+    items that description templates name (their labels fill the descriptions) and the properties
+    used (constraints). One call: ceil(sum/50) ≤ the sum of the ceilings."""
     hits = _search_new(records, reader)
     pids = sorted({st.property for rec in records for st in rec.row.statements}
                   | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
                   key=lambda p: int(p[1:]))
-    fetched = _read_entities(records, hits, pids, reader)
+    return _Read(hits, tuple(pids), _read_entities(records, hits, pids, reader))
 
-    # 1. descriptions whose template names an item column: the item's label, not the cell's text
-    records = _fill_descriptions(records, fetched, lang, options.overwrite, notes)
 
-    # 2. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
-    records = _already_created(records, hits, notes)
-
-    # 3. one entity per target; rows reconcile found to be one new entity are one creation, and so
-    #    are NEW rows with the same label and description in a language (Wikibase refuses the second)
+def _group_entities(records: Sequence[_Record], notes: list[dict[str, Any]]) -> dict[str, _Entity]:
+    """One entity per target; rows reconcile found to be one new entity are one creation, and so are
+    NEW rows with the same label and description in a language (Wikibase refuses the second)."""
     entities: dict[str, _Entity] = {}
     for rec, key, why in _entity_keys(records):
         if key in entities:
@@ -176,26 +211,39 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                                why=why))
         else:
             entities[key] = _Entity(key, None if key.startswith("new:") else key, [rec])
+    return entities
 
-    # 4. names of the items created in this batch, for item cells that point at them
-    created_names: dict[str, str] = {}
+
+def _current_state(entities: Mapping[str, _Entity], read: _Read,
+                   reader: EntityReader) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The matched items as the wiki has them (all read by :func:`_read`) and the single-value properties."""
+    fetched = read.fetched
+    targets = [e.target for e in entities.values() if e.target]
+    unread = [t for t in targets if t not in fetched]
+    if unread:  # not expected (_read reads every target): kept so that a target is never planned blind
+        fetched.update(reader.get_entities(unread))
+    current = {t: fetched[t] for t in targets}
+    properties = {p: fetched[p] for p in read.pids}
+    single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
+                          key=lambda p: int(p[1:]))
+    return current, single_value
+
+
+def _created_names(entities: Mapping[str, _Entity]) -> dict[str, str]:
+    """Names of the items created in this batch (labels and aliases of NEW rows) → their entity key,
+    for item cells that point at them."""
+    created: dict[str, str] = {}
     for ent in entities.values():
         if ent.target is None or any(r.new for r in ent.records):
             for rec in (r for r in ent.records if r.new):
                 for _, text in (*rec.row.labels, *rec.row.aliases):
-                    created_names.setdefault(_name_key(text), ent.key)
+                    created.setdefault(_name_key(text), ent.key)
+    return created
 
-    # 5. current state of matched items and the properties used (all read in 0)
-    targets = [e.target for e in entities.values() if e.target]
-    unread = [t for t in targets if t not in fetched]
-    if unread:  # not expected (0 reads every target): kept so that a target is never planned blind
-        fetched = {**fetched, **reader.get_entities(unread)}
-    current = {t: fetched[t] for t in targets}
-    properties = {p: fetched[p] for p in pids}
-    single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
-                          key=lambda p: int(p[1:]))
 
-    # 6. what each entity wants, with item cells resolved against the batch's creations
+def _wanted(entities: Mapping[str, _Entity], notes: list[dict[str, Any]]) -> None:
+    """What each entity wants (``ent.wanted``), with item cells resolved against the batch's creations."""
+    created = _created_names(entities)
     for ent in entities.values():
         extra: list[dict[str, Any]] = []
         statements: list[dict[str, Any]] = []
@@ -205,16 +253,17 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
             if rec.row.focus_list:
                 extra.append(_statement("P5008", rec.row.focus_list))
             for st in Wanted.from_row(rec.row).statements:
-                resolved = _resolve_refs(st, created_names, entities, ent, rec, notes)
+                resolved = _resolve_refs(st, created, entities, ent, rec, notes)
                 if resolved is not None:
                     statements.append(resolved)
         ent.wanted = _merged_terms(ent, tuple(_dedupe(extra + statements)))
 
-    # 7. order: what is pointed at comes first (stable, in row order otherwise)
-    ordered = _topological(list(entities.values()), notes)
 
-    # 8. diff each entity and name it
-    planned: list[tuple[_Entity, EntityDiff, int | None, str | None]] = []
+def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], entities: Mapping[str, _Entity],
+              single_value: Sequence[str], options: PlanOptions,
+              notes: list[dict[str, Any]]) -> tuple[list[_Planned], dict[str, str]]:
+    """Diff each entity in order (what is pointed at first) and give each non-empty one its edit id."""
+    planned: list[_Planned] = []
     edit_ids: dict[str, str] = {}
     for ent in ordered:
         target = ent.target
@@ -229,52 +278,79 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                 target = str(entity["id"])
         wanted = _bind(ent.wanted, edit_ids, entities)
         result = diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite)
-        for c in result.conflicts:
-            notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
-                                                           f"{', '.join(c.existing)}; sheet: {c.wanted}",
-                               target, conflict=c.to_json()))
-        for d in result.notes:
-            notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
+        _diff_notes(result, ent, target, notes)
         if result.empty:
             continue
         edit_ids[ent.key] = edit_id_of(target, result.data)
-        planned.append((ent, result, None if entity is None else entity.get("lastrevid"), target))
+        planned.append(_Planned(ent, result, None if entity is None else entity.get("lastrevid"), target))
+    return planned, edit_ids
 
-    # 9. labels for the preview: what 0 read, and one labels-only read of the other ids named
-    mentioned = {ent.key: _ids_named([target, [c.to_json() for c in result.changes],
-                                      [c.to_json() for c in result.conflicts]])
-                 for ent, result, _, target in planned}
+
+def _diff_notes(result: EntityDiff, ent: _Entity, target: str | None, notes: list[dict[str, Any]]) -> None:
+    """The diff's conflicts and precision notes, as notes of the batch."""
+    for c in result.conflicts:
+        notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
+                                                       f"{', '.join(c.existing)}; sheet: {c.wanted}",
+                           target, conflict=c.to_json()))
+    for d in result.notes:
+        notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
+
+
+def _name(planned: Sequence[_Planned], notes: list[dict[str, Any]], fetched: Mapping[str, Mapping[str, Any]],
+          reader: EntityReader, options: PlanOptions
+          ) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
+    """Labels for the preview: what :func:`_read` read, and one labels-only read of the other ids named.
+    Returns the names, the ids each entity's edit mentions, and the notes with their names."""
+    mentioned = {p.entity.key: _ids_named([p.target, [c.to_json() for c in p.result.changes],
+                                           [c.to_json() for c in p.result.conflicts]])
+                 for p in planned}
     note_ids = [_ids_named([n.get("target"), n]) for n in notes]
-    names = (_names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader, lang)
-             if options.names else {})
-    notes = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n for n, ids in zip(notes, note_ids,
-                                                                                            strict=True)]
+    names = (_names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader,
+                    options.language) if options.names else {})
+    named = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n
+             for n, ids in zip(notes, note_ids, strict=True)]
+    return names, mentioned, named
 
-    group = hashlib.sha256("".join(edit_ids[e.key] for e, *_ in planned).encode()).hexdigest()[:12]
+
+def _assemble(planned: Sequence[_Planned], edit_ids: Mapping[str, str], entities: Mapping[str, _Entity],
+              names: Mapping[str, str], mentioned: Mapping[str, list[str]], batch_id: str,
+              lang: str) -> list[EntityEdit]:
+    """The batch's :class:`EntityEdit` s, in order, with their summaries (EditGroups id from the edit ids)."""
+    group = _editgroup(edit_ids[p.entity.key] for p in planned)
     edits: list[EntityEdit] = []
-    for seq, (ent, result, baserevid, target) in enumerate(planned):
+    for seq, p in enumerate(planned):
+        ent, result, target = p.entity, p.result, p.target
         edit_id = edit_ids[ent.key]
         label = _label_of(ent.records[0].row, lang)
         rows = [r.row.source.row for r in ent.records if r.row.source.row is not None]
         summary = make_summary(batch_id, rows, edit_id, group, _what(target, label, result))
         edits.append(EntityEdit(
-            seq, edit_id, target, baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
+            seq, edit_id, target, p.baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
             result.changes, result.conflicts,
             tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile,
                    **({"merged_into": ent.joined[r.index]} if r.index in ent.joined else {})}
                   for r in ent.records),
             tuple(sorted(batch_item_ids(result.data))), _pick(names, mentioned[ent.key])))
+    return edits
 
-    meta = {
+
+def _editgroup(edit_ids: Iterable[str]) -> str:
+    """The EditGroups id of a batch: derived from its edit ids, in order (12 lowercase hex)."""
+    return hashlib.sha256("".join(edit_ids).encode()).hexdigest()[:12]
+
+
+def _meta(edits: Sequence[EntityEdit], notes: Sequence[Mapping[str, Any]], records: Sequence[_Record],
+          site: Mapping[str, str], batch_id: str, single_value: Sequence[str],
+          options: PlanOptions) -> dict[str, Any]:
+    return {
         "format": FORMAT, "batch_id": batch_id, "command": options.command, "version": __version__,
-        "site": dict(site), "planned_at": utc_now(), "editgroup": group,
+        "site": dict(site), "planned_at": utc_now(), "editgroup": _editgroup(e.edit_id for e in edits),
         "inputs": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in options.inputs.items()},
-        "overwrite": sorted(options.overwrite), "single_value": single_value, "language": lang,
+        "overwrite": sorted(options.overwrite), "single_value": list(single_value), "language": options.language,
         "counts": {"edits": len(edits), "creations": sum(e.creation for e in edits),
                    "changes": sum(len(e.changes) for e in edits),
                    "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records)},
     }
-    return Plan(meta, tuple(edits), tuple(notes))
 
 
 def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
@@ -417,9 +493,6 @@ def _pick(names: Mapping[str, str], ids: Iterable[str]) -> dict[str, str]:
 def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra: Any) -> dict[str, Any]:
     return {"kind": kind, "row": rec.row.source.row, "source": rec.row.source.to_json(), "target": target,
             "label": _label_of(rec.row, "fr"), "text": text, **extra}
-
-
-_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
 
 
 def _search_new(records: Sequence[_Record], reader: EntityReader) -> _Hits:
