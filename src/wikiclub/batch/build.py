@@ -44,6 +44,7 @@ from typing import Any, Protocol
 from .. import __version__
 from ..errors import InputError
 from ..model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
+from ..sheets.mapping import PLACE_PROPERTY
 from ..sheets.properties import property_info
 from .diff import (
     DiffNote,
@@ -73,6 +74,11 @@ class PlanOptions:
     command: str = "wikiclub plan"
     inputs: Mapping[str, Path] = field(default_factory=dict)  # name → file, hashed into meta.json
     names: bool = True  # read the labels plan.md shows (``plan --check`` writes no plan.md: it skips them)
+    # Never half an item: properties a NEW item must get, else it is held for review, never created (the
+    # mapping's ``creation_requires()``: columns marked ``required_for_creation``) …
+    creation_requires: tuple[str, ...] = ()
+    # … and, by default, its place (P131) when a row gives the cell but it stayed unresolved
+    hold_unresolved_place: bool = True
 
 
 @dataclass(frozen=True)
@@ -167,16 +173,19 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                options: PlanOptions = PlanOptions()) -> Plan:
     """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike.
 
-    A pipeline of named steps, each a function below: read → fill descriptions → already created →
-    group entities → current state → wanted → order → diff → name → assemble.
+    A pipeline of named steps, each a function below: hold invalid rows → read → fill descriptions →
+    already created → group entities → current state → wanted → hold incomplete creations → order →
+    diff → name → assemble.
     """
     notes: list[dict[str, Any]] = []
+    records = _hold_invalid(records, notes)
     read = _read(records, reader)
     records = _fill_descriptions(records, read.fetched, options.language, options.overwrite, notes)
     records = _already_created(records, read.hits, notes)
     entities = _group_entities(records, notes)
     current, single_value = _current_state(entities, read, reader)
     _wanted(entities, notes)
+    _hold_incomplete(entities, options, notes)
     ordered = _topological(list(entities.values()), notes)
     planned, edit_ids = _diff_all(ordered, current, entities, single_value, options, notes)
     names, mentioned, notes = _name(planned, notes, read.fetched, reader, options)
@@ -257,6 +266,67 @@ def _wanted(entities: Mapping[str, _Entity], notes: list[dict[str, Any]]) -> Non
                 if resolved is not None:
                     statements.append(resolved)
         ent.wanted = _merged_terms(ent, tuple(_dedupe(extra + statements)))
+
+
+def _hold_invalid(records: Sequence[_Record], notes: list[dict[str, Any]]) -> list[_Record]:
+    """Rows the sheet stage found errors in (a wrong check digit, a birth date in the future…) are held:
+    nothing of them is planned, a ``held`` note says why. ``map`` leaves them out already; a sheet
+    reconciled directly keeps them, so the batch must."""
+    out: list[_Record] = []
+    for rec in records:
+        errors = [i for i in rec.row.issues if i.severity == "error"]
+        if not errors:
+            out.append(rec)
+            continue
+        what = "; ".join(f"{e.source.column or '?'}: {e.problem} (« {e.value or ''} »)" for e in errors[:5])
+        notes.append(_note("held", rec, f"ligne retenue, erreurs dans le tableur / row held, errors in the sheet: "
+                                        f"{what} — corrigez le tableur puis refaites map / fix the sheet and map "
+                                        "again", rec.target, reason="invalid", problems=[e.problem for e in errors]))
+    return out
+
+
+def _required(ent: _Entity, options: PlanOptions) -> tuple[str, ...]:
+    """What this creation must have: the required properties, and P131 when a row gives a place cell."""
+    place = options.hold_unresolved_place and any(st.property == PLACE_PROPERTY for r in ent.records
+                                                  for st in r.row.statements)
+    return tuple(dict.fromkeys([*options.creation_requires, *([PLACE_PROPERTY] if place else [])]))
+
+
+def _held_text(rec: _Record, missing: Sequence[str]) -> str:
+    parts = []
+    for pid in missing:
+        texts = [st.mainsnak.value.text for st in rec.row.statements
+                 if st.property == pid and isinstance(st.mainsnak.value, ItemRef)]
+        parts.append(f"{pid} « {' ; '.join(texts)} » non résolu / unresolved" if texts else f"{pid} vide / empty")
+    return (f"nouvel élément retenu, jamais créé sans {', '.join(missing)} / new item held, never created "
+            f"without it: {', '.join(parts)} — résolvez la cellule (feuille de révision) puis planifiez à "
+            "nouveau / resolve the cell and plan again")
+
+
+def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: list[dict[str, Any]]) -> None:
+    """Never half an item: a creation without one of the properties it requires (the place column by
+    default: an unresolved municipality) is held — out of the batch, a ``held`` note per row — and
+    statements of other entities that point at it are left out (an ``unresolved`` note each)."""
+    held: dict[str, list[str]] = {}
+    for key, ent in entities.items():
+        if ent.target is None:
+            have = {st["mainsnak"]["property"] for st in ent.wanted.statements
+                    if st["mainsnak"].get("snaktype", "value") == "value"}
+            missing = [p for p in _required(ent, options) if p not in have]
+            if missing:
+                held[key] = missing
+    held_rows = []
+    for key, missing in held.items():
+        for rec in entities.pop(key).records:
+            held_rows.append(rec.row.source.to_json())
+            notes.append(_note("held", rec, _held_text(rec, missing), None, reason="incomplete", missing=missing))
+    # what was said about a held row's cells is said again, better, by its held note
+    notes[:] = [n for n in notes if n["kind"] not in ("unresolved", "description") or n["source"] not in held_rows]
+    for ent in entities.values():
+        for key in sorted(ent.deps & held.keys()):
+            notes.append(_note("unresolved", ent.records[0], "pointe vers un nouvel élément retenu / points at a "
+                                                             "held new item (statement left out)", ent.target))
+            _drop_pending(ent, key)
 
 
 def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], entities: Mapping[str, _Entity],
@@ -349,7 +419,8 @@ def _meta(edits: Sequence[EntityEdit], notes: Sequence[Mapping[str, Any]], recor
         "overwrite": sorted(options.overwrite), "single_value": list(single_value), "language": options.language,
         "counts": {"edits": len(edits), "creations": sum(e.creation for e in edits),
                    "changes": sum(len(e.changes) for e in edits),
-                   "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records)},
+                   "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records),
+                   "held": sum(n["kind"] == "held" for n in notes)},
     }
 
 
