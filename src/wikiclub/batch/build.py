@@ -37,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,6 +46,19 @@ from ..errors import InputError
 from ..model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
 from ..sheets.mapping import PLACE_PROPERTY
 from ..sheets.properties import property_info
+from .constraints import (
+    MAX_DEPTH,
+    ClassFacts,
+    Constraint,
+    Subject,
+    check_statements,
+    class_starts,
+    distinct_wanted,
+    facts_of,
+    read_constraints,
+    single_value_properties,
+    statement_value,
+)
 from .diff import (
     DiffNote,
     EntityDiff,
@@ -53,6 +66,7 @@ from .diff import (
     batch_item,
     batch_item_ids,
     diff_entity,
+    same_snak,
 )
 from .journal import utc_now
 from .model import FORMAT, EntityEdit, Plan, canonical, edit_id_of, make_summary, sha256_file
@@ -175,7 +189,7 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
 
     A pipeline of named steps, each a function below: hold invalid rows → read → fill descriptions →
     already created → group entities → current state → wanted → hold incomplete creations → order →
-    diff → name → assemble.
+    constraint reads → diff (constraints checked first) → name → assemble.
     """
     notes: list[dict[str, Any]] = []
     records = _hold_invalid(records, notes)
@@ -187,7 +201,8 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
     _wanted(entities, notes)
     _hold_incomplete(entities, options, notes)
     ordered = _topological(list(entities.values()), notes)
-    planned, edit_ids = _diff_all(ordered, current, entities, single_value, options, notes)
+    checks = _constraint_reads(ordered, current, read, reader)
+    planned, edit_ids = _diff_all(ordered, current, entities, single_value, checks, options, notes)
     names, mentioned, notes = _name(planned, notes, read.fetched, reader, options)
     edits = _assemble(planned, edit_ids, entities, names, mentioned, batch_id, options.language)
     meta = _meta(edits, notes, records, site, batch_id, single_value, options)
@@ -330,7 +345,7 @@ def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: 
 
 
 def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], entities: Mapping[str, _Entity],
-              single_value: Sequence[str], options: PlanOptions,
+              single_value: Sequence[str], checks: _Checks, options: PlanOptions,
               notes: list[dict[str, Any]]) -> tuple[list[_Planned], dict[str, str]]:
     """Diff each entity in order (what is pointed at first) and give each non-empty one its edit id."""
     planned: list[_Planned] = []
@@ -346,14 +361,119 @@ def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]],
             if entity.get("id") != target:  # a redirect: edit the item it points to
                 notes.append(_note("redirect", ent.records[0], f"{target} → {entity.get('id')}", target))
                 target = str(entity["id"])
-        wanted = _bind(ent.wanted, edit_ids, entities)
-        result = diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite)
+        wanted = _checked(_bind(ent.wanted, edit_ids, entities), ent, target, entity, checks, notes)
+        result = _relabel(diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite),
+                          checks.single)
         _diff_notes(result, ent, target, notes)
         if result.empty:
             continue
         edit_ids[ent.key] = edit_id_of(target, result.data)
         planned.append(_Planned(ent, result, None if entity is None else entity.get("lastrevid"), target))
     return planned, edit_ids
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What checking Wikidata's constraints needs, read once for the batch (see :mod:`.constraints`)."""
+
+    constraints: Mapping[str, tuple[Constraint, ...]] = field(default_factory=dict)
+    facts: ClassFacts = ClassFacts()
+    holders: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    single: Mapping[str, str] = field(default_factory=dict)  # pid → single-value / single-best-value
+
+
+def _subject(target: str | None, entity: Mapping[str, Any] | None, statements: Sequence[Mapping[str, Any]]) -> Subject:
+    """The entity statements go on, with its classes: the wiki's P31 and the batch's."""
+    have = [st for st in ((entity or {}).get("claims") or {}).get("P31", ()) if st.get("rank") != "deprecated"]
+    p31 = [v[1] for st in (*have, *(s for s in statements if s["mainsnak"]["property"] == "P31"))
+           if (v := statement_value(st)) and v[0] == "item"]
+    return Subject(target, tuple(dict.fromkeys(p31)))
+
+
+def _added(statements: Sequence[Mapping[str, Any]], entity: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The statements whose main value the entity does not have yet (those a batch would add)."""
+    claims = (entity or {}).get("claims") or {}
+    return [st for st in statements if not any(same_snak(c.get("mainsnak") or {}, st["mainsnak"])
+                                               for c in claims.get(st["mainsnak"]["property"], ()))]
+
+
+def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], read: _Read,
+                      reader: EntityReader) -> _Checks:
+    """Constraints of the properties used (read by :func:`_read`), then what checking them needs: the
+    P31/P279 of value items and subjects and their class ancestors (one batched read per level of
+    the hierarchy, only when a type or value-type constraint applies), and the items already holding
+    each identifier a distinct-values property would get (one ``haswbstatement`` search per value)."""
+    constraints = {p: read_constraints(read.fetched[p]) for p in read.pids if "missing" not in read.fetched[p]}
+    constraints = {p: c for p, c in constraints.items() if c}
+    if not constraints:
+        return _Checks()
+    items: list[str] = []
+    classes: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    for ent in ordered:
+        entity = current.get(ent.target) if ent.target else None
+        added = _added(ent.wanted.statements, entity)
+        more_items, more_classes = class_starts(_subject(ent.target, entity, ent.wanted.statements), added, constraints)
+        items += more_items
+        classes += more_classes
+        pairs += distinct_wanted(added, constraints)
+    facts = _class_facts(items, classes, read.fetched, reader)
+    return _Checks(constraints, facts, _holders(pairs, reader), single_value_properties(constraints))
+
+
+def _class_facts(items: Sequence[str], classes: Sequence[str], fetched: Mapping[str, Mapping[str, Any]],
+                 reader: EntityReader) -> ClassFacts:
+    """P31/P279 of ``items`` and of every class above them and above ``classes``, breadth first."""
+    if not items and not classes:
+        return ClassFacts()
+    known: dict[str, Mapping[str, Any]] = {i: fetched[i] for i in items if i in fetched and "claims" in fetched[i]}
+    unread = [i for i in dict.fromkeys(items) if i not in known]
+    if unread:
+        known.update(reader.get_entities(unread, props=["claims"]))
+    first = facts_of(known)
+    level = [*classes, *(c for i in items for c in (*first.instance_of.get(i, ()), *first.subclass_of.get(i, ())))]
+    for _ in range(MAX_DEPTH):
+        level = [c for c in dict.fromkeys(level) if c not in known and is_item_id(c)]
+        if not level:
+            break
+        got = reader.get_entities(level, props=["claims"])
+        known.update(got)
+        level = [p for c in level for p in facts_of({c: got.get(c, {"missing": ""})}).subclass_of.get(c, ())]
+    return facts_of(known)
+
+
+def _holders(pairs: Sequence[tuple[str, str]], reader: EntityReader) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(property, value) → the items having that statement (``haswbstatement``), one search per pair.
+    A reader without statement search (an offline reader) finds none."""
+    search = getattr(reader, "search_statements", None)
+    if not callable(search):
+        return {}
+    return {pair: tuple(str(q) for q in search(*pair, limit=10)) for pair in dict.fromkeys(pairs)}
+
+
+def _checked(wanted: Wanted, ent: _Entity, target: str | None, entity: Mapping[str, Any] | None, checks: _Checks,
+             notes: list[dict[str, Any]]) -> Wanted:
+    """``wanted`` without the statements that would break a constraint: each becomes a ``constraint`` note."""
+    if not checks.constraints:
+        return wanted
+    added = _added(wanted.statements, entity)
+    kept, violations = check_statements(added, _subject(target, entity, wanted.statements), checks.constraints,
+                                        checks.facts, checks.holders)
+    if not violations:
+        return wanted
+    dropped = {id(st) for st in added} - {id(st) for st in kept}
+    keep = tuple(st for st in wanted.statements if id(st) not in dropped)
+    for v in violations:
+        notes.append(_note("constraint", ent.records[0], v.message, target, constraint=v.to_json()))
+    return Wanted(wanted.labels, wanted.descriptions, wanted.aliases, keep)
+
+
+def _relabel(result: EntityDiff, single: Mapping[str, str]) -> EntityDiff:
+    """Conflicts on a property with the single-best-value constraint say so (the diff says single-value)."""
+    if not result.conflicts or not single:
+        return result
+    return replace(result, conflicts=tuple(replace(c, reason=single.get(c.property, c.reason))
+                                           for c in result.conflicts))
 
 
 def _diff_notes(result: EntityDiff, ent: _Entity, target: str | None, notes: list[dict[str, Any]]) -> None:
@@ -620,8 +740,6 @@ def _fill_descriptions(records: Sequence[_Record], fetched: Mapping[str, Mapping
     description out, with a ``description`` note: the cell's text ("R-N", "Q900141") is no name to
     publish. Pure: the labels come from the entities read in the batched read.
     """
-    from dataclasses import replace
-
     creations: dict[str, MappedRow] = {}
     for rec in records:
         if rec.new:
@@ -662,8 +780,6 @@ def _already_created(records: Sequence[_Record], hits: _Hits, notes: list[dict[s
     """NEW rows whose label + description an item already has (Wikibase keeps that pair unique):
     the item an earlier push created, so the row now edits it. One search per distinct label (made by
     :func:`_search_new`); compared once descriptions are filled."""
-    from dataclasses import replace
-
     found: dict[tuple[str, str, str], str | None] = {}
     out: list[_Record] = []
     for rec in records:

@@ -90,6 +90,11 @@ def _note_md(note: Mapping[str, Any]) -> str:
         prop, wiki, sheet = _against_md(note["conflict"], names)
         reason = md_escape(str(note["conflict"].get("reason", "")))
         return f"{head}: {prop} ({reason}): wiki {wiki}, feuille / sheet {sheet}"
+    if kind == "constraint" and note.get("constraint"):
+        c = note["constraint"]
+        return (f"{head}: ⚠ {_named(str(c.get('property', '')), names)} — contrainte / constraint "
+                f"{md_escape(str(c.get('kind', '')))}: {md_escape(str(c.get('message', '')))} "
+                "(rien d'envoyé / not sent)")
     if kind in ("less-precise", "more-precise") and note.get("precision"):
         prop, wiki, sheet = _against_md(note["precision"], names)
         if kind == "less-precise":
