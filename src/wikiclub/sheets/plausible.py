@@ -58,14 +58,18 @@ def _years_between(a: dt.date, b: dt.date) -> int:
     return b.year - a.year - ((b.month, b.day) < (a.month, a.day))
 
 
-def _times(statements: Sequence[StatementDraft], prop: str) -> list[tuple[StatementDraft, dt.date, dt.date]]:
-    out = []
+_Span = tuple[StatementDraft, dt.date, dt.date]  # a statement and the first and last day its date can mean
+
+
+def _times(statements: Sequence[StatementDraft]) -> dict[str, list[_Span]]:
+    """The row's dates that a rule looks at (PAST_ONLY properties), by property, in one pass."""
+    out: dict[str, list[_Span]] = {}
     for st in statements:
         value = st.mainsnak.value
-        if st.property == prop and isinstance(value, TimeValue):
+        if value.__class__ is TimeValue and st.mainsnak.property in PAST_ONLY:
             span = time_range(value)
             if span is not None:
-                out.append((st, *span))
+                out.setdefault(st.mainsnak.property, []).append((st, *span))
     return out
 
 
@@ -75,10 +79,11 @@ def _issue(severity: str, problem: str, message: str, st: StatementDraft, src: S
     return Issue(severity, problem, message, src.at(column), text(column), hint)  # type: ignore[arg-type]
 
 
-def _future(statements: Sequence[StatementDraft], src: SourceRef, today: dt.date, text: Text) -> list[Issue]:
+def _future(times: Mapping[str, list[_Span]], src: SourceRef, today: dt.date, text: Text) -> list[Issue]:
     issues = []
-    for prop, what in PAST_ONLY.items():
-        for st, first, _ in _times(statements, prop):
+    for prop, spans in times.items():
+        what = PAST_ONLY[prop]
+        for st, first, _ in spans:
             if first > today:
                 issues.append(_issue("error", "future-date", f"Date de {what} dans le futur ({first.isoformat()} "
                                      f"après aujourd'hui, {today.isoformat()}) / date in the future.", st, src, text,
@@ -86,9 +91,9 @@ def _future(statements: Sequence[StatementDraft], src: SourceRef, today: dt.date
     return issues
 
 
-def _life(statements: Sequence[StatementDraft], src: SourceRef, today: dt.date, text: Text,
+def _life(times: Mapping[str, list[_Span]], src: SourceRef, today: dt.date, text: Text,
           death_column: bool) -> list[Issue]:
-    births, deaths = _times(statements, BIRTH), _times(statements, DEATH)
+    births, deaths = times.get(BIRTH, []), times.get(DEATH, [])
     issues = []
     for st_d, d_first, d_last in deaths:
         for _, b_first, b_last in births:
@@ -133,8 +138,8 @@ def check_row(statements: Sequence[StatementDraft], src: SourceRef, *, today: dt
               death_column: bool = False,
               regions: Mapping[str, Mapping[str, tuple[float, float]]] | None = None) -> list[Issue]:
     """Every plausibility problem of one row's statements (see the module docstring)."""
-    issues = _future(statements, src, today, text)
-    issues += _life(statements, src, today, text, death_column)
+    times = _times(statements)
+    issues = (_future(times, src, today, text) + _life(times, src, today, text, death_column)) if times else []
     if regions:
         issues += _regions(statements, src, text, regions)
     return issues
