@@ -3,9 +3,13 @@
 Input: the JSON lines written by ``wikiclub reconcile --apply-review`` (``{"target", "decision",
 "record", "reconcile"}``). One batched read (``wbgetentities``, 50 a request) fetches the matched
 items, the items labelled like NEW rows, the items that description templates name and the property
-entities (single-value constraints, P2302 = Q19474404). Description drafts (a template naming an item
-column) are filled with those items' labels; :func:`wikiclub.batch.diff.diff_entity` keeps only what is
-missing; NEW rows become creations (label, description, P31, every mapped statement).
+entities (their constraints, P2302: :mod:`wikiclub.batch.constraints`). Description drafts (a template
+naming an item column) are filled with those items' labels; :func:`wikiclub.batch.diff.diff_entity` keeps
+only what is missing; NEW rows become creations (label, description, P31, every mapped statement).
+
+Nothing wrong is written: a row with errors from the sheet stage is held; a creation whose place cell
+(P131) stayed unresolved, or without a column the mapping requires for creation, is held (never half an
+item); a statement that breaks a constraint of its property is left out with a note.
 
 Rules that make a batch reviewable and safe to push twice:
 
@@ -21,7 +25,8 @@ Rules that make a batch reviewable and safe to push twice:
 - the EditGroups id is derived from the edit ids (4–32 lowercase hex, one per batch).
 
 The folder (see docs/batches.md): ``meta.json``, ``plan.jsonl`` (one edit a line), ``notes.jsonl``
-(conflicts for a human, unresolved cells, merged rows, missing items) and ``plan.md`` (a preview).
+(conflicts and constraint violations for a human, held rows, unresolved cells, merged rows, missing
+items) and ``plan.md`` (a preview).
 
 The preview names things for people who do not read ids: each item by its label on the wiki (and the
 sheet's name when it differs), properties and item values by their labels (« numéro de téléphone
