@@ -102,15 +102,16 @@ def test_the_constraints_are_read_as_wikidata_states_them(sb: Sandbox) -> None:
     assert fmt.regex and fmt.regex.startswith("0000 000")
 
 
-def test_single_best_value_a_second_birth_date_is_a_conflict_not_an_edit(sb: Sandbox, tmp_path: Path) -> None:
+def test_single_value_and_single_best_value_a_second_value_is_a_conflict_not_an_edit(sb: Sandbox, tmp_path: Path) -> None:
     rows = [(HEARST, row(2, "William Randolph Hearst", st("P569", "time", TimeValue("+1991-04-04T00:00:00Z", 11)),
                          focus=None)),
             (RADISSON, row(3, "Pierre-Esprit Radisson", st("P569", "time", TimeValue("+1636-00-00T00:00:00Z", 9)),
-                           focus=None))]
+                           focus=None)),
+            (FESTIVAL, row(4, "Festival", st("P571", "time", TimeValue("+1990-00-00T00:00:00Z", 9)), focus=None))]
     p, _ = plan(sb, tmp_path, rows)
-    assert "P569" not in added(p, HEARST)
-    [conflict] = p.conflicts
-    assert conflict["target"] == HEARST and conflict["conflict"]["reason"] == "single-best-value"
+    assert "P569" not in added(p, HEARST) and not [e for e in p.edits if e.target == FESTIVAL]
+    assert {(c["target"], c["conflict"]["reason"]) for c in p.conflicts} == {(HEARST, "single-best-value"),
+                                                                             (FESTIVAL, "single-value")}
     assert "P569" in p.meta["single_value"]
     assert added(p, RADISSON)["P569"][0]["time"] == "+1636-00-00T00:00:00Z"  # a human without one: planned
 

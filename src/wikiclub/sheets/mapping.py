@@ -286,6 +286,11 @@ def _bounds(raw: Mapping[str, Any] | None) -> Mapping[str, tuple[float, float]] 
     return {k: (float(min(v)), float(max(v))) for k, v in raw.items()}
 
 
+def _regions(raw: Mapping[str, Any] | None) -> dict[str, Mapping[str, tuple[float, float]]]:
+    """The WikiProject's regions as boxes (the schema requires latitude and longitude in each)."""
+    return {str(name): _bounds(box) or {} for name, box in (raw or {}).items()}
+
+
 def load_mapping(path: str | Path) -> SheetMapping:
     """Read and check a mapping file; every error names the YAML line."""
     path = Path(path)
@@ -404,8 +409,7 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         tuple(data.get("references") or ()), sheet.get("name"), sheet.get("index"), sheet.get("header_row"),
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
-        tuple(opts.get("blank", ())), {str(k): _bounds(v) or {} for k, v in (data.get("regions") or {}).items()},
-        lines)
+        tuple(opts.get("blank", ())), _regions(data.get("regions")), lines)
 
 
 # --------------------------------------------------------------------------------------------- checking
