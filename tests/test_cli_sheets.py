@@ -62,10 +62,29 @@ def test_map_refuses_with_errors_then_skip_invalid(tmp_path: Path) -> None:
 
 def test_map_clean_sheet(tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
-    res = run("map", str(DATA / "organismes-culturels.csv"), "-m", str(ROOT / "mappings/organismes-culturels.yaml"),
-              "--properties", KB, "-o", str(out))
+    res = run("map", str(ROOT / "examples" / "organismes-culturels.csv"), "-m",
+              str(ROOT / "mappings/organismes-culturels.yaml"), "--properties", KB, "-o", str(out))
     assert res.exit_code == 0, res.output
     assert len(read_records(out)) == 46
+
+
+def test_bad_checksum_keeps_the_row_out_unless_allowed(tmp_path: Path) -> None:
+    """tests/data's ISNIs are fictitious, with wrong check digits: row 27 is refused, named with the
+    expected digit; --allow-bad-checksums lets it through as a warning."""
+    out = tmp_path / "o.jsonl"
+    args = [str(DATA / "organismes-culturels.csv"), "-m", str(ROOT / "mappings/organismes-culturels.yaml"),
+            "--properties", KB, "-o", str(out)]
+    res = run("map", *args)
+    assert res.exit_code == 1 and not out.exists()
+    assert "ligne 27" in res.output and "ISNI" in res.output and "« 7 »" in res.output, res.output
+    res = run("map", *args, "--skip-invalid")
+    assert res.exit_code == 0 and 27 not in {r.source.row for r in read_records(out)}
+    res = run("map", *args, "--allow-bad-checksums")
+    assert res.exit_code == 0, res.output
+    rows = {r.source.row: r for r in read_records(out)}
+    assert len(rows) == 46 and [i.severity for i in rows[27].issues] == ["warning"]
+    assert run("validate", *args[:-2], "--allow-bad-checksums").exit_code == 0
+    assert run("validate", *args[:-2]).exit_code == 1
 
 
 def test_mapping_check_with_dump() -> None:

@@ -114,7 +114,8 @@ def test_pull_honours_the_sheet_name_and_header_row(clients: Any, tmp_path: Path
 def _plan(mapping_text: str, sheet: Path, client: Any, tmp_path: Path) -> Any:
     mapping = parse_mapping(mapping_text, "plain.yaml") if "\n" in mapping_text else load_mapping(mapping_text)
     catalog = PropertyCatalog.from_dump(KB)
-    rows = validate_sheet(sheet, mapping, catalog).result.rows
+    # tests/data's ISNIs are fictitious, their check digits wrong: allowed, or plan would hold their rows
+    rows = validate_sheet(sheet, mapping, catalog, allow_bad_checksums=True).result.rows
     qids = [r[QID_COLUMN] for r in read_xlsx(sheet, mapping.header_row or 1)]
     reconciled = tmp_path / "reconciled.jsonl"
     reconciled.write_text("".join(json.dumps({"target": q, "decision": "MATCH", "record": r.to_json()},

@@ -3,9 +3,13 @@
 Input: the JSON lines written by ``wikiclub reconcile --apply-review`` (``{"target", "decision",
 "record", "reconcile"}``). One batched read (``wbgetentities``, 50 a request) fetches the matched
 items, the items labelled like NEW rows, the items that description templates name and the property
-entities (single-value constraints, P2302 = Q19474404). Description drafts (a template naming an item
-column) are filled with those items' labels; :func:`wikiclub.batch.diff.diff_entity` keeps only what is
-missing; NEW rows become creations (label, description, P31, every mapped statement).
+entities (their constraints, P2302: :mod:`wikiclub.batch.constraints`). Description drafts (a template
+naming an item column) are filled with those items' labels; :func:`wikiclub.batch.diff.diff_entity` keeps
+only what is missing; NEW rows become creations (label, description, P31, every mapped statement).
+
+Nothing wrong is written: a row with errors from the sheet stage is held; a creation whose place cell
+(P131) stayed unresolved, or without a column the mapping requires for creation, is held (never half an
+item); a statement that breaks a constraint of its property is left out with a note.
 
 Rules that make a batch reviewable and safe to push twice:
 
@@ -21,7 +25,8 @@ Rules that make a batch reviewable and safe to push twice:
 - the EditGroups id is derived from the edit ids (4–32 lowercase hex, one per batch).
 
 The folder (see docs/batches.md): ``meta.json``, ``plan.jsonl`` (one edit a line), ``notes.jsonl``
-(conflicts for a human, unresolved cells, merged rows, missing items) and ``plan.md`` (a preview).
+(conflicts and constraint violations for a human, held rows, unresolved cells, merged rows, missing
+items) and ``plan.md`` (a preview).
 
 The preview names things for people who do not read ids: each item by its label on the wiki (and the
 sheet's name when it differs), properties and item values by their labels (« numéro de téléphone
@@ -37,14 +42,28 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
 from ..errors import InputError
 from ..model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
+from ..sheets.mapping import PLACE_PROPERTY
 from ..sheets.properties import property_info
+from .constraints import (
+    MAX_DEPTH,
+    ClassFacts,
+    Constraint,
+    Subject,
+    check_statements,
+    class_starts,
+    distinct_wanted,
+    facts_of,
+    read_constraints,
+    single_value_properties,
+    statement_value,
+)
 from .diff import (
     DiffNote,
     EntityDiff,
@@ -52,6 +71,7 @@ from .diff import (
     batch_item,
     batch_item_ids,
     diff_entity,
+    same_snak,
 )
 from .journal import utc_now
 from .model import FORMAT, EntityEdit, Plan, canonical, edit_id_of, make_summary, sha256_file
@@ -73,6 +93,11 @@ class PlanOptions:
     command: str = "wikiclub plan"
     inputs: Mapping[str, Path] = field(default_factory=dict)  # name → file, hashed into meta.json
     names: bool = True  # read the labels plan.md shows (``plan --check`` writes no plan.md: it skips them)
+    # Never half an item: properties a NEW item must get, else it is held for review, never created (the
+    # mapping's ``creation_requires()``: columns marked ``required_for_creation``) …
+    creation_requires: tuple[str, ...] = ()
+    # … and, by default, its place (P131) when a row gives the cell but it stayed unresolved
+    hold_unresolved_place: bool = True
 
 
 @dataclass(frozen=True)
@@ -121,6 +146,9 @@ def _name_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
+
+
 @dataclass
 class _Entity:
     key: str  # target QID or "new:<n>"
@@ -141,30 +169,66 @@ def _statement(pid: str, qid: str) -> dict[str, Any]:
         "datatype": "wikibase-item"}, "type": "statement", "rank": "normal"}
 
 
+@dataclass(frozen=True)
+class _Read:
+    """What the one batched read brought: label searches for NEW rows, the properties used, entities."""
+
+    hits: _Hits
+    pids: tuple[str, ...]
+    fetched: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One entity's diff, ready to be named and assembled into an :class:`EntityEdit`."""
+
+    entity: _Entity
+    result: EntityDiff
+    baserevid: int | None
+    target: str | None
+
+
 def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mapping[str, str], batch_id: str,
                options: PlanOptions = PlanOptions()) -> Plan:
-    """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike."""
-    notes: list[dict[str, Any]] = []
-    lang = options.language
+    """Plan one batch. ``reader`` is a :class:`~wikiclub.adapters.wikibase.WikibaseClient` or alike.
 
-    # 0. one batched read (wbgetentities, 50 a request) of what the plan needs from the wiki: the
-    #    matched items, the items found by label for NEW rows (an earlier push may have created them),
-    #    the items that description templates name (their labels fill the descriptions) and the
-    #    properties used (single-value constraints). One call: ceil(sum/50) ≤ the sum of the ceilings.
+    A pipeline of named steps, each a function below: hold invalid rows → read → fill descriptions →
+    already created → group entities → current state → wanted → hold incomplete creations → order →
+    constraint reads → diff (constraints checked first) → name → assemble.
+    """
+    notes: list[dict[str, Any]] = []
+    records = _hold_invalid(records, notes)
+    read = _read(records, reader)
+    records = _fill_descriptions(records, read.fetched, options.language, options.overwrite, notes)
+    records = _already_created(records, read.hits, notes)
+    entities = _group_entities(records, notes)
+    current, single_value = _current_state(entities, read, reader)
+    _wanted(entities, notes)
+    _hold_incomplete(entities, options, notes)
+    ordered = _topological(list(entities.values()), notes)
+    checks = _constraint_reads(ordered, current, read, reader)
+    planned, edit_ids = _diff_all(ordered, current, entities, single_value, checks, options, notes)
+    names, mentioned, notes = _name(planned, notes, read.fetched, reader, options)
+    edits = _assemble(planned, edit_ids, entities, names, mentioned, batch_id, options.language)
+    meta = _meta(edits, notes, records, site, batch_id, single_value, options)
+    return Plan(meta, tuple(edits), tuple(notes))
+
+
+def _read(records: Sequence[_Record], reader: EntityReader) -> _Read:
+    """The one batched read (``wbgetentities``, 50 a request) of what the plan needs from the wiki: the
+    matched items, the items found by label for NEW rows (an earlier push may have created them), the
+    items that description templates name (their labels fill the descriptions) and the properties
+    used (constraints). One call: ceil(sum/50) ≤ the sum of the ceilings."""
     hits = _search_new(records, reader)
     pids = sorted({st.property for rec in records for st in rec.row.statements}
                   | {"P31"} | ({"P5008"} if any(r.row.focus_list for r in records) else set()),
                   key=lambda p: int(p[1:]))
-    fetched = _read_entities(records, hits, pids, reader)
+    return _Read(hits, tuple(pids), _read_entities(records, hits, pids, reader))
 
-    # 1. descriptions whose template names an item column: the item's label, not the cell's text
-    records = _fill_descriptions(records, fetched, lang, options.overwrite, notes)
 
-    # 2. NEW rows whose item exists already (created by an earlier push of the same rows): edit it instead
-    records = _already_created(records, hits, notes)
-
-    # 3. one entity per target; rows reconcile found to be one new entity are one creation, and so
-    #    are NEW rows with the same label and description in a language (Wikibase refuses the second)
+def _group_entities(records: Sequence[_Record], notes: list[dict[str, Any]]) -> dict[str, _Entity]:
+    """One entity per target; rows reconcile found to be one new entity are one creation, and so are
+    NEW rows with the same label and description in a language (Wikibase refuses the second)."""
     entities: dict[str, _Entity] = {}
     for rec, key, why in _entity_keys(records):
         if key in entities:
@@ -176,26 +240,39 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
                                why=why))
         else:
             entities[key] = _Entity(key, None if key.startswith("new:") else key, [rec])
+    return entities
 
-    # 4. names of the items created in this batch, for item cells that point at them
-    created_names: dict[str, str] = {}
+
+def _current_state(entities: Mapping[str, _Entity], read: _Read,
+                   reader: EntityReader) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The matched items as the wiki has them (all read by :func:`_read`) and the single-value properties."""
+    fetched = read.fetched
+    targets = [e.target for e in entities.values() if e.target]
+    unread = [t for t in targets if t not in fetched]
+    if unread:  # not expected (_read reads every target): kept so that a target is never planned blind
+        fetched.update(reader.get_entities(unread))
+    current = {t: fetched[t] for t in targets}
+    properties = {p: fetched[p] for p in read.pids}
+    single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
+                          key=lambda p: int(p[1:]))
+    return current, single_value
+
+
+def _created_names(entities: Mapping[str, _Entity]) -> dict[str, str]:
+    """Names of the items created in this batch (labels and aliases of NEW rows) → their entity key,
+    for item cells that point at them."""
+    created: dict[str, str] = {}
     for ent in entities.values():
         if ent.target is None or any(r.new for r in ent.records):
             for rec in (r for r in ent.records if r.new):
                 for _, text in (*rec.row.labels, *rec.row.aliases):
-                    created_names.setdefault(_name_key(text), ent.key)
+                    created.setdefault(_name_key(text), ent.key)
+    return created
 
-    # 5. current state of matched items and the properties used (all read in 0)
-    targets = [e.target for e in entities.values() if e.target]
-    unread = [t for t in targets if t not in fetched]
-    if unread:  # not expected (0 reads every target): kept so that a target is never planned blind
-        fetched = {**fetched, **reader.get_entities(unread)}
-    current = {t: fetched[t] for t in targets}
-    properties = {p: fetched[p] for p in pids}
-    single_value = sorted((p for p, e in properties.items() if "missing" not in e and property_info(e).single_value),
-                          key=lambda p: int(p[1:]))
 
-    # 6. what each entity wants, with item cells resolved against the batch's creations
+def _wanted(entities: Mapping[str, _Entity], notes: list[dict[str, Any]]) -> None:
+    """What each entity wants (``ent.wanted``), with item cells resolved against the batch's creations."""
+    created = _created_names(entities)
     for ent in entities.values():
         extra: list[dict[str, Any]] = []
         statements: list[dict[str, Any]] = []
@@ -205,16 +282,78 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
             if rec.row.focus_list:
                 extra.append(_statement("P5008", rec.row.focus_list))
             for st in Wanted.from_row(rec.row).statements:
-                resolved = _resolve_refs(st, created_names, entities, ent, rec, notes)
+                resolved = _resolve_refs(st, created, entities, ent, rec, notes)
                 if resolved is not None:
                     statements.append(resolved)
         ent.wanted = _merged_terms(ent, tuple(_dedupe(extra + statements)))
 
-    # 7. order: what is pointed at comes first (stable, in row order otherwise)
-    ordered = _topological(list(entities.values()), notes)
 
-    # 8. diff each entity and name it
-    planned: list[tuple[_Entity, EntityDiff, int | None, str | None]] = []
+def _hold_invalid(records: Sequence[_Record], notes: list[dict[str, Any]]) -> list[_Record]:
+    """Rows the sheet stage found errors in (a wrong check digit, a birth date in the future…) are held:
+    nothing of them is planned, a ``held`` note says why. ``map`` leaves them out already; a sheet
+    reconciled directly keeps them, so the batch must."""
+    out: list[_Record] = []
+    for rec in records:
+        errors = [i for i in rec.row.issues if i.severity == "error"]
+        if not errors:
+            out.append(rec)
+            continue
+        what = "; ".join(f"{e.source.column or '?'}: {e.problem} (« {e.value or ''} »)" for e in errors[:5])
+        notes.append(_note("held", rec, f"ligne retenue, erreurs dans le tableur / row held, errors in the sheet: "
+                                        f"{what} — corrigez le tableur puis refaites map / fix the sheet and map "
+                                        "again", rec.target, reason="invalid", problems=[e.problem for e in errors]))
+    return out
+
+
+def _required(ent: _Entity, options: PlanOptions) -> tuple[str, ...]:
+    """What this creation must have: the required properties, and P131 when a row gives a place cell."""
+    place = options.hold_unresolved_place and any(st.property == PLACE_PROPERTY for r in ent.records
+                                                  for st in r.row.statements)
+    return tuple(dict.fromkeys([*options.creation_requires, *([PLACE_PROPERTY] if place else [])]))
+
+
+def _held_text(rec: _Record, missing: Sequence[str]) -> str:
+    parts = []
+    for pid in missing:
+        texts = [st.mainsnak.value.text for st in rec.row.statements
+                 if st.property == pid and isinstance(st.mainsnak.value, ItemRef)]
+        parts.append(f"{pid} « {' ; '.join(texts)} » non résolu / unresolved" if texts else f"{pid} vide / empty")
+    return (f"nouvel élément retenu, jamais créé sans {', '.join(missing)} / new item held, never created "
+            f"without it: {', '.join(parts)} — résolvez la cellule (feuille de révision) puis planifiez à "
+            "nouveau / resolve the cell and plan again")
+
+
+def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: list[dict[str, Any]]) -> None:
+    """Never half an item: a creation without one of the properties it requires (the place column by
+    default: an unresolved municipality) is held — out of the batch, a ``held`` note per row — and
+    statements of other entities that point at it are left out (an ``unresolved`` note each)."""
+    held: dict[str, list[str]] = {}
+    for key, ent in entities.items():
+        if ent.target is None:
+            have = {st["mainsnak"]["property"] for st in ent.wanted.statements
+                    if st["mainsnak"].get("snaktype", "value") == "value"}
+            missing = [p for p in _required(ent, options) if p not in have]
+            if missing:
+                held[key] = missing
+    held_rows = []
+    for key, missing in held.items():
+        for rec in entities.pop(key).records:
+            held_rows.append(rec.row.source.to_json())
+            notes.append(_note("held", rec, _held_text(rec, missing), None, reason="incomplete", missing=missing))
+    # what was said about a held row's cells is said again, better, by its held note
+    notes[:] = [n for n in notes if n["kind"] not in ("unresolved", "description") or n["source"] not in held_rows]
+    for ent in entities.values():
+        for key in sorted(ent.deps & held.keys()):
+            notes.append(_note("unresolved", ent.records[0], "pointe vers un nouvel élément retenu / points at a "
+                                                             "held new item (statement left out)", ent.target))
+            _drop_pending(ent, key)
+
+
+def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], entities: Mapping[str, _Entity],
+              single_value: Sequence[str], checks: _Checks, options: PlanOptions,
+              notes: list[dict[str, Any]]) -> tuple[list[_Planned], dict[str, str]]:
+    """Diff each entity in order (what is pointed at first) and give each non-empty one its edit id."""
+    planned: list[_Planned] = []
     edit_ids: dict[str, str] = {}
     for ent in ordered:
         target = ent.target
@@ -227,54 +366,187 @@ def build_plan(records: Sequence[_Record], reader: EntityReader, *, site: Mappin
             if entity.get("id") != target:  # a redirect: edit the item it points to
                 notes.append(_note("redirect", ent.records[0], f"{target} → {entity.get('id')}", target))
                 target = str(entity["id"])
-        wanted = _bind(ent.wanted, edit_ids, entities)
-        result = diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite)
-        for c in result.conflicts:
-            notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
-                                                           f"{', '.join(c.existing)}; sheet: {c.wanted}",
-                               target, conflict=c.to_json()))
-        for d in result.notes:
-            notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
+        wanted = _checked(_bind(ent.wanted, edit_ids, entities), ent, target, entity, checks, notes)
+        result = _relabel(diff_entity(wanted, entity, single_value=single_value, overwrite=options.overwrite),
+                          checks.single)
+        _diff_notes(result, ent, target, notes)
         if result.empty:
             continue
         edit_ids[ent.key] = edit_id_of(target, result.data)
-        planned.append((ent, result, None if entity is None else entity.get("lastrevid"), target))
+        planned.append(_Planned(ent, result, None if entity is None else entity.get("lastrevid"), target))
+    return planned, edit_ids
 
-    # 9. labels for the preview: what 0 read, and one labels-only read of the other ids named
-    mentioned = {ent.key: _ids_named([target, [c.to_json() for c in result.changes],
-                                      [c.to_json() for c in result.conflicts]])
-                 for ent, result, _, target in planned}
+
+@dataclass(frozen=True)
+class _Checks:
+    """What checking Wikidata's constraints needs, read once for the batch (see :mod:`.constraints`)."""
+
+    constraints: Mapping[str, tuple[Constraint, ...]] = field(default_factory=dict)
+    facts: ClassFacts = ClassFacts()
+    holders: Mapping[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    single: Mapping[str, str] = field(default_factory=dict)  # pid → single-value / single-best-value
+
+
+def _subject(target: str | None, entity: Mapping[str, Any] | None, statements: Sequence[Mapping[str, Any]]) -> Subject:
+    """The entity statements go on, with its classes: the wiki's P31 and the batch's."""
+    have = [st for st in ((entity or {}).get("claims") or {}).get("P31", ()) if st.get("rank") != "deprecated"]
+    p31 = [v[1] for st in (*have, *(s for s in statements if s["mainsnak"]["property"] == "P31"))
+           if (v := statement_value(st)) and v[0] == "item"]
+    return Subject(target, tuple(dict.fromkeys(p31)))
+
+
+def _added(statements: Sequence[Mapping[str, Any]], entity: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """The statements whose main value the entity does not have yet (those a batch would add)."""
+    claims = (entity or {}).get("claims") or {}
+    return [st for st in statements if not any(same_snak(c.get("mainsnak") or {}, st["mainsnak"])
+                                               for c in claims.get(st["mainsnak"]["property"], ()))]
+
+
+def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], read: _Read,
+                      reader: EntityReader) -> _Checks:
+    """Constraints of the properties used (read by :func:`_read`), then what checking them needs: the
+    P31/P279 of value items and subjects and their class ancestors (one batched read per level of
+    the hierarchy, only when a type or value-type constraint applies), and the items already holding
+    each identifier a distinct-values property would get (one ``haswbstatement`` search per value)."""
+    constraints = {p: read_constraints(read.fetched[p]) for p in read.pids if "missing" not in read.fetched[p]}
+    constraints = {p: c for p, c in constraints.items() if c}
+    if not constraints:
+        return _Checks()
+    items: list[str] = []
+    classes: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    for ent in ordered:
+        entity = current.get(ent.target) if ent.target else None
+        added = _added(ent.wanted.statements, entity)
+        more_items, more_classes = class_starts(_subject(ent.target, entity, ent.wanted.statements), added, constraints)
+        items += more_items
+        classes += more_classes
+        pairs += distinct_wanted(added, constraints)
+    facts = _class_facts(items, classes, read.fetched, reader)
+    return _Checks(constraints, facts, _holders(pairs, reader), single_value_properties(constraints))
+
+
+def _class_facts(items: Sequence[str], classes: Sequence[str], fetched: Mapping[str, Mapping[str, Any]],
+                 reader: EntityReader) -> ClassFacts:
+    """P31/P279 of ``items`` and of every class above them and above ``classes``, breadth first."""
+    if not items and not classes:
+        return ClassFacts()
+    known: dict[str, Mapping[str, Any]] = {i: fetched[i] for i in items if i in fetched and "claims" in fetched[i]}
+    unread = [i for i in dict.fromkeys(items) if i not in known]
+    if unread:
+        known.update(reader.get_entities(unread, props=["claims"]))
+    first = facts_of(known)
+    level = [*classes, *(c for i in items for c in (*first.instance_of.get(i, ()), *first.subclass_of.get(i, ())))]
+    for _ in range(MAX_DEPTH):
+        level = [c for c in dict.fromkeys(level) if c not in known and is_item_id(c)]
+        if not level:
+            break
+        got = reader.get_entities(level, props=["claims"])
+        known.update(got)
+        level = [p for c in level for p in facts_of({c: got.get(c, {"missing": ""})}).subclass_of.get(c, ())]
+    return facts_of(known)
+
+
+def _holders(pairs: Sequence[tuple[str, str]], reader: EntityReader) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(property, value) → the items having that statement (``haswbstatement``), one search per pair.
+    A reader without statement search (an offline reader) finds none."""
+    search = getattr(reader, "search_statements", None)
+    if not callable(search):
+        return {}
+    return {pair: tuple(str(q) for q in search(*pair, limit=10)) for pair in dict.fromkeys(pairs)}
+
+
+def _checked(wanted: Wanted, ent: _Entity, target: str | None, entity: Mapping[str, Any] | None, checks: _Checks,
+             notes: list[dict[str, Any]]) -> Wanted:
+    """``wanted`` without the statements that would break a constraint: each becomes a ``constraint`` note."""
+    if not checks.constraints:
+        return wanted
+    added = _added(wanted.statements, entity)
+    kept, violations = check_statements(added, _subject(target, entity, wanted.statements), checks.constraints,
+                                        checks.facts, checks.holders)
+    if not violations:
+        return wanted
+    dropped = {id(st) for st in added} - {id(st) for st in kept}
+    keep = tuple(st for st in wanted.statements if id(st) not in dropped)
+    for v in violations:
+        notes.append(_note("constraint", ent.records[0], v.message, target, constraint=v.to_json()))
+    return Wanted(wanted.labels, wanted.descriptions, wanted.aliases, keep)
+
+
+def _relabel(result: EntityDiff, single: Mapping[str, str]) -> EntityDiff:
+    """Conflicts on a property with the single-best-value constraint say so (the diff says single-value)."""
+    if not result.conflicts or not single:
+        return result
+    return replace(result, conflicts=tuple(replace(c, reason=single.get(c.property, c.reason))
+                                           for c in result.conflicts))
+
+
+def _diff_notes(result: EntityDiff, ent: _Entity, target: str | None, notes: list[dict[str, Any]]) -> None:
+    """The diff's conflicts and precision notes, as notes of the batch."""
+    for c in result.conflicts:
+        notes.append(_note("conflict", ent.records[0], f"{c.property}: {c.reason}; wiki: "
+                                                       f"{', '.join(c.existing)}; sheet: {c.wanted}",
+                           target, conflict=c.to_json()))
+    for d in result.notes:
+        notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
+
+
+def _name(planned: Sequence[_Planned], notes: list[dict[str, Any]], fetched: Mapping[str, Mapping[str, Any]],
+          reader: EntityReader, options: PlanOptions
+          ) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
+    """Labels for the preview: what :func:`_read` read, and one labels-only read of the other ids named.
+    Returns the names, the ids each entity's edit mentions, and the notes with their names."""
+    mentioned = {p.entity.key: _ids_named([p.target, [c.to_json() for c in p.result.changes],
+                                           [c.to_json() for c in p.result.conflicts]])
+                 for p in planned}
     note_ids = [_ids_named([n.get("target"), n]) for n in notes]
-    names = (_names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader, lang)
-             if options.names else {})
-    notes = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n for n, ids in zip(notes, note_ids,
-                                                                                            strict=True)]
+    names = (_names([i for ids in (*mentioned.values(), *note_ids) for i in ids], fetched, reader,
+                    options.language) if options.names else {})
+    named = [{**n, "names": _pick(names, ids)} if _pick(names, ids) else n
+             for n, ids in zip(notes, note_ids, strict=True)]
+    return names, mentioned, named
 
-    group = hashlib.sha256("".join(edit_ids[e.key] for e, *_ in planned).encode()).hexdigest()[:12]
+
+def _assemble(planned: Sequence[_Planned], edit_ids: Mapping[str, str], entities: Mapping[str, _Entity],
+              names: Mapping[str, str], mentioned: Mapping[str, list[str]], batch_id: str,
+              lang: str) -> list[EntityEdit]:
+    """The batch's :class:`EntityEdit` s, in order, with their summaries (EditGroups id from the edit ids)."""
+    group = _editgroup(edit_ids[p.entity.key] for p in planned)
     edits: list[EntityEdit] = []
-    for seq, (ent, result, baserevid, target) in enumerate(planned):
+    for seq, p in enumerate(planned):
+        ent, result, target = p.entity, p.result, p.target
         edit_id = edit_ids[ent.key]
         label = _label_of(ent.records[0].row, lang)
         rows = [r.row.source.row for r in ent.records if r.row.source.row is not None]
         summary = make_summary(batch_id, rows, edit_id, group, _what(target, label, result))
         edits.append(EntityEdit(
-            seq, edit_id, target, baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
+            seq, edit_id, target, p.baserevid, result.data, summary, label, _bind(ent.wanted, edit_ids, entities),
             result.changes, result.conflicts,
             tuple({"source": r.row.source.to_json(), "line": r.index, "reconcile": r.reconcile,
                    **({"merged_into": ent.joined[r.index]} if r.index in ent.joined else {})}
                   for r in ent.records),
             tuple(sorted(batch_item_ids(result.data))), _pick(names, mentioned[ent.key])))
+    return edits
 
-    meta = {
+
+def _editgroup(edit_ids: Iterable[str]) -> str:
+    """The EditGroups id of a batch: derived from its edit ids, in order (12 lowercase hex)."""
+    return hashlib.sha256("".join(edit_ids).encode()).hexdigest()[:12]
+
+
+def _meta(edits: Sequence[EntityEdit], notes: Sequence[Mapping[str, Any]], records: Sequence[_Record],
+          site: Mapping[str, str], batch_id: str, single_value: Sequence[str],
+          options: PlanOptions) -> dict[str, Any]:
+    return {
         "format": FORMAT, "batch_id": batch_id, "command": options.command, "version": __version__,
-        "site": dict(site), "planned_at": utc_now(), "editgroup": group,
+        "site": dict(site), "planned_at": utc_now(), "editgroup": _editgroup(e.edit_id for e in edits),
         "inputs": {name: {"path": str(p), "sha256": sha256_file(p)} for name, p in options.inputs.items()},
-        "overwrite": sorted(options.overwrite), "single_value": single_value, "language": lang,
+        "overwrite": sorted(options.overwrite), "single_value": list(single_value), "language": options.language,
         "counts": {"edits": len(edits), "creations": sum(e.creation for e in edits),
                    "changes": sum(len(e.changes) for e in edits),
-                   "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records)},
+                   "conflicts": sum(n["kind"] == "conflict" for n in notes), "rows": len(records),
+                   "held": sum(n["kind"] == "held" for n in notes)},
     }
-    return Plan(meta, tuple(edits), tuple(notes))
 
 
 def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
@@ -419,9 +691,6 @@ def _note(kind: str, rec: _Record, text: str, target: str | None = None, **extra
             "label": _label_of(rec.row, "fr"), "text": text, **extra}
 
 
-_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
-
-
 def _search_new(records: Sequence[_Record], reader: EntityReader) -> _Hits:
     """Items labelled like each NEW row (one ``wbsearchentities`` per distinct label), exact labels only."""
     hits: _Hits = {}
@@ -476,8 +745,6 @@ def _fill_descriptions(records: Sequence[_Record], fetched: Mapping[str, Mapping
     description out, with a ``description`` note: the cell's text ("R-N", "Q900141") is no name to
     publish. Pure: the labels come from the entities read in the batched read.
     """
-    from dataclasses import replace
-
     creations: dict[str, MappedRow] = {}
     for rec in records:
         if rec.new:
@@ -518,8 +785,6 @@ def _already_created(records: Sequence[_Record], hits: _Hits, notes: list[dict[s
     """NEW rows whose label + description an item already has (Wikibase keeps that pair unique):
     the item an earlier push created, so the row now edits it. One search per distinct label (made by
     :func:`_search_new`); compared once descriptions are filled."""
-    from dataclasses import replace
-
     found: dict[tuple[str, str, str], str | None] = {}
     out: list[_Record] = []
     for rec in records:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..escape import md_escape
@@ -90,6 +90,11 @@ def _note_md(note: Mapping[str, Any]) -> str:
         prop, wiki, sheet = _against_md(note["conflict"], names)
         reason = md_escape(str(note["conflict"].get("reason", "")))
         return f"{head}: {prop} ({reason}): wiki {wiki}, feuille / sheet {sheet}"
+    if kind == "constraint" and note.get("constraint"):
+        c = note["constraint"]
+        return (f"{head}: ⚠ {_named(str(c.get('property', '')), names)} — contrainte / constraint "
+                f"{md_escape(str(c.get('kind', '')))}: {md_escape(str(c.get('message', '')))} "
+                "(rien d'envoyé / not sent)")
     if kind in ("less-precise", "more-precise") and note.get("precision"):
         prop, wiki, sheet = _against_md(note["precision"], names)
         if kind == "less-precise":
@@ -108,7 +113,8 @@ def render_preview(plan: Plan) -> str:
     lines = [f"# Lot / batch {md_escape(meta['batch_id'])}", "",
              f"- site: {md_escape(meta['site'].get('name', ''))} ({md_escape(meta['site'].get('api_url', ''))})",
              f"- {c['edits']} modification(s) d'entité / entity edits, dont {c['creations']} création(s) / "
-             f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts",
+             f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts"
+             + (f"; {c['held']} ligne(s) retenue(s) / row(s) held" if c.get("held") else ""),
              # code spans show backslashes as typed: the command (typed by whoever planned) loses its
              # backticks instead of being escaped
              f"- EditGroups: `{meta['editgroup']}`",
@@ -143,12 +149,26 @@ def render_preview(plan: Plan) -> str:
             prop, wiki, sheet_value = _against_md(cf.to_json(), names)
             lines.append(f"- ⚠ conflit / conflict {prop}: wiki {wiki}, feuille / sheet {sheet_value}")
         lines.append("")
-    others = [n for n in plan.notes if n["kind"] != "merged"]
+    lines += held_md(plan.notes)[1:]
+    others = [n for n in plan.notes if n["kind"] not in ("merged", "held")]
     if others:
         lines += ["## À voir / to look at", ""]
         lines += [_note_md(n) for n in others]
         lines.append("")
     return "\n".join(lines)
+
+
+def held_md(notes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The rows held out of the batch, and why (``held`` notes), as a Markdown section; [] when none.
+    Shared by plan.md and the push report."""
+    held = [n for n in notes if n.get("kind") == "held"]
+    if not held:
+        return []
+    lines = ["", "## Retenus / held", "",
+             "Rien de ces lignes n'est dans le lot (jamais un élément à moitié, jamais une valeur fausse) / "
+             "nothing of these rows is in the batch (never half an item, never a wrong value).", ""]
+    lines += [_note_md(n) for n in held]
+    return [*lines, ""]
 
 
 def describe(edit: EntityEdit) -> str:

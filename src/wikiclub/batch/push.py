@@ -466,6 +466,7 @@ def _dry_run(batch_dir: Path, plan: Plan, client: PushClient, options: PushOptio
 def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
     """push-report.md / .json and created.csv (edit_id, rows, label, QID) in the batch folder."""
     from ..escape import md_escape
+    from .preview import held_md
 
     (batch_dir / REPORT_JSON).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     buf = io.StringIO()
@@ -511,4 +512,5 @@ def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
     if report.created:
         lines += ["", "## Créés / created", ""]
         lines += [f"- {c['qid']} — {md_escape(c['label'])} (row {c['row']})" for c in report.created]
+    lines += held_md(plan.notes)  # the rows plan held out of the batch, and why
     (batch_dir / REPORT_MD).write_text("\n".join(lines) + "\n", "utf-8")

@@ -71,10 +71,14 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     settings, client = _client(site, config_file)
     language = "fr"
     inputs = {"reconciled": reconciled}
+    requires: tuple[str, ...] = ()  # never half an item: what a creation must have (plus its place, P131)
+    hold_place = True
     if mapping_path is not None:
         from ..sheets.mapping import load_mapping
 
-        language = load_mapping(mapping_path).language or "fr"
+        mapping = load_mapping(mapping_path)
+        language, requires = mapping.language or "fr", mapping.creation_requires()
+        hold_place = mapping.holds_unresolved_place()
         inputs["mapping"] = mapping_path
     if output is None:
         stem = (mapping_path or reconciled).stem
@@ -83,10 +87,12 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     command = "wikiclub " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["plan"] else "wikiclub plan"
     plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
                       batch_id=output.name,
-                      options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check))
+                      options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check,
+                                          creation_requires=requires, hold_unresolved_place=hold_place))
     c = plan.meta["counts"]
     click.echo(f"{c['edits']} modification(s) / edits ({c['creations']} création(s) / creations, "
-               f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts "
+               f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts, "
+               f"{c['held']} ligne(s) retenue(s) / held "
                f"— {c['rows']} ligne(s) / rows, {client.requests_made} requête(s) / requests")
     if check:
         for e in plan.edits[:20]:

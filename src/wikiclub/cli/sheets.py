@@ -75,6 +75,9 @@ _MAPPING_OPT = click.option("--mapping", "-m", "mapping_path", required=True,
                             type=click.Path(dir_okay=False, path_type=Path), help="mappings/NOM.yaml")
 _TAB_OPT = click.option("--sheet", "tab", default=None,
                         help="Onglet (nom ou numéro à partir de 1) / sheet name or 1-based number.")
+_CHECKSUM_OPT = click.option("--allow-bad-checksums", is_flag=True,
+                             help="Accepter un identifiant dont la clé de contrôle est fausse (ISNI, ORCID, "
+                             "ISBN…) : avertissement au lieu d'erreur / a bad check digit is a warning, not an error.")
 
 
 def _echo_summary(lines: list[str]) -> None:
@@ -88,10 +91,11 @@ def _echo_summary(lines: list[str]) -> None:
 @click.option("--report", type=OutputPath(), default=None,
               help="Écrire chaque problème dans ce .csv ou .xlsx / write every problem to this file.")
 @_TAB_OPT
+@_CHECKSUM_OPT
 @_catalog_options
 def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, tab: str | None,
-                     properties: Path | None, cache_dir: Path | None, offline: bool, site: str | None,
-                     config_file: Path | None) -> None:
+                     allow_bad_checksums: bool, properties: Path | None, cache_dir: Path | None, offline: bool,
+                     site: str | None, config_file: Path | None) -> None:
     """Vérifier un tableur avec son mapping / check a spreadsheet against its mapping.
 
     Affiche un résumé (lignes lues, valides, problèmes par type) ; --report écrit chaque problème
@@ -107,7 +111,7 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
                           cache_dir=cache_dir, offline=offline)
-    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
+    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab, allow_bad_checksums=allow_bad_checksums)
     _echo_summary(summary_lines(v))
     if report is not None:
         write_report(report, v.issues)
@@ -125,10 +129,11 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
 @click.option("--report", type=OutputPath(), default=None,
               help="Écrire aussi les problèmes (.csv/.xlsx) / also write the problems.")
 @_TAB_OPT
+@_CHECKSUM_OPT
 @_catalog_options
 def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid: bool, report: Path | None,
-                tab: str | None, properties: Path | None, cache_dir: Path | None, offline: bool,
-                site: str | None, config_file: Path | None) -> None:
+                tab: str | None, allow_bad_checksums: bool, properties: Path | None, cache_dir: Path | None,
+                offline: bool, site: str | None, config_file: Path | None) -> None:
     """Écrire les enregistrements normalisés (entrée de la réconciliation) / write normalised records.
 
     Refuse d'écrire s'il y a des erreurs, sauf avec --skip-invalid (les lignes écartées sont listées).
@@ -140,7 +145,7 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
                           cache_dir=cache_dir, offline=offline)
-    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
+    v = validate_sheet(sheet_path, mapping, catalog, sheet=tab, allow_bad_checksums=allow_bad_checksums)
     result = v.result  # map every row once; the issue list below then comes from these rows
     if report is not None:
         write_report(report, v.issues)

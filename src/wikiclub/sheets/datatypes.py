@@ -32,13 +32,14 @@ from ..model import (
     Value,
     is_item_id,
 )
+from . import checksums
 
 DateOrder = Literal["dmy", "mdy", "ymd"]
 KNOWN_DATATYPES = frozenset({"wikibase-item", "string", "external-id", "url", "time", "globe-coordinate",
                              "quantity", "monolingualtext", "commonsMedia"})
 MAX_STRING = 1500  # Wikibase's default string-limits for string/external-id/monolingual text
 MAX_URL = 500
-PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = 9, 10, 11
+PRECISION_DECADE, PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = 8, 9, 10, 11
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's 1900 system, including its fake 29 Feb 1900
 
 
@@ -49,13 +50,16 @@ class Note:
     problem: str
     message: str
     hint: str | None = None
-    severity: Literal["warning", "info"] = "warning"
+    # "error": the value parsed but the row must not be published as it is (a bad check digit); the
+    # run may allow it (``RowMapper(allow_bad_checksums=True)`` makes it a warning)
+    severity: Literal["error", "warning", "info"] = "warning"
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: Value
     notes: tuple[Note, ...] = ()
+    circa: bool = False  # a time read from « vers 1925 », « ca. 1925 »…: the statement gets P1480 = circa
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class ParseOptions:
     phone_country: str = "1"  # calling code for numbers written without one (North American default)
     format_regex: str | None = None  # external-id format constraint (P1793 of P2302 Q21502404)
     property: str | None = None
+    circa: bool = False  # time: « vers 1925 » allowed (read as 1925 with the circa qualifier)
 
 
 def _fail(problem: str, message: str, hint: str | None, value: str) -> ValueParseError:
@@ -113,22 +118,30 @@ _ISNI = re.compile(r"\d{15}[\dX]")
 _PROFILE_PREFIX = re.compile(r"^(https?://)?(www\.|m\.|fr-ca\.|fr\.)?")
 
 
-def _isni(text: str, opts: ParseOptions) -> tuple[str, tuple[Note, ...]]:
+def _isni(text: str, opts: ParseOptions) -> str:
     compact = _ISNI_PREFIX.sub("", text.strip())
     compact = _ISNI_SEPARATORS.sub("", compact).upper()
     if not _ISNI.fullmatch(compact):
         raise _fail("bad-format", f"ISNI invalide / invalid ISNI « {text} » (16 chiffres attendus).",
                     "Format attendu / expected : 0000 0001 2345 6789.", text)
-    total = 0
-    for ch in compact[:-1]:
-        total = (total + int(ch)) * 2
-    check = (12 - total % 11) % 11
-    notes: tuple[Note, ...] = ()
-    if ("X" if check == 10 else str(check)) != compact[-1]:
-        notes = (Note("isni-checksum", "La clé de contrôle de l'ISNI ne correspond pas / ISNI check digit "
-                      "mismatch.", "Vérifiez le numéro sur isni.org."),)
     # Wikidata stores ISNIs spaced in groups of four.
-    return " ".join(compact[i:i + 4] for i in range(0, 16, 4)), notes
+    return " ".join(compact[i:i + 4] for i in range(0, 16, 4))
+
+
+_ORCID_PREFIX = re.compile(r"^(https?://)?(www\.)?orcid\.org/", re.I)
+
+
+def _checksum_note(prop: str | None, value: str) -> tuple[Note, ...]:
+    """An error note when the identifier's check digit is wrong (see :mod:`.checksums`): the row stays
+    out of the batch unless the run allows bad checksums (``--allow-bad-checksums``)."""
+    failed = checksums.check(prop, value)
+    if failed is None:
+        return ()
+    name, expected = failed
+    return (Note("bad-checksum", f"Clé de contrôle {name} incorrecte dans « {value} » (attendu « {expected} » "
+                 f"en dernier) / {name} check digit mismatch.",
+                 f"Recopiez le numéro depuis sa source ({name}) : un chiffre est probablement faux. S'il est "
+                 "vraiment ainsi, relancez avec --allow-bad-checksums.", "error"),)
 
 
 def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
@@ -136,7 +149,9 @@ def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     value = text.strip()
     notes: tuple[Note, ...] = ()
     if opts.property == "P213":
-        value, notes = _isni(value, opts)
+        value = _isni(value, opts)
+    elif opts.property == "P496":
+        value = _ORCID_PREFIX.sub("", value)
     else:
         low = value.casefold()
         stripped = _PROFILE_PREFIX.sub("", low)
@@ -147,6 +162,7 @@ def parse_external_id(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
                                           "taken from the profile URL.", None, "info"),)
         elif value.startswith("@") and len(value) > 1:
             value = value[1:]
+    notes = (*notes, *_checksum_note(opts.property, value))
     if opts.format_regex:
         try:
             ok = re.fullmatch(opts.format_regex, value) is not None
@@ -378,31 +394,60 @@ def _excel_serial_date(serial: int, raw: str) -> Parsed:
                         "Mettez la cellule au format date dans le tableur pour lever le doute."),))
 
 
-def _numeric_date(m: re.Match[str], raw: str, opts: ParseOptions) -> Parsed:
-    """12/03/2020 in the mapping's ``date_order``; a two-digit year or an ambiguous order gets a note."""
-    a, b, y = int(m[1]), int(m[2]), int(m[3])
-    notes: list[Note] = []
-    if len(m[3]) == 2:
-        y += 2000 if y <= dt.date.today().year % 100 else 1900
-        notes.append(Note("two-digit-year", f"Année à deux chiffres lue comme {y} / two-digit year read as "
-                          f"{y}.", "Écrivez l'année en entier."))
-    day, month = (a, b) if opts.date_order != "mdy" else (b, a)
-    if a <= 12 and b <= 12 and a != b:
-        notes.append(Note("ambiguous-date", f"Date ambiguë « {raw} » lue comme {y:04d}-{month:02d}-{day:02d} "
-                          f"(ordre {opts.date_order}) / ambiguous date.",
-                          "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
-                          "date_order dans le mapping."))
-    return Parsed(_time(y, month, day, PRECISION_DAY, raw), tuple(notes))
+_CIRCA = re.compile(r"^(?:vers (?:l'an )?|ca\.? ?|c\. ?|circa |env\.? ?|environ |autour de |~ ?)"
+                    r"(?=\d|les annees |(?:debut|milieu|fin) |(?:" + "|".join(_MONTHS) + r")\b)")
+_DECADE = re.compile(r"(?:(debut|milieu|fin) )?(?:des |les )?annees (\d{1,4})|(\d{3,4})s")
+_TWO_DIGIT_HINT = "Écrivez l'année en entier : {a} ou {b} ? / write the full year."
+
+
+def _year(digits: str, raw: str) -> int:
+    """A year as typed: one or two digits are refused (« 75 » is 1975 or 2075, never the year 75);
+    write 0075 for the year 75."""
+    year = int(digits)
+    if len(digits) <= 2:
+        raise _fail("two-digit-year", f"Année à deux chiffres « {digits} » dans « {raw} » : {1900 + year} ou "
+                    f"{2000 + year} ? / two-digit year.", _TWO_DIGIT_HINT.format(a=1900 + year, b=2000 + year), raw)
+    return year
+
+
+def _decade(m: re.Match[str], raw: str) -> Parsed:
+    """« années 1970 » (decade precision); « début/milieu/fin des années 1980 »: the decade, circa."""
+    digits = m[2] or m[3]
+    if len(digits) <= 2:
+        year = int(digits)
+        raise _fail("two-digit-year", f"Décennie à deux chiffres « {raw} » / two-digit decade.",
+                    f"Écrivez « années {1900 + year} » ou « années {2000 + year} ».", raw)
+    year = int(digits)
+    if year % 10:
+        raise _fail("bad-date", f"« {raw} » : une décennie commence par une année en 0 / a decade starts with a "
+                    "year ending in 0.", "Ex. années 1970.", raw)
+    return Parsed(_time(year, 0, 0, PRECISION_DECADE, raw), circa=m[1] is not None)
 
 
 def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     raw = text.strip()
     if raw.isascii() and raw.isdigit() and len(raw) <= 4:  # a year, the commonest cell
-        return Parsed(_time(int(raw), 0, 0, PRECISION_YEAR, raw))
+        return Parsed(_time(_year(raw, raw), 0, 0, PRECISION_YEAR, raw))
     s = _SPACES.sub(" ", _fold(raw)).strip().rstrip(".")
-    if not s[:1].isdigit():  # "le …", "en …", a weekday: all start with a letter
+    if not s[:1].isdigit():  # "le …", "en …", a weekday, "vers …": all start with a letter
         s = _DATE_LEAD.sub("", s)
         s = _WEEKDAY_LEAD.sub("", s)
+    circa = _CIRCA.match(s)
+    if circa:
+        s = s[circa.end():]
+    decade = _DECADE.fullmatch(s)
+    parsed = _decade(decade, raw) if decade else _parse_date(s, raw, opts)
+    if circa or parsed.circa:
+        if not opts.circa:
+            raise _fail("circa-date", f"Date approximative « {raw} » / approximate (circa) date.",
+                        "Écrivez la date exacte, ou ajoutez « circa: true » à cette colonne dans le mapping "
+                        "(la date est alors publiée avec le qualificatif « circa »).", text)
+        return Parsed(parsed.value, parsed.notes, circa=True)
+    return parsed
+
+
+def _parse_date(s: str, raw: str, opts: ParseOptions) -> Parsed:
+    """A date without « vers » nor decade: ISO, numeric, with a month name, a year, an Excel serial."""
     if m := _ISO_DAY.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), int(m[3]), PRECISION_DAY, raw))
     if m := _YMD_SLASH.fullmatch(s):
@@ -410,18 +455,31 @@ def parse_time(text: str, opts: ParseOptions = ParseOptions()) -> Parsed:
     if m := _ISO_MONTH.fullmatch(s):
         return Parsed(_time(int(m[1]), int(m[2]), 0, PRECISION_MONTH, raw))
     if m := _YEAR.fullmatch(s):
-        return Parsed(_time(int(m[1]), 0, 0, PRECISION_YEAR, raw))
+        return Parsed(_time(_year(m[1], raw), 0, 0, PRECISION_YEAR, raw))
     if (m := _SERIAL.fullmatch(s)) and 10000 <= int(m[1]) <= 2958465:
         return _excel_serial_date(int(m[1]), raw)
     if m := _NUMERIC_DATE.fullmatch(s):
         return _numeric_date(m, raw, opts)
     if m := _DAY_MONTH_YEAR.fullmatch(s):
-        return Parsed(_time(int(m[3]), _month(m[2], raw), int(m[1]), PRECISION_DAY, raw))
+        return Parsed(_time(_year(m[3], raw), _month(m[2], raw), int(m[1]), PRECISION_DAY, raw))
     if m := _MONTH_DAY_YEAR.fullmatch(s):
-        return Parsed(_time(int(m[3]), _month(m[1], raw), int(m[2]), PRECISION_DAY, raw))
+        return Parsed(_time(_year(m[3], raw), _month(m[1], raw), int(m[2]), PRECISION_DAY, raw))
     if m := _MONTH_YEAR.fullmatch(s):
-        return Parsed(_time(int(m[2]), _month(m[1], raw), 0, PRECISION_MONTH, raw))
-    raise _fail("bad-date", f"Date non reconnue / unrecognised date : « {raw} ».", _DATE_HINT, text)
+        return Parsed(_time(_year(m[2], raw), _month(m[1], raw), 0, PRECISION_MONTH, raw))
+    raise _fail("bad-date", f"Date non reconnue / unrecognised date : « {raw} ».", _DATE_HINT, raw)
+
+
+def _numeric_date(m: re.Match[str], raw: str, opts: ParseOptions) -> Parsed:
+    """12/03/2020 (day first unless ``date_order`` says mdy); an ambiguous day and month is noted."""
+    a, b, y = int(m[1]), int(m[2]), _year(m[3], raw)
+    day, month = (a, b) if opts.date_order != "mdy" else (b, a)
+    notes: tuple[Note, ...] = ()
+    if a <= 12 and b <= 12 and a != b:
+        notes = (Note("ambiguous-date", f"Date ambiguë « {raw} » lue comme {y:04d}-{month:02d}-{day:02d} "
+                      f"(ordre {opts.date_order}) / ambiguous date.",
+                      "Écrivez le mois en lettres (3 avril 2020) ou en ISO (2020-04-03), ou réglez "
+                      "date_order dans le mapping."),)
+    return Parsed(_time(y, month, day, PRECISION_DAY, raw), notes)
 
 
 def format_time(value: TimeValue) -> str:
@@ -429,12 +487,15 @@ def format_time(value: TimeValue) -> str:
     if not m or m[1] == "-":
         return value.time
     year, month, day = int(m[2]), int(m[3]), int(m[4])
+    shown = str(year) if year >= 100 else f"{year:04d}"  # « 75 » would read as a two-digit year
     if value.precision == PRECISION_DAY:
-        return f"{'1er' if day == 1 else day} {_MONTH_NAMES_FR[month - 1]} {year}"
+        return f"{'1er' if day == 1 else day} {_MONTH_NAMES_FR[month - 1]} {shown}"
     if value.precision == PRECISION_MONTH:
-        return f"{_MONTH_NAMES_FR[month - 1]} {year}"
+        return f"{_MONTH_NAMES_FR[month - 1]} {shown}"
     if value.precision == PRECISION_YEAR:
-        return str(year)
+        return shown
+    if value.precision == PRECISION_DECADE and year % 10 == 0 and year >= 100:
+        return f"années {year}"
     return value.time
 
 
@@ -696,7 +757,7 @@ def parse_key(datatype: str, opts: ParseOptions = ParseOptions(), kind: str | No
     if datatype == "external-id":
         return (datatype, opts.property, opts.format_regex)
     if datatype == "time":
-        return (datatype, opts.date_order)
+        return (datatype, opts.date_order, opts.circa)
     if datatype == "quantity":
         return (datatype, opts.unit, opts.unit_words)
     if datatype == "monolingualtext":

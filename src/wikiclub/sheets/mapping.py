@@ -23,6 +23,8 @@ from .datatypes import KNOWN_DATATYPES, vocab_key
 from .properties import PropertyCatalog
 
 PID = r"^P[1-9][0-9]*$"
+PLACE_PROPERTY = "P131"  # located in the administrative territorial entity: the place column by default
+SOURCING_CIRCUMSTANCES, CIRCA = "P1480", "Q5727902"  # qualifier of a circa date: P1480 = circa
 QID = r"^Q[1-9][0-9]*$"
 
 _cell_or_const = {"oneOf": [
@@ -98,6 +100,8 @@ SCHEMA: dict[str, Any] = {
                 "qualifiers": _snak_map,
                 "references": _references,
                 "required": {"type": "boolean"},
+                "required_for_creation": {"type": "boolean"},
+                "circa": {"type": "boolean"},
                 "rank": {"enum": ["preferred", "normal", "deprecated"]},
             }}},
         "coordinates": {"type": "array", "items": {
@@ -105,6 +109,8 @@ SCHEMA: dict[str, Any] = {
             "properties": {"property": {"type": "string", "pattern": PID}, "latitude": {"type": "string"},
                            "longitude": {"type": "string"}, "bounds": _bounds_schema, "references": _references}}},
         "references": {"type": "array", "items": _snak_map},
+        "regions": {"type": "object", "minProperties": 1, "additionalProperties": {
+            **_bounds_schema, "required": ["latitude", "longitude"]}},
     },
 }
 
@@ -140,6 +146,8 @@ class ColumnSpec:
     qualifiers: Mapping[str, Any] = field(default_factory=dict)
     references: tuple[Mapping[str, Any], ...] | None = None  # None: the sheet's references
     required: bool = False
+    required_for_creation: bool | None = None  # None: the default (P131: held when given but unresolved)
+    circa: bool = False  # time: « vers 1925 » read as 1925 with the qualifier P1480 = circa
     rank: str = "normal"
 
 
@@ -175,6 +183,7 @@ class SheetMapping:
     language: str = "fr"
     phone_country: str = "1"
     blank: tuple[str, ...] = ()
+    regions: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)  # name → box
     lines: Mapping[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, *path: str) -> int | None:
@@ -210,7 +219,19 @@ class SheetMapping:
         ids += [s.property for s in self.coordinates]
         ids += [p for c in self.columns for p in c.qualifiers]
         ids += [p for ref in self._all_refs() for p in ref]
+        ids += [SOURCING_CIRCUMSTANCES] if any(c.circa for c in self.columns) else []
         return list(dict.fromkeys(ids))
+
+    def creation_requires(self) -> tuple[str, ...]:
+        """Properties a NEW item must get, else it is held for review (never half an item): the columns
+        marked ``required_for_creation: true`` (their cell empty or unresolved holds the creation)."""
+        return tuple(dict.fromkeys(c.property for c in self.columns if c.property and c.use == "statement"
+                                   and c.required_for_creation))
+
+    def holds_unresolved_place(self) -> bool:
+        """By default a creation whose place cell (P131) is given but unresolved is held; a P131 column
+        marked ``required_for_creation: false`` turns that off."""
+        return not any(c.property == PLACE_PROPERTY and c.required_for_creation is False for c in self.columns)
 
     def item_ids(self) -> list[str]:
         ids = list(self.instance_of) + list(self.match_types) + list(self.match_within)
@@ -263,6 +284,11 @@ def _bounds(raw: Mapping[str, Any] | None) -> Mapping[str, tuple[float, float]] 
     if not raw:
         return None
     return {k: (float(min(v)), float(max(v))) for k, v in raw.items()}
+
+
+def _regions(raw: Mapping[str, Any] | None) -> dict[str, Mapping[str, tuple[float, float]]]:
+    """The WikiProject's regions as boxes (the schema requires latitude and longitude in each)."""
+    return {str(name): _bounds(box) or {} for name, box in (raw or {}).items()}
 
 
 def load_mapping(path: str | Path) -> SheetMapping:
@@ -377,7 +403,8 @@ def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tu
         spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
         dict(spec.get("qualifiers") or {}),
         None if refs is None else (() if refs is False else tuple(refs)),
-        bool(spec.get("required", False)), spec.get("rank", "normal"))
+        bool(spec.get("required", False)), spec.get("required_for_creation"), bool(spec.get("circa", False)),
+        spec.get("rank", "normal"))
 
 
 def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
@@ -400,7 +427,7 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         tuple(data.get("references") or ()), sheet.get("name"), sheet.get("index"), sheet.get("header_row"),
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
-        tuple(opts.get("blank", ())), lines)
+        tuple(opts.get("blank", ())), _regions(data.get("regions")), lines)
 
 
 # --------------------------------------------------------------------------------------------- checking
@@ -414,7 +441,7 @@ class MappingProblem:
 
 
 _NEEDS = {"values": "wikibase-item", "item": "wikibase-item", "unit": "quantity", "unit_words": "quantity",
-          "language": "monolingualtext", "bounds": "globe-coordinate"}
+          "language": "monolingualtext", "bounds": "globe-coordinate", "circa": "time"}
 _PARSE_DATATYPE = {"email": "url", "phone": "string"}
 
 

@@ -5,7 +5,9 @@ A :class:`PropertyCatalog` is built from entity JSON from any source — a fetch
 ``validate`` and ``mapping check`` work offline once the site has been asked.
 
 Constraints are read the way Wikidata states them: P2302 (property constraint) = Q21502404 (format) with
-the regex in qualifier P1793; Q19474404 (single value); Q21502410 (distinct values).
+the regex in qualifier P1793; Q19474404 (single value) and Q52060874 (single best value), both
+``single_value`` here; Q21502410 (distinct values). The other kinds (type, value type, one of) are
+read and checked by ``plan`` (:mod:`wikiclub.batch.constraints`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ..errors import InputError
 from ..wbjson import Statement, Term
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
+SINGLE_BEST_VALUE = "Q52060874"  # Wikidata's P569/P570: one best value (several only with ranks)
 CATALOG_VERSION = 1
 
 Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
@@ -70,7 +73,7 @@ def property_info(entity: Mapping[str, Any]) -> PropertyInfo:
                 dv = q.get("datavalue")
                 if dv is not None and isinstance(dv.get("value"), str):
                     regex = dv["value"]
-        elif kind_id == SINGLE_VALUE:
+        elif kind_id in (SINGLE_VALUE, SINGLE_BEST_VALUE):
             single = True
         elif kind_id == DISTINCT_VALUES:
             distinct = True

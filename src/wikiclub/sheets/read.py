@@ -20,7 +20,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -118,6 +118,9 @@ class Sheet:
     delimiter: str | None = None
     hidden_columns: tuple[str, ...] = ()
     duplicate_columns: tuple[str, ...] = ()
+    # row number → problems found while reading that row (cell count, mojibake, mixed encodings): errors
+    # that belong to the row, so that mapping keeps the row out (and only it)
+    row_issues: Mapping[int, tuple[Issue, ...]] = field(default_factory=dict)
 
     def where(self, row: int | None = None, column: str | None = None) -> SourceRef:
         return SourceRef(self.file, self.sheet, row, column)
@@ -137,6 +140,8 @@ class _Grid:
     issues: list[Issue] = field(default_factory=list)
     encoding: str | None = None
     delimiter: str | None = None
+    # CSV rows (0-based, as in ``cells``) decoded in another encoding than the rest of the file: name
+    odd_rows: dict[int, str] = field(default_factory=dict)
 
 
 def read_sheet(path: str | Path, options: SheetOptions = SheetOptions()) -> Sheet:
@@ -218,6 +223,35 @@ def _decode(data: bytes, name: str, encoding: str | None) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _decode_lines(data: bytes) -> tuple[str, str, dict[int, str]] | None:
+    """A file not valid UTF-8 as a whole whose lines are each UTF-8 or Windows-1252 (two people edited it
+    with different tools): each line decoded in its own encoding, the majority's name, and the lines
+    (0-based) in the other encoding → its name. ``None`` when the file is not mixed."""
+    lines = data.split(b"\n")
+    texts: list[str] = []
+    kinds: list[str | None] = []  # "utf-8" / "cp1252" for lines with non-ASCII bytes, None for ASCII
+    for line in lines:
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            kinds.append(None)
+            continue
+        try:
+            texts.append(line.decode("utf-8"))
+            kinds.append("utf-8")
+        except UnicodeDecodeError:
+            try:
+                texts.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                return None  # not Windows-1252 either: the caller's latin-1 fallback
+            kinds.append("cp1252")
+    utf8 = kinds.count("utf-8")
+    if not utf8:
+        return None
+    majority = "utf-8" if utf8 >= kinds.count("cp1252") else "cp1252"
+    odd = {i: k for i, k in enumerate(kinds) if k is not None and k != majority}
+    return "\n".join(texts), majority, odd
+
+
 def _sniff_delimiter(text: str) -> str:
     sample_lines = [ln for ln in text[:65536].splitlines() if ln.strip()][:30]
     sample = "\n".join(sample_lines)
@@ -237,14 +271,29 @@ def _sniff_delimiter(text: str) -> str:
 
 def _read_csv(path: Path, options: SheetOptions) -> _Grid:
     name = path.name
-    text, encoding = _decode(path.read_bytes(), name, options.encoding)
+    data = path.read_bytes()
+    text, encoding = _decode(data, name, options.encoding)
+    odd_lines: dict[int, str] = {}
+    if encoding in ("cp1252", "latin-1") and not options.encoding:
+        mixed = _decode_lines(data)
+        if mixed is not None:
+            text, encoding, odd_lines = mixed
+    del data
     if not text.strip():
         raise SheetError(f"{name} : le fichier ne contient aucune donnée / the file has no data.",
                          "Vérifiez que l'export a bien fonctionné / check the export.")
     delimiter = options.delimiter or _sniff_delimiter(text)
     cells: list[list[str]] = []
+    odd_rows: dict[int, str] = {}
     try:
-        for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+        first_line = 0  # 0-based physical line where the next record starts
+        for r in reader:
+            if odd_lines:
+                odd = next((odd_lines[n] for n in range(first_line, reader.line_num) if n in odd_lines), None)
+                if odd is not None:
+                    odd_rows[len(cells)] = odd
+                first_line = reader.line_num
             joined = "\n".join(r)
             if _CLEAN_ROW.fullmatch(joined) and joined.count("\n") == len(r) - 1 and "  " not in joined:
                 cells.append(r)  # already clean (no newline inside a cell: the count says so)
@@ -257,7 +306,7 @@ def _read_csv(path: Path, options: SheetOptions) -> _Grid:
     del text
     width = max((len(r) for r in cells), default=0)
     grid = _Grid(cells, list(range(1, len(cells) + 1)), None, "csv",
-                 [str(i + 1) for i in range(width)], encoding=encoding, delimiter=delimiter)
+                 [str(i + 1) for i in range(width)], encoding=encoding, delimiter=delimiter, odd_rows=odd_rows)
     if encoding == "latin-1":
         grid.issues.append(Issue("warning", "encoding-guess",
                                  f"{name} : encodage incertain, lu en latin-1 / uncertain encoding.",
@@ -551,11 +600,14 @@ def _note_rows(cells: list[list[str]], data_idx: list[int], h: int, footer: str)
 
 
 def _data_rows(file: str, grid: _Grid, h: int, width_titles: int, columns: list[tuple[int, str]],
-               issues: list[Issue], options: SheetOptions) -> list[Row]:
-    """The rows under the header (blank rows and notes left out), each cell paired with its title."""
+               issues: list[Issue], options: SheetOptions) -> tuple[list[Row], dict[int, tuple[Issue, ...]]]:
+    """The rows under the header (blank rows and notes left out), each cell paired with its title, and
+    the reading problems of each row by its number."""
     cells = grid.cells
     data_idx = [i for i in range(h + 1, len(cells)) if any(cells[i])]
     skipped = _note_rows(cells, data_idx, h, options.footer)
+    row_issues: dict[int, tuple[Issue, ...]] = {}
+    widths = _row_widths(grid, h, data_idx)
     titles = tuple(t for _, t in columns)
     positions = [idx for idx, _ in columns]
     in_place = positions == list(range(len(positions)))  # no column left out: cells zip with titles as they are
@@ -569,19 +621,15 @@ def _data_rows(file: str, grid: _Grid, h: int, width_titles: int, columns: list[
                                 "Si c'est une donnée, mettez footer: keep dans le mapping."))
             continue
         raw = cells[i]
-        extra = [c for c in raw[width_titles:] if c] if len(raw) > width_titles else None
-        if extra:
-            issues.append(Issue("warning", "extra-cells",
-                                "Plus de cellules que de titres (virgule non protégée ?) / more cells than "
-                                "column titles.", SourceRef(file, grid.sheet, number), " | ".join(extra)[:200],
-                                "Mettez la valeur contenant le séparateur entre guillemets, ou ajoutez un "
-                                "titre de colonne."))
+        problems = _row_problems(grid, i, raw, SourceRef(file, grid.sheet, number), widths, columns)
+        if problems:
+            row_issues[number] = problems
         if in_place:
             values = raw if len(raw) >= n_titles else raw + [""] * (n_titles - len(raw))
         else:
             values = [raw[idx] if idx < len(raw) else "" for idx in positions]
         rows.append(Row(SourceRef(file, grid.sheet, number), tuple(zip(titles, values, strict=False))))  # extra cells: reported above
-    return rows
+    return rows, row_issues
 
 
 def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
@@ -592,10 +640,95 @@ def _build_sheet(file: str, grid: _Grid, options: SheetOptions) -> Sheet:
     header = cells[h] + [""] * (width - len(cells[h]))
     _fill_merged(cells, grid.merged, h)
     columns = _pick_columns(file, grid, options, h, header, issues)
-    rows = _data_rows(file, grid, h, len(header), columns.kept, issues, options)
+    rows, row_issues = _data_rows(file, grid, h, len(header), columns.kept, issues, options)
     return Sheet(file, grid.sheet, tuple(t for _, t in columns.kept), tuple(rows), grid.row_numbers[h],
                  tuple(issues), grid.format, grid.encoding, grid.delimiter, tuple(columns.hidden),
-                 tuple(columns.duplicates))
+                 tuple(columns.duplicates), row_issues)
+
+
+# --------------------------------------------------------------------------------------------- row problems
+
+CELL_COUNT, MOJIBAKE, MIXED_ENCODING = "cell-count", "mojibake", "mixed-encoding"
+_ENCODING_NAMES = {"utf-8": "UTF-8", "cp1252": "Windows-1252"}
+# UTF-8 read as Windows-1252 (or Latin-1): a lead byte shown as Â…ô, then continuation bytes 0x80–0xBF
+# shown as their Windows-1252 (or C1 control) characters: « Ã© » for é, « â€™ » for ’.
+_CONTINUATION = "".join(sorted(set(bytes(range(0x80, 0xC0)).decode("cp1252", "ignore"))
+                               | {chr(c) for c in range(0x80, 0xA0)}))
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df][{re.escape(_CONTINUATION)}]"
+                       f"|[\u00e0-\u00ef][{re.escape(_CONTINUATION)}]{{2}}"
+                       f"|[\u00f0-\u00f4][{re.escape(_CONTINUATION)}]{{3}}")
+
+
+@dataclass(frozen=True)
+class _Widths:
+    """What a CSV row's cell count may be: the header's, the titled part of it, the file's usual one."""
+
+    header: int
+    titled: int
+    usual: int
+
+
+def _row_widths(grid: _Grid, h: int, data_idx: Sequence[int]) -> _Widths | None:
+    if grid.format != "csv" or not data_idx:
+        return None  # a workbook's rows are a grid: no separator can shift them
+    header = grid.cells[h]
+    titled = max((n + 1 for n, t in enumerate(header) if t), default=0)
+    counts: dict[int, int] = {}
+    for i in data_idx:
+        counts[len(grid.cells[i])] = counts.get(len(grid.cells[i]), 0) + 1
+    return _Widths(len(header), titled, max(counts, key=lambda w: (counts[w], w == len(header))))
+
+
+def _row_problems(grid: _Grid, i: int, raw: Sequence[str], src: SourceRef, widths: _Widths | None,
+                  columns: Sequence[tuple[int, str]]) -> tuple[Issue, ...]:
+    """Reading problems of one data row: a CSV row with more or fewer cells than the header (an
+    unquoted separator shifts every later cell), a row in another encoding than the file, mojibake."""
+    out: list[Issue] = []
+    n = len(raw)
+    if widths is not None and n not in (widths.header, widths.usual) and (n > widths.header or n < widths.titled):
+        sep = {",": "virgule", ";": "point-virgule", "\t": "tabulation"}.get(grid.delimiter or "", "séparateur")
+        out.append(Issue("error", CELL_COUNT, f"Cette ligne a {n} cellules, l'en-tête en a {widths.header} / this "
+                         f"row has {n} cells, the header has {widths.header}.", src, " | ".join(raw)[:200],
+                         f"Une cellule contient sans doute un {sep} sans guillemets (ou une cellule manque) : "
+                         "mettez-la entre guillemets dans le tableur, ou corrigez la ligne, puis exportez à nouveau."))
+    odd = grid.odd_rows.get(i)
+    if odd is not None:
+        other = _ENCODING_NAMES.get(grid.encoding or "", grid.encoding)
+        out.append(Issue("error", MIXED_ENCODING, f"Cette ligne est en {_ENCODING_NAMES.get(odd, odd)}, le reste du "
+                         f"fichier en {other} / this row is encoded differently from the rest of the file.", src,
+                         " | ".join(c for c in raw if c)[:200],
+                         "Ouvrez le fichier dans le tableur et enregistrez-le en « CSV UTF-8 » ; vérifiez les "
+                         "accents de cette ligne."))
+    if any(_MOJIBAKE.search(c) for c in raw if not c.isascii()):
+        out += _mojibake(raw, src, columns)
+    return tuple(out)
+
+
+def _repaired(text: str) -> str | None:
+    """``text`` with every UTF-8-read-as-Windows-1252 sequence decoded back; None when there is none."""
+    def fix(m: re.Match[str]) -> str:
+        for enc in ("cp1252", "latin-1"):
+            try:
+                return m[0].encode(enc).decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                continue
+        return m[0]
+
+    fixed = _MOJIBAKE.sub(fix, text)
+    return fixed if fixed != text else None
+
+
+def _mojibake(raw: Sequence[str], src: SourceRef, columns: Sequence[tuple[int, str]]) -> list[Issue]:
+    out = []
+    for idx, title in columns:
+        text = raw[idx] if idx < len(raw) else ""
+        fixed = _repaired(text) if text and not text.isascii() else None
+        if fixed is not None:
+            out.append(Issue("error", MOJIBAKE, f"Caractères mal décodés (« {text[:60]} ») : sans doute « {fixed[:60]} » "
+                             "/ mojibake (UTF-8 read as Windows-1252).", src.at(title), text[:200],
+                             f"Corrigez la cellule en « {fixed[:80]} » ; si tout le fichier est touché, "
+                             "enregistrez-le en « CSV UTF-8 » depuis le tableur."))
+    return out
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Sequence[Sequence[Any]],

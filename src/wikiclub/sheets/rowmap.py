@@ -51,9 +51,10 @@ from .datatypes import (
     split_cell,
     vocab_key,
 )
-from .mapping import ColumnSpec, SheetMapping, datatype_of
+from .mapping import CIRCA, SOURCING_CIRCUMSTANCES, ColumnSpec, SheetMapping, datatype_of
+from .plausible import DEATH, check_row
 from .properties import PropertyCatalog
-from .read import Sheet, gc_paused, normalize_key
+from .read import CELL_COUNT, Sheet, gc_paused, normalize_key
 
 MAX_LABEL = MAX_TERM  # Wikibase's default limit for labels, descriptions and aliases
 
@@ -100,7 +101,8 @@ class RowMapper:
     """
 
     def __init__(self, sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
-                 today: dt.date | None = None, focus_item: str | None = None) -> None:
+                 today: dt.date | None = None, focus_item: str | None = None,
+                 allow_bad_checksums: bool = False) -> None:
         columns, issues = resolve_columns(sheet, mapping)
         issues = [*sheet.issues, *issues]
         if not sheet.rows:
@@ -108,7 +110,8 @@ class RowMapper:
                                 "the header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
                                 "Vérifiez l'onglet et la ligne d'en-tête (sheet/header_row dans le mapping)."))
         self.sheet = sheet
-        self._ctx = _Ctx(mapping, catalog, today or dt.date.today(), columns)
+        self._ctx = _Ctx(mapping, catalog, today or dt.date.today(), columns, sheet.row_issues,
+                         allow_bad_checksums)
         self._focus = mapping.focus_list if isinstance(mapping.focus_list, str) else (
             focus_item if mapping.focus_list else None)
         if mapping.focus_list is True and not focus_item:
@@ -127,8 +130,10 @@ class RowMapper:
 
 
 def apply_mapping(sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
-                  today: dt.date | None = None, focus_item: str | None = None) -> MapResult:
-    mapper = RowMapper(sheet, mapping, catalog, today=today, focus_item=focus_item)
+                  today: dt.date | None = None, focus_item: str | None = None,
+                  allow_bad_checksums: bool = False) -> MapResult:
+    mapper = RowMapper(sheet, mapping, catalog, today=today, focus_item=focus_item,
+                       allow_bad_checksums=allow_bad_checksums)
     with gc_paused():
         return MapResult(tuple(mapper), mapper.issues)
 
@@ -200,6 +205,8 @@ class _Ctx:
     catalog: PropertyCatalog
     today: dt.date
     columns: dict[str, str]  # mapping's column name → the sheet's actual title
+    read_issues: Mapping[int, tuple[Issue, ...]] = field(default_factory=dict)  # row number → reading problems
+    allow_bad_checksums: bool = False  # a bad check digit is a warning, not an error
     blank: frozenset[str] = frozenset()  # vocab keys of cells that mean "empty"
     plans: tuple[_Column, ...] = ()  # the mapped columns present in the sheet, in mapping order
     descriptions: tuple[_Template, ...] = ()
@@ -213,6 +220,7 @@ class _Ctx:
     today_snaks: dict[str, Snak] = field(default_factory=dict)
     match: dict[tuple[str, ...], MatchHints] = field(default_factory=dict)
     row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
+    death_column: bool = False  # the mapping maps a death date (P570): "born 130 years ago" is worth a look
 
     def __post_init__(self) -> None:
         m = self.mapping
@@ -236,6 +244,7 @@ class _Ctx:
                                   for lang, template in m.descriptions.items())
         self.slot_titles = frozenset(self.columns.get(name, name) for t in self.descriptions if t.parts
                                      for kind, name in t.parts if kind == "item")
+        self.death_column = any(p.spec.property == DEATH for p in plans)
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
@@ -256,8 +265,13 @@ def _cell(cells: Cells, ctx: _Ctx, column: str) -> str:
 def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     m = ctx.mapping
     src = row.source
+    read = ctx.read_issues.get(src.row or 0, ()) if ctx.read_issues else ()
+    if any(i.problem == CELL_COUNT for i in read):
+        # the cells are shifted (an unquoted separator): parsing them would only give wrong-column errors
+        return MappedRow(src, (), (), (), (), m.instance_of, MatchHints(m.match_types, m.match_within), focus,
+                         read, row.cells)
     cells = row.as_dict()
-    issues: list[Issue] = []
+    issues: list[Issue] = list(read)
     ctx.row_refs.clear()
     labels = _texts(cells, src, ctx, m.labels, issues, "label")
     if not labels:
@@ -275,6 +289,9 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
             statements.append(st)
     if len(statements) > 1:
         _single_value_warnings(statements, src, ctx, issues)
+    if statements:
+        issues += check_row(statements, src, today=ctx.today, text=lambda c: _cell(cells, ctx, c or "")[:200],
+                            death_column=ctx.death_column, regions=m.regions)
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
                      _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts)
@@ -453,7 +470,8 @@ def _opts(ctx: _Ctx, spec: ColumnSpec | None, pid: str) -> ParseOptions:
     unit = f"http://www.wikidata.org/entity/{spec.unit}" if spec and spec.unit else "1"
     opts = ctx.options[key] = ParseOptions(
         m.date_order, (spec.language if spec and spec.language else m.language), unit,  # type: ignore[arg-type]
-        spec.unit_words if spec else (), m.phone_country, info.format_regex if info else None, pid)
+        spec.unit_words if spec else (), m.phone_country, info.format_regex if info else None, pid,
+        bool(spec and spec.circa))
     return opts
 
 
@@ -513,7 +531,13 @@ def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseE
             _check_bounds(value.latitude, value.longitude, spec.bounds, text)  # type: ignore[union-attr]
         except ValueParseError as exc:
             return _detached(exc)
-    return (Snak(pid, plan.snak_datatype, result.value),), result.notes
+    snak = Snak(pid, plan.snak_datatype, result.value)
+    return ((snak, _CIRCA_SNAK) if result.circa else (snak,)), result.notes
+
+
+# A circa date's qualifier (P1480 sourcing circumstances = circa): it follows its statement's snak in
+# a parsed cell, and _statements makes it that statement's qualifier.
+_CIRCA_SNAK = Snak(SOURCING_CIRCUMSTANCES, "wikibase-item", ItemValue(CIRCA))
 
 
 def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx: _Ctx, issues: list[Issue],
@@ -533,13 +557,16 @@ def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx:
             continue
         snaks, notes = cached
         for note in notes:
-            issues.append(Issue(note.severity, note.problem, note.message, src, part[:200], note.hint))
+            severity = "warning" if note.severity == "error" and ctx.allow_bad_checksums else note.severity
+            issues.append(Issue(severity, note.problem, note.message, src, part[:200], note.hint))
         if not snaks:
             continue
         qualifiers = _snaks(spec.qualifiers, cells, row_src, ctx, issues) if spec.qualifiers else ()
         refs = ctx.row_refs.get(plan.refs_key)
         if refs is None:
             refs = _references(spec.references, cells, row_src, ctx, issues)
+        if snaks[-1] is _CIRCA_SNAK:
+            snaks, qualifiers = snaks[:-1], (*qualifiers, _CIRCA_SNAK)
         for snak in snaks:
             out.append(StatementDraft(snak, qualifiers, refs, spec.rank, src))  # type: ignore[arg-type]
 

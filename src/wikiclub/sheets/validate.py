@@ -104,10 +104,13 @@ def ensure_mapping_fits(mapping: SheetMapping, catalog: PropertyCatalog) -> None
 
 def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCatalog, *,
                    sheet: str | int | None = None, today: dt.date | None = None,
-                   focus_item: str | None = None) -> Validation:
+                   focus_item: str | None = None, allow_bad_checksums: bool = False) -> Validation:
+    """Read ``path`` with ``mapping``. ``allow_bad_checksums``: an identifier whose check digit is wrong
+    (ISNI, ORCID, ISBN…) is a warning instead of an error that keeps its row out of the batch."""
     ensure_mapping_fits(mapping, catalog)
     read = read_sheet(path, sheet_options(mapping, sheet))
-    return Validation(read, mapping, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item))
+    return Validation(read, mapping, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item,
+                                               allow_bad_checksums=allow_bad_checksums))
 
 
 def issue_row(issue: Issue) -> list[object]:
