@@ -4,52 +4,56 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import why
 from .model import Decision, Match, ScoredCandidate, Thresholds
 
 
-def decide(ranked: Sequence[ScoredCandidate], t: Thresholds) -> Match:
-    """The decision rule, explained in ``reason``.
+def decide(ranked: Sequence[ScoredCandidate], t: Thresholds, *, person: bool = False,
+           name_alone: str = "match") -> Match:
+    """The decision rule; ``reason`` says why in plain French.
 
     MATCH: the best candidate is not blocked by a contradiction and either is the only one with a
-    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin``. NEW: no candidate
-    reaches ``t.new`` and none is decisive. REVIEW: everything else.
+    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin`` — and, when
+    ``name_alone`` is "review" (people, by default), a fact of the row confirms it (a date, a place,
+    an occupation…): a name alone is not enough. NEW: no candidate reaches ``t.new``, or no name is
+    plausible, or every plausibly named candidate is another entity (a hard fact contradicts it:
+    birth year, single-value identifier, a person against an organisation). REVIEW: everything else.
     """
     shown = tuple(ranked[: t.candidates_shown])
     if not ranked:
-        return Match(Decision.NEW, None, (), "aucun candidat")
-    best = ranked[0]
+        return Match(Decision.NEW, None, (), "aucun candidat : rien sur le wiki ne porte ce nom")
     decisive = [c for c in ranked if c.decisive]
     if len(decisive) == 1 and not decisive[0].blocked:
         chosen = decisive[0]
         ordered = (chosen, *(c for c in shown if c.qid != chosen.qid))[: t.candidates_shown]
-        return Match(Decision.MATCH, chosen.qid, ordered, "identifiant ou site officiel identique")
+        return Match(Decision.MATCH, chosen.qid, ordered, why.decisive(chosen))
     if len(decisive) > 1:
-        return Match(Decision.REVIEW, None, shown, "plusieurs éléments partagent l'identifiant ou le site")
+        return Match(Decision.REVIEW, None, shown, "plusieurs éléments partagent l'identifiant ou le site : "
+                     "un doublon sur le wiki ? choisissez-en un")
+    plausible = [c for c in ranked if name_similarity(c) >= t.plausible_name]
+    if plausible and not decisive and all(c.contradicted for c in plausible):
+        return Match(Decision.NEW, None, shown, why.other_entity(plausible, person))
+    best = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
     if best.score >= t.match and best.score - runner >= t.margin and not best.blocked:
-        return Match(Decision.MATCH, best.qid, shown, f"score {best.score:.0f}, écart {best.score - runner:.0f}")
+        if name_alone == "review" and not best.confirmed:
+            return Match(Decision.REVIEW, None, shown, why.name_alone(best, ranked, person))
+        return Match(Decision.MATCH, best.qid, shown, why.match(best, ranked, person))
     if best.score < t.new:
-        return Match(Decision.NEW, None, shown, f"meilleur score {best.score:.0f} < {t.new:.0f}")
-    if not any(name_similarity(c) >= t.plausible_name for c in ranked):
-        return Match(Decision.NEW, None, shown, f"aucun nom assez proche (< {t.plausible_name:.2f})")
+        return Match(Decision.NEW, None, shown, why.weak(best))
+    if not plausible:
+        return Match(Decision.NEW, None, shown, "aucun nom assez proche : "
+                     f"le plus proche est « {best.label} » ({best.qid})")
     if best.blocked:
-        why = "contradiction: " + "; ".join(f.detail for f in best.features if f.blocks)
-    elif best.score < t.match:
-        why = f"score {best.score:.0f} < {t.match:.0f}"
-    else:
-        why = f"écart {best.score - runner:.0f} < {t.margin:.0f} avec {ranked[1].qid}"
-    return Match(Decision.REVIEW, None, shown, why)
+        return Match(Decision.REVIEW, None, shown, why.blocked(best))
+    if best.score < t.match:
+        return Match(Decision.REVIEW, None, shown, why.uncertain(best))
+    return Match(Decision.REVIEW, None, shown, why.tie(best, ranked[1], person))
 
 
 def name_similarity(c: ScoredCandidate) -> float:
     """The name similarity recorded in the candidate's name/alias feature (0 when absent)."""
-    for f in c.features:
-        if f.name in ("name", "alias"):
-            try:
-                return float(f.detail.split(" ", 1)[0])
-            except ValueError:
-                return 0.0
-    return 0.0
+    return c.name_score
 
 
 def baseline_decide(ranked: Sequence[ScoredCandidate], n_properties: int, t: Thresholds) -> Match:

@@ -25,7 +25,7 @@ from ..names import bare_name, core, first_word, fold, shorter_names, split_qual
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide, find_duplicates
 from .knowledge import Knowledge
-from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
+from .model import Decision, LinkedResult, Match, ReconQuery, RowFact, RowResult, Thresholds
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 
@@ -44,6 +44,7 @@ class LinkedCell:
     within: tuple[str, ...] = ()
     role: str = ITEM
     language: str = "fr"
+    property: str = ""  # the statement's property (P19, P551…): once reconciled, a fact of the row
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def our_judge(kb: Knowledge, thresholds: Thresholds) -> Judge:
     scorer = Scorer(kb)
 
     def judge(query: ReconQuery, cands: Sequence[Facts], is_place: bool) -> Match:
-        return decide(scorer.score(query, cands, is_place=is_place), thresholds)
+        return decide(scorer.score(query, cands, is_place=is_place), thresholds, person=query.person,
+                      name_alone=query.name_alone)
 
     return judge
 
@@ -151,6 +153,10 @@ class Reconciler:
         loaded = self._facts(dict.fromkeys([*ids, *extra]))
         self.kb.prefetch_classes(loaded)
         self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
+        self.kb.prefetch_referenced(loaded)
+        # the properties of the rows' facts: their labels (for the reviewer) and constraints
+        self.kb.load({f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
+                                                                          if c.property})
         if self.finder.can_widen:
             self._widen(rows)
 
@@ -208,6 +214,7 @@ class Reconciler:
             fresh = self._facts(dict.fromkeys(found))
             self.kb.prefetch_classes(fresh)
             self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
+            self.kb.prefetch_referenced(fresh)
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:
@@ -219,21 +226,9 @@ class Reconciler:
 
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
-        linked: list[LinkedResult] = []
-        places: tuple[str, ...] = ()
-        place_text = ""
-        place_index = None
-        for cell in r.linked:
-            if cell.role != PLACE:
-                continue
-            base = linked_query(cell)
-            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
-            m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
-            place_index = len(linked)
-            linked.append(LinkedResult(cell.column, cell.value, m))
-            places += plausible_places(m, self.t)
-            place_text = cell.value
+        linked, places, place_text, place_index = self._place_cell(r)
         query = replace(ctx, places=places, place_text=place_text)
+        query = replace(query, facts=(*query.facts, *self._cell_facts(r, places, place_text)))
         entity = self._judge(query, self.finder.candidate_ids(ctx), False)
         notes: list[str] = []
         # A municipality left ambiguous (homonyms) is settled by the matched entity's own location.
@@ -256,6 +251,43 @@ class Reconciler:
             linked.append(LinkedResult(cell.column, cell.value,
                                        self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)))
         return RowResult(r.key, r.row, ctx.text, entity, tuple(linked), None, tuple(notes))
+
+    def _place_cell(self, r: RowInput) -> tuple[list[LinkedResult], tuple[str, ...], str, int | None]:
+        """The row's municipality cell judged with the row's own context: (linked, places, text, index)."""
+        ctx = r.entity
+        linked: list[LinkedResult] = []
+        places: tuple[str, ...] = ()
+        place_text = ""
+        place_index = None
+        for cell in r.linked:
+            if cell.role != PLACE:
+                continue
+            base = linked_query(cell)
+            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
+            m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
+            place_index = len(linked)
+            linked.append(LinkedResult(cell.column, cell.value, m))
+            places += plausible_places(m, self.t)
+            place_text = cell.value
+        return linked, places, place_text, place_index
+
+    def _cell_facts(self, r: RowInput, places: tuple[str, ...], place_text: str) -> list[RowFact]:
+        """The row's item cells as facts (birth place, residence, occupation…): the items each cell may
+        be (its MATCH, or the close candidates of a REVIEW), or its text when unresolved."""
+        out: list[RowFact] = []
+        for cell in r.linked:
+            if not cell.property:
+                continue
+            base = linked_query(cell)
+            if cell.role == PLACE:
+                q = replace(base, coordinates=r.entity.coordinates, area_guesses=r.entity.area_guesses)
+                m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
+            else:
+                q = replace(base, places=places, place_text=place_text)
+                m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)
+            out.append(RowFact(cell.property, "item", m.qid or "", text=cell.value,
+                               items=plausible_places(m, self.t), column=cell.column))
+        return out
 
 
 def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresholds: Thresholds | None = None,

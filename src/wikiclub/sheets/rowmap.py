@@ -308,7 +308,8 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     if match is None:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
-        match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+        match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within,
+                                           m.match_name_alone)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
                      match, focus, tuple(issues), row.cells, drafts)
 
