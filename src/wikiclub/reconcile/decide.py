@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import why
+from .duplicates import RowKey, RowMarks, group_rows
 from .model import Decision, Match, ScoredCandidate, Thresholds
 
 
@@ -70,45 +71,12 @@ def baseline_decide(ranked: Sequence[ScoredCandidate], n_properties: int, t: Thr
     return Match(Decision.REVIEW, None, shown, "règle OpenRefine non satisfaite")
 
 
-def find_duplicates(keys: Sequence[tuple[int, str | None, str, tuple[str, ...]]]) -> dict[int, int]:
+def find_duplicates(keys: Sequence[tuple[int, str | None, str, tuple[str, ...]] | RowKey]) -> dict[int, int]:
     """Rows that designate the same entity as an earlier row: {row: earlier row}.
 
-    ``keys`` holds (row, chosen or top QID or None, core name, place QIDs). Two rows are duplicates
-    when they resolve to the same item, or when their core names and places are equal and at least
-    one of them does not resolve (the same new entity twice, or a row the machine could not match
-    although another row with its name and place did: it is that row's item).
+    ``keys`` holds ``duplicates.RowKey``s, or (row, chosen or top QID or None, core name, place QIDs)
+    tuples (no marks: only numbers in the name tell those apart). See ``duplicates.group_rows``.
     """
-    by_qid: dict[str, int] = {}
-    unresolved: list[tuple[int, str, tuple[str, ...]]] = []
-    resolved: list[tuple[int, str, tuple[str, ...]]] = []
-    out: dict[int, int] = {}
-    for row, qid, name, places in keys:
-        if qid:
-            if qid in by_qid:
-                out[row] = by_qid[qid]
-                continue
-            by_qid[qid] = row
-            same = _same_named(name, places, unresolved)
-            if same is not None:
-                out[row] = same
-            resolved.append((row, name, places))
-            continue
-        same = _same_named(name, places, [*unresolved, *resolved])
-        if same is not None:
-            out[row] = same
-        else:
-            unresolved.append((row, name, places))
-    return out
-
-
-def _same_named(name: str, places: tuple[str, ...], earlier: Sequence[tuple[int, str, tuple[str, ...]]]
-                ) -> int | None:
-    """The first earlier row with the same core name (token-sort ≥ 92) in a compatible place."""
-    from rapidfuzz import fuzz
-
-    if not name:
-        return None
-    found = [other_row for other_row, other_name, other_places in earlier
-             if (not places or not other_places or bool(set(places) & set(other_places)))
-             and (name == other_name or fuzz.token_sort_ratio(name, other_name) >= 92)]
-    return min(found) if found else None
+    rows = [k if isinstance(k, RowKey) else RowKey(k[0], k[1], k[2], tuple(k[3]), RowMarks.of(k[2], None))
+            for k in keys]
+    return group_rows(rows).duplicates

@@ -96,6 +96,14 @@ def year_slip(a: int, b: int) -> bool:
     return len(diff) == 2 and diff[1] == diff[0] + 1 and sa[diff[0]] == sb[diff[1]] and sa[diff[1]] == sb[diff[0]]
 
 
+def _outside(year: int, other: int, unit: int, precision: int) -> int:
+    """Years between ``year`` and the span of ``other`` (its decade, century…: ``unit`` years when its
+    own precision is that coarse, else the year itself)."""
+    start = other - other % unit if precision <= 8 else other
+    end = start + unit - 1 if precision <= 8 else other
+    return max(start - year, year - end, 0)
+
+
 def compare_time(row: RowFact, c: Claim) -> Verdict:
     wiki = show_time(c.value, c.precision, c.extra == "circa")
     ry, rm, rd = time_parts(row.value)
@@ -106,9 +114,9 @@ def compare_time(row: RowFact, c: Claim) -> Verdict:
         if d <= 5:
             return Verdict(AGREES, wiki, "date approximative")
         return Verdict(UNKNOWN if d <= 10 else CONTRADICTS, wiki, f"{d} ans d'écart, date approximative")
-    if p <= 8:  # decade, century, millennium: compare the buckets
+    if p <= 8:  # decade, century, millennium: how far each year lies outside the other's span
         unit = 10 ** (9 - p)
-        gap = abs(ry // unit - cy // unit)
+        gap = min(_outside(ry, cy, unit, row.precision), _outside(cy, ry, unit, c.precision))
         return Verdict(AGREES if gap == 0 else UNKNOWN if gap == 1 else CONTRADICTS, wiki)
     if d == 1:
         return Verdict(UNKNOWN, wiki, "à un an près : les sources diffèrent parfois d'un an")

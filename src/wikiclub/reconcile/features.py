@@ -401,17 +401,18 @@ def person_name_feature(query: ReconQuery, cand: Facts) -> Feature:
     family name, titles and hyphens (``names.compare_person_names``), against every label and alias
     (maiden, married and stage names live there; an alias counts ×0.93). Two generation words that
     differ (père / fils, Sr / Jr) are two people: the feature blocks."""
-    best, detail, other_generation = 0.0, "", False
+    best, detail = 0.0, ""
     qnames = [person_name(t) for t in dict.fromkeys((query.text, *query.other_names))]
-    for kind, lang, text in cand.names():
-        c = person_name(text)
+    cnames = [(kind, lang, text, person_name(text)) for kind, lang, text in cand.names()]
+    for kind, lang, text, c in cnames:
         for q in qnames:
             s, how = compare_person_names(q, c)
             if kind == "alias":
                 s *= ALIAS_FACTOR
             if s > best:
-                best, detail, other_generation = s, f"{how} {kind} {lang}: {text}", generations_differ(q, c)
-    if other_generation:
+                best, detail = s, f"{how} {kind} {lang}: {text}"
+    # any name of the candidate may say its generation (« X fils » as an alias of « X »)
+    if best >= 0.85 and any(generations_differ(q, c) for q in qnames for *_, c in cnames):
         return Feature("name", f"{best:.2f} {detail} ; père/fils : une autre génération", FACT_HARD_BAD,
                        blocks=True)
     return Feature("alias" if " alias " in detail else "name", f"{best:.2f} {detail}".strip(),

@@ -233,3 +233,4 @@ class RowResult:
     linked: tuple[LinkedResult, ...] = ()
     duplicate_of: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    distinct_from: tuple[int, ...] = ()  # rows that look alike but are other entities (never merged)

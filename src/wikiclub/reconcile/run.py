@@ -23,7 +23,8 @@ from typing import Any
 from ..facts import Facts
 from ..names import bare_name, core, first_word, fold, shorter_names, split_qualifier
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
-from .decide import baseline_decide, decide, find_duplicates
+from .decide import baseline_decide, decide
+from .duplicates import RowKey, RowMarks, group_rows
 from .knowledge import Knowledge
 from .model import Decision, LinkedResult, Match, ReconQuery, RowFact, RowResult, Thresholds
 from .scoring import Scorer, baseline_score
@@ -248,9 +249,21 @@ class Reconciler:
                 continue
             base = linked_query(cell)
             q = replace(base, places=places, place_text=place_text)
-            linked.append(LinkedResult(cell.column, cell.value,
-                                       self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)))
+            cm = self._settle(cell, entity, self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False))
+            linked.append(LinkedResult(cell.column, cell.value, cm))
         return RowResult(r.key, r.row, ctx.text, entity, tuple(linked), None, tuple(notes))
+
+    def _settle(self, cell: LinkedCell, entity: Match, m: Match) -> Match:
+        """An item cell left ambiguous (« Ville-Marie »: two homonyms) whose matched entity already
+        holds exactly one of its close candidates for that property is settled by it."""
+        if m.decision != Decision.REVIEW or not cell.property or entity.decision != Decision.MATCH or not entity.qid:
+            return m
+        ef = self.kb.get(entity.qid)
+        held = set(ef.items(cell.property)) if ef else set()
+        inside = [q for q in plausible_places(m, self.t) if q in held]
+        if len(inside) != 1:
+            return m
+        return Match(Decision.MATCH, inside[0], m.candidates, "d'après la valeur que l'élément apparié porte déjà")
 
     def _place_cell(self, r: RowInput) -> tuple[list[LinkedResult], tuple[str, ...], str, int | None]:
         """The row's municipality cell judged with the row's own context: (linked, places, text, index)."""
@@ -348,6 +361,8 @@ def generic_first_words(names: Iterable[str]) -> frozenset[str]:
 
 
 def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -> list[RowResult]:
+    """``duplicate_of`` for rows of one entity, ``distinct_from`` for look-alikes that are not
+    (``duplicates.group_rows``: numbers in names, identifiers, websites, dates, père/fils)."""
     keys = []
     for res in results:
         m = res.entity
@@ -355,9 +370,11 @@ def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -
         if m.decision == Decision.REVIEW and m.top:
             qid = m.top.qid
         places = tuple(sorted({lr.match.qid or lr.value for lr in res.linked if lr.match.qid}))
-        keys.append((res.row, qid, core(res.name), places))
-    dups = find_duplicates(keys)
-    return [replace(res, duplicate_of=dups.get(res.row)) for res in results]
+        query = inputs[res.key].entity if res.key in inputs else None
+        keys.append(RowKey(res.row, qid, core(res.name), places, RowMarks.of(res.name, query)))
+    g = group_rows(keys)
+    return [replace(res, duplicate_of=g.duplicates.get(res.row), distinct_from=tuple(g.distinct.get(res.row, ())))
+            for res in results]
 
 
 __all__ = ["ITEM", "PLACE", "LinkedCell", "Reconciler", "RowInput", "match_from_json", "reconcile_rows"]
