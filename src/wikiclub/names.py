@@ -378,6 +378,22 @@ def person_name(text: str) -> PersonName:
     return PersonName(tuple(words), generation or gen, reordered)
 
 
+def without_title(text: str) -> str:
+    """« Mme Julie Gagnon » → « Julie Gagnon » (as typed otherwise); « M. J. Roy » unchanged."""
+    words = text.split()
+    while len(words) > 2 and fold(words[0]) in HONORIFICS and len(fold(words[1])) > 1:
+        words = words[1:]
+    return " ".join(words)
+
+
+def initials_family(text: str) -> str:
+    """The family name of a name whose given names are initials (« M.-A. Béland » → « beland »,
+    folded, for a full-text search); "" for any other name."""
+    words = person_name(natural_order(text)).words
+    k = next((i for i, w in enumerate(words) if len(w) > 1), len(words))
+    return " ".join(words[k:]) if k and words[k:] else ""
+
+
 def natural_order(text: str) -> str:
     """« Béland, Marc-André » → « Marc-André Béland » (as typed otherwise); other names unchanged."""
     main, sep, rest = text.partition(",")
@@ -409,10 +425,10 @@ def compare_person_names(a: PersonName, b: PersonName) -> tuple[float, str]:
         return 0.97, "mêmes mots, autre ordre"
     if "".join(a.words) == "".join(b.words):
         return 0.97, "égal sauf les espaces"
+    if _initials_for_given(a.words, b.words) or _initials_for_given(b.words, a.words):
+        return 0.86, "initiales du prénom"
     if a.family == b.family:
         ga, gb = a.words[:-1], b.words[:-1]
-        if _initials_fit(ga, gb) or _initials_fit(gb, ga):
-            return 0.86, "initiales du prénom"
         if ga and gb and (set(ga) <= set(gb) or set(gb) <= set(ga)):
             return 0.86, "un prénom de plus ou de moins"
     if len(a.words) == len(b.words):
@@ -423,6 +439,16 @@ def compare_person_names(a: PersonName, b: PersonName) -> tuple[float, str]:
     if a.words[0] == b.words[0] and (sa < sb or sb < sa) and len(sa & sb) >= 2:
         return 0.86, "nom de famille partiel"
     return 0.6 * _overlap(sa, sb), "autre nom"
+
+
+def _initials_for_given(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """« M.-A. Béland » / « A. Michaud-Bouchard »: leading initials, then the other name's last words."""
+    k = next((i for i, w in enumerate(short) if len(w) > 1), len(short))
+    rest = short[k:]
+    if not k or not rest or len(rest) >= len(full):
+        return False
+    head, tail = full[: len(full) - len(rest)], full[len(full) - len(rest):]
+    return tail == rest and _initials_fit(short[:k], head)
 
 
 def _one_edit(a: str, b: str) -> bool:

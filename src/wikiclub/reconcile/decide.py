@@ -14,7 +14,8 @@ def decide(ranked: Sequence[ScoredCandidate], t: Thresholds, *, person: bool = F
     """The decision rule; ``reason`` says why in plain French.
 
     MATCH: the best candidate is not blocked by a contradiction and either is the only one with a
-    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin`` — and, when
+    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin`` (for people, the
+    lead of its evidence before the score's cap at 99: two namesakes may both reach it) — and, when
     ``name_alone`` is "review" (people, by default), a fact of the row confirms it (a date, a place,
     an occupation…): a name alone is not enough. NEW: no candidate reaches ``t.new``, or no name is
     plausible, or every plausibly named candidate is another entity (a hard fact contradicts it:
@@ -36,7 +37,10 @@ def decide(ranked: Sequence[ScoredCandidate], t: Thresholds, *, person: bool = F
         return Match(Decision.NEW, None, shown, why.other_entity(plausible, person))
     best = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= t.match and best.score - runner >= t.margin and not best.blocked:
+    lead = best.score - runner
+    if person and len(ranked) > 1:  # namesakes both reach the cap: the lead counts the evidence beyond it
+        lead = best.strength - ranked[1].strength
+    if best.score >= t.match and lead >= t.margin and not best.blocked:
         if name_alone == "review" and not best.confirmed:
             return Match(Decision.REVIEW, None, shown, why.name_alone(best, ranked, person))
         return Match(Decision.MATCH, best.qid, shown, why.match(best, ranked, person))

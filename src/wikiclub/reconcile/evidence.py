@@ -86,13 +86,14 @@ def show_time(time: str, precision: int, circa: bool = False) -> str:
 
 
 def year_slip(a: int, b: int) -> bool:
-    """Whether two years differ by one typing slip: one digit changed or two neighbours swapped."""
+    """Whether two years differ by one typing slip: one digit hit for its neighbour on the keyboard's
+    row of digits (1975 / 1965, 1980 / 1990) or two neighbouring digits swapped (1958 / 1985)."""
     sa, sb = str(a), str(b)
     if len(sa) != len(sb) or sa == sb:
         return False
     diff = [i for i, (x, y) in enumerate(zip(sa, sb, strict=True)) if x != y]
     if len(diff) == 1:
-        return True
+        return (int(sa[diff[0]]) - int(sb[diff[0]])) % 10 in (1, 9)
     return len(diff) == 2 and diff[1] == diff[0] + 1 and sa[diff[0]] == sb[diff[1]] and sa[diff[1]] == sb[diff[0]]
 
 

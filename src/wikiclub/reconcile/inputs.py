@@ -17,7 +17,7 @@ from ..model import (
     StringValue,
     TimeValue,
 )
-from ..names import area_from_phone, area_from_postal_code, natural_order
+from ..names import area_from_phone, area_from_postal_code, natural_order, without_title
 from .model import ReconQuery, RowFact
 from .run import ITEM, PLACE, LinkedCell, RowInput
 
@@ -127,8 +127,8 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
     names = [t for lang, t in row.labels if lang == language] + [t for lang, t in row.labels if lang != language]
     names += [t for _, t in row.aliases]
     person = is_person(row)
-    if person:
-        names += [natural_order(t) for t in names]
+    if person:  # searched as written, in natural order, and without a title (« Mme »)
+        names += [without_title(natural_order(t)) for t in names]
     g = _gather(row, language, datatypes)
     text = names[0] if names else ""
     query = ReconQuery(

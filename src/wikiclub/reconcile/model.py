@@ -166,6 +166,7 @@ class ScoredCandidate:
     evidence: Evidence | None = None
     confirmed: bool = False  # a fact of the row agrees (beyond the name): date, place, identifier…
     contradicted: bool = False  # a hard fact contradicts (not a slip): another entity of that name
+    strength: float = 0.0  # the score before its cap at 99: tells apart namesakes that both reach it
 
     @property
     def decisive(self) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..facts import Facts
-from ..names import bare_name, core, first_word, fold, shorter_names, split_qualifier
+from ..names import bare_name, core, first_word, fold, initials_family, shorter_names, split_qualifier
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide
 from .duplicates import RowKey, RowMarks, group_rows
@@ -167,42 +167,28 @@ class Reconciler:
 
         Round 0 is one full-text search of the name's distinctive words in any order (a leading article
         or "Festival de" added, words swapped, hyphen/apostrophe typed otherwise: no prefix of any
-        label); the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as a
-        space, a town or legal form added, an abbreviated ending, a typo late in the name); the last
+        label); for a person written with initials (« M.-A. Béland »), one full-text search of the
+        family name; the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as
+        a space, a town or legal form added, an abbreviated ending, a typo late in the name); the last
         round is one full-text search with the long distinctive words fuzzy (``fuzzy_words_of``: a
         one-letter typo early in a name, "Festval du cinéma…", defeats every prefix)."""
         generic = generic_first_words([r.entity.text for r in rows])
-        rounds: list[str | int] = (["words"] if self.finder.can_search_words else []) + list(range(WIDEN_ROUNDS))
+        rounds: list[str | int] = ["words"] if self.finder.can_search_words else []
+        rounds += ["person"] if self.finder.can_search_fuzzy else []
+        rounds += list(range(WIDEN_ROUNDS))
         rounds += ["fuzzy"] if self.finder.can_search_fuzzy else []
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
             for r in rows:
-                res = self.row(r)
-                place_text = next((c.value for c in r.linked if c.role == PLACE), "")
-                todo = [(r.entity, res.entity, place_text)]
-                by_column = {lr.column: lr.match for lr in res.linked}
-                todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
-                for query, m, place in todo:
-                    if m.decision != Decision.NEW:
-                        continue
-                    if k == "fuzzy":
-                        text = fuzzy_words_of(query.text)
-                        if text:
-                            asks.setdefault((text, query.language), []).append(query)
-                        continue
-                    if k == "words":
-                        text = words_search_text(query.text)
-                        if text:
-                            asks.setdefault((text, query.language), []).append(query)
-                        continue
-                    shorter = shorter_names(query.text, place=place, generic=generic)
-                    if isinstance(k, int) and k < len(shorter):
-                        asks.setdefault((shorter[k], query.language), []).append(query)
+                for query, place in self._still_new(r):
+                    text = _widen_text(k, query, place, generic)
+                    if text:
+                        asks.setdefault((text, query.language), []).append(query)
             if not asks:
                 continue
             found: list[str] = []
             for (text, lang), queries in asks.items():
-                if k == "fuzzy":
+                if k in ("fuzzy", "person"):  # one full-text search of exactly this query
                     ids = self.finder.search_fuzzy(text, lang)
                 elif k == "words" and search_words_of(text):
                     ids = self.finder.search_words(text, lang)
@@ -216,6 +202,15 @@ class Reconciler:
             self.kb.prefetch_classes(fresh)
             self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
             self.kb.prefetch_referenced(fresh)
+
+    def _still_new(self, r: RowInput) -> list[tuple[ReconQuery, str]]:
+        """The row's entity and item cells still judged NEW, each with the row's place text."""
+        res = self.row(r)
+        place_text = next((c.value for c in r.linked if c.role == PLACE), "")
+        todo = [(r.entity, res.entity, place_text)]
+        by_column = {lr.column: lr.match for lr in res.linked}
+        todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
+        return [(query, place) for query, m, place in todo if m.decision == Decision.NEW]
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:
@@ -335,6 +330,18 @@ def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresho
             fh.close()
     results = [done[r.key] for r in rows]
     return flag_duplicates(results, {r.key: r for r in rows})
+
+
+def _widen_text(k: str | int, query: ReconQuery, place: str, generic: frozenset[str]) -> str:
+    """What widening round ``k`` asks for ``query`` ("" = nothing)."""
+    if k == "fuzzy":
+        return fuzzy_words_of(query.text)
+    if k == "words":
+        return words_search_text(query.text)
+    if k == "person":
+        return initials_family(query.text) if query.person else ""
+    shorter = shorter_names(query.text, place=place, generic=generic)
+    return shorter[k] if isinstance(k, int) and k < len(shorter) else ""
 
 
 def words_search_text(text: str) -> str:

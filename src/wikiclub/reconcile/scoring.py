@@ -87,8 +87,11 @@ class Scorer:
         ctx = self._context(query, is_place)
         out = [self._one(query, cand, ctx, is_place) for cand in candidates]
         pop = {c.qid: c.population or 0.0 for c in candidates}
-        # Ties: blocked last, then the more populous (the better-known homonym), then the older id.
-        out.sort(key=lambda s: (-s.score, s.blocked, -pop.get(s.qid, 0.0), len(s.qid), s.qid))
+        # Ties: blocked last, then (people) the stronger evidence, then the more populous (the
+        # better-known homonym), then the older id.
+        person = query.person
+        out.sort(key=lambda s: (-s.score, s.blocked, -s.strength if person else 0.0, -pop.get(s.qid, 0.0),
+                                len(s.qid), s.qid))
         return out
 
     @staticmethod
@@ -139,14 +142,16 @@ class Scorer:
         # it costs a little instead of sinking an otherwise certain name (DESIGN §5).
         if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
             top += F.PLACE_SAME
-        score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
+        strength = 100.0 if decisive else max(0.0, 100.0 * raw / top)
+        score = min(strength, 100.0 if decisive else 99.0)
         languages = (query.language, "fr", "en")
         confirmed = findings.confirming or decisive or any(
             f.name == "lieu" and f.points >= F.PLACE_SAME or f.name == "coordonnées" and f.points >= 12.0
             for f in feats)
         contradicted = findings.contradicted or any(f.blocks and f.name in ("name", "identifiant") for f in feats)
         return ScoredCandidate(cand.qid, cand.label(languages), cand.description(languages), round(score, 1),
-                               tuple(feats), self.evidence(cand, findings, languages), confirmed, contradicted)
+                               tuple(feats), self.evidence(cand, findings, languages), confirmed, contradicted,
+                               round(strength, 1))
 
     def evidence(self, cand: Facts, findings: Findings, languages: tuple[str, ...]) -> Evidence:
         """What the reviewer sees of ``cand``: description, classes, places, the row's facts checked."""

@@ -18,6 +18,8 @@ def candidate_to_json(c: ScoredCandidate) -> dict[str, Any]:
         out["confirmed"] = True
     if c.contradicted:
         out["contradicted"] = True
+    if c.strength:
+        out["strength"] = c.strength
     return out
 
 
@@ -27,7 +29,7 @@ def candidate_from_json(c: dict[str, Any]) -> ScoredCandidate:
                            tuple(Feature(f[0], f[1], float(f[2]), bool(f[3]), bool(f[4]))
                                  for f in c.get("features", ())),
                            Evidence.from_json(ev) if ev else None, bool(c.get("confirmed")),
-                           bool(c.get("contradicted")))
+                           bool(c.get("contradicted")), float(c.get("strength") or 0.0))
 
 
 def match_to_json(m: Match) -> dict[str, Any]:

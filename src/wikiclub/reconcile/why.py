@@ -120,6 +120,10 @@ def uncertain(best: ScoredCandidate) -> str:
 
 def tie(best: ScoredCandidate, second: ScoredCandidate, person: bool) -> str:
     if second.name_score >= SAME_NAME:
+        leaning = [x for x in _agreeing(best) if x not in _agreeing(second)]
+        if leaning:
+            return (f"{_count(2, person)} ; {_joined(leaning)} penche pour {_who(best)} plutôt que {_who(second)}, "
+                    "pas assez pour trancher : comparez leurs faits")
         return (f"{_count(2, person)} et rien sur la ligne ne les distingue : {_who(best)} ou {_who(second)} ; "
                 "comparez leurs descriptions et leurs faits")
     return f"deux candidats proches : {_who(best)} ou {_who(second)}"
