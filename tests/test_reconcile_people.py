@@ -314,3 +314,59 @@ def test_demo_artists_batch_writes_no_fact_onto_a_wrong_person(artists_wiki: San
     created = [e for e in plan if not e.get("target")]
     assert len(created) == 4  # Béland 1950, the young Hearst, Houle (two rows, one item), Rivard
     assert os.environ["WIKICLUB_BOT_USER"] == artists_wiki.admin.name
+
+
+# --- what later stages keep of it ---------------------------------------------------------------------------
+
+def test_plan_never_merges_rows_reconcile_found_to_be_two_people(tmp_path: Path) -> None:
+    from test_plan import KbReader
+    from test_push import row, st
+
+    from wikiclub.batch.build import build_plan, read_reconciled
+    from wikiclub.model import TimeValue
+
+    def year(y: int) -> Any:
+        return st("P569", "time", TimeValue(f"+{y}-00-00T00:00:00Z", 9))
+
+    rows = [(row(2, "Julie Gagnon", year(1950), desc="artiste", instance_of=(HUMAN,)), {}),
+            (row(3, "Julie Gagnon", year(1985), desc="artiste", instance_of=(HUMAN,)), {"distinct_from": ["s::2"]}),
+            (row(4, "Julie Gagnon", desc="artiste", instance_of=(HUMAN,)), {})]  # says nothing else: the same
+    path = tmp_path / "reconciled.jsonl"
+    path.write_text("".join(json.dumps({"target": None, "decision": "NEW", "record": r.to_json(),
+                                        "reconcile": {"key": f"s::{r.source.row}", "row": r.source.row, **extra}},
+                                       ensure_ascii=False) + "\n" for r, extra in rows), encoding="utf-8")
+    plan = build_plan(read_reconciled(path), KbReader(), site={"name": "t", "api_url": "http://127.0.0.1/w/api.php"},
+                      batch_id="2024-05-01-people")
+    rows_per_creation = sorted(tuple(p["source"]["row"] for p in e.provenance) for e in plan.edits if e.creation)
+    assert rows_per_creation == [(2, 4), (3,)]
+
+
+def test_the_mapping_key_name_alone_is_validated_and_carried(tmp_path: Path) -> None:
+    from wikiclub.errors import MappingError
+    from wikiclub.sheets.mapping import load_mapping, parse_mapping
+
+    m = load_mapping(ROOT / "mappings" / "artistes.yaml")
+    assert m.match_name_alone == "review" and HUMAN in m.match_types
+    base = "entity:\n  label: {column: Nom}\n  match:\n    name_alone: %s\ncolumns: {}\n"
+    assert parse_mapping(base % "match").match_name_alone == "match"
+    with pytest.raises(MappingError) as err:
+        parse_mapping(base % "jamais", "m.yaml")
+    assert "m.yaml:4" in str(err.value) and "name_alone" in str(err.value)
+
+
+def test_review_sheet_shows_each_candidates_facts(tmp_path: Path, facts: dict[str, Facts]) -> None:
+    import csv
+
+    from wikiclub.reconcile.model import RowResult
+    from wikiclub.reconcile.review import write_review
+
+    m = judge(facts, person_query("Julie Gagnon", born("1972")), ["Q900253", "Q900254"])
+    written = write_review(tmp_path / "review.xlsx", [RowResult("s::2", 2, "Julie Gagnon", m)],
+                           base_url="http://wiki.example")
+    with written[1].open(encoding="utf-8-sig") as fh:
+        head, line = list(csv.reader(fh))
+    cells = dict(zip(head, line, strict=True))
+    assert cells["classe et lieu 1"] == "être humain — Hearst"
+    assert "✓ date de naissance : ligne 1972 / wiki 5 novembre 1972" in cells["faits 1"]
+    assert "✗ date de naissance : ligne 1972 / wiki 20 janvier 1990" in cells["faits 2"]
+    assert "deux personnes portent ce nom" in cells["raison / reason"]
