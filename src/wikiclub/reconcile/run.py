@@ -155,9 +155,11 @@ class Reconciler:
         self.kb.prefetch_classes(loaded)
         self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
         self.kb.prefetch_referenced(loaded)
-        # the properties of the rows' facts: their labels (for the reviewer) and constraints
-        self.kb.load({f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
-                                                                          if c.property})
+        # the properties of the rows' facts (labels for the reviewer, constraints) and the items the
+        # candidates hold for them (their labels): one batch, not a request per fact checked
+        props = {f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
+                                                                       if c.property}
+        self.kb.load([*sorted(props), *(q for f in loaded for q in f.items(*props))])
         if self.finder.can_widen:
             self._widen(rows)
 
