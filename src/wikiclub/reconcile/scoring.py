@@ -156,7 +156,7 @@ class Scorer:
     def evidence(self, cand: Facts, findings: Findings, languages: tuple[str, ...]) -> Evidence:
         """What the reviewer sees of ``cand``: description, classes, places, the row's facts checked."""
         def labels(ids: Sequence[str]) -> tuple[str, ...]:
-            return tuple((f.label(languages) if f else q) for q in ids for f in [self.kb.get(q)])
+            return tuple(dict.fromkeys((f.label(languages) if f else q) for q in ids for f in [self.kb.get(q)]))
 
         places = cand.located_in or cand.items(*PERSON_PLACES)
         return Evidence(cand.qid, cand.label(languages), cand.description(languages), labels(cand.instance_of),
