@@ -217,7 +217,8 @@ def test_manifest(service: ReconService) -> None:
     assert m["preview"]["url"] == BASE + "/preview?id={{id}}"
     assert {t["id"]: t["name"] for t in m["defaultTypes"]} == {
         "Q900003": "événement récurrent", "Q900049": "objet géographique", "Q43229": "organisation",
-        "Q900061": "entité territoriale administrative"}  # festivals, venues, organisations, municipalities
+        "Q900061": "entité territoriale administrative", "Q5": "être humain"}
+    # festivals, venues, organisations, municipalities, people (mappings/artistes.yaml)
 
 
 def test_a_configured_wikibase_has_its_own_spaces() -> None:
@@ -244,7 +245,8 @@ def test_a_batch_with_properties(service: ReconService) -> None:
     match = {k: [c["id"] for c in v["result"] if c["match"]] for k, v in out.items()}
     assert match == {"a": ["Q900266"], "b": ["Q900260"], "c": [], "d": ["Q900141"], "e": []}
     assert out["c"]["wikiclub"]["decision"] == "REVIEW" and len(out["c"]["result"]) >= 2
-    assert out["e"] == {"result": [], "wikiclub": {"decision": "NEW", "reason": "aucun candidat"}}
+    assert out["e"] == {"result": [], "wikiclub": {"decision": "NEW",
+                                                 "reason": "aucun candidat : rien sur le wiki ne porte ce nom"}}
     top = out["b"]["result"][0]
     assert {"id": "decisive", "value": True} in top["features"] and top["score"] == 100
     assert {"id": "Q900053", "name": "salle de spectacle"} in top["type"]

@@ -338,17 +338,23 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class MatchHints:
-    """What reconciliation should look for: classes (or their subclasses) and regions."""
+    """What reconciliation should look for: classes (or their subclasses) and regions; and what a
+    name alone gives (``name_alone``: "review" or "match"; "" = the class's default: review for
+    people, match otherwise)."""
 
     types: tuple[str, ...] = ()
     within: tuple[str, ...] = ()
+    name_alone: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"types": list(self.types), "within": list(self.within)}
+        out: dict[str, Any] = {"types": list(self.types), "within": list(self.within)}
+        if self.name_alone:
+            out["name_alone"] = self.name_alone
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MatchHints:
-        return cls(tuple(data.get("types", ())), tuple(data.get("within", ())))
+        return cls(tuple(data.get("types", ())), tuple(data.get("within", ())), str(data.get("name_alone") or ""))
 
 
 LangText = tuple[str, str]  # (language, text)

@@ -10,6 +10,7 @@ initials ("A-T", "R.-N.").
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -330,3 +331,171 @@ def shorter_names(text: str, *, place: str = "", generic: frozenset[str] = froze
             continue
         (preferred if _drops_place_or_legal_form(text[len(cut):], place_f) else out).append(prefix)
     return tuple(dict.fromkeys([*preferred, *out]))
+
+
+# --- names of people --------------------------------------------------------------------------------
+
+# Words after a person's name that say which of two namesakes of one family is meant (père/fils,
+# Jr/Sr…), by their normalised meaning: the elder or the younger. Roman numerals are kept as they are.
+GENERATION_WORDS = {
+    "pere": "aîné", "sr": "aîné", "senior": "aîné", "aine": "aîné", "snr": "aîné",
+    "fils": "cadet", "jr": "cadet", "junior": "cadet", "cadet": "cadet", "jnr": "cadet", "fille": "cadet",
+    "mere": "aîné",
+}
+ROMAN_GENERATIONS = frozenset(["ii", "iii", "iv"])
+# Titles typed before a name; they say nothing about who the person is.
+HONORIFICS = frozenset(["m", "mme", "mlle", "me", "dr", "dre", "mr", "mrs", "ms", "pr", "sir", "abbe", "soeur",
+                        "frere", "pere"])
+
+
+@dataclass(frozen=True)
+class PersonName:
+    """A person's name as matching compares it: the words in natural order (given names first),
+    folded, hyphens as spaces, titles dropped; and the generation word (père/fils, Jr/Sr, II)."""
+
+    words: tuple[str, ...]
+    generation: str = ""
+    reordered: bool = False  # written « Nom, Prénom »
+
+    @property
+    def family(self) -> str:
+        return self.words[-1] if self.words else ""
+
+
+def _generation(words: list[str]) -> tuple[list[str], str]:
+    if len(words) > 2 and words[-1] in GENERATION_WORDS:
+        return words[:-1], GENERATION_WORDS[words[-1]]
+    if len(words) > 2 and words[-1] in ROMAN_GENERATIONS:
+        return words[:-1], words[-1]
+    return words, ""
+
+
+def person_name(text: str) -> PersonName:
+    """« Béland, Marc-André » → (marc andre beland); « Jean Tremblay fils » → (jean tremblay, cadet)."""
+    text = " ".join(text.translate(_APOS).split())
+    main, _, rest = text.partition(",")
+    rest_words = fold(rest).split()
+    reordered = False
+    generation = ""
+    if rest_words and all(w in GENERATION_WORDS or w in ROMAN_GENERATIONS for w in rest_words):
+        text = f"{main} {rest}"  # « Jean Tremblay, Jr. »
+    elif rest_words:
+        main_words, generation = _generation(fold(main).split() + ["x"])  # « Tremblay fils, Jean »
+        if generation:
+            main = " ".join(main_words[:-1])
+        text, reordered = f"{rest} {main}", True
+    words = fold(text).split()
+    while len(words) > 2 and words[0] in HONORIFICS and len(words[1]) > 1:  # « M. J. Roy »: initials
+        words = words[1:]
+    words, gen = _generation(words)
+    return PersonName(tuple(words), generation or gen, reordered)
+
+
+def without_title(text: str) -> str:
+    """« Mme Julie Gagnon » → « Julie Gagnon » (as typed otherwise); « M. J. Roy » unchanged."""
+    words = text.split()
+    while len(words) > 2 and fold(words[0]) in HONORIFICS and len(fold(words[1])) > 1:
+        words = words[1:]
+    return " ".join(words)
+
+
+def initials_family(text: str) -> str:
+    """The family name of a name whose given names are initials (« M.-A. Béland » → « beland »,
+    folded, for a full-text search); "" for any other name."""
+    words = person_name(natural_order(text)).words
+    k = next((i for i, w in enumerate(words) if len(w) > 1), len(words))
+    return " ".join(words[k:]) if k and words[k:] else ""
+
+
+def natural_order(text: str) -> str:
+    """« Béland, Marc-André » → « Marc-André Béland » (as typed otherwise); other names unchanged."""
+    main, sep, rest = text.partition(",")
+    if not sep or not rest.strip() or not main.strip():
+        return text
+    if all(w in GENERATION_WORDS or w in ROMAN_GENERATIONS for w in fold(rest).split()):
+        return text
+    return f"{rest.strip()} {main.strip()}"
+
+
+def _initials_fit(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """Whether given names written as initials (``short``: "m", "a") fit ``full`` ("marc", "andre")."""
+    if not short or len(short) > len(full):
+        return False
+    return all(len(s) == 1 and f.startswith(s) for s, f in zip(short, full, strict=False))
+
+
+def compare_person_names(a: PersonName, b: PersonName) -> tuple[float, str]:
+    """Similarity 0–1 of two people's names and how it was reached. Equal names are 1.0; the same
+    words in another order (« Nom, Prénom ») 0.97; initials for given names (« M.-A. Béland ») 0.86;
+    a missing middle name or one half of a double family name (« Geneviève Lachapelle ») 0.86; any
+    one letter off in one word (Julie / Julien, a typo or a namesake: both happen) 0.78 — at most a
+    REVIEW; any other difference at most 0.6."""
+    if not a.words or not b.words:
+        return 0.0, ""
+    same = _same_words(a, b)
+    if same is not None:
+        return same
+    close = _close_words(a, b)
+    if close is not None:
+        return close
+    sa, sb = set(a.words), set(b.words)
+    if a.words[0] == b.words[0] and (sa < sb or sb < sa) and len(sa & sb) >= 2:
+        return 0.86, "nom de famille partiel"
+    return 0.6 * _overlap(sa, sb), "autre nom"
+
+
+def _same_words(a: PersonName, b: PersonName) -> tuple[float, str] | None:
+    """The same name written another way: equal, other order, other spacing, initials."""
+    if a.words == b.words:
+        return 1.0, "égal"
+    if sorted(a.words) == sorted(b.words):
+        return 0.97, "mêmes mots, autre ordre"
+    if "".join(a.words) == "".join(b.words):
+        return 0.97, "égal sauf les espaces"
+    if _initials_for_given(a.words, b.words) or _initials_for_given(b.words, a.words):
+        return 0.86, "initiales du prénom"
+    return None
+
+
+def _close_words(a: PersonName, b: PersonName) -> tuple[float, str] | None:
+    """A given name more or less, or one letter off in one word."""
+    if a.family == b.family:
+        ga, gb = a.words[:-1], b.words[:-1]
+        if ga and gb and (set(ga) <= set(gb) or set(gb) <= set(ga)):
+            return 0.86, "un prénom de plus ou de moins"
+    if len(a.words) == len(b.words):
+        differing = [(x, y) for x, y in zip(a.words, b.words, strict=True) if x != y]
+        if len(differing) == 1 and min(map(len, differing[0])) >= 4 and _one_edit(*differing[0]):
+            return 0.78, "une lettre de différence"
+    return None
+
+
+def _initials_for_given(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """« M.-A. Béland » / « A. Michaud-Bouchard »: leading initials, then the other name's last words."""
+    k = next((i for i, w in enumerate(short) if len(w) > 1), len(short))
+    rest = short[k:]
+    if not k or not rest or len(rest) >= len(full):
+        return False
+    head, tail = full[: len(full) - len(rest)], full[len(full) - len(rest):]
+    return tail == rest and _initials_fit(short[:k], head)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter changed, added, dropped, or two neighbours swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(len(a | b), 1)
+
+
+def generations_differ(a: PersonName, b: PersonName) -> bool:
+    """Both names say which generation, and not the same one (père / fils, Sr / Jr, II / III)."""
+    return bool(a.generation and b.generation and a.generation != b.generation)

@@ -230,7 +230,7 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
     todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
     fetched = _fetch_into(index, client, todo)
     # Classes and places referenced by what was fetched, level by level (each level one batch).
-    frontier = {p for f in fetched for p in (*f.instance_of, *f.subclass_of, *f.located_in)}
+    frontier = {p for f in fetched for p in f.referenced()}  # classes, places, a person's places and occupations
     seen = set(stored) | {f.qid for f in fetched}
     while frontier - seen:
         level = sorted(frontier - seen)

@@ -560,6 +560,7 @@ def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
     by_key = {str(r.reconcile["key"]): r for r in records if r.reconcile.get("key")}
     keys: dict[int, str] = {}
     pairs: dict[tuple[str, str, str], str] = {}
+    members: dict[str, set[str]] = {}  # creation key → reconcile keys of its records
     out: list[tuple[_Record, str, str]] = []
 
     def key_of(rec: _Record, seen: frozenset[int] = frozenset()) -> tuple[str, str]:
@@ -574,12 +575,17 @@ def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
         descriptions = dict(rec.row.descriptions)
         mine = [(lang, _name_key(text), _name_key(descriptions[lang])) for lang, text in rec.row.labels
                 if descriptions.get(lang)]
+        # rows reconcile found to be other entities despite the same name (dates, identifiers…)
+        distinct = {str(k) for k in rec.reconcile.get("distinct_from") or ()}
         for pair in mine:
-            if pair in pairs:
+            if pair in pairs and not distinct & members.get(pairs[pair], set()):
                 keys[rec.index] = pairs[pair]
+                members[pairs[pair]].add(str(rec.reconcile.get("key")))
                 return pairs[pair], f"même libellé et description / same label and description ({pair[0]})"
-        ident = (tuple(sorted(rec.row.labels)), tuple(sorted(rec.row.descriptions)))
+        ident = (tuple(sorted(rec.row.labels)), tuple(sorted(rec.row.descriptions)),
+                 str(rec.reconcile.get("key")) if distinct else "")
         key = "new:" + hashlib.sha256(repr(ident).encode()).hexdigest()[:12]
+        members.setdefault(key, set()).add(str(rec.reconcile.get("key")))
         keys[rec.index] = key
         for pair in mine:
             pairs.setdefault(pair, key)

@@ -150,6 +150,9 @@ def _provenance(hd: HumanDecision, result: RowResult, final: Final) -> dict[str,
                                   "machine_qid": result.entity.qid}
     if result.duplicate_of is not None:
         provenance["duplicate_of"] = result.duplicate_of
+    if result.distinct_from:  # look-alike rows that are other entities: plan never merges them
+        sheet = hd.key.rsplit(":", 1)[0]
+        provenance["distinct_from"] = [f"{sheet}:{row}" for row in result.distinct_from]
     if final.same_as is not None:
         provenance["same_as"] = final.same_as  # plan: one creation with that row
     if final.joined_row is not None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from ..adapters.index import LocalIndex
-from ..facts import NEEDED_PROPS, Facts, facts_from_entity
+from ..facts import Facts, facts_from_entity
 from ..names import core, fold, identifier_variants, name_parts, url_variants
 from .model import ReconQuery
 
@@ -137,17 +137,8 @@ class ApiSource:
                                                                         "claims", "info"))
             for qid, entity in got.items():
                 if isinstance(entity, Mapping) and "missing" not in entity and entity.get("id"):
-                    out[qid] = facts_from_entity(_keep_claims(entity))
+                    out[qid] = facts_from_entity(entity)
         return out
-
-
-def _keep_claims(entity: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the claims matching reads, plus every external identifier (keeps memory small)."""
-    claims = entity.get("claims") or {}
-    kept = {p: v for p, v in claims.items()
-            if p in NEEDED_PROPS or p == "P2302"
-            or any(c.get("mainsnak", {}).get("datatype") == "external-id" for c in v)}
-    return {**entity, "claims": kept}
 
 
 def search_words_of(text: str) -> str:

@@ -4,52 +4,76 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import why
+from .duplicates import RowKey, RowMarks, group_rows
 from .model import Decision, Match, ScoredCandidate, Thresholds
 
 
-def decide(ranked: Sequence[ScoredCandidate], t: Thresholds) -> Match:
-    """The decision rule, explained in ``reason``.
+def decide(ranked: Sequence[ScoredCandidate], t: Thresholds, *, person: bool = False,
+           name_alone: str = "match") -> Match:
+    """The decision rule; ``reason`` says why in plain French.
 
     MATCH: the best candidate is not blocked by a contradiction and either is the only one with a
-    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin``. NEW: no candidate
-    reaches ``t.new`` and none is decisive. REVIEW: everything else.
+    decisive identifier/website, or scores ≥ ``t.match`` with a lead ≥ ``t.margin`` (for people, the
+    lead of its evidence before the score's cap at 99: two namesakes may both reach it) — and, when
+    ``name_alone`` is "review" (people, by default), a fact of the row confirms it (a date, a place,
+    an occupation…): a name alone is not enough. NEW: no candidate reaches ``t.new``, or no name is
+    plausible, or every plausibly named candidate is another entity (a hard fact contradicts it:
+    birth year, single-value identifier, a person against an organisation). REVIEW: everything else.
     """
     shown = tuple(ranked[: t.candidates_shown])
     if not ranked:
-        return Match(Decision.NEW, None, (), "aucun candidat")
-    best = ranked[0]
+        return Match(Decision.NEW, None, (), "aucun candidat : rien sur le wiki ne porte ce nom")
+    by_identifier = _by_identifier(ranked, shown, t)
+    if by_identifier is not None:
+        return by_identifier
+    plausible = [c for c in ranked if name_similarity(c) >= t.plausible_name]
+    if plausible and all(c.contradicted for c in plausible):
+        return Match(Decision.NEW, None, shown, why.other_entity(plausible, person))
+    return _by_score(ranked, shown, plausible, t, person=person, name_alone=name_alone)
+
+
+def _by_identifier(ranked: Sequence[ScoredCandidate], shown: tuple[ScoredCandidate, ...], t: Thresholds
+                   ) -> Match | None:
+    """A decisive identifier or website: MATCH when one unblocked candidate has it, REVIEW when several."""
     decisive = [c for c in ranked if c.decisive]
     if len(decisive) == 1 and not decisive[0].blocked:
         chosen = decisive[0]
         ordered = (chosen, *(c for c in shown if c.qid != chosen.qid))[: t.candidates_shown]
-        return Match(Decision.MATCH, chosen.qid, ordered, "identifiant ou site officiel identique")
+        return Match(Decision.MATCH, chosen.qid, ordered, why.decisive(chosen))
     if len(decisive) > 1:
-        return Match(Decision.REVIEW, None, shown, "plusieurs éléments partagent l'identifiant ou le site")
+        return Match(Decision.REVIEW, None, shown, "plusieurs éléments partagent l'identifiant ou le site : "
+                     "un doublon sur le wiki ? choisissez-en un")
+    return None
+
+
+def _by_score(ranked: Sequence[ScoredCandidate], shown: tuple[ScoredCandidate, ...],
+              plausible: Sequence[ScoredCandidate], t: Thresholds, *, person: bool, name_alone: str) -> Match:
+    """The decision from the best score, its lead over the runner-up and what confirms it."""
+    best = ranked[0]
     runner = ranked[1].score if len(ranked) > 1 else 0.0
-    if best.score >= t.match and best.score - runner >= t.margin and not best.blocked:
-        return Match(Decision.MATCH, best.qid, shown, f"score {best.score:.0f}, écart {best.score - runner:.0f}")
+    lead = best.score - runner
+    if person and len(ranked) > 1:  # namesakes both reach the cap: the lead counts the evidence beyond it
+        lead = best.strength - ranked[1].strength
+    if best.score >= t.match and lead >= t.margin and not best.blocked:
+        if name_alone == "review" and not best.confirmed:
+            return Match(Decision.REVIEW, None, shown, why.name_alone(best, ranked, person))
+        return Match(Decision.MATCH, best.qid, shown, why.match(best, ranked, person))
     if best.score < t.new:
-        return Match(Decision.NEW, None, shown, f"meilleur score {best.score:.0f} < {t.new:.0f}")
-    if not any(name_similarity(c) >= t.plausible_name for c in ranked):
-        return Match(Decision.NEW, None, shown, f"aucun nom assez proche (< {t.plausible_name:.2f})")
+        return Match(Decision.NEW, None, shown, why.weak(best))
+    if not plausible:
+        return Match(Decision.NEW, None, shown, "aucun nom assez proche : "
+                     f"le plus proche est « {best.label} » ({best.qid})")
     if best.blocked:
-        why = "contradiction: " + "; ".join(f.detail for f in best.features if f.blocks)
-    elif best.score < t.match:
-        why = f"score {best.score:.0f} < {t.match:.0f}"
-    else:
-        why = f"écart {best.score - runner:.0f} < {t.margin:.0f} avec {ranked[1].qid}"
-    return Match(Decision.REVIEW, None, shown, why)
+        return Match(Decision.REVIEW, None, shown, why.blocked(best))
+    if best.score < t.match:
+        return Match(Decision.REVIEW, None, shown, why.uncertain(best))
+    return Match(Decision.REVIEW, None, shown, why.tie(best, ranked[1], person))
 
 
 def name_similarity(c: ScoredCandidate) -> float:
     """The name similarity recorded in the candidate's name/alias feature (0 when absent)."""
-    for f in c.features:
-        if f.name in ("name", "alias"):
-            try:
-                return float(f.detail.split(" ", 1)[0])
-            except ValueError:
-                return 0.0
-    return 0.0
+    return c.name_score
 
 
 def baseline_decide(ranked: Sequence[ScoredCandidate], n_properties: int, t: Thresholds) -> Match:
@@ -66,45 +90,12 @@ def baseline_decide(ranked: Sequence[ScoredCandidate], n_properties: int, t: Thr
     return Match(Decision.REVIEW, None, shown, "règle OpenRefine non satisfaite")
 
 
-def find_duplicates(keys: Sequence[tuple[int, str | None, str, tuple[str, ...]]]) -> dict[int, int]:
+def find_duplicates(keys: Sequence[tuple[int, str | None, str, tuple[str, ...]] | RowKey]) -> dict[int, int]:
     """Rows that designate the same entity as an earlier row: {row: earlier row}.
 
-    ``keys`` holds (row, chosen or top QID or None, core name, place QIDs). Two rows are duplicates
-    when they resolve to the same item, or when their core names and places are equal and at least
-    one of them does not resolve (the same new entity twice, or a row the machine could not match
-    although another row with its name and place did: it is that row's item).
+    ``keys`` holds ``duplicates.RowKey``s, or (row, chosen or top QID or None, core name, place QIDs)
+    tuples (no marks: only numbers in the name tell those apart). See ``duplicates.group_rows``.
     """
-    by_qid: dict[str, int] = {}
-    unresolved: list[tuple[int, str, tuple[str, ...]]] = []
-    resolved: list[tuple[int, str, tuple[str, ...]]] = []
-    out: dict[int, int] = {}
-    for row, qid, name, places in keys:
-        if qid:
-            if qid in by_qid:
-                out[row] = by_qid[qid]
-                continue
-            by_qid[qid] = row
-            same = _same_named(name, places, unresolved)
-            if same is not None:
-                out[row] = same
-            resolved.append((row, name, places))
-            continue
-        same = _same_named(name, places, [*unresolved, *resolved])
-        if same is not None:
-            out[row] = same
-        else:
-            unresolved.append((row, name, places))
-    return out
-
-
-def _same_named(name: str, places: tuple[str, ...], earlier: Sequence[tuple[int, str, tuple[str, ...]]]
-                ) -> int | None:
-    """The first earlier row with the same core name (token-sort ≥ 92) in a compatible place."""
-    from rapidfuzz import fuzz
-
-    if not name:
-        return None
-    found = [other_row for other_row, other_name, other_places in earlier
-             if (not places or not other_places or bool(set(places) & set(other_places)))
-             and (name == other_name or fuzz.token_sort_ratio(name, other_name) >= 92)]
-    return min(found) if found else None
+    rows = [k if isinstance(k, RowKey) else RowKey(k[0], k[1], k[2], tuple(k[3]), RowMarks.of(k[2], None))
+            for k in keys]
+    return group_rows(rows).duplicates

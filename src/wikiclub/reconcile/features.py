@@ -17,20 +17,24 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from ..facts import Facts
+from ..facts import CLASS_LIKE, Facts
 from ..names import (
     acronym,
     area_matches,
+    compare_person_names,
     compound_initials,
     core,
     fold,
+    generations_differ,
     identifier_key,
     looks_like_acronym,
     name_parts,
+    person_name,
     url_key,
 )
+from .evidence import Findings
 from .knowledge import Knowledge
-from .model import Feature, ReconQuery
+from .model import AGREES, CONTRADICTS, Feature, ReconQuery
 
 # Points, by kind of evidence (the largest value each can add is what scoring.py counts as possible).
 NAME_MAX = 60.0
@@ -47,6 +51,9 @@ COORDS_MAX, COORDS_VIA_PLACE = 15.0, 5.0
 YEAR_OK, YEAR_BAD = 5.0, -10.0
 FORMER = -10.0
 ID_BAD, WEB_HOST, WEB_OTHER = -25.0, 15.0, -5.0
+# Facts of the row checked against the candidate (evidence.py), beyond those scored above.
+FACT_HARD_OK, FACT_PLACE_OK, FACT_OK, FACT_SMALL_OK = 12.0, 8.0, 6.0, 3.0
+FACT_HARD_BAD, FACT_SLIP_BAD, FACT_BAD = -40.0, -20.0, -10.0
 
 
 def name_points(similarity: float) -> float:
@@ -318,7 +325,9 @@ def coordinate_feature(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_plac
     return Feature("coordonnées", detail, pts, blocks=pts <= -40.0)
 
 
-def identifier_features(query: ReconQuery, cand: Facts) -> list[Feature]:
+def identifier_features(query: ReconQuery, cand: Facts, single: frozenset[str] = frozenset()) -> list[Feature]:
+    """Equal → decisive; different → −25, and a contradiction that blocks on a property of ``single``
+    (one value per item: a second ISNI is another person)."""
     out: list[Feature] = []
     held: dict[str, set[str]] = {}
     for p, v in cand.identifiers:
@@ -329,7 +338,7 @@ def identifier_features(query: ReconQuery, cand: Facts) -> list[Feature]:
         if identifier_key(v) in held[p]:
             out.append(Feature("identifiant", f"{p} = {v}", 100.0, decisive=True))
         else:
-            out.append(Feature("identifiant", f"{p} différent ({v})", ID_BAD))
+            out.append(Feature("identifiant", f"{p} différent ({v})", ID_BAD, blocks=p in single))
     return out
 
 
@@ -362,3 +371,61 @@ def year_features(query: ReconQuery, cand: Facts) -> list[Feature]:
 
 def former_feature(cand: Facts) -> Feature | None:
     return Feature("ancien", "dissous ou disparu (P576)", FORMER) if cand.dissolved else None
+
+
+def scored_elsewhere(query: ReconQuery, prop: str, kind: str) -> bool:
+    """Facts the features above already score: the row's place (P131), website, identifiers,
+    coordinates and the years of ``query.years``."""
+    years = {p for p, _ in query.years}
+    return prop in ("P131", "P856", "P625") or kind in ("external-id", "coordinates") or prop in years
+
+
+def fact_features(query: ReconQuery, findings: Findings) -> list[Feature]:
+    """Points for the checked facts not scored elsewhere: an agreeing birth or death date +12, an
+    agreeing place +8 (other items +6, other values +3); a hard contradiction −40 and blocks (−20
+    and blocks when it may be a slip), a soft one −10. Unknown facts count nothing."""
+    kinds = {f.property: f.kind for f in query.facts}
+    out: list[Feature] = []
+    for c in findings.checks:
+        kind = kinds.get(c.pid, "item")
+        if c.pid != "P31" and scored_elsewhere(query, c.pid, kind):
+            continue
+        detail = f"{c.label} : {c.row_value} / {c.wiki_value}" + (f" ({c.note})" if c.note else "")
+        if c.verdict == AGREES:
+            pts = _agree_points(c.hard, c.pid, kind)
+            out.append(Feature("fait", detail, pts))
+        elif c.verdict == CONTRADICTS:
+            pts = FACT_SLIP_BAD if c.hard and c.slip else FACT_HARD_BAD if c.hard else FACT_BAD
+            out.append(Feature("fait", detail, pts, blocks=c.hard))
+    return out
+
+
+def _agree_points(hard: bool, prop: str, kind: str) -> float:
+    if hard:
+        return FACT_HARD_OK
+    if kind == "item":
+        return FACT_OK if prop in CLASS_LIKE else FACT_PLACE_OK
+    return FACT_OK if kind == "time" else FACT_SMALL_OK
+
+
+def person_name_feature(query: ReconQuery, cand: Facts) -> Feature:
+    """The name of a person: « Nom, Prénom », initials, a missing middle name or half of a double
+    family name, titles and hyphens (``names.compare_person_names``), against every label and alias
+    (maiden, married and stage names live there; an alias counts ×0.93). Two generation words that
+    differ (père / fils, Sr / Jr) are two people: the feature blocks."""
+    best, detail = 0.0, ""
+    qnames = [person_name(t) for t in dict.fromkeys((query.text, *query.other_names))]
+    cnames = [(kind, lang, text, person_name(text)) for kind, lang, text in cand.names()]
+    for kind, lang, text, c in cnames:
+        for q in qnames:
+            s, how = compare_person_names(q, c)
+            if kind == "alias":
+                s *= ALIAS_FACTOR
+            if s > best:
+                best, detail = s, f"{how} {kind} {lang}: {text}"
+    # any name of the candidate may say its generation (« X fils » as an alias of « X »)
+    if best >= 0.85 and any(generations_differ(q, c) for q in qnames for *_, c in cnames):
+        return Feature("name", f"{best:.2f} {detail} ; père/fils : une autre génération", FACT_HARD_BAD,
+                       blocks=True)
+    return Feature("alias" if " alias " in detail else "name", f"{best:.2f} {detail}".strip(),
+                   round(name_points(best), 1))

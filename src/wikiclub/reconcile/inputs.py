@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..model import GlobeCoordinateValue, ItemRef, MappedRow, StatementDraft, StringValue, TimeValue
-from ..names import area_from_phone, area_from_postal_code
-from .model import ReconQuery
+from ..facts import CIRCA, HUMAN, P_CIRCUMSTANCES
+from ..model import (
+    GlobeCoordinateValue,
+    ItemRef,
+    ItemValue,
+    MappedRow,
+    MonolingualTextValue,
+    QuantityValue,
+    StatementDraft,
+    StringValue,
+    TimeValue,
+)
+from ..names import area_from_phone, area_from_postal_code, natural_order, without_title
+from .model import ReconQuery, RowFact
 from .run import ITEM, PLACE, LinkedCell, RowInput
 
 PLACE_PROPERTIES = ("P131",)  # the item column whose value is the row's municipality
@@ -22,68 +33,113 @@ def _year(v: TimeValue) -> int | None:
         return None
 
 
-@dataclass
-class _Hints:
-    """What a row's statements tell the matcher, gathered statement by statement."""
+def _circa(st: StatementDraft) -> bool:
+    return any(q.property == P_CIRCUMSTANCES and isinstance(q.value, ItemValue) and q.value.id == CIRCA
+               for q in st.qualifiers)
 
+
+def row_fact(st: StatementDraft, dtype: str, text: str) -> RowFact | None:
+    """The row's statement as evidence (None for a value that cannot be compared, or an item cell:
+    its fact is added once the cell is reconciled)."""
+    p, v = st.mainsnak.property, st.mainsnak.value
+    column = st.source.column if st.source and st.source.column else ""
+    if isinstance(v, ItemValue):
+        return RowFact(p, "item", v.id, text=text, items=(v.id,), column=column)
+    if isinstance(v, TimeValue):
+        return RowFact(p, "time", v.time, v.precision, _circa(st), text, column=column)
+    if isinstance(v, StringValue):
+        kind = dtype if dtype in ("external-id", "url") else "string"
+        return RowFact(p, kind, v.value, text=text or v.value, column=column)
+    if isinstance(v, QuantityValue):
+        return RowFact(p, "quantity", format(v.amount, "f"), text=text, column=column)
+    if isinstance(v, GlobeCoordinateValue):
+        return RowFact(p, "coordinates", f"{v.latitude},{v.longitude}", text=text, column=column)
+    if isinstance(v, MonolingualTextValue):
+        return RowFact(p, "text", v.text, text=text, column=column)
+    return None
+
+
+@dataclass
+class _Gathered:
     identifiers: list[tuple[str, str]] = field(default_factory=list)
     websites: list[str] = field(default_factory=list)
     years: list[tuple[str, int]] = field(default_factory=list)
     guesses: list[str] = field(default_factory=list)
-    coords: tuple[float, float] | None = None
+    facts: list[RowFact] = field(default_factory=list)
     linked: list[LinkedCell] = field(default_factory=list)
+    coords: tuple[float, float] | None = None
 
 
-def _string_hint(hints: _Hints, prop: str, dtype: str, value: str) -> None:
-    """An external identifier, a website, or an area guessed from a phone number or a postal code."""
-    if dtype == "external-id":
-        hints.identifiers.append((prop, value))
-    elif prop == WEBSITE:
-        hints.websites.append(value)
-    elif prop in (PHONE, POSTAL_CODE):
-        area = area_from_phone(value) if prop == PHONE else area_from_postal_code(value)
-        if area:
-            hints.guesses.append(area)
-
-
-def _statement_hint(hints: _Hints, st: StatementDraft, dtype: str, language: str) -> None:
-    snak = st.mainsnak
-    v = snak.value
-    if isinstance(v, ItemRef):
+def _gather(row: MappedRow, language: str, datatypes: Mapping[str, str] | None) -> _Gathered:
+    g = _Gathered()
+    cells = dict(row.cells)
+    for st in row.statements:
+        snak = st.mainsnak
+        v = snak.value
+        dtype = (datatypes or {}).get(snak.property, snak.datatype)
         column = st.source.column if st.source and st.source.column else snak.property
-        first_place = snak.property in PLACE_PROPERTIES and not any(c.role == PLACE for c in hints.linked)
-        hints.linked.append(LinkedCell(column, v.text, tuple(v.types), tuple(v.within),
-                                       PLACE if first_place else ITEM, language))
-    elif isinstance(v, StringValue):
-        _string_hint(hints, snak.property, dtype, v.value)
-    elif isinstance(v, GlobeCoordinateValue) and snak.property == COORDS and hints.coords is None:
-        hints.coords = (float(v.latitude), float(v.longitude))
-    elif isinstance(v, TimeValue) and snak.property in YEAR_PROPERTIES and v.precision <= 11:
-        y = _year(v)
-        if y is not None:
-            hints.years.append((snak.property, y))
+        if isinstance(v, ItemRef):
+            role = PLACE if snak.property in PLACE_PROPERTIES and not any(c.role == PLACE for c in g.linked) else ITEM
+            g.linked.append(LinkedCell(column, v.text, tuple(v.types), tuple(v.within), role, language,
+                                       snak.property))
+            continue
+        fact = row_fact(st, dtype, cells.get(column, ""))
+        if fact is not None:
+            g.facts.append(fact)
+        if isinstance(v, StringValue):
+            _string_hints(g, snak.property, dtype, v.value)
+        elif isinstance(v, GlobeCoordinateValue) and snak.property == COORDS and g.coords is None:
+            g.coords = (float(v.latitude), float(v.longitude))
+        elif isinstance(v, TimeValue) and snak.property in YEAR_PROPERTIES and v.precision <= 11:
+            y = _year(v)
+            if y is not None:
+                g.years.append((snak.property, y))
+    return g
+
+
+def _string_hints(g: _Gathered, prop: str, dtype: str, value: str) -> None:
+    if dtype == "external-id":
+        g.identifiers.append((prop, value))
+    elif prop == WEBSITE:
+        g.websites.append(value)
+    elif prop == PHONE:
+        area = area_from_phone(value)
+        if area:
+            g.guesses.append(area)
+    elif prop == POSTAL_CODE:
+        area = area_from_postal_code(value)
+        if area:
+            g.guesses.append(area)
+
+
+def is_person(row: MappedRow) -> bool:
+    """A row of people: the class human among the mapping's match types or the row's classes."""
+    return HUMAN in row.match.types or HUMAN in row.instance_of
 
 
 def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, str] | None = None) -> RowInput:
-    """One ``RowInput``: the row's names and hints, and its item columns as linked cells.
+    """One ``RowInput``: the row's names, hints and facts, and its item columns as linked cells.
 
     ``datatypes`` (property → datatype) tells which string values are external identifiers; by
-    default the statement's own datatype is used.
+    default the statement's own datatype is used. A person's name written « Nom, Prénom » is also
+    searched in natural order.
     """
     names = [t for lang, t in row.labels if lang == language] + [t for lang, t in row.labels if lang != language]
     names += [t for _, t in row.aliases]
-    hints = _Hints()
-    for st in row.statements:
-        _statement_hint(hints, st, (datatypes or {}).get(st.mainsnak.property, st.mainsnak.datatype), language)
+    person = is_person(row)
+    if person:  # searched as written, in natural order, and without a title (« Mme »)
+        names += [without_title(natural_order(t)) for t in names]
+    g = _gather(row, language, datatypes)
     text = names[0] if names else ""
     query = ReconQuery(
         text=text, other_names=tuple(dict.fromkeys(n for n in names[1:] if n != text)), language=language,
         types=tuple(row.match.types), type_hints=tuple(row.instance_of), within=tuple(row.match.within),
-        area_guesses=tuple(dict.fromkeys(hints.guesses)), identifiers=tuple(hints.identifiers),
-        websites=tuple(hints.websites), coordinates=hints.coords, years=tuple(hints.years))
+        area_guesses=tuple(dict.fromkeys(g.guesses)), identifiers=tuple(g.identifiers),
+        websites=tuple(g.websites), coordinates=g.coords, years=tuple(g.years), facts=tuple(g.facts),
+        person=person, name_alone=row.match.name_alone or ("review" if person else "match"))
     src = row.source
     key = f"{src.file}:{src.sheet or ''}:{src.row}"
-    return RowInput(key, int(src.row or 0), query, tuple(hints.linked))
+    return RowInput(key, int(src.row or 0), query, tuple(g.linked))
 
 
 def row_inputs(rows: Iterable[MappedRow], *, language: str = "fr") -> list[RowInput]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from ..facts import Facts
+from ..facts import PERSON_PLACES, Facts
 
 Fetch = Callable[[list[str]], Mapping[str, Facts]]
 
@@ -66,6 +66,12 @@ class Knowledge:
     def prefetch_places(self, qids: Iterable[str]) -> None:
         self._prefetch(qids, lambda f: f.located_in)
 
+    def prefetch_referenced(self, entities: Iterable[Facts]) -> None:
+        """The items the facts of ``entities`` point to (a person's places, occupations…) with their
+        place and class closures: fact checks then need no request of their own."""
+        seeds = {q for f in entities for q in f.referenced()}
+        self._prefetch(seeds, lambda f: (*f.located_in, *f.subclass_of))
+
     def superclasses(self, qid: str) -> frozenset[str]:
         """``qid`` and every class it is a subclass of (P279*)."""
         return self._closure(qid, self._classes, lambda f: f.subclass_of)
@@ -100,9 +106,10 @@ class Knowledge:
         return frozenset(out)
 
     def places_of(self, facts: Facts) -> frozenset[str]:
-        """The places an entity lies in (not itself unless it is a place with a P131 of its own)."""
+        """The places an entity lies in (not itself unless it is a place with a P131 of its own); for a
+        person, without a location of their own, the places of birth, death, residence and work."""
         out: set[str] = set()
-        for p in facts.located_in:
+        for p in facts.located_in or facts.items(*PERSON_PLACES):
             out |= self.ancestors(p)
         return frozenset(out)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 class Decision(StrEnum):
@@ -11,6 +13,26 @@ class Decision(StrEnum):
     NEW = "NEW"        # no plausible existing item: create one
     REVIEW = "REVIEW"  # a person decides (the review sheet)
     SKIP = "SKIP"      # a person said: leave this row out
+
+
+@dataclass(frozen=True)
+class RowFact:
+    """One mapped statement of the row, as evidence: compared with what a candidate holds.
+
+    ``kind`` as in ``facts.Claim`` (item, time, quantity, string, external-id, url, coordinates,
+    text); ``value`` the Wikibase form (item id, "+1975-03-12T00:00:00Z", amount, text);
+    ``precision`` a time's; ``circa`` an approximate date; ``text`` the cell as typed (for the
+    reviewer); ``items``: an item cell's possible items once reconciled (empty: unresolved, compared
+    by its text)."""
+
+    property: str
+    kind: str
+    value: str = ""
+    precision: int = 0
+    circa: bool = False
+    text: str = ""
+    items: tuple[str, ...] = ()
+    column: str = ""
 
 
 @dataclass(frozen=True)
@@ -40,6 +62,9 @@ class ReconQuery:
     coordinates: tuple[float, float] | None = None
     years: tuple[tuple[str, int], ...] = ()
     strict_types: bool = False  # item columns: a wrong type blocks; a row's entity: it only costs
+    facts: tuple[RowFact, ...] = ()  # every mapped statement, compared fact by fact with candidates
+    person: bool = False  # the row is a person (class human): names compared as people's names
+    name_alone: str = "match"  # "review": a name with no confirming fact is never a MATCH
 
     def with_places(self, places: tuple[str, ...]) -> ReconQuery:
         return replace(self, places=places)
@@ -61,6 +86,76 @@ class Feature:
         return f"{self.name} {sign}{self.points:.0f} ({self.detail}){flag}"
 
 
+AGREES, CONTRADICTS, UNKNOWN = "agrees", "contradicts", "unknown"
+VERDICT_FR = {AGREES: "concorde", CONTRADICTS: "contredit", UNKNOWN: "inconnu"}
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """One fact of the row compared with the candidate: agrees, contradicts or unknown, both values.
+
+    ``hard``: a contradiction here means another entity (a birth or death date, a single-value
+    identifier, a human against an organisation) and blocks a MATCH; ``slip``: that contradiction
+    looks like a typing slip (two digits swapped), so a person must look rather than the row
+    becoming NEW; ``note``: the comparison in plain French."""
+
+    pid: str  # the property
+    label: str
+    verdict: str
+    row_value: str
+    wiki_value: str
+    hard: bool = False
+    slip: bool = False
+    note: str = ""
+
+    @property
+    def blocks(self) -> bool:
+        return self.verdict == CONTRADICTS and self.hard
+
+    def render(self) -> str:
+        mark = {AGREES: "✓", CONTRADICTS: "✗", UNKNOWN: "?"}[self.verdict]
+        wiki = self.wiki_value or "—"
+        return f"{mark} {self.label} : ligne {self.row_value} / wiki {wiki}" + (f" ({self.note})" if self.note else "")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"property": self.pid, "label": self.label, "verdict": self.verdict,
+                "row": self.row_value, "wiki": self.wiki_value, "hard": self.hard, "slip": self.slip,
+                "note": self.note}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> FactCheck:
+        return cls(str(d["property"]), str(d.get("label", d["property"])), str(d["verdict"]),
+                   str(d.get("row", "")), str(d.get("wiki", "")), bool(d.get("hard")), bool(d.get("slip")),
+                   str(d.get("note", "")))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a reviewer needs to tell a candidate from its namesakes, in any review UI: its
+    description, its classes and places (labels), and the row's facts checked one by one."""
+
+    qid: str
+    label: str
+    description: str = ""
+    classes: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    checks: tuple[FactCheck, ...] = ()
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for c in self.checks if c.verdict == verdict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"qid": self.qid, "label": self.label, "description": self.description,
+                "classes": list(self.classes), "places": list(self.places),
+                "checks": [c.to_json() for c in self.checks]}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Evidence:
+        return cls(str(d["qid"]), str(d.get("label", "")), str(d.get("description", "")),
+                   tuple(d.get("classes", ())), tuple(d.get("places", ())),
+                   tuple(FactCheck.from_json(c) for c in d.get("checks", ())))
+
+
 @dataclass(frozen=True)
 class ScoredCandidate:
     qid: str
@@ -68,6 +163,10 @@ class ScoredCandidate:
     description: str
     score: float
     features: tuple[Feature, ...] = ()
+    evidence: Evidence | None = None
+    confirmed: bool = False  # a fact of the row agrees (beyond the name): date, place, identifier…
+    contradicted: bool = False  # a hard fact contradicts (not a slip): another entity of that name
+    strength: float = 0.0  # the score before its cap at 99: tells apart namesakes that both reach it
 
     @property
     def decisive(self) -> bool:
@@ -76,6 +175,17 @@ class ScoredCandidate:
     @property
     def blocked(self) -> bool:
         return any(f.blocks for f in self.features)
+
+    @property
+    def name_score(self) -> float:
+        """The name similarity (0–1) recorded in the name/alias feature; 0 when absent."""
+        for f in self.features:
+            if f.name in ("name", "alias"):
+                try:
+                    return float(f.detail.split(" ", 1)[0])
+                except ValueError:
+                    return 0.0
+        return 0.0
 
     def explain(self) -> str:
         return "; ".join(f.render() for f in self.features)
@@ -124,3 +234,4 @@ class RowResult:
     linked: tuple[LinkedResult, ...] = ()
     duplicate_of: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    distinct_from: tuple[int, ...] = ()  # rows that look alike but are other entities (never merged)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .model import Decision, RowResult
+from .model import Decision, RowResult, ScoredCandidate
 
 COL_KEY = "clé / key"
 COL_ROW = "ligne / row"
@@ -66,7 +66,7 @@ def header(results: Sequence[RowResult]) -> list[str]:
     for c in _linked_columns(results):
         cols += [f"{c}", f"{c} → QID", f"{c} : décision", f"{c} : candidats"]
     for i in range(1, N_CANDIDATES + 1):
-        cols += [f"candidat {i}", f"score {i}", f"indices {i}"]
+        cols += [f"candidat {i}", f"score {i}", f"classe et lieu {i}", f"faits {i}", f"indices {i}"]
     return [*cols, COL_KEY]
 
 
@@ -93,12 +93,21 @@ def rows_for(results: Sequence[RowResult], entity_url: str) -> list[list[Any]]:
         for i in range(N_CANDIDATES):
             if i < len(m.candidates):
                 sc = m.candidates[i]
-                line += [f"{sc.qid} — {sc.label} — {sc.description}", sc.score, sc.explain()]
+                line += [f"{sc.qid} — {sc.label} — {sc.description}", sc.score, *evidence_cells(sc), sc.explain()]
             else:
-                line += ["", "", ""]
+                line += ["", "", "", "", ""]
         line.append(r.key)
         out.append([escape(v) for v in line])
     return out
+
+
+def evidence_cells(sc: ScoredCandidate) -> tuple[str, str]:
+    """(« classe — lieu », the row's facts one by one: ✓ agrees, ✗ contradicts, ? unknown, both values)."""
+    ev = sc.evidence
+    if ev is None:
+        return "", ""
+    where = " — ".join(p for p in (", ".join(ev.classes), ", ".join(ev.places)) if p)
+    return where, " ; ".join(c.render() for c in ev.checks)
 
 
 def write_review(path: Path, results: Sequence[RowResult], *, entity_url: str,
@@ -135,6 +144,11 @@ def write_review(path: Path, results: Sequence[RowResult], *, entity_url: str,
             "SKIP = ignorer la ligne.",
             "Column « Your decision »: empty = keep the machine's; a QID; NEW = create; SKIP = leave the row out.",
             "Colonnes « … → QID » : le QID de la cellule liée (municipalité, lieu…) ; corrigez-le au besoin.",
+            "Colonnes « faits N » : chaque fait de la ligne comparé au candidat — ✓ concorde, ✗ contredit, "
+            "? inconnu — avec la valeur de la ligne et celle du wiki. Une date de naissance qui contredit "
+            "veut dire : une autre personne du même nom.",
+            "Columns « faits N »: each fact of the row against the candidate — ✓ agrees, ✗ contradicts, "
+            "? unknown — with the row's value and the wiki's.",
             "Puis / then: wikiclub reconcile --apply-review CE-FICHIER.xlsx -o records.jsonl",
         ):
             notes.append([text])

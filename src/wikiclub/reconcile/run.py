@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from ..facts import Facts
-from ..names import bare_name, core, first_word, fold, shorter_names, split_qualifier
+from ..names import bare_name, core, first_word, fold, initials_family, shorter_names, split_qualifier
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
-from .decide import baseline_decide, decide, find_duplicates
+from .decide import baseline_decide, decide
+from .duplicates import RowKey, RowMarks, group_rows
 from .knowledge import Knowledge
-from .model import Decision, LinkedResult, Match, ReconQuery, RowResult, Thresholds
+from .model import Decision, LinkedResult, Match, ReconQuery, RowFact, RowResult, Thresholds
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 
@@ -44,6 +45,7 @@ class LinkedCell:
     within: tuple[str, ...] = ()
     role: str = ITEM
     language: str = "fr"
+    property: str = ""  # the statement's property (P19, P551…): once reconciled, a fact of the row
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def our_judge(kb: Knowledge, thresholds: Thresholds) -> Judge:
     scorer = Scorer(kb)
 
     def judge(query: ReconQuery, cands: Sequence[Facts], is_place: bool) -> Match:
-        return decide(scorer.score(query, cands, is_place=is_place), thresholds)
+        return decide(scorer.score(query, cands, is_place=is_place), thresholds, person=query.person,
+                      name_alone=query.name_alone)
 
     return judge
 
@@ -90,17 +93,6 @@ def plausible_places(m: Match, t: Thresholds) -> tuple[str, ...]:
     best = m.candidates[0].score
     return tuple(c.qid for c in m.candidates
                  if not c.blocked and c.score >= max(t.new, best - t.margin))
-
-
-def _widen_text(k: str | int, query: ReconQuery, place: str, generic: frozenset[str]) -> str:
-    """What to search for ``query`` in widening round ``k`` ("" for nothing): its distinctive words
-    ("words"), its long words fuzzy ("fuzzy"), else its ``k``-th shorter name."""
-    if k == "fuzzy":
-        return fuzzy_words_of(query.text)
-    if k == "words":
-        return words_search_text(query.text)
-    shorter = shorter_names(query.text, place=place, generic=generic)
-    return shorter[k] if isinstance(k, int) and k < len(shorter) else ""
 
 
 class Reconciler:
@@ -162,6 +154,12 @@ class Reconciler:
         loaded = self._facts(dict.fromkeys([*ids, *extra]))
         self.kb.prefetch_classes(loaded)
         self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
+        self.kb.prefetch_referenced(loaded)
+        # the properties of the rows' facts (labels for the reviewer, constraints) and the items the
+        # candidates hold for them (their labels): one batch, not a request per fact checked
+        props = {f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
+                                                                       if c.property}
+        self.kb.load([*sorted(props), *(q for f in loaded for q in f.items(*props))])
         if self.finder.can_widen:
             self._widen(rows)
 
@@ -171,12 +169,15 @@ class Reconciler:
 
         Round 0 is one full-text search of the name's distinctive words in any order (a leading article
         or "Festival de" added, words swapped, hyphen/apostrophe typed otherwise: no prefix of any
-        label); the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as a
-        space, a town or legal form added, an abbreviated ending, a typo late in the name); the last
+        label); for a person written with initials (« M.-A. Béland »), one full-text search of the
+        family name; the next rounds are shorter prefix searches (``shorter_names``: a hyphen typed as
+        a space, a town or legal form added, an abbreviated ending, a typo late in the name); the last
         round is one full-text search with the long distinctive words fuzzy (``fuzzy_words_of``: a
         one-letter typo early in a name, "Festval du cinéma…", defeats every prefix)."""
         generic = generic_first_words([r.entity.text for r in rows])
-        rounds: list[str | int] = (["words"] if self.finder.can_search_words else []) + list(range(WIDEN_ROUNDS))
+        rounds: list[str | int] = ["words"] if self.finder.can_search_words else []
+        rounds += ["person"] if self.finder.can_search_fuzzy else []
+        rounds += list(range(WIDEN_ROUNDS))
         rounds += ["fuzzy"] if self.finder.can_search_fuzzy else []
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
@@ -203,7 +204,7 @@ class Reconciler:
         and closures fetched in batches."""
         found: list[str] = []
         for (text, lang), queries in asks.items():
-            if k == "fuzzy":
+            if k in ("fuzzy", "person"):  # one full-text search of exactly this query
                 ids = self.finder.search_fuzzy(text, lang)
             elif k == "words" and search_words_of(text):
                 ids = self.finder.search_words(text, lang)
@@ -216,6 +217,7 @@ class Reconciler:
         fresh = self._facts(dict.fromkeys(found))
         self.kb.prefetch_classes(fresh)
         self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
+        self.kb.prefetch_referenced(fresh)
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:
@@ -227,21 +229,9 @@ class Reconciler:
 
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
-        linked: list[LinkedResult] = []
-        places: tuple[str, ...] = ctx.places  # known already (an item given by id): () for a sheet's row
-        place_text = ctx.place_text
-        place_index = None
-        for cell in r.linked:
-            if cell.role != PLACE:
-                continue
-            base = linked_query(cell)
-            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
-            m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
-            place_index = len(linked)
-            linked.append(LinkedResult(cell.column, cell.value, m))
-            places += plausible_places(m, self.t)
-            place_text = cell.value
+        linked, places, place_text, place_index = self._place_cell(r)
         query = replace(ctx, places=places, place_text=place_text)
+        query = replace(query, facts=(*query.facts, *self._cell_facts(r, places, place_text)))
         entity = self._judge(query, self.finder.candidate_ids(ctx), False)
         notes: list[str] = []
         # A municipality left ambiguous (homonyms) is settled by the matched entity's own location.
@@ -261,9 +251,58 @@ class Reconciler:
                 continue
             base = linked_query(cell)
             q = replace(base, places=places, place_text=place_text)
-            linked.append(LinkedResult(cell.column, cell.value,
-                                       self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)))
+            cm = self._settle(cell, entity, self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False))
+            linked.append(LinkedResult(cell.column, cell.value, cm))
         return RowResult(r.key, r.row, ctx.text, entity, tuple(linked), None, tuple(notes))
+
+    def _settle(self, cell: LinkedCell, entity: Match, m: Match) -> Match:
+        """An item cell left ambiguous (« Ville-Marie »: two homonyms) whose matched entity already
+        holds exactly one of its close candidates for that property is settled by it."""
+        if m.decision != Decision.REVIEW or not cell.property or entity.decision != Decision.MATCH or not entity.qid:
+            return m
+        ef = self.kb.get(entity.qid)
+        held = set(ef.items(cell.property)) if ef else set()
+        inside = [q for q in plausible_places(m, self.t) if q in held]
+        if len(inside) != 1:
+            return m
+        return Match(Decision.MATCH, inside[0], m.candidates, "d'après la valeur que l'élément apparié porte déjà")
+
+    def _place_cell(self, r: RowInput) -> tuple[list[LinkedResult], tuple[str, ...], str, int | None]:
+        """The row's municipality cell judged with the row's own context: (linked, places, text, index)."""
+        ctx = r.entity
+        linked: list[LinkedResult] = []
+        places: tuple[str, ...] = ctx.places  # known already (an item given by id): () for a sheet's row
+        place_text = ctx.place_text
+        place_index = None
+        for cell in r.linked:
+            if cell.role != PLACE:
+                continue
+            base = linked_query(cell)
+            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
+            m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
+            place_index = len(linked)
+            linked.append(LinkedResult(cell.column, cell.value, m))
+            places += plausible_places(m, self.t)
+            place_text = cell.value
+        return linked, places, place_text, place_index
+
+    def _cell_facts(self, r: RowInput, places: tuple[str, ...], place_text: str) -> list[RowFact]:
+        """The row's item cells as facts (birth place, residence, occupation…): the items each cell may
+        be (its MATCH, or the close candidates of a REVIEW), or its text when unresolved."""
+        out: list[RowFact] = []
+        for cell in r.linked:
+            if not cell.property:
+                continue
+            base = linked_query(cell)
+            if cell.role == PLACE:
+                q = replace(base, coordinates=r.entity.coordinates, area_guesses=r.entity.area_guesses)
+                m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
+            else:
+                q = replace(base, places=places, place_text=place_text)
+                m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), False)
+            out.append(RowFact(cell.property, "item", m.qid or "", text=cell.value,
+                               items=plausible_places(m, self.t), column=cell.column))
+        return out
 
 
 def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresholds: Thresholds | None = None,
@@ -300,6 +339,18 @@ def reconcile_rows(rows: Sequence[RowInput], source: CandidateSource, *, thresho
     return flag_duplicates(results, {r.key: r for r in rows})
 
 
+def _widen_text(k: str | int, query: ReconQuery, place: str, generic: frozenset[str]) -> str:
+    """What widening round ``k`` asks for ``query`` ("" = nothing)."""
+    if k == "fuzzy":
+        return fuzzy_words_of(query.text)
+    if k == "words":
+        return words_search_text(query.text)
+    if k == "person":
+        return initials_family(query.text) if query.person else ""
+    shorter = shorter_names(query.text, place=place, generic=generic)
+    return shorter[k] if isinstance(k, int) and k < len(shorter) else ""
+
+
 def words_search_text(text: str) -> str:
     """What round 0 of widening asks: the name itself for a full-text search of its distinctive
     words; when only one distinctive word is left after dropping an article, "Ville de", a legal
@@ -324,6 +375,8 @@ def generic_first_words(names: Iterable[str]) -> frozenset[str]:
 
 
 def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -> list[RowResult]:
+    """``duplicate_of`` for rows of one entity, ``distinct_from`` for look-alikes that are not
+    (``duplicates.group_rows``: numbers in names, identifiers, websites, dates, père/fils)."""
     keys = []
     for res in results:
         m = res.entity
@@ -331,9 +384,11 @@ def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -
         if m.decision == Decision.REVIEW and m.top:
             qid = m.top.qid
         places = tuple(sorted({lr.match.qid or lr.value for lr in res.linked if lr.match.qid}))
-        keys.append((res.row, qid, core(res.name), places))
-    dups = find_duplicates(keys)
-    return [replace(res, duplicate_of=dups.get(res.row)) for res in results]
+        query = inputs[res.key].entity if res.key in inputs else None
+        keys.append(RowKey(res.row, qid, core(res.name), places, RowMarks.of(res.name, query)))
+    g = group_rows(keys)
+    return [replace(res, duplicate_of=g.duplicates.get(res.row), distinct_from=tuple(g.distinct.get(res.row, ())))
+            for res in results]
 
 
 __all__ = ["ITEM", "PLACE", "LinkedCell", "Reconciler", "RowInput", "match_from_json", "reconcile_rows"]

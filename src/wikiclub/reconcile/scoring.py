@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-from ..facts import Facts
+from ..facts import PERSON_PLACES, Facts
 from ..names import core, identifier_key, name_parts, url_key
 from . import features as F
+from .evidence import Findings, examine, one_value
 from .knowledge import Knowledge
-from .model import Feature, ReconQuery, ScoredCandidate
+from .model import Evidence, Feature, ReconQuery, ScoredCandidate
 
 
 def possible_points(query: ReconQuery, *, is_place: bool) -> float:
@@ -36,18 +37,6 @@ def possible_coordinate_points(query: ReconQuery, cand: Facts, *, is_place: bool
     if cand.coordinates is not None or is_place:
         return F.COORDS_MAX
     return F.COORDS_VIA_PLACE if cand.located_in else 0.0
-
-
-@dataclass(frozen=True)
-class _QueryWords:
-    """What the scorer compares every candidate's names with: the row's name forms, the place names
-    removed from both names, the class words removed from the row's name, and the class words that
-    may stand in front of one name only."""
-
-    forms: tuple[F.NameForms, ...]
-    place_drop: frozenset[str]
-    hint_drop: frozenset[str]
-    heads: frozenset[str]
 
 
 class Scorer:
@@ -86,35 +75,6 @@ class Scorer:
         phrases.update(core(name) for name in self.kb.place_names(query.places))
         return frozenset(p for p in phrases if len(p) > 2)
 
-    def _query_words(self, query: ReconQuery, is_place: bool) -> _QueryWords:
-        if is_place:
-            return _QueryWords(F.query_name_forms(query), frozenset(), frozenset(), frozenset())
-        hinted = (*query.type_hints, *query.types)
-        return _QueryWords(F.query_name_forms(query), self.place_words(query),
-                           self.class_words(hinted, query.language),
-                           self.class_words({c for q in hinted for c in self.kb.superclasses(q)}, query.language))
-
-    def _features(self, query: ReconQuery, cand: Facts, words: _QueryWords, is_place: bool) -> list[Feature]:
-        """Every feature of one candidate: name, type, place, coordinates, website, former, identifiers,
-        years."""
-        qdrop = words.hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place
-                                   else frozenset())
-        # A class word may be put in front of a name only if it names what both sides are:
-        # "Festival X" / "X" for a festival row and a festival item, not "Bibliothèque de
-        # Senneterre" / the town of Senneterre.
-        heads = (words.heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
-                 else frozenset())
-        feats: list[Feature] = [F.name_feature(words.forms, self.forms(cand), words.place_drop, qdrop, heads)]
-        feats += F.type_features(query, cand, self.kb)
-        feats += F.place_features(query, cand, self.kb, is_place=is_place)
-        for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
-                  F.website_feature(query, cand), F.former_feature(cand)):
-            if f is not None:
-                feats.append(f)
-        feats += F.identifier_features(query, cand)
-        feats += F.year_features(query, cand)
-        return feats
-
     def score(self, query: ReconQuery, candidates: Sequence[Facts], *, is_place: bool = False
               ) -> list[ScoredCandidate]:
         self.kb.prefetch_classes(candidates)
@@ -122,26 +82,96 @@ class Scorer:
             self.kb.prefetch_places(c.qid for c in candidates)
         else:
             self.kb.prefetch_places([*query.places, *(p for c in candidates for p in c.located_in)])
-        words = self._query_words(query, is_place)
-        possible = possible_points(query, is_place=is_place)
-        out = []
-        for cand in candidates:
-            feats = self._features(query, cand, words, is_place)
-            decisive = any(f.decisive for f in feats)
-            raw = sum(f.points for f in feats if not f.decisive)
-            top = possible + possible_coordinate_points(query, cand, is_place=is_place)
-            # A municipality that merely differs (same province) is not counted as possible points:
-            # it costs a little instead of sinking an otherwise certain name (docs/architecture.md, « Reconciliation in one paragraph »).
-            if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
-                top += F.PLACE_SAME
-            score = 100.0 if decisive else max(0.0, min(99.0, 100.0 * raw / top))
-            out.append(ScoredCandidate(cand.qid, cand.label((query.language, "fr", "en")),
-                                       cand.description((query.language, "fr", "en")),
-                                       round(score, 1), tuple(feats)))
+            self.kb.prefetch_referenced([*candidates, *(f for f in (self.kb.get(q) for q in self._fact_items(query))
+                                                        if f is not None)])
+        ctx = self._context(query, is_place)
+        out = [self._one(query, cand, ctx, is_place) for cand in candidates]
         pop = {c.qid: c.population or 0.0 for c in candidates}
-        # Ties: blocked last, then the more populous (the better-known homonym), then the older id.
-        out.sort(key=lambda s: (-s.score, s.blocked, -pop.get(s.qid, 0.0), len(s.qid), s.qid))
+        # Ties: blocked last, then (people) the stronger evidence, then the more populous (the
+        # better-known homonym), then the older id.
+        person = query.person
+        out.sort(key=lambda s: (-s.score, s.blocked, -s.strength if person else 0.0, -pop.get(s.qid, 0.0),
+                                len(s.qid), s.qid))
         return out
+
+    @staticmethod
+    def _fact_items(query: ReconQuery) -> list[str]:
+        return [q for f in query.facts for q in f.items]
+
+    def _context(self, query: ReconQuery, is_place: bool) -> _Context:
+        if is_place:
+            return _Context(F.query_name_forms(query), frozenset(), frozenset(), frozenset(),
+                            possible_points(query, is_place=True))
+        hint_drop = self.class_words((*query.type_hints, *query.types), query.language)
+        query_heads = self.class_words({c for q in (*query.type_hints, *query.types) for c in self.kb.superclasses(q)},
+                                       query.language)
+        return _Context(F.query_name_forms(query), self.place_words(query), hint_drop, query_heads,
+                        possible_points(query, is_place=False))
+
+    def _features(self, query: ReconQuery, cand: Facts, ctx: _Context, is_place: bool) -> list[Feature]:
+        if query.person:
+            feats: list[Feature] = [F.person_name_feature(query, cand)]
+        else:
+            qdrop = ctx.hint_drop | (self.class_words(cand.instance_of, query.language) if not is_place
+                                     else frozenset())
+            # A class word may be put in front of a name only if it names what both sides are:
+            # "Festival X" / "X" for a festival row and a festival item, not "Bibliothèque de
+            # Senneterre" / the town of Senneterre.
+            heads = (ctx.query_heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
+                     else frozenset())
+            feats = [F.name_feature(ctx.qforms, self.forms(cand), ctx.place_drop, qdrop, heads)]
+        feats += F.type_features(query, cand, self.kb)
+        feats += F.place_features(query, cand, self.kb, is_place=is_place)
+        for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
+                  F.website_feature(query, cand), F.former_feature(cand)):
+            if f is not None:
+                feats.append(f)
+        single = frozenset(p for p, _ in query.identifiers if one_value(p, self.kb))
+        feats += F.identifier_features(query, cand, single)
+        feats += F.year_features(query, cand)
+        return feats
+
+    def _one(self, query: ReconQuery, cand: Facts, ctx: _Context, is_place: bool) -> ScoredCandidate:
+        feats = self._features(query, cand, ctx, is_place)
+        findings = examine(query, cand, self.kb) if not is_place else Findings((), False, False)
+        feats += F.fact_features(query, findings)
+        decisive = any(f.decisive for f in feats)
+        raw = sum(f.points for f in feats if not f.decisive)
+        top = ctx.possible + possible_coordinate_points(query, cand, is_place=is_place)
+        # A municipality that merely differs (same province) is not counted as possible points:
+        # it costs a little instead of sinking an otherwise certain name (docs/architecture.md, « Reconciliation in one paragraph »).
+        if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
+            top += F.PLACE_SAME
+        strength = 100.0 if decisive else max(0.0, 100.0 * raw / top)
+        score = min(strength, 100.0 if decisive else 99.0)
+        languages = (query.language, "fr", "en")
+        confirmed = findings.confirming or decisive or any(
+            f.name == "lieu" and f.points >= F.PLACE_SAME or f.name == "coordonnées" and f.points >= 12.0
+            for f in feats)
+        contradicted = findings.contradicted or any(f.blocks and f.name in ("name", "identifiant") for f in feats)
+        return ScoredCandidate(cand.qid, cand.label(languages), cand.description(languages), round(score, 1),
+                               tuple(feats), self.evidence(cand, findings, languages), confirmed, contradicted,
+                               round(strength, 1))
+
+    def evidence(self, cand: Facts, findings: Findings, languages: tuple[str, ...]) -> Evidence:
+        """What the reviewer sees of ``cand``: description, classes, places, the row's facts checked."""
+        def labels(ids: Sequence[str]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys((f.label(languages) if f else q) for q in ids for f in [self.kb.get(q)]))
+
+        places = cand.located_in or cand.items(*PERSON_PLACES)
+        return Evidence(cand.qid, cand.label(languages), cand.description(languages), labels(cand.instance_of),
+                        labels(places), findings.checks)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What scoring a query needs, computed once for all its candidates."""
+
+    qforms: tuple[F.NameForms, ...]
+    place_drop: frozenset[str]
+    hint_drop: frozenset[str]
+    query_heads: frozenset[str]
+    possible: float
 
 
 # --- the reference: OpenRefine's Wikidata reconciliation service --------------------------------

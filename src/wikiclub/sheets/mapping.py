@@ -38,6 +38,12 @@ _item_hints = {"type": "object", "additionalProperties": False, "properties": {
     "types": {"type": "array", "items": {"type": "string", "pattern": QID}},
     "within": {"type": "array", "items": {"type": "string", "pattern": QID}},
 }}
+# The row's own entity: the item hints, plus what a name alone gives (docs/mappings.md, reconciliation.md).
+_entity_match = {"type": "object", "additionalProperties": False, "properties": {
+    "types": {"type": "array", "items": {"type": "string", "pattern": QID}},
+    "within": {"type": "array", "items": {"type": "string", "pattern": QID}},
+    "name_alone": {"enum": ["review", "match"]},
+}}
 _value_target = {"oneOf": [
     {"type": "string", "pattern": QID},
     {"type": "null"},  # a known word that means "no statement" (e.g. "Autre")
@@ -80,7 +86,7 @@ SCHEMA: dict[str, Any] = {
                             "additionalProperties": {"type": "string"}},
             "aliases": {"type": "array", "items": _text_spec},
             "instance_of": {"type": "array", "items": {"type": "string", "pattern": QID}},
-            "match": _item_hints,
+            "match": _entity_match,
             "focus_list": {"oneOf": [{"type": "string", "pattern": QID}, {"type": "boolean"}]},
         }},
         "columns": {"type": "object", "additionalProperties": {
@@ -170,6 +176,7 @@ class SheetMapping:
     instance_of: tuple[str, ...] = ()
     match_types: tuple[str, ...] = ()
     match_within: tuple[str, ...] = ()
+    match_name_alone: str = ""  # entity.match.name_alone: "review" | "match" | "" (the class's default)
     focus_list: str | bool | None = None
     coordinates: tuple[CoordinateSpec, ...] = ()
     references: tuple[Mapping[str, Any], ...] = ()
@@ -423,7 +430,8 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
     return SheetMapping(
         name, _text_specs(ent["label"], lang), tuple(columns), dict(ent.get("description") or {}),
         _text_specs(ent.get("aliases") or [], lang), tuple(ent.get("instance_of", ())),
-        tuple(match.get("types", ())), tuple(match.get("within", ())), ent.get("focus_list"), tuple(coords),
+        tuple(match.get("types", ())), tuple(match.get("within", ())), str(match.get("name_alone") or ""),
+        ent.get("focus_list"), tuple(coords),
         tuple(data.get("references") or ()), sheet.get("name"), sheet.get("index"), sheet.get("header_row"),
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),

@@ -348,7 +348,8 @@ def _match_hints(ctx: _Ctx, types: list[str]) -> MatchHints:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
         m = ctx.mapping
-        match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+        match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within,
+                                           m.match_name_alone)
     return match
 
 
