@@ -33,12 +33,13 @@ def sandbox_group() -> None:
 
 
 # ---- option parsing ------------------------------------------------------------------------------------
-def parse_rate_limit(spec: str) -> tuple[str, str, tuple[int, int]]:
-    """``edit:user:8/60`` → ("edit", "user", (8, 60))."""
+def parse_rate_limit(spec: str) -> tuple[str, str, tuple[int, float]]:
+    """``edit:user:8/60`` → ("edit", "user", (8, 60.0)); the window may be a fraction of a second
+    (``edit:user:8/1.5``: the same logic in a short window, for tests)."""
     try:
         action, group, rate = spec.split(":")
         count, seconds = rate.split("/")
-        parsed = (action.strip(), group.strip(), (int(count), int(seconds)))
+        parsed = (action.strip(), group.strip(), (int(count), float(seconds)))
     except ValueError:
         raise UsageError(f"--rate-limit {spec!r}: expected ACTION:GROUP:COUNT/SECONDS",
                          hint="Par exemple / for example: --rate-limit edit:user:8/60") from None
@@ -143,7 +144,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
     """
     from ..sandbox.server import serve
 
-    limits: dict[str, dict[str, tuple[int, int]]] = {}
+    limits: dict[str, dict[str, tuple[int, float]]] = {}
     for spec in rate_limits:
         action, group, rate = parse_rate_limit(spec)
         limits.setdefault(action, {})[group] = rate

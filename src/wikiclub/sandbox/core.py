@@ -178,7 +178,8 @@ class CoreModules:
         if "ratelimits" in uiprop:
             mine = {} if "noratelimit" in rights(req) else users.limits_for(
                 self.app.rate_limiter.limits, user)
-            info["ratelimits"] = {action: {cat: {"hits": hits, "seconds": secs}
+            info["ratelimits"] = {action: {cat: {"hits": hits, "seconds": int(secs) if float(secs).is_integer()
+                                                 else secs}
                                            for cat, (hits, secs) in cats.items()}
                                   for action, cats in mine.items()}
         if "editcount" in uiprop and user is not None:
