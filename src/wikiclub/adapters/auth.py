@@ -32,7 +32,7 @@ from typing import Any
 import requests
 
 from ..credentials import Credentials, Secret
-from ..errors import LoginError, TransportError
+from ..errors import LoginError, RetryableError, TransportError
 from .mwerrors import classify_answer
 
 
@@ -72,13 +72,16 @@ def _wbi_login_class() -> type:
 def _raise_why(api_url: str, session: requests.Session, timeout: tuple[float, float]) -> None:
     """WBI reads ``answer["query"]`` without looking for an error first, so an API error during its
     login (``maxlag`` above all: the URL carries it) reaches us as a KeyError. Ask the first request
-    of the login again ourselves and raise what the wiki says (a typed, retryable error for maxlag)."""
+    of the login again ourselves and raise what the wiki says (a typed, retryable error for maxlag;
+    a TransportError when this is no api.php)."""
     try:
         response = session.get(api_url, params={"action": "query", "meta": "tokens", "type": "login",
                                                  "format": "json"}, timeout=timeout)
         body: Any = response.json()
-    except (requests.RequestException, ValueError):
+    except requests.RequestException:
         return
+    except ValueError:
+        body = None
     error = classify_answer(response.status_code, response.headers, body, url=api_url)
     if error is not None:
         raise error
@@ -100,9 +103,10 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
                          "editing) and where it was read from: " + credentials.source) from None
     except KeyError as exc:  # an answer without query.tokens: an API error (e.g. maxlag) or not api.php
         _raise_why(api_url, session, timeout)
-        raise TransportError(f"Réponse inattendue pendant la connexion / unexpected answer during "
-                             f"login from {api_url} (no {exc})",
-                             "is this the URL of an api.php?") from None
+        # The same api.php answers the first login request normally now: what WBI met was passing.
+        raise RetryableError(f"Réponse inattendue pendant la connexion / unexpected answer during "
+                             f"login from {api_url} (no {exc})", "try again; is this the URL of an api.php?",
+                             code="login-interrupted") from None
     except (requests.RequestException, json.JSONDecodeError) as exc:
         raise TransportError(f"Connexion impossible / cannot reach {api_url} to log in: "
                              f"{exc.__class__.__name__}", "check the site URL and the network") from None

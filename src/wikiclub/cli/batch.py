@@ -14,6 +14,7 @@ import click
 from ..errors import UsageError
 from .app import main
 from .setup import settings_from, settings_options
+from .waits import WaitDisplay
 
 
 def _client(site: str | None, config_file: Path | None, **flags: object) -> tuple[Any, Any]:
@@ -139,6 +140,7 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     read_batch(batch)
     check_approved(batch)
     settings, client = _client(site, config_file, throttle=throttle)
+    waits = WaitDisplay().attach(client)
     if not dry_run:
         from ..credentials import find_credentials
 
@@ -151,7 +153,7 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
         def on_event(event: Any) -> None:
             nonlocal bar
             if bar is None:
-                bar = tqdm(total=event.total, desc="push", unit="édition")
+                bar = waits.bar = tqdm(total=event.total, desc="push", unit="édition")
             bar.update(1)
             bar.set_postfix_str(event.state)
 
@@ -172,6 +174,8 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     finally:
         if bar is not None:
             bar.close()
+        waits.bar = None
+        waits.summary()
     if dry_run:
         click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "
                    f"sent, {report.done} déjà faites / already done. Rien n'a été modifié / nothing changed.")

@@ -30,8 +30,8 @@ from .entities import (
     title_of,
     wb_error,
 )
-from .languages import fallback_chain, is_known_language
 from .guards import over_limit
+from .languages import fallback_chain, is_known_language
 from .mw import ApiError, id_generator_throttled_error, ratelimited_error
 from .users import ID_GENERATOR
 from .wbcommon import (
