@@ -27,7 +27,8 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "wikiclub"
 OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph"}
 STAGES = ("sheets", "reconcile", "batch", "report")
-SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
+SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape",
+          "siteinfo"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {

@@ -96,3 +96,30 @@ def test_description_equal_to_label_is_refused_on_every_path(sandbox: Sandbox) -
     # another language, or an unrelated change, is not checked against an old equality
     ok = raw.post(action="wbsetdescription", id=qid, language="en", value="Rift theatre", token=token).json()
     assert ok["success"] == 1
+
+
+def test_allpages_lists_a_namespace_with_continuation(sandbox: Sandbox) -> None:
+    """list=allpages (ApiQueryAllPages): title order, aplimit, apcontinue = the next DB key; as a
+    generator with prop=info it gives every item page's lastrevid (how a bare wiki is indexed)."""
+    raw = RawApi(sandbox.api_url)
+    raw.login(sandbox.admin)
+    token = raw.csrf()
+    made = [_new(raw, token, _label(f"Page {n}"))[2]["entity"] for n in range(12)]
+    titles: list[str] = []
+    params = {"action": "query", "list": "allpages", "apnamespace": "120", "aplimit": "5"}
+    while True:
+        answer = raw.get(**params).json()
+        titles += [p["title"] for p in answer["query"]["allpages"]]
+        assert all(p["ns"] == 120 and p["pageid"] for p in answer["query"]["allpages"])
+        if "continue" not in answer:
+            break
+        assert answer["continue"]["continue"] == "-||"
+        params["apcontinue"] = answer["continue"]["apcontinue"]
+    assert titles == sorted(f"Item:{e['id']}" for e in made)
+    assert raw.get(action="query", list="allpages").json()["query"]["allpages"] == []  # main namespace: none
+    gen = raw.get(action="query", generator="allpages", gapnamespace="120", gaplimit="max", prop="info",
+                  formatversion="2").json()
+    revs = {p["title"]: p["lastrevid"] for p in gen["query"]["pages"]}
+    assert revs == {f"Item:{e['id']}": e["lastrevid"] for e in made}
+    prefixed = raw.get(action="query", list="allpages", apnamespace="120", apprefix="Q1").json()
+    assert {p["title"] for p in prefixed["query"]["allpages"]} == {t for t in titles if t.startswith("Item:Q1")}

@@ -12,13 +12,18 @@ import click
 from ..errors import UsageError
 from .app import main
 from .setup import settings_from, settings_options
+from .sheets import _cache_dir
+from .waits import WaitDisplay
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
     from ..adapters.index import LocalIndex
+    from ..adapters.sparql import SparqlClient
     from ..adapters.wikibase import WikibaseClient
     from ..config import Settings
     from ..model import MappedRow
     from ..reconcile.run import RowInput
+    from ..reconcile.sources import SourceChoice
+    from ..siteinfo import SiteInfo
 
 
 def _client(site: str | None, config_file: Path | None) -> tuple[Settings, WikibaseClient]:
@@ -71,11 +76,16 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
               help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
 @click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
 @click.option("--no-progress", is_flag=True, help="Pas de barre de progression / no progress bar.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache du site (siteinfo, index d'un wiki sans CirrusSearch) / site cache "
+                   "(default ~/.cache/wikiclub).")
+@click.option("--refresh-site", is_flag=True,
+              help="Relire ce que le wiki dit de lui-même (siteinfo) / read the wiki's siteinfo again.")
 @settings_options
 def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Path | None, index_path: Path | None,
                       resume: bool, review: Path | None, match_threshold: float | None, margin: float | None,
-                      properties: Path | None, tab: str | None, no_progress: bool, site: str | None,
-                      config_file: Path | None) -> None:
+                      properties: Path | None, tab: str | None, no_progress: bool, cache_dir: Path | None,
+                      refresh_site: bool, site: str | None, config_file: Path | None) -> None:
     """Trouver l'élément existant de chaque ligne / find the existing item for every row.
 
     Chaque ligne et chaque cellule liée (Municipalité…) reçoit MATCH, NEW ou REVIEW ; la feuille de
@@ -115,8 +125,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     if sheet is None or output is None:
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
                          "wikiclub reconcile SHEET --mapping M -o review.xlsx")
-    from ..adapters.index import LocalIndex
-    from ..reconcile.candidates import ApiSource, CandidateSource, IndexSource
+    from ..adapters.siteinfo import load_siteinfo
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
@@ -125,14 +134,12 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
         t = replace(t, match=match_threshold)
     if margin is not None:
         t = replace(t, margin=margin)
-    settings = settings_from(site, config_file)
-    base = settings.site.api_url.rsplit("/w/", 1)[0]
-    source: CandidateSource
-    if index_path is not None:
-        source = IndexSource(LocalIndex(index_path))
-    else:
-        _, client = _client(site, config_file)
-        source = ApiSource(client, languages=settings.project.languages)
+    settings, client = _client(site, config_file)
+    waits = WaitDisplay().attach(client)
+    info = load_siteinfo(client, _cache_dir(cache_dir), refresh=refresh_site)
+    choice = _source(settings, client, info, index_path, _cache_dir(cache_dir))
+    if choice.notice:
+        click.echo(choice.notice, err=True)
     progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None
     if not no_progress:
         from tqdm import tqdm
@@ -143,13 +150,41 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
         progress = show_progress
 
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
-    results = reconcile_mapped(rows, source, language=language, thresholds=t, checkpoint=checkpoint,
-                               resume=resume, progress=progress)
-    files = write_outputs(output, rows, results, base_url=base)
+    try:
+        results = reconcile_mapped(rows, choice.source, language=language, thresholds=t, checkpoint=checkpoint,
+                                   resume=resume, progress=progress)
+    finally:
+        choice.close()
+        waits.summary()
+    files = write_outputs(output, rows, results, base_url=info.server, item_url=info.item_url)
     checkpoint.unlink(missing_ok=True)
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+
+
+def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,
+            cache_dir: Path) -> SourceChoice:
+    """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py)."""
+    from ..adapters.index import LocalIndex, site_index_path
+    from ..reconcile.candidates import IndexSource
+    from ..reconcile.sources import SourceChoice, source_for_site
+
+    if index_path is not None:
+        index = LocalIndex(index_path)
+        return SourceChoice(IndexSource(index), "", index)
+    sparql = _sparql_client(settings) if settings.site.sparql_url else None
+    return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
+                           sparql=sparql, languages=settings.project.languages,
+                           concept_base=settings.site.concept_base)
+
+
+def _sparql_client(settings: Settings) -> SparqlClient:
+    from ..adapters.http import make_session
+    from ..adapters.sparql import SparqlClient
+
+    return SparqlClient(settings.site.sparql_url or "", make_session(settings), timeout=settings.sparql_timeout,
+                        connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
 
 
 @main.group("index")

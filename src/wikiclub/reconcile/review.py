@@ -17,15 +17,15 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..siteinfo import guess_siteinfo
 from .model import Decision, RowResult
 
-ENTITY_URL = "{base}/wiki/{qid}"
 COL_KEY = "clé / key"
 COL_ROW = "ligne / row"
 COL_NAME = "nom / name"
@@ -71,7 +71,11 @@ def header(results: Sequence[RowResult]) -> list[str]:
     return [*cols, COL_KEY]
 
 
-def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
+def rows_for(results: Sequence[RowResult], base_url: str,
+             item_url: Callable[[str], str] | None = None) -> list[list[Any]]:
+    """``item_url`` links an item (the wiki's article path and namespace: ``SiteInfo.item_url``);
+    without it, a link is guessed from ``base_url`` (``/wiki/Q…``, Wikidata's layout)."""
+    link = item_url or guess_siteinfo(base_url.rstrip("/") + "/w/api.php").item_url
     linked_cols = _linked_columns(results)
     out: list[list[Any]] = []
     for r in results:
@@ -79,7 +83,7 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
         chosen = next((c for c in m.candidates if c.qid == m.qid), None)
         line: list[Any] = [r.row, r.name, "", m.decision.value, m.qid or "", chosen.label if chosen else "",
                            chosen.description if chosen else "",
-                           ENTITY_URL.format(base=base_url.rstrip("/"), qid=m.qid) if m.qid else "",
+                           link(m.qid) if m.qid else "",
                            m.reason, r.duplicate_of or ""]
         by_col = {lr.column: lr for lr in r.linked}
         for c in linked_cols:
@@ -101,10 +105,11 @@ def rows_for(results: Sequence[RowResult], base_url: str) -> list[list[Any]]:
 
 
 def write_review(path: Path, results: Sequence[RowResult], *, base_url: str,
-                 state: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
+                 state: Sequence[Mapping[str, Any]] = (), item_url: Callable[[str], str] | None = None
+                 ) -> list[Path]:
     """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files."""
     head = header(results)
-    body = rows_for(results, base_url)
+    body = rows_for(results, base_url, item_url)
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":

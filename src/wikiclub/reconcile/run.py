@@ -217,6 +217,16 @@ class Reconciler:
         web = website_feature(q, f)
         return bool(web and web.decisive) or any(x.decisive for x in identifier_features(q, f))
 
+    def _unasked_is_review(self, query: ReconQuery, m: Match) -> Match:
+        """NEW is never answered for a row whose identifier or website lookup could not be asked: the
+        item may exist under another name. REVIEW, with the reason."""
+        missing = self.finder.not_asked(query) if m.decision == Decision.NEW else []
+        if not missing:
+            return m
+        return Match(Decision.REVIEW, None, m.candidates,
+                     "pas de NEW sans chercher l'identifiant / no NEW without looking the identifier up — "
+                     + "; ".join(missing))
+
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
         linked: list[LinkedResult] = []
@@ -234,7 +244,7 @@ class Reconciler:
             places += plausible_places(m, self.t)
             place_text = cell.value
         query = replace(ctx, places=places, place_text=place_text)
-        entity = self._judge(query, self.finder.candidate_ids(ctx), False)
+        entity = self._unasked_is_review(ctx, self._judge(query, self.finder.candidate_ids(ctx), False))
         notes: list[str] = []
         # A municipality left ambiguous (homonyms) is settled by the matched entity's own location.
         if place_index is not None and entity.decision == Decision.MATCH and entity.qid:
