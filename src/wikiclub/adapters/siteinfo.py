@@ -65,10 +65,13 @@ def write_cache(cache_dir: Path, info: SiteInfo, *, now: Callable[[], float] = t
 
 
 def load_siteinfo(client: Caller, cache_dir: Path | None, *, refresh: bool = False,
-                  max_age: float = MAX_AGE) -> SiteInfo:
-    """The site's siteinfo: from the cache when fresh enough, else asked once and cached."""
+                  max_age: float = MAX_AGE, offline: bool = False) -> SiteInfo:
+    """The site's siteinfo: from the cache when fresh enough, else asked once and cached. ``offline``:
+    never ask (the cached answer however old, else a guess)."""
     api_url = client.api_url
     cached = read_cached(cache_dir, api_url) if cache_dir is not None else None
+    if offline:
+        return cached[0] if cached is not None else guess_siteinfo(api_url)
     local = is_local_host(urlsplit(api_url).hostname or "")
     if cached is not None and not refresh and not local and cached[1] <= max_age:
         return cached[0]

@@ -16,7 +16,6 @@ from .sheets import _cache_dir
 from .waits import WaitDisplay
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
-    from ..adapters.index import LocalIndex
     from ..adapters.sparql import SparqlClient
     from ..adapters.wikibase import WikibaseClient
     from ..config import Settings
@@ -136,7 +135,8 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
         t = replace(t, margin=margin)
     settings, client = _client(site, config_file)
     waits = WaitDisplay().attach(client)
-    info = load_siteinfo(client, _cache_dir(cache_dir), refresh=refresh_site)
+    # With --index no search request is made: links then come from the cached siteinfo (or a guess).
+    info = load_siteinfo(client, _cache_dir(cache_dir), refresh=refresh_site, offline=index_path is not None)
     choice = _source(settings, client, info, index_path, _cache_dir(cache_dir))
     if choice.notice:
         click.echo(choice.notice, err=True)
@@ -198,24 +198,29 @@ def index_group() -> None:
               help="Dump JSON de Wikidata (une entité par ligne, .gz/.bz2).")
 @click.option("--focus", default=None, help="QID de la liste de suivi (P5008) ; défaut : wikiclub.toml.")
 @click.option("--region", "regions", multiple=True, help="QID de région (P131*) ; répétable.")
+@click.option("--all-pages", is_flag=True,
+              help="Tous les éléments du wiki, lus page par page (sans SPARQL) / every item of the wiki, read "
+                   "page by page (no query service needed).")
 @settings_options
-def index_build(output: Path, dump: Path | None, focus: str | None, regions: tuple[str, ...], site: str | None,
-                config_file: Path | None) -> None:
-    """Construire l'index / build the index (from a dump file, or from the site by SPARQL).
+def index_build(output: Path, dump: Path | None, focus: str | None, regions: tuple[str, ...], all_pages: bool,
+                site: str | None, config_file: Path | None) -> None:
+    """Construire l'index / build the index (from a dump file, or from the site by SPARQL or page by page).
 
     \b
     Exemples / examples:
       wikiclub index build --dump tests/data/kb.jsonl -o kb.sqlite
       wikiclub index build --site sandbox --focus Q900100 -o kb.sqlite
+      wikiclub index build --site https://wiki.example.org/w/api.php --all-pages -o wiki.sqlite
     """
-    from ..adapters.index import LocalIndex, build_from_dump, sync_from_site
+    from ..adapters.index import build_from_dump
 
     if dump is not None:
         n = build_from_dump(dump, output)
         click.echo(f"{n} entités indexées / entities indexed : {output}")
         return
-    fetched, _ = _sync(output, site, config_file, focus, regions, full=True, create=True,
-                       index_cls=LocalIndex, sync=sync_from_site)
+    if output.exists():
+        output.unlink()
+    fetched, _ = _sync(output, site, config_file, focus, regions, full=True, create=True, all_pages=all_pages)
     click.echo(f"{fetched} entités indexées / entities indexed : {output}")
 
 
@@ -232,29 +237,36 @@ def index_update(index_path: Path, focus: str | None, regions: tuple[str, ...], 
     Exemple / example:
       wikiclub index update kb.sqlite --site sandbox
     """
-    from ..adapters.index import LocalIndex, sync_from_site
-
     fetched, unchanged = _sync(index_path, site, config_file, focus, regions, full=False, create=False,
-                               index_cls=LocalIndex, sync=sync_from_site)
+                               all_pages=False)
     click.echo(f"{fetched} relus / refetched, {unchanged} inchangés / unchanged")
 
 
 def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | None, regions: tuple[str, ...],
-          *, full: bool, create: bool, index_cls: type[LocalIndex],
-          sync: Callable[..., tuple[int, int]]) -> tuple[int, int]:
-    from ..adapters.http import make_session
-    from ..adapters.sparql import SparqlClient
+          *, full: bool, create: bool, all_pages: bool) -> tuple[int, int]:
+    """Fill or refresh an index from the site: every item page (``--all-pages``, or an index built so),
+    else the project's items by SPARQL with the site's concept base (configured, else the wiki's own)."""
+    from ..adapters.index import LocalIndex, sync_from_pages, sync_from_site
+    from ..adapters.siteinfo import load_siteinfo
 
     settings, client = _client(site, config_file)
-    if not settings.site.sparql_url:
-        raise UsageError(f"{settings.site.name} n'a pas de point SPARQL / has no SPARQL endpoint",
-                         "Utilisez --dump, ou configurez sparql_url dans wikiclub.toml.")
-    sparql = SparqlClient(settings.site.sparql_url, make_session(settings))
-    index = index_cls(path, create=create)
+    waits = WaitDisplay().attach(client)
+    index = LocalIndex(path, create=create)
     try:
         meta = index.meta()
+        if all_pages or meta.get("source") == "pages":
+            info = load_siteinfo(client, _cache_dir(None))
+            done = sync_from_pages(index, client, namespace=info.namespace("item")[0], full=full)
+            return done.fetched, done.unchanged
+        if not settings.site.sparql_url:
+            raise UsageError(f"{settings.site.name} n'a pas de point SPARQL / has no SPARQL endpoint",
+                             "Utilisez --dump ou --all-pages, ou configurez sparql_url dans wikiclub.toml.")
+        concept = settings.site.concept_base or load_siteinfo(client, _cache_dir(None)).concept_base
+        sparql = _sparql_client(settings)
+        waits.attach(sparql)
         focus = focus or meta.get("focus") or settings.project.focus_item
         regs = list(regions) or [r for r in meta.get("regions", "").split(",") if r] or list(settings.project.regions)
-        return sync(index, sparql, client, focus=focus, regions=regs, full=full)
+        return sync_from_site(index, sparql, client, focus=focus, regions=regs, full=full, concept_base=concept)
     finally:
         index.close()
+        waits.summary()
