@@ -12,7 +12,8 @@ from ..adapters.sparql import SparqlClient
 from ..config import Settings
 from ..errors import ConfigError
 from .app import main
-from .setup import settings_from, settings_options
+from .setup import settings_from, settings_options, site_info
+from .waits import WaitDisplay
 
 
 def _sparql(settings: Settings) -> SparqlClient:
@@ -64,10 +65,15 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
         history = None
     elif history is None:
         history = out_dir.resolve().parent / "snapshots.sqlite"
-    result = make_report(spec, _sparql(settings), out_dir, site=settings.site.name,
-                         endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
-                         concept_base=settings.site.concept_base, history=history,
-                         own=own_edits(batches_dir))
+    sparql = _sparql(settings)
+    waits = WaitDisplay().attach(sparql)
+    try:
+        result = make_report(spec, sparql, out_dir, site=settings.site.name,
+                             endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
+                             concept_base=settings.site.concept_base, history=history,
+                             own=own_edits(batches_dir), item_url=site_info(settings).item_url)
+    finally:
+        waits.summary()
     table = result.data.table
     total = table.total("all")
     click.echo(f"{total.items} éléments / items, {len(table.groups) - 1} groupe(s), {table.queries} requêtes "
@@ -118,5 +124,11 @@ def pull_command(site: str | None, config_file: Path | None, mapping_path: Path,
     mapping = load_mapping(mapping_path)
     spec = load_spec(settings.project, spec_path)
     reader = WikibaseClient.from_settings(settings, make_session(settings))
-    result = pull(mapping, spec.selection, _sparql(settings), reader, out, concept_base=settings.site.concept_base)
+    sparql = _sparql(settings)
+    waits = WaitDisplay().attach(reader, sparql)
+    try:
+        result = pull(mapping, spec.selection, sparql, reader, out, concept_base=settings.site.concept_base,
+                      item_url=site_info(settings, reader).item_url)
+    finally:
+        waits.summary()
     click.echo(f"{result.items} éléments / items ({', '.join(result.classes)} et sous-classes) → {result.path}")

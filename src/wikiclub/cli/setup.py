@@ -6,15 +6,19 @@ command reads ``--site`` / ``--config`` the same way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
 from ..errors import CredentialsError, UsageError
 from .app import main
+
+if TYPE_CHECKING:
+    from ..siteinfo import SiteInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,6 +99,26 @@ def settings_options(func: F) -> F:
 
 def settings_from(site: str | None, config_file: Path | None, **flags: object) -> Settings:
     return load_settings({"site": site, **flags}, config_file=config_file)
+
+
+def site_info(settings: Settings, client: Any = None, *, refresh: bool = False) -> SiteInfo:
+    """What the wiki says about itself (article path, namespaces, search), cached per site in the cache
+    folder (``WIKICLUB_CACHE_DIR``, default ~/.cache/wikiclub); links to items are built from it."""
+    from ..adapters.http import make_session
+    from ..adapters.siteinfo import load_siteinfo
+    from ..adapters.wikibase import WikibaseClient
+
+    if client is None:
+        client = WikibaseClient.from_settings(settings, make_session(settings))
+    return load_siteinfo(client, cache_dir_for(None), refresh=refresh)
+
+
+def cache_dir_for(explicit: Path | None) -> Path:
+    """``--cache-dir``, else ``WIKICLUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/wikiclub`` (~/.cache/wikiclub)."""
+    if explicit:
+        return explicit
+    return Path(os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub"))
 
 
 @main.command("init")

@@ -70,7 +70,7 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
         coordinates=coords, years=tuple(years))
     src = row.source
     key = f"{src.file}:{src.sheet or ''}:{src.row}"
-    return RowInput(key, int(src.row or 0), query, tuple(linked))
+    return RowInput(key, int(src.row or 0), query, tuple(linked), row.item_id)
 
 
 def row_inputs(rows: Iterable[MappedRow], *, language: str = "fr") -> list[RowInput]:

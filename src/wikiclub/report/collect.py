@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..errors import QueryTimeoutError
+from ..siteinfo import guess_siteinfo
 from .model import ALL_GROUP, NO_REGION, Cell, CoverageTable, GroupSpec, Note, OwnEdits, WorkItem
 from .queries import (
     CoverageTask,
@@ -150,14 +151,21 @@ def _labels(run: _Run, ids: list[str]) -> dict[str, str]:
             for qid, by_lang in found.items()}
 
 
-def _entity_url(api_url: str) -> str:
-    return api_url.rsplit("/w/api.php", 1)[0] + "/wiki/" if api_url.endswith("/w/api.php") else api_url + "?title="
+def _url_prefix(item_url: Callable[[str], str], entity_id: str) -> str:
+    """The part of an entity's URL before its id (article paths end with the title: ``…/wiki/Item:``)."""
+    url = item_url(entity_id)
+    return url[: -len(entity_id)] if url.endswith(entity_id) else url.rsplit("/", 1)[0] + "/"
 
 
 def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_url: str, api_url: str,
                    concept_base: str | None = None, own: OwnEdits | None = None,
-                   now: Callable[[], dt.datetime] | None = None) -> CoverageTable:
-    """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``)."""
+                   now: Callable[[], dt.datetime] | None = None,
+                   item_url: Callable[[str], str] | None = None) -> CoverageTable:
+    """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``).
+
+    ``item_url`` (``SiteInfo.item_url``) links entities as the wiki serves them; without it, Wikidata's
+    layout under the API's host is guessed."""
+    link = item_url or guess_siteinfo(api_url).item_url
     run = _Run(endpoint, spec, Namespaces.for_base(concept_base))
     taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
     _run_task(run, CoverageTask(spec.overall, spec.overall.measures))
@@ -186,5 +194,6 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
         taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
         regions=spec.regions, languages=spec.languages, groups=(spec.overall, *groups), cells=cells,
         labels=tuple(sorted(labels.items())), worklist=tuple(worklist), notes=tuple(run.notes),
-        queries=run.queries, entity_url=_entity_url(api_url), own=own or OwnEdits(available=False))
+        queries=run.queries, entity_url=_url_prefix(link, "Q1"), own=own or OwnEdits(available=False),
+        property_url=_url_prefix(link, "P1"))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -102,6 +103,7 @@ class RowMapper:
     def __init__(self, sheet: Sheet, mapping: SheetMapping, catalog: PropertyCatalog, *,
                  today: dt.date | None = None, focus_item: str | None = None) -> None:
         columns, issues = resolve_columns(sheet, mapping)
+        columns.update(_id_title(sheet, mapping))
         issues = [*sheet.issues, *issues]
         if not sheet.rows:
             issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
@@ -241,6 +243,37 @@ class _Ctx:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
 
 
+_ITEM_ID = re.compile(r"(?:^|[/:=])([Qq][1-9]\d*)$")
+
+
+def _id_title(sheet: Sheet, mapping: SheetMapping) -> dict[str, str]:
+    """The sheet's title of the mapping's id column, if the sheet has one (the column is optional)."""
+    name = mapping.id_column
+    if not name:
+        return {}
+    if name in sheet.columns:
+        return {name: name}
+    by_key = {normalize_key(c): c for c in sheet.columns}
+    return {name: by_key[normalize_key(name)]} if normalize_key(name) in by_key else {}
+
+
+def _item_id(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> str | None:
+    """The id column's QID (also read from an item URL or ``Item:Q1``); "" → None: found by name."""
+    name = ctx.mapping.id_column
+    if not name or name not in ctx.columns:
+        return None
+    text = _cell(cells, ctx, name).strip()
+    if not text:
+        return None
+    found = _ITEM_ID.search(text)
+    if found is None:
+        issues.append(_issue(src, name, text, "bad-item-id", f"« {text} » n'est pas un identifiant d'élément / "
+                             "is not an item id.", "Écrivez un QID (ex. Q42), ou videz la cellule pour que la "
+                             "ligne soit cherchée par son nom / write a QID, or empty the cell."))
+        return None
+    return found.group(1).upper()
+
+
 def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, message: str,
            hint: str | None, severity: str = "error") -> Issue:
     return Issue(severity, problem, message, src.at(column), value, hint)  # type: ignore[arg-type]
@@ -309,8 +342,9 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
         match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within)
+    item_id = _item_id(cells, ctx, src, issues)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     match, focus, tuple(issues), row.cells, drafts)
+                     match, focus, tuple(issues), row.cells, drafts, item_id)
 
 
 def _template(language: str, template: str, item_titles: set[str], columns: Mapping[str, str]) -> _Template:
