@@ -13,7 +13,7 @@ import click
 
 from ..errors import UsageError
 from .app import main
-from .setup import settings_from, settings_options
+from .setup import settings_from, settings_options, site_info
 from .waits import WaitDisplay
 
 
@@ -160,8 +160,9 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     # what push-report.md tells to rerun after a stop: this very command
     resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
-        report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit, resume_command=resume),
-                           on_event=on_event)
+        options = PushOptions(dry_run=dry_run, limit=limit, resume_command=resume,
+                              item_url=site_info(settings, client).item_url)
+        report = push_plan(batch, client, options, on_event=on_event)
     except PushInterrupted as stop:
         if bar is not None:
             bar.close()
