@@ -123,3 +123,35 @@ def test_allpages_lists_a_namespace_with_continuation(sandbox: Sandbox) -> None:
     assert revs == {f"Item:{e['id']}": e["lastrevid"] for e in made}
     prefixed = raw.get(action="query", list="allpages", apnamespace="120", apprefix="Q1").json()
     assert {p["title"] for p in prefixed["query"]["allpages"]} == {t for t in titles if t.startswith("Item:Q1")}
+
+
+def test_loaded_entities_get_hashes_of_the_wikis_own_making(tmp_path: Path) -> None:
+    """Wikibase computes snak and reference hashes from the snaks whenever it serializes an entity: a
+    dump's hashes (hand-made or stale) are not what a real wiki serves. The loaded item is served with
+    the hashes the sandbox gives the same statement made through the API."""
+    from wikiclub.sandbox.load import load_dump
+
+    snak = {"snaktype": "value", "property": "P1", "datatype": "string",
+            "datavalue": {"type": "string", "value": "Rouyn-Noranda"}, "hash": "0" * 40}
+    dump = tmp_path / "d.jsonl"
+    dump.write_text("\n".join(json.dumps(e) for e in (
+        {"type": "property", "id": "P1", "datatype": "string", "labels": {}},
+        {"type": "item", "id": "Q5", "labels": {"fr": {"language": "fr", "value": "chargé"}},
+         "claims": {"P1": [{"mainsnak": snak, "type": "statement", "rank": "normal", "id": "Q5$x",
+                            "references": [{"hash": "f" * 40, "snaks": {"P1": [snak]}, "snaks-order": ["P1"]}]}]}},
+    )) + "\n", "utf-8")
+    sb = make_sandbox(tmp_path / "wiki")
+    try:
+        load_dump(sb.app, dump)
+        raw = RawApi(sb.api_url)
+        raw.login(sb.admin)
+        loaded = raw.get(action="wbgetentities", ids="Q5").json()["entities"]["Q5"]["claims"]["P1"][0]
+        made = _new(raw, raw.csrf(), {"claims": [{"mainsnak": {k: v for k, v in snak.items() if k != "hash"},
+                                                   "type": "statement", "rank": "normal",
+                                                   "references": [{"snaks": {"P1": [{k: v for k, v in snak.items()
+                                                                                     if k != "hash"}]}}]}]})
+        created = made[2]["entity"]["claims"]["P1"][0]
+        assert loaded["mainsnak"]["hash"] == created["mainsnak"]["hash"] != "0" * 40
+        assert loaded["references"][0]["hash"] == created["references"][0]["hash"] != "f" * 40
+    finally:
+        sb.running.stop()

@@ -261,7 +261,10 @@ def wbeditentity(req: ApiRequest) -> dict[str, Any]:
         return {"entity": _response_entity(stored.entity, stored.lastrevid, nochange=True), "success": 1}
     _check_unique(req, result)
     saved = save(req, result, ed)
-    body: dict[str, Any] = {"entity": _response_entity(result, saved.revid), "success": 1}
+    # Wikibase answers with the entity it modified — the base revision plus this request's changes
+    # (ModifyEntity::execute → addToOutput($entity)) — not with what was saved: after a patched stale
+    # baserevid the body lacks the concurrent change, though the saved revision has it.
+    body: dict[str, Any] = {"entity": _response_entity(wanted if patched else result, saved.revid), "success": 1}
     if patched:
         body = {"warnings": patched_warning("wbeditentity"), **body}
     return body
