@@ -66,6 +66,7 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     from ..batch.preview import describe
 
     settings, client = _client(site, config_file)
+    waits = WaitDisplay().attach(client)
     language = "fr"
     inputs = {"reconciled": reconciled}
     if mapping_path is not None:
@@ -78,9 +79,12 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
         output = Path("batches") / f"{date.today().isoformat()}-{stem}-{sha256_file(reconciled)[:6]}"
     records = read_reconciled(reconciled)
     command = "wikiclub " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["plan"] else "wikiclub plan"
-    plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
-                      batch_id=output.name,
-                      options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check))
+    try:
+        plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
+                          batch_id=output.name,
+                          options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check))
+    finally:
+        waits.summary()
     c = plan.meta["counts"]
     click.echo(f"{c['edits']} modification(s) / edits ({c['creations']} création(s) / creations, "
                f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts "
