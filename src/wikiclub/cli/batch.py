@@ -149,18 +149,7 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
         from ..credentials import find_credentials
 
         client.login(find_credentials(settings.site.name, credentials_file=settings.credentials_file))
-    bar: Any = None
-    on_event = None
-    if not no_progress and not dry_run:
-        from tqdm import tqdm
-
-        def on_event(event: Any) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = waits.bar = tqdm(total=event.total, desc="push", unit="édition")
-            bar.update(1)
-            bar.set_postfix_str(event.state)
-
+    on_event = None if no_progress or dry_run else waits.progress("push", "édition")
     # what push-report.md tells to rerun after a stop: this very command
     resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
@@ -168,18 +157,14 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
                               item_url=site_info(settings, client).item_url)
         report = push_plan(batch, client, options, on_event=on_event)
     except PushInterrupted as stop:
-        if bar is not None:
-            bar.close()
-            bar = None
+        waits.close_bar()
         report = stop.report
         click.echo(f"\nInterrompu / interrupted: {report.done} fait(s) / done, {report.pending} en attente / "
                    f"pending — {batch / 'push-report.md'}", err=True)
         click.echo(f"Relancez / rerun: {report.resume}", err=True)
         sys.exit(130)
     finally:
-        if bar is not None:
-            bar.close()
-        waits.bar = None
+        waits.close_bar()
         waits.summary()
     if dry_run:
         click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "

@@ -3,7 +3,7 @@ adapters/index.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,24 +102,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     from ..reconcile.model import Thresholds
 
     if review is not None:
-        from ..reconcile.apply import apply_review
-
-        out = output or review.with_name(review.stem + ".records.jsonl")
-        s = apply_review(review, out)
-        click.echo(f"{s.written} enregistrements écrits / records written : {out} "
-                   f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
-        if s.skipped:
-            click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
-        for row, other in s.merged:
-            click.echo(f"Doublon / duplicate: ligne {row} → même entité que la ligne / same entity as row {other}")
-        for row, other in s.waiting:
-            click.echo(f"Doublon en attente / duplicate waiting: ligne {row} (NEW) attend la décision de la ligne "
-                       f"/ waits for row {other}", err=True)
-        if s.undecided:
-            click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
-                       err=True)
-        for cell in s.unresolved_cells[:20]:
-            click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
+        _apply_review(review, output)
         return
     if sheet is None or output is None:
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
@@ -140,15 +123,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     choice = _source(settings, client, info, index_path, _cache_dir(cache_dir))
     if choice.notice:
         click.echo(choice.notice, err=True)
-    progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None
-    if not no_progress:
-        from tqdm import tqdm
-
-        def show_progress(it: Iterable[RowInput]) -> Iterable[RowInput]:
-            return tqdm(it, desc="reconcile", unit="ligne")  # tqdm takes the total from len() itself
-
-        progress = show_progress
-
+    progress = None if no_progress else _show_progress
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
     try:
         results = reconcile_mapped(rows, choice.source, language=language, thresholds=t, checkpoint=checkpoint,
@@ -161,6 +136,34 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
+
+
+def _show_progress(rows: Iterable[RowInput]) -> Iterable[RowInput]:
+    from tqdm import tqdm
+
+    return tqdm(rows, desc="reconcile", unit="ligne")  # tqdm takes the total from len() itself
+
+
+def _apply_review(review: Path, output: Path | None) -> None:
+    """``reconcile --apply-review``: the human decisions of a review sheet into records for ``plan``."""
+    from ..reconcile.apply import apply_review
+
+    out = output or review.with_name(review.stem + ".records.jsonl")
+    s = apply_review(review, out)
+    click.echo(f"{s.written} enregistrements écrits / records written : {out} "
+               f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
+    if s.skipped:
+        click.echo(f"SKIP : lignes {', '.join(map(str, s.skipped))}")
+    for row, other in s.merged:
+        click.echo(f"Doublon / duplicate: ligne {row} → même entité que la ligne / same entity as row {other}")
+    for row, other in s.waiting:
+        click.echo(f"Doublon en attente / duplicate waiting: ligne {row} (NEW) attend la décision de la ligne "
+                   f"/ waits for row {other}", err=True)
+    if s.undecided:
+        click.echo(f"Encore à décider / still undecided (REVIEW) : lignes {', '.join(map(str, s.undecided))}",
+                   err=True)
+    for cell in s.unresolved_cells[:20]:
+        click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
 
 
 def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import click
@@ -33,9 +35,28 @@ class WaitDisplay:
         if self.bar is not None:
             self.bar.set_postfix_str(line[:100], refresh=True)
             if event.kind != "throttle":
-                self.bar.write(line, file=click.get_text_stream("stderr"))
+                self.bar.write(line, file=sys.stderr)
         elif event.kind != "throttle":
             click.echo(line, err=True)
+
+    def progress(self, desc: str, unit: str) -> Callable[[Any], None]:
+        """A progress callback (``push_plan``'s ``on_event``): the bar appears with the first event
+        (which knows the total) and shows each event's state — and, between events, each wait."""
+
+        def on_event(event: Any) -> None:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=event.total, desc=desc, unit=unit)
+            self.bar.update(1)
+            self.bar.set_postfix_str(event.state)
+
+        return on_event
+
+    def close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
     def summary(self) -> None:
         if self.tally.total:
