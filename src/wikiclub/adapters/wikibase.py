@@ -32,7 +32,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import requests
@@ -278,7 +278,7 @@ class WikibaseClient:
         error = classify_answer(response.status_code, response.headers, body, url=self.api_url)
         if error is not None:
             raise error
-        return body  # type: ignore[no-any-return]
+        return cast(dict[str, Any], body)
 
     # ---- session -------------------------------------------------------------------------------
     def _login_url(self) -> str:
