@@ -33,7 +33,8 @@ def test_push_report_and_created_csv_link_items_where_the_wiki_serves_them(tmp_p
         res = CliRunner(env=_env(sb, tmp_path)).invoke(main, ["push", str(batch), "--site", sb.api_url,
                                                               "--throttle", "0", "--no-progress"])
         assert res.exit_code == 0, res.output
-        [created] = list(csv.DictReader((batch / "created.csv").open(encoding="utf-8")))
+        with (batch / "created.csv").open(encoding="utf-8") as fh:
+            [created] = list(csv.DictReader(fh))
         server = sb.app.config.server
         assert created["url"] == f"{server}/w/index.php/Item:{created['qid']}"
         assert f"[{created['qid']}]({created['url']})" in (batch / "push-report.md").read_text("utf-8")
@@ -49,7 +50,8 @@ def test_review_sheet_links_items_through_siteinfo(kb_sandbox: Sandbox, tmp_path
                                     str(ROOT / "mappings/lieux.yaml"), "--properties", str(ROOT / "tests/data/kb.jsonl"),
                                     "--site", kb_sandbox.api_url, "-o", str(out), "--no-progress"])
     assert res.exit_code == 0, res.output
-    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
     links = [r["lien / link"] for r in rows if r["lien / link"]]
     assert links and all(link.startswith(f"{kb_sandbox.app.config.server}/w/index.php/Item:Q") for link in links)
 

@@ -47,6 +47,13 @@ class SandboxApp:
         self.faults = FaultInjector(config.faults) if config.faults else None
         self._log = open(config.log_path, "a", encoding="utf-8") if config.log_path else None  # noqa: SIM115
 
+    def close(self) -> None:
+        """Close the request log and the SQLite connection (the server has stopped serving)."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        self.db.close()
+
     # ---- WSGI -------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)

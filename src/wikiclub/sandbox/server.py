@@ -44,6 +44,7 @@ class RunningSandbox:
         self.server.server_close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        self.app.close()
 
 
 def _bind(config: SandboxConfig) -> tuple[SandboxConfig, BaseWSGIServer, SandboxApp]:
