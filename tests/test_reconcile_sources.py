@@ -47,6 +47,10 @@ def test_bare_wiki_reconciles_through_an_index_of_its_pages(bare: Sandbox, tmp_p
     try:
         assert isinstance(choice.source, IndexSource) and "n'a pas CirrusSearch" in choice.notice
         assert "332 éléments" in choice.notice  # every item page of the wiki
+        said: list[str] = []
+        again = source_for_site(client, info, index_path=tmp_path / "site.sqlite", sparql=None, announce=said.append)
+        again.close()
+        assert len(said) == 1 and "n'a pas CirrusSearch" in said[0] and "(0 lus / read)" in again.notice
         # the bare wiki's own search misses the accent/case variant; the index finds it
         assert client.search_entities("Petit theatre du Vieux Noranda", language="fr") == []
         [res] = reconcile_rows([_row("Petit theatre du Vieux Noranda")], choice.source)

@@ -179,7 +179,7 @@ def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_pa
     sparql = _sparql_client(settings) if settings.site.sparql_url else None
     return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
                            sparql=sparql, languages=settings.project.languages,
-                           concept_base=settings.site.concept_base)
+                           concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True))
 
 
 def _sparql_client(settings: Settings) -> SparqlClient:

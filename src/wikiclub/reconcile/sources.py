@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,22 +55,31 @@ class SourceChoice:
             self.index.close()
 
 
-def no_cirrus_notice(info: SiteInfo, path: Path, items: int, fetched: int) -> str:
-    return (f"{info.sitename or info.api_url} n'a pas CirrusSearch : sa recherche est un préfixe sensible aux "
-            "majuscules et aux accents, et list=search n'y trouve aucun élément (sans erreur) ; des variantes "
-            "(« theatre » / « Théâtre ») y passeraient pour nouvelles et seraient créées en double. wikiclub "
-            f"réconcilie donc avec un index local construit depuis le wiki ({items} éléments, {fetched} relus) : "
-            f"{path}\n"
-            f"{info.sitename or info.api_url} has no CirrusSearch: its search is a case- and accent-sensitive "
-            "prefix and list=search finds no item (without any error), so variants would look new and be "
-            f"created twice. wikiclub reconciles through a local index built from the wiki ({items} items, "
-            f"{fetched} read): {path}")
+def no_cirrus_notice(info: SiteInfo) -> str:
+    """Why a wiki without CirrusSearch is reconciled through a local index (said before anything)."""
+    name = info.sitename or info.api_url
+    return (f"{name} n'a pas CirrusSearch : sa recherche est un préfixe sensible aux majuscules et aux accents, "
+            "et list=search n'y trouve aucun élément (sans erreur) ; des variantes (« theatre » / « Théâtre ») "
+            "y passeraient pour nouvelles et seraient créées en double. wikiclub réconcilie donc avec un index "
+            "local construit depuis le wiki (ses pages d'éléments, relues quand elles changent).\n"
+            f"{name} has no CirrusSearch: its search is a case- and accent-sensitive prefix and list=search "
+            "finds no item (without any error), so variants would look new and be created twice. wikiclub "
+            "reconciles through a local index built from the wiki (its item pages, read again when they change).")
+
+
+def index_notice(path: Path, items: int, fetched: int) -> str:
+    return f"Index local / local index: {items} éléments / items ({fetched} lus / read) — {path}"
 
 
 def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, sparql: StatementFinder | None,
-                    languages: Sequence[str] = ("fr", "en"), concept_base: str | None = None) -> SourceChoice:
-    """The candidate source for this wiki (see the module docstring) and the notice to show first."""
+                    languages: Sequence[str] = ("fr", "en"), concept_base: str | None = None,
+                    announce: Callable[[str], None] | None = None) -> SourceChoice:
+    """The candidate source for this wiki (see the module docstring) and the notice to show. Without
+    CirrusSearch, ``announce`` is told why before the index is built or refreshed (the first build
+    reads every item page)."""
     if info.known and not info.has_cirrus_search:
+        if announce is not None:
+            announce(no_cirrus_notice(info))
         index_path.parent.mkdir(parents=True, exist_ok=True)
         index = LocalIndex(index_path, create=True)
         try:
@@ -78,7 +87,8 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
         except BaseException:
             index.close()
             raise
-        return SourceChoice(IndexSource(index), no_cirrus_notice(info, index_path, done.pages, done.fetched), index)
+        notice = index_notice(index_path, done.pages, done.fetched)
+        return SourceChoice(IndexSource(index), notice if announce else f"{no_cirrus_notice(info)}\n{notice}", index)
     mode = HASWBSTATEMENT if info.has_statement_search or not info.known else SPARQL if sparql else NO_STATEMENT_SEARCH
     notice = ""
     if mode == SPARQL:
