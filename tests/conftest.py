@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from wikiclub.sandbox.server import RunningSandbox, start_with_bot
 from wikiclub.sandbox.users import add_bot_account
 
 os.environ.setdefault("PYWIKIBOT_NO_USER_CONFIG", "2")
+# Commands cache what a site says about itself (siteinfo, the index of a wiki without CirrusSearch) in
+# the user's cache folder by default: tests keep theirs in one throw-away folder.
+os.environ.setdefault("WIKICLUB_CACHE_DIR", tempfile.mkdtemp(prefix="wikiclub-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

@@ -152,6 +152,7 @@ def test_config_file_from_env_and_flag(tmp_path: Path) -> None:
     ('[sites.x]\nsparql = "https://x.org/sparql"\n', "api", "api ="),
     ('[wikiclub\nsite = 1\n', "invalid TOML", "double quotes"),
     ('[wikiclub]\nretries = 0\n', "retries", "retries = 5"),
+    ('[wikiclub]\nmaxlag = 0\n', "maxlag = 0", "maxlag = 5"),
 ])
 def test_config_errors_name_the_file_key_and_fix(tmp_path: Path, text: str, needle: str,
                                                  hint_needle: str) -> None:
@@ -162,6 +163,19 @@ def test_config_errors_name_the_file_key_and_fix(tmp_path: Path, text: str, need
     assert needle in err.value.message
     assert hint_needle in (err.value.hint or "")
     assert err.value.exit_code == 2
+
+
+def test_maxlag_below_one_names_the_setting_and_why(tmp_path: Path) -> None:
+    """maxlag = 0 used to end in « the wiki asks to slow down », hiding that the setting was the cause."""
+    with pytest.raises(ConfigError) as err:
+        load_settings(env={"WIKICLUB_MAXLAG": "0"}, cwd=tmp_path)
+    assert "WIKICLUB_MAXLAG" in err.value.message and "at least 1" in err.value.message
+    assert "refuses every request" in err.value.message
+    from wikiclub.adapters.wikibase import WikibaseClient
+    from wikiclub.errors import UsageError
+
+    with pytest.raises(UsageError, match="maxlag = 0"):
+        WikibaseClient("http://127.0.0.1:9/w/api.php", make_session(load_settings({"site": "sandbox"}, env={}, cwd=tmp_path)), maxlag=0)
 
 
 def test_env_value_error_names_the_variable(tmp_path: Path) -> None:

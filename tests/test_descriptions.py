@@ -222,7 +222,7 @@ def test_r_n_and_qid_cells_land_as_the_label_through_review_plan_and_push(kb_san
         {"Nom de l'organisme": "Chorale des Quarante-Six", "Type": "Collectif", "Municipalité": ROUYN},
     ])
     review = tmp_path / "review.csv"
-    write_outputs(review, rows, reconcile_mapped(rows, ApiSource(c)), entity_url="http://127.0.0.1/wiki/")
+    write_outputs(review, rows, reconcile_mapped(rows, ApiSource(c)), item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     with review.open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh))
     head = table[0]

@@ -14,9 +14,11 @@ from wikiclub.adapters.sparql import SparqlClient
 from wikiclub.adapters.wikibase import WikibaseClient
 from wikiclub.cli import main
 from wikiclub.config import load_settings
+from wikiclub.dumps import iter_dump
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = ROOT / "tests" / "data" / "kb.jsonl"
+ITEMS = sum(1 for e in iter_dump(KB) if e.get("type") == "item")  # every item page of the wiki
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +70,53 @@ def test_build_and_update_from_site(kb_sandbox, tmp_path: Path) -> None:  # noqa
         fetched2, unchanged2 = sync_from_site(index, sparql, client, focus="Q900100", regions=())
         assert fetched2 == 0 and unchanged2 == fetched
         assert client.requests_made == before  # nothing changed: no wbgetentities
+
+
+class _Recording:
+    """The real SPARQL client, keeping the queries it sent."""
+
+    def __init__(self, inner: SparqlClient) -> None:
+        self.inner, self.queries = inner, []
+
+    def select(self, query: str) -> list:
+        self.queries.append(query)
+        return self.inner.select(query)
+
+
+def test_site_query_declares_its_prefixes_under_the_concept_base(tmp_path: Path) -> None:
+    """A standard endpoint (QLever, raw Blazegraph) predeclares nothing: « Prefix not found » without
+    PREFIX lines; and a Wikibase's entities live under its own concept base, not Wikidata's."""
+    from conftest import make_sandbox
+
+    from wikiclub.adapters.index import project_query
+    from wikiclub.sandbox.load import load_dump
+
+    base = "https://wiki.example.org/entity/"
+    query = project_query(focus="Q900100", regions=(), concept_base=base)
+    assert f"PREFIX wd: <{base}>" in query and "PREFIX wdt: <https://wiki.example.org/prop/direct/>" in query
+    assert "PREFIX schema: <http://schema.org/>" in query
+    sb = make_sandbox(tmp_path / "wiki", concept_base=base)
+    try:
+        load_dump(sb.app, KB)
+        settings = load_settings({"site": sb.api_url}, env={})
+        client = WikibaseClient.from_settings(settings, make_session(settings))
+        sparql = _Recording(SparqlClient(sb.sparql_url, requests.Session()))
+        with LocalIndex(tmp_path / "site.sqlite", create=True) as index:
+            fetched, _ = sync_from_site(index, sparql, client, focus="Q900100", regions=(), concept_base=base)
+            assert fetched > 100 and index.search(["Refuge Pageau"])[0] == "Q900285"
+        assert sparql.queries[0].startswith(f"PREFIX wd: <{base}>")
+        # the CLI takes the concept base from the wiki itself when the site does not configure one
+        conf = tmp_path / "wikiclub.toml"
+        conf.write_text(f'[wikiclub]\nsite = "local"\n[sites.local]\napi = "{sb.api_url}"\nsparql = "{sb.sparql_url}"\n',
+                        "utf-8")
+        res = CliRunner().invoke(main, ["index", "build", "--config", str(conf), "--focus", "Q900100", "-o",
+                                        str(tmp_path / "cli.sqlite")])
+        assert res.exit_code == 0, res.output
+        assert int(res.output.split()[0]) == fetched
+        pages = CliRunner().invoke(main, ["index", "build", "--config", str(conf), "--all-pages", "-o",
+                                          str(tmp_path / "pages.sqlite")])
+        assert pages.exit_code == 0 and pages.output.startswith(f"{ITEMS} "), pages.output
+        again = CliRunner().invoke(main, ["index", "update", str(tmp_path / "pages.sqlite"), "--config", str(conf)])
+        assert again.exit_code == 0 and f"0 relus / refetched, {ITEMS} inchangés" in again.output, again.output
+    finally:
+        sb.running.stop()

@@ -110,7 +110,7 @@ def test_example_duplicates_become_one_item_through_review_plan_and_push(kb_sand
     assert by_row[29].entity.decision == by_row[46].entity.decision == Decision.NEW
     assert by_row[46].duplicate_of == 29
     review = tmp_path / "review.csv"
-    write_outputs(review, rows, results, entity_url="http://127.0.0.1/wiki/")
+    write_outputs(review, rows, results, item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     summary = apply_review(review, tmp_path / "records.jsonl")
     assert (46, 29) in summary.merged
     lines = {json.loads(x)["reconcile"]["row"]: json.loads(x) for x in
@@ -140,7 +140,7 @@ def test_reviewer_separating_the_duplicate_is_followed(kb_sandbox, catalog, tmp_
             if r.source.row in (29, 46)]
     results = reconcile_mapped(rows, ApiSource(c))
     review = tmp_path / "review.csv"
-    write_outputs(review, rows, results, entity_url="http://127.0.0.1/wiki/")
+    write_outputs(review, rows, results, item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     with review.open(encoding="utf-8-sig", newline="") as fh:
         table = list(csv.reader(fh))
     table[2][table[0].index(COL_HUMAN)] = "SKIP"  # row 46

@@ -360,7 +360,7 @@ def test_review_sheet_shows_each_candidates_facts(tmp_path: Path, facts: dict[st
 
     m = judge(facts, person_query("Julie Gagnon", born("1972")), ["Q900253", "Q900254"])
     written = write_review(tmp_path / "review.xlsx", [RowResult("s::2", 2, "Julie Gagnon", m)],
-                           entity_url="http://wiki.example/wiki/")
+                           item_url=lambda q: "http://wiki.example/wiki/" + q)
     with written[1].open(encoding="utf-8-sig") as fh:
         head, line = list(csv.reader(fh))
     cells = dict(zip(head, line, strict=True))

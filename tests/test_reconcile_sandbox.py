@@ -75,7 +75,7 @@ def test_identifier_and_website_only_matches(client: WikibaseClient, catalog: Pr
 def test_review_sheet_round_trip_human_overrides(lieux: tuple[list, list], tmp_path: Path) -> None:
     rows, results = lieux
     out = tmp_path / "review.xlsx"
-    files = write_outputs(out, rows, results, entity_url="http://127.0.0.1/wiki/")
+    files = write_outputs(out, rows, results, item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     assert out in files and out.with_suffix(".csv") in files
     # The reviewer edits the CSV twin: row 2 becomes SKIP, row 23 (NEW) is said to be Q900266.
     csv_path = out.with_suffix(".csv")
@@ -107,6 +107,6 @@ def test_formula_cells_are_escaped(lieux: tuple[list, list], tmp_path: Path) -> 
 
     rows, results = lieux
     evil = [replace(results[0], name="=HYPERLINK(\"http://x\")")]
-    write_outputs(tmp_path / "r.csv", rows[:1], evil, entity_url="http://127.0.0.1/wiki/")
+    write_outputs(tmp_path / "r.csv", rows[:1], evil, item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text

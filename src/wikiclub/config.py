@@ -430,10 +430,20 @@ def _scalars(resolved: Mapping[str, Any], origins: Mapping[str, str]) -> dict[st
         scalars["contact"] = None
     if "credentials_file" in resolved:
         scalars["credentials_file"] = Path(resolved["credentials_file"]).expanduser()
+    _check_maxlag(scalars, origins)
     if scalars.get("retries") == 0:
         raise ConfigError(f"{origins['retries']}: retries must be at least 1 (1 = no retry)",
                           "e.g. retries = 5")
     return scalars
+
+
+def _check_maxlag(scalars: Mapping[str, Any], origins: Mapping[str, str]) -> None:
+    """maxlag below 1 is refused, naming the setting: the wiki's answer alone (« slow down ») hides the cause."""
+    if scalars.get("maxlag") is not None and scalars["maxlag"] < 1:
+        raise ConfigError(f"{origins['maxlag']}: maxlag = {scalars['maxlag']} — doit être au moins 1 / must be "
+                          "at least 1: a wiki's replicas always lag a little, so with maxlag below 1 the wiki "
+                          "refuses every request (« the wiki asks to slow down »)",
+                          "e.g. maxlag = 5 (Wikimedia's recommendation)")
 
 
 def describe_settings(settings: Settings) -> list[tuple[str, str, str]]:

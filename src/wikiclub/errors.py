@@ -20,7 +20,8 @@ else is a bug and is shown as one.
         │   ├── ResponseLostError      the request may have been applied but its answer was lost
         │   └── QueryTimeoutError      a SPARQL query timed out (server or client side): split it
         ├── RetryableError             maxlag, ratelimited, readonly, failed-save/actionthrottledtext,
-        │                              HTTP 429/5xx: retried with back-off, raised when attempts run out
+        │                              no-automatic-entity-id, HTTP 429/5xx: retried with back-off,
+        │                              raised when attempts run out
         ├── BadTokenError              badtoken: the client refreshes the CSRF token once
         ├── NotLoggedInError           assertuserfailed, assertbotfailed, notloggedin: log in again
         ├── LoginError                 wrong BotPassword, blocked account …

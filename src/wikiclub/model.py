@@ -456,6 +456,7 @@ class MappedRow:
     # Descriptions whose template names an item column, filled by ``plan`` (fill_descriptions); a
     # language is in ``descriptions`` or here, never both.
     description_drafts: tuple[DescriptionDraft, ...] = ()
+    item_id: str | None = None  # the row names its item (the mapping's id column): no reconciliation by name
 
     @property
     def valid(self) -> bool:
@@ -531,7 +532,8 @@ class MappedRow:
                 "issues": [i.to_json() for i in self.issues], "cells": dict(self.cells),
                 # only when there are some: records without item templates keep their exact JSON
                 **({"description_drafts": [d.to_json() for d in self.description_drafts]}
-                   if self.description_drafts else {})}
+                   if self.description_drafts else {}),
+                **({"item_id": self.item_id} if self.item_id else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MappedRow:
@@ -544,4 +546,5 @@ class MappedRow:
                    tuple(data.get("instance_of", ())), MatchHints.from_json(data.get("match", {})),
                    data.get("focus_list"), tuple(Issue.from_json(i) for i in data.get("issues", ())),
                    tuple((data.get("cells") or {}).items()),
-                   tuple(DescriptionDraft.from_json(d) for d in data.get("description_drafts") or ()))
+                   tuple(DescriptionDraft.from_json(d) for d in data.get("description_drafts") or ()),
+                   data.get("item_id"))

@@ -195,8 +195,13 @@ def test_stale_baserevid_is_patched_or_conflicts(wiki: tuple[Api, dict[str, str]
     ok = api.edit(id=q, baserevid=str(rev1), data={"labels": terms(en="Douglas Adams (writer)")})
     assert ok["entity"]["labels"]["en"]["value"] == "Douglas Adams (writer)"
     merged = api.edit(id=q, baserevid=str(rev1), data={"descriptions": terms(de="Schriftsteller")})
-    assert merged["entity"]["labels"]["en"]["value"] == "Douglas Adams (writer)"
+    # as the real wiki (wbeditentity-baserevid-merged.json): the body is the base revision plus this
+    # request's change, without the concurrent one — which the saved revision does have
+    assert merged["entity"]["labels"]["en"]["value"] == "Douglas Adams"
     assert merged["entity"]["descriptions"]["de"]["value"] == "Schriftsteller"
+    saved = api.get(action="wbgetentities", ids=q)["entities"][q]
+    assert saved["labels"]["en"]["value"] == "Douglas Adams (writer)" and saved["lastrevid"] == merged["entity"]["lastrevid"]
+    assert saved["descriptions"]["de"]["value"] == "Schriftsteller"
     assert merged["warnings"]["wbeditentity"]["messages"][0]["name"] == "wikibase-conflict-patched"
     conflict = api.edit(id=q, baserevid=str(rev1), data={"labels": terms(en="Douglas N. Adams")})
     assert code(conflict) == "editconflict"

@@ -12,6 +12,10 @@ Things we do so WBI's globals do not leak into or out of us:
 
 - ``mediawiki_api_url`` and ``user_agent`` are always passed explicitly; ``wbi_config`` is never
   written (its defaults point at Wikidata).
+- ``maxlag`` rides in the query string of the api.php URL we give it (MediaWiki reads parameters
+  from the query string and the body alike), so its three requests carry it; an API error during
+  its login (it reads ``answer["query"]`` blindly) is asked again by :func:`_raise_why`, so a
+  ``maxlag`` answer becomes a retryable error and the client waits it out.
 - Its two login POSTs get our (connect, read) timeout through its ``timeout`` kwarg; its final GET
   has none in WBI, so :class:`_WbiLogin` overrides ``generate_edit_credentials`` to add it.
 - ``Login.__init__`` is wrapped in WBI's back-off decorator, whose handler logs the call's args and
@@ -28,7 +32,7 @@ from typing import Any
 import requests
 
 from ..credentials import Credentials, Secret
-from ..errors import LoginError, TransportError
+from ..errors import LoginError, RetryableError, TransportError
 from .mwerrors import classify_answer
 
 
@@ -65,6 +69,24 @@ def _wbi_login_class() -> type:
     return _WbiLogin
 
 
+def _raise_why(api_url: str, session: requests.Session, timeout: tuple[float, float]) -> None:
+    """WBI reads ``answer["query"]`` without looking for an error first, so an API error during its
+    login (``maxlag`` above all: the URL carries it) reaches us as a KeyError. Ask the first request
+    of the login again ourselves and raise what the wiki says (a typed, retryable error for maxlag;
+    a TransportError when this is no api.php)."""
+    try:
+        response = session.get(api_url, params={"action": "query", "meta": "tokens", "type": "login",
+                                                 "format": "json"}, timeout=timeout)
+        body: Any = response.json()
+    except requests.RequestException:
+        return
+    except ValueError:
+        body = None
+    error = classify_answer(response.status_code, response.headers, body, url=api_url)
+    if error is not None:
+        raise error
+
+
 def bot_password_login(api_url: str, session: requests.Session, credentials: Credentials, *,
                        timeout: tuple[float, float]) -> str:
     """Log ``session`` in with a BotPassword; returns the CSRF token of the new login session."""
@@ -80,9 +102,11 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
                          "check the BotPassword (Special:BotPasswords: name User@app, grants for "
                          "editing) and where it was read from: " + credentials.source) from None
     except KeyError as exc:  # an answer without query.tokens: an API error (e.g. maxlag) or not api.php
-        raise TransportError(f"Réponse inattendue pendant la connexion / unexpected answer during "
-                             f"login from {api_url} (no {exc})",
-                             "is this the URL of an api.php?") from None
+        _raise_why(api_url, session, timeout)
+        # The same api.php answers the first login request normally now: what WBI met was passing.
+        raise RetryableError(f"Réponse inattendue pendant la connexion / unexpected answer during "
+                             f"login from {api_url} (no {exc})", "try again; is this the URL of an api.php?",
+                             code="login-interrupted") from None
     except (requests.RequestException, json.JSONDecodeError) as exc:
         raise TransportError(f"Connexion impossible / cannot reach {api_url} to log in: "
                              f"{exc.__class__.__name__}", "check the site URL and the network") from None

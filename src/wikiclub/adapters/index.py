@@ -6,19 +6,29 @@ websites, coordinates, years — ``reconcile.facts.Facts`` as JSON) plus lookup 
 lookups by character 3-grams, which finds what prefix search misses: hyphen vs space, a missing
 article, a word added or dropped), identifiers by normalised key and websites by host.
 
-Filled from a Wikidata JSON dump (one entity per line, ``.gz``/``.bz2`` too) or from a site: a SPARQL
-query selects the items (focus list P5008 or P131* within the project's regions) with their
-``schema:version``; their JSON comes through ``wbgetentities`` (50 per request), and the classes
-and places they refer to are added so type and location closures need no request either. ``update``
-refetches only items whose revision changed.
+Filled from a Wikidata JSON dump (one entity per line, ``.gz``/``.bz2`` too) or from a site, two ways:
+
+- **the project's items by SPARQL** (:func:`sync_from_site`): a query (with its PREFIX lines and the
+  site's concept base) selects the items (focus list P5008 or P131* within the project's regions) with
+  their ``schema:version``; their JSON comes through ``wbgetentities`` (50 per request), and the
+  classes and places they refer to are added so type and location closures need no request either;
+- **every item page of the wiki** (:func:`sync_from_pages`): ``generator=allpages`` over the item
+  namespace with ``prop=info`` gives each page's ``lastrevid`` (500 a request), then ``wbgetentities``
+  reads what changed, 50 at a time. This needs neither a query service nor a search engine: it is how
+  wikiclub reconciles on a bare Wikibase, whose search cannot find accent or case variants.
+
+``update`` refetches only items whose revision changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,6 +36,7 @@ from ..dumps import iter_dump
 from ..errors import UsageError
 from ..facts import Facts, facts_from_entity
 from ..names import acronym, compound_initials, core, fold, identifier_key, url_key
+from .sparql import WIKIDATA_CONCEPT_BASE, sparql_prefixes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);
@@ -49,7 +60,8 @@ class SparqlLike(Protocol):
 
 
 class EntitiesLike(Protocol):
-    def get_entities(self, ids: Sequence[str], **kwargs: Any) -> Mapping[str, Any]: ...
+    def get_entities(self, ids: Sequence[str], *, props: Sequence[str] | None = None,
+                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
 
 
 class LocalIndex:
@@ -180,6 +192,13 @@ class LocalIndex:
         exact = [q for q, p in rows if p == key[1]]
         return exact or [q for q, _ in rows]
 
+    def remove(self, qids: Sequence[str]) -> None:
+        with self.db:
+            for qid in qids:
+                for table in ("entity", "name", "name_fts", "ident", "website"):
+                    self.db.execute(f"DELETE FROM {table} WHERE qid = ?", (qid,))
+                self._facts.pop(qid, None)
+
     def count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM entity").fetchone()[0])
 
@@ -196,8 +215,9 @@ def build_from_dump(dump: Path, out: Path) -> int:
     return n
 
 
-def project_query(*, focus: str | None, regions: Sequence[str]) -> str:
-    """SPARQL selecting the project's items and their revision (``schema:version``)."""
+def project_query(*, focus: str | None, regions: Sequence[str], concept_base: str | None = None) -> str:
+    """SPARQL selecting the project's items and their revision (``schema:version``), with its PREFIX
+    lines under the site's concept base (a standard endpoint knows no ``wd:`` by itself)."""
     if focus:
         where = f"?item wdt:P5008 wd:{focus} ."
     elif regions:
@@ -206,11 +226,12 @@ def project_query(*, focus: str | None, regions: Sequence[str]) -> str:
     else:
         raise UsageError("Ni liste de suivi ni régions / neither a focus list nor regions",
                          "Indiquez --focus QID ou --region QID (ou le WikiProjet dans wikiclub.toml).")
-    return f"SELECT DISTINCT ?item ?rev WHERE {{ {where} ?item schema:version ?rev . }}"
+    return f"{sparql_prefixes(concept_base)}SELECT DISTINCT ?item ?rev WHERE {{ {where} ?item schema:version ?rev . }}"
 
 
-def _qid(uri: str) -> str:
-    return uri.rsplit("/", 1)[-1]
+def _qid(uri: str, concept_base: str | None = None) -> str | None:
+    base = concept_base or WIKIDATA_CONCEPT_BASE
+    return uri[len(base):] if uri.startswith(base) else None
 
 
 def _binding(row: Mapping[str, Any], key: str) -> str:
@@ -219,13 +240,17 @@ def _binding(row: Mapping[str, Any], key: str) -> str:
 
 
 def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, *, focus: str | None,
-                   regions: Sequence[str], full: bool = False) -> tuple[int, int]:
+                   regions: Sequence[str], full: bool = False, concept_base: str | None = None) -> tuple[int, int]:
     """Add or refresh the project's items (and the classes/places they use); (fetched, unchanged).
 
     Only items whose ``schema:version`` differs from the stored revision are fetched, unless ``full``.
     """
-    rows = sparql.select(project_query(focus=focus, regions=regions))
-    wanted = {_qid(_binding(r, "item")): int(float(_binding(r, "rev") or 0)) for r in rows}
+    rows = sparql.select(project_query(focus=focus, regions=regions, concept_base=concept_base))
+    wanted: dict[str, int] = {}
+    for r in rows:
+        qid = _qid(_binding(r, "item"), concept_base)
+        if qid:
+            wanted[qid] = int(float(_binding(r, "rev") or 0))
     stored = index.revisions()
     todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
     fetched = _fetch_into(index, client, todo)
@@ -253,3 +278,52 @@ def _fetch_into(index: LocalIndex, client: EntitiesLike, ids: Sequence[str]) -> 
                     index.put(f)
                     out.append(f)
     return out
+
+
+class PagesLike(EntitiesLike, Protocol):
+    def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class PagesSync:
+    """What :func:`sync_from_pages` did: entities read, left as they were, and removed (deleted pages)."""
+
+    fetched: int
+    unchanged: int
+    removed: int
+    pages: int  # item pages the wiki has
+
+
+def site_index_path(cache_dir: Path, api_url: str) -> Path:
+    """Where the index of a whole site is kept (next to its siteinfo and property caches)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", api_url.lower()).strip("-")[:60]
+    return Path(cache_dir) / f"index-{slug}-{hashlib.sha256(api_url.encode()).hexdigest()[:8]}.sqlite"
+
+
+def page_revisions(client: PagesLike, namespace: int) -> dict[str, int]:
+    """Every page of ``namespace``: entity id (the title without its namespace) → lastrevid."""
+    params: dict[str, Any] = {"action": "query", "generator": "allpages", "gapnamespace": str(namespace),
+                              "gaplimit": "max", "prop": "info", "formatversion": "2"}
+    found: dict[str, int] = {}
+    while True:
+        answer = client.call(params)
+        for page in (answer.get("query") or {}).get("pages", []):
+            if "missing" not in page:
+                found[str(page["title"]).rsplit(":", 1)[-1]] = int(page.get("lastrevid", 0))
+        cont = answer.get("continue")
+        if not cont:
+            return found
+        params.update(cont)
+
+
+def sync_from_pages(index: LocalIndex, client: PagesLike, *, namespace: int, full: bool = False) -> PagesSync:
+    """Make the index hold every item of the wiki as it is now: pages whose revision changed (all with
+    ``full``) are read again, pages gone are removed."""
+    wanted = page_revisions(client, namespace)
+    stored = index.revisions()
+    todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
+    gone = [q for q in stored if q not in wanted and q[:1] == "Q"]
+    fetched = _fetch_into(index, client, todo)
+    index.remove(gone)
+    index.set_meta(source="pages", namespace=str(namespace))
+    return PagesSync(len(fetched), len(wanted) - len(todo), len(gone), len(wanted))

@@ -15,6 +15,7 @@ The table (WikibaseIntegrator's ``mediawiki_api_call`` was the model):
 
 =========================================================  ===========================
 maxlag, ratelimited, readonly, failed-save+actionthrottled  RetryableError
+no-automatic-entity-id (the id generator's rate limit)      RetryableError
 HTTP 429, HTTP 5xx, internal_api_error_DB*                  RetryableError
 badtoken                                                    BadTokenError
 assertuserfailed, assertbotfailed, notloggedin              NotLoggedInError
@@ -53,7 +54,14 @@ from ..errors import (
     WikiError,
 )
 
-RETRYABLE_CODES = frozenset({"maxlag", "ratelimited", "readonly", "actionthrottledtext"})
+RETRYABLE_CODES = frozenset({"maxlag", "ratelimited", "readonly", "actionthrottledtext", "no-automatic-entity-id"})
+# Answers meaning "this account hit one of the wiki's rate limits" ($wgRateLimits). For ``new=item``
+# Wikibase asks its id generator first (RateLimitingIdGenerator pings 'wikibase-idgenerator'); when
+# that limit is hit it answers ``no-automatic-entity-id`` ("Cannot automatically assign ID: " + the
+# throttle text, only inside the message's parameter; header ``MediaWiki-API-Error:
+# no-automatic-entity-id``; no Retry-After). No id is assigned and nothing is saved, so repeating it
+# after the window is safe; the other cause of that code (the id table failing) is transient too.
+RATE_LIMIT_CODES = frozenset({"ratelimited", "actionthrottledtext", "no-automatic-entity-id"})
 RELOGIN_CODES = frozenset({"assertuserfailed", "assertbotfailed", "assertnameduserfailed", "notloggedin"})
 MODIFICATION_CODES = frozenset({"modification-failed", "failed-save"})
 MISSING_CODES = frozenset({"no-such-entity", "missingtitle"})
@@ -210,6 +218,8 @@ def classify_answer(status: int, headers: Mapping[str, str], body: object, *,
         conflicts = _conflicts(messages)
         if conflicts:
             data["conflicts"] = conflicts
+    if kind is RetryableError and names & RATE_LIMIT_CODES:
+        data["rate_limited"] = True
     if kind is RetryableError and retry_after is None and code == "maxlag":
         # MediaWiki sends Retry-After with maxlag; without it, wait at least the lag (WBI waits ≥ 5 s).
         lag = data.get("lag")

@@ -17,6 +17,7 @@ the RDF term kind, datatype and language next to the value.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ import requests
 
 from ..errors import ApiError, QueryTimeoutError, RetryableError, TransportError
 from .mwerrors import parse_retry_after
+from .waits import WaitCallback, WaitEvent
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,40 @@ def entity_id(uri: str, concept_base: str = "http://www.wikidata.org/entity/") -
     return uri[len(concept_base):] if uri.startswith(concept_base) else None
 
 
+WIKIDATA_CONCEPT_BASE = "http://www.wikidata.org/entity/"
+
+
+def sparql_prefixes(concept_base: str | None = None) -> str:
+    """PREFIX lines for the Wikidata RDF mapping under a site's concept base (``wd:`` = the concept
+    base, ``wdt:``/``p:``/``ps:``/``pq:``/``pr:`` beside it, as Wikibase's RDF builder names them), plus
+    the vocabularies the queries use. A standard endpoint (QLever, Blazegraph without WDQS's built-in
+    prefixes, the sandbox) answers « Prefix not found » without them."""
+    base = concept_base or WIKIDATA_CONCEPT_BASE
+    root = base[: -len("entity/")] if base.endswith("entity/") else base
+    lines = [f"PREFIX wd: <{base}>", f"PREFIX wdt: <{root}prop/direct/>", f"PREFIX p: <{root}prop/>",
+             f"PREFIX ps: <{root}prop/statement/>", f"PREFIX pq: <{root}prop/qualifier/>",
+             f"PREFIX pr: <{root}prop/reference/>", "PREFIX wikibase: <http://wikiba.se/ontology#>",
+             "PREFIX schema: <http://schema.org/>", "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>",
+             "PREFIX prov: <http://www.w3.org/ns/prov#>"]
+    return "\n".join(lines) + "\n"
+
+
+_BAD_IRI = re.compile(r'[\s<>"{}|^`\\]')
+
+
+def statement_query(prop: str, values: list[str], *, as_iri: bool, concept_base: str | None = None,
+                    limit: int = 50) -> str:
+    """Items having ``prop`` = any of ``values`` (identifiers as strings, websites as IRIs)."""
+    if not re.fullmatch(r"P[1-9]\d*", prop):
+        raise ValueError(f"not a property id: {prop!r}")
+    if as_iri:
+        terms = [f"<{v}>" for v in values if v and not _BAD_IRI.search(v)]
+    else:
+        terms = ['"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"' for v in values]
+    return (f"{sparql_prefixes(concept_base)}SELECT DISTINCT ?item WHERE {{ VALUES ?value {{ {' '.join(terms)} }} "
+            f"?item wdt:{prop} ?value . }} LIMIT {limit}")
+
+
 class SparqlClient:
     def __init__(self, endpoint: str, session: requests.Session, *, timeout: float = 65.0,
                  connect_timeout: float = 10.0, max_attempts: int = 5,
@@ -87,6 +123,22 @@ class SparqlClient:
         self.max_attempts = max(1, max_attempts)
         self.sleep = sleep
         self.requests_made = 0
+        self._listeners: list[WaitCallback] = []
+
+    def on_wait(self, callback: WaitCallback) -> Callable[[], None]:
+        """Call ``callback(event)`` before every wait (as ``WikibaseClient.on_wait``)."""
+        self._listeners.append(callback)
+        return lambda: self._listeners.remove(callback) if callback in self._listeners else None
+
+    def items_with(self, prop: str, values: list[str], *, as_iri: bool = False,
+                   concept_base: str | None = None) -> list[str]:
+        """Ids of items with ``prop`` = one of ``values`` (one query): identifier and website lookups
+        on a wiki whose search has no ``haswbstatement``."""
+        if not values:
+            return []
+        base = concept_base or WIKIDATA_CONCEPT_BASE
+        rows = self.select(statement_query(prop, values, as_iri=as_iri, concept_base=base))
+        return [q for q in (entity_id(str(r.get("item", "")), base) for r in rows) if q]
 
     def select_terms(self, query: str) -> list[dict[str, Term]]:
         answer = self._query(query)
@@ -114,8 +166,11 @@ class SparqlClient:
                 if attempt >= self.max_attempts:
                     raise
                 delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)
-                log.info("SPARQL %s, waiting %.1f s (attempt %d/%d)", exc.code, delay, attempt,
-                         self.max_attempts)
+                event = WaitEvent("ratelimit" if exc.http_status == 429 else "retry", delay, "sparql",
+                                  f"{exc.code}: {exc.message}"[:200], attempt, self.max_attempts, exc.code or "")
+                log.info("SPARQL: %s", event.text())
+                for callback in list(self._listeners):
+                    callback(event)
                 self.sleep(delay)
 
     def _send(self, query: str) -> dict[str, Any]:

@@ -2,10 +2,18 @@
 
 Rules it keeps (Wikimedia's API etiquette; docs/architecture.md, « Qualities that hold everywhere »):
 
-- requests in series, never in parallel; ``format=json`` and ``maxlag`` on every request;
+- requests in series, never in parallel; ``format=json`` and ``maxlag`` on every request MediaWiki
+  checks — reads, writes, token requests and the three requests of a login;
 - reads batched by 50 ids (the limit for accounts without ``apihighlimits``);
 - back-off on maxlag / ratelimited / readonly / HTTP 429 and 5xx, waiting what Retry-After says, at
   most ``max_attempts`` tries, then the :class:`~wikiclub.errors.RetryableError` is raised;
+- writes are paced twice: by our ``throttle`` (edits per minute) and by the wiki's own rate limits,
+  read from ``meta=userinfo&uiprop=ratelimits`` by :meth:`WikibaseClient.userinfo`, so a push waits
+  *before* the wiki refuses (:class:`~wikiclub.adapters.waits.RatePacer`); a refused write
+  (``ratelimited``, ``failed-save`` + ``actionthrottledtext``, ``no-automatic-entity-id`` for a
+  creation) waits out the whole window and is sent again;
+- every wait is announced first: ``client.on_wait(callback)`` receives a
+  :class:`~wikiclub.adapters.waits.WaitEvent` (see :mod:`wikiclub.adapters.waits`);
 - ``badtoken`` → the CSRF token is fetched again once and the request repeated;
 - ``assertuserfailed`` / ``notloggedin`` (session expired) → log in again once and repeat;
 - ``editconflict`` is raised at once: only the caller can re-plan;
@@ -13,7 +21,6 @@ Rules it keeps (Wikimedia's API etiquette; docs/architecture.md, « Qualities th
   that may come after the save) raises :class:`~wikiclub.errors.ResponseLostError` and is never
   repeated here: the caller must look up whether it landed (docs/architecture.md: "no duplicates, nothing lost"). A write
   refused before it was processed (maxlag, ratelimited, 429, 503) is repeated. Reads are repeated.
-- writes are spaced by a throttle (edits per minute).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import requests
 import urllib3.exceptions
@@ -44,6 +52,17 @@ from ..errors import (
 )
 from .auth import bot_password_login
 from .mwerrors import classify_answer
+from .waits import (
+    CREATION_LIMITS,
+    WRITE_LIMITS,
+    RateLimit,
+    RatePacer,
+    Throttle,
+    WaitCallback,
+    WaitEvent,
+    WaitKind,
+    parse_ratelimits,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +73,10 @@ _ENTITY_ID = re.compile(r"^(?:[QPL][1-9]\d*|L[1-9]\d*-[SF][1-9]\d*|M[1-9]\d*)$")
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})
 # Transport failures worth repeating (for reads, and for writes that were certainly not sent).
 _RETRIED_TRANSPORT_CODES = frozenset({"timeout", "network"})
+# A refused write with no Retry-After and no known limit: MediaWiki's usual windows are 60 s.
+_UNKNOWN_WINDOW = 60.0
+
+__all__ = ["Throttle", "UserInfo", "WikibaseClient"]
 
 
 @dataclass(frozen=True)
@@ -63,26 +86,10 @@ class UserInfo:
     groups: tuple[str, ...]
     rights: tuple[str, ...]
     anon: bool = False
+    ratelimits: tuple[RateLimit, ...] = ()  # the wiki's limits for this account (none with noratelimit)
 
     def has_right(self, right: str) -> bool:
         return right in self.rights
-
-
-class Throttle:
-    """Leaves at least ``60 / edits_per_minute`` seconds between two writes."""
-
-    def __init__(self, edits_per_minute: float | None, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 60.0 / edits_per_minute if edits_per_minute else 0.0
-        self._sleep, self._clock = sleep, clock
-        self._last: float | None = None
-
-    def wait(self) -> None:
-        if self.interval and self._last is not None:
-            remaining = self._last + self.interval - self._clock()
-            if remaining > 0:
-                self._sleep(remaining)
-        self._last = self._clock()
 
 
 def _was_sent(exc: requests.RequestException) -> bool:
@@ -101,28 +108,78 @@ def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
         yield items[start:start + size]
 
 
+def _limits_of(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which of the wiki's rate limits a write pings (a creation also asks the id generator)."""
+    if params.get("action") == "wbeditentity" and params.get("new"):
+        return CREATION_LIMITS
+    return WRITE_LIMITS
+
+
+def _wait_kind(exc: WikiError) -> WaitKind:
+    if exc.code == "maxlag":
+        return "maxlag"
+    return "ratelimit" if exc.data.get("rate_limited") else "retry"
+
+
+def check_maxlag(maxlag: int | None) -> None:
+    """maxlag below 1 makes every request fail on a replicated wiki (its lag is never 0)."""
+    if maxlag is not None and maxlag < 1:
+        raise UsageError(f"maxlag = {maxlag} : doit être au moins 1 / must be at least 1",
+                         "a wiki's replicas always lag a little: with maxlag below 1 every request is "
+                         "refused; use maxlag = 5 (Wikimedia's recommendation)")
+
+
 class WikibaseClient:
     def __init__(self, site: SiteConfig | str, session: requests.Session, *, maxlag: int | None = 5,
                  max_attempts: int = 5, sleep: Callable[[float], None] = time.sleep,
-                 throttle: Throttle | float | None = None, timeout: tuple[float, float] | None = None) -> None:
+                 throttle: Throttle | float | None = None, timeout: tuple[float, float] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        check_maxlag(maxlag)
         self.site = site if isinstance(site, SiteConfig) else SiteConfig(str(site), str(site))
         self.api_url = self.site.api_url
         self.session = session
         self.maxlag = maxlag
         self.max_attempts = max(1, max_attempts)
         self.sleep = sleep
-        self.throttle = throttle if isinstance(throttle, Throttle) else Throttle(throttle, sleep=sleep)
+        self.throttle = throttle if isinstance(throttle, Throttle) else Throttle(throttle, sleep=sleep, clock=clock)
+        self.pacer = RatePacer(clock=clock)
         self.timeout = timeout or getattr(session, "timeout", None) or (10.0, 60.0)
         self.requests_made = 0
         self._credentials: Credentials | None = None
         self._csrf: str | None = None
         self._namespaces: dict[str, int] | None = None
+        self._listeners: list[WaitCallback] = []
 
     @classmethod
     def from_settings(cls, settings: Any, session: requests.Session, **kwargs: Any) -> WikibaseClient:
         options = {"maxlag": settings.maxlag, "max_attempts": settings.retries,
                    "throttle": settings.throttle, "timeout": settings.timeouts, **kwargs}
         return cls(settings.site, session, **options)
+
+    # ---- waits ---------------------------------------------------------------------------------
+    def on_wait(self, callback: WaitCallback) -> Callable[[], None]:
+        """Call ``callback(event)`` before every wait of this client; returns the unsubscriber."""
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _wait(self, event: WaitEvent) -> None:
+        log.info("%s: %s", event.action, event.text())
+        for callback in list(self._listeners):
+            callback(event)
+        self.sleep(event.seconds)
+
+    def _pace(self, limits: Sequence[str], action: str) -> None:
+        """Wait until a write pinging ``limits`` stays within the wiki's rate limits."""
+        seconds, limit = self.pacer.delay(limits)
+        if seconds > 0 and limit is not None:
+            self._wait(WaitEvent("ratelimit", seconds, action,
+                                 f"{limit.text()} pour ce compte / for this account (avant refus / before "
+                                 "being refused)"))
 
     # ---- the one request loop ------------------------------------------------------------------
     def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]:
@@ -135,15 +192,18 @@ class WikibaseClient:
         if self.maxlag is not None:
             params.setdefault("maxlag", str(self.maxlag))
         is_write = "token" in params and params.get("action") != "logout"
+        limits = _limits_of(params) if is_write else ()
         refreshed_token = relogged = False
         attempt = 0
         while True:
             attempt += 1
+            self._pace(limits, str(params.get("action")))
             try:
-                return self._send(params, post=post or is_write, is_write=is_write)
+                answer = self._send(params, post=post or is_write, is_write=is_write)
+                self.pacer.hit(limits)
+                return answer
             except (RetryableError, TransportError) as exc:
-                self._raise_unless_retryable(exc, params, is_write, attempt)
-                self._back_off(exc, attempt, str(params.get("action")))
+                self._retry_or_raise(exc, params, attempt, limits)
             except BadTokenError:
                 if refreshed_token or "token" not in params:
                     raise
@@ -162,10 +222,10 @@ class WikibaseClient:
                 if "token" in params:
                     params["token"] = self.csrf_token()
 
-    def _raise_unless_retryable(self, exc: RetryableError | TransportError, params: Mapping[str, Any],
-                                is_write: bool, attempt: int) -> None:
-        """Re-raise ``exc`` (raised by ``_send``) unless trying again is safe and attempts remain: a
-        write whose answer was lost may have been saved (``ResponseLostError``)."""
+    def _retry_or_raise(self, exc: RetryableError | TransportError, params: Mapping[str, Any], attempt: int,
+                        limits: Sequence[str]) -> None:
+        """Wait before the next attempt, or raise when the request must not (or may no more) be repeated."""
+        is_write = bool(limits)
         if isinstance(exc, ResponseLostError) or (
                 isinstance(exc, TransportError) and exc.code not in _RETRIED_TRANSPORT_CODES):
             raise exc
@@ -176,12 +236,21 @@ class WikibaseClient:
                 code=exc.code, http_status=exc.http_status) from exc
         if attempt >= self.max_attempts:
             raise exc
+        self._back_off(exc, attempt, str(params.get("action")), limits)
 
-    def _back_off(self, exc: WikiError, attempt: int, what: str) -> None:
-        delay = exc.retry_after if exc.retry_after is not None else min(2.0 ** attempt, 60.0)
-        log.info("%s: %s, waiting %.1f s (attempt %d/%d)", what, exc.code, delay, attempt,
-                 self.max_attempts)
-        self.sleep(delay)
+    def _back_off(self, exc: WikiError, attempt: int, what: str, limits: Sequence[str] = ()) -> None:
+        kind = _wait_kind(exc)
+        reason = exc.info or exc.code or exc.message
+        if kind == "ratelimit":
+            window, limit = self.pacer.refused(limits)
+            delay = exc.retry_after if exc.retry_after is not None else (window or _UNKNOWN_WINDOW)
+            reason = (f"refusé / refused ({exc.code}); {limit.text()}" if limit else
+                      f"refusé / refused ({exc.code}); fenêtre inconnue / unknown window")
+        elif exc.retry_after is not None:
+            delay = exc.retry_after
+        else:
+            delay = min(2.0 ** attempt, 60.0)
+        self._wait(WaitEvent(kind, delay, what, reason[:200], attempt, self.max_attempts, exc.code or ""))
 
     def _send(self, params: dict[str, Any], *, post: bool, is_write: bool) -> dict[str, Any]:
         self.requests_made += 1
@@ -212,6 +281,14 @@ class WikibaseClient:
         return cast("dict[str, Any]", body)  # an answer without an error is a JSON object
 
     # ---- session -------------------------------------------------------------------------------
+    def _login_url(self) -> str:
+        """The api.php URL WikibaseIntegrator logs in through: ``maxlag`` rides in its query string
+        (MediaWiki reads parameters from the query string and the body alike), so the login token,
+        login and CSRF token requests it sends carry it too."""
+        if self.maxlag is None:
+            return self.api_url
+        return self.api_url + ("&" if "?" in self.api_url else "?") + urlencode({"maxlag": self.maxlag})
+
     def login(self, credentials: Credentials) -> None:
         """Log in with a BotPassword (through WikibaseIntegrator, see auth.py)."""
         attempt = 0
@@ -219,10 +296,10 @@ class WikibaseClient:
             attempt += 1
             self.requests_made += 3  # WBI's login token, login and CSRF token requests
             try:
-                self._csrf = bot_password_login(self.api_url, self.session, credentials,
+                self._csrf = bot_password_login(self._login_url(), self.session, credentials,
                                                 timeout=self.timeout)
                 break
-            except RetryableError as exc:  # e.g. a 503 from a proxy: logging in again is harmless
+            except RetryableError as exc:  # maxlag, a 503 from a proxy: logging in again is harmless
                 if attempt >= self.max_attempts:
                     raise
                 self._back_off(exc, attempt, "login")
@@ -237,11 +314,15 @@ class WikibaseClient:
         self.session.cookies.clear()
 
     def userinfo(self) -> UserInfo:
-        answer = self.call({"action": "query", "meta": "userinfo", "uiprop": "groups|rights"})
+        """The account, its rights and the wiki's rate limits for it — which then pace this client's
+        writes (``meta=userinfo&uiprop=groups|rights|ratelimits``)."""
+        answer = self.call({"action": "query", "meta": "userinfo", "uiprop": "groups|rights|ratelimits"})
         info = answer["query"]["userinfo"]
+        limits = parse_ratelimits(info.get("ratelimits") or {})
+        self.pacer.configure(limits)
         return UserInfo(id=int(info.get("id", 0)), name=str(info.get("name", "")),
                         groups=tuple(info.get("groups", ())), rights=tuple(info.get("rights", ())),
-                        anon="anon" in info and info["anon"] is not False)
+                        anon="anon" in info and info["anon"] is not False, ratelimits=limits)
 
     def csrf_token(self) -> str:
         """The CSRF token of this session (cached; refreshed by ``call`` on badtoken)."""
@@ -346,7 +427,12 @@ class WikibaseClient:
         return dict(self._write(params)["entity"])
 
     def _write(self, params: dict[str, Any]) -> dict[str, Any]:
-        self.throttle.wait()
+        delay = self.throttle.delay()
+        if delay > 0:
+            per_minute = 60.0 / self.throttle.interval
+            self._wait(WaitEvent("throttle", delay, str(params.get("action")),
+                                 f"{per_minute:g} modifications par minute / edits per minute (throttle)"))
+        self.throttle.mark()
         try:
             params["token"] = self.csrf_token()
         except NotLoggedInError:  # the session expired between two edits: log in again once

@@ -91,6 +91,7 @@ class PushOptions:
     require_approval: bool = True
     clock: Callable[[], float] = time.monotonic
     resume_command: str | None = None  # what the report says to rerun (default: wikiclub push BATCH --site URL)
+    item_url: Callable[[str], str] | None = None  # links in push-report.md / created.csv (SiteInfo.item_url)
 
 
 @dataclass(frozen=True)
@@ -340,7 +341,7 @@ class _Pusher:
                 interrupted = True
                 stopped = "interrompu / interrupted (Ctrl-C)"
             report = self._report(batch_id, stopped, interrupted)
-        write_report(self.batch_dir, report, self.plan)
+        write_report(self.batch_dir, report, self.plan, item_url=self.options.item_url)
         if interrupted:
             raise PushInterrupted(report)
         return report
@@ -463,20 +464,25 @@ def _dry_run(batch_dir: Path, plan: Plan, client: PushClient, options: PushOptio
                       pending=len(would), would_send=would, requests=client.requests_made)
 
 
-def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
-    """push-report.md / .json and created.csv (edit_id, rows, label, QID) in the batch folder."""
+def write_report(batch_dir: Path, report: PushReport, plan: Plan, *,
+                 item_url: Callable[[str], str] | None = None) -> None:
+    """push-report.md / .json and created.csv (edit_id, rows, label, QID, url) in the batch folder; items are
+    linked as the wiki serves them (``item_url``: ``SiteInfo.item_url``; else Wikidata's layout is guessed)."""
     from ..escape import md_escape
+    from ..siteinfo import guess_siteinfo
     from .preview import held_md
+
+    link = item_url or guess_siteinfo(str(plan.meta.get("site", {}).get("api_url", ""))).item_url
 
     (batch_dir / REPORT_JSON).write_text(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n", "utf-8")
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["edit_id", "row", "label", "qid", "revid"])
+    writer.writerow(["edit_id", "row", "label", "qid", "revid", "url"])
     for c in report.created:
         # a label starting with = + - @ would be a formula in a spreadsheet: quote it
         label = str(c["label"])
         writer.writerow([c["edit_id"], c["row"], "'" + label if label[:1] in "=+-@\t\r" else label, c["qid"],
-                         c["revid"] or ""])
+                         c["revid"] or "", link(str(c["qid"])) if c["qid"] else ""])
     (batch_dir / CREATED_CSV).write_text(buf.getvalue(), "utf-8")
     lines = [f"# Push {md_escape(report.batch_id)}", "",
              f"- {report.done} fait(s) / done, {report.skipped} ignoré(s) / skipped, "
@@ -511,6 +517,7 @@ def write_report(batch_dir: Path, report: PushReport, plan: Plan) -> None:
             lines.append(f"- … et / and {len(report.waiting) - _WAITING_SHOWN} autre(s) / more (push-report.json)")
     if report.created:
         lines += ["", "## Créés / created", ""]
-        lines += [f"- {c['qid']} — {md_escape(c['label'])} (row {c['row']})" for c in report.created]
+        lines += [f"- [{c['qid']}]({link(str(c['qid']))}) — {md_escape(c['label'])} (row {c['row']})"
+                  for c in report.created]
     lines += held_md(plan.notes)  # the rows plan held out of the batch, and why
     (batch_dir / REPORT_MD).write_text("\n".join(lines) + "\n", "utf-8")

@@ -14,10 +14,11 @@ import click
 from ..errors import UsageError
 from .app import main
 from .paths import OutputPath
-from .setup import settings_from, settings_options
+from .setup import item_links, settings_from, settings_options
+from .waits import WaitDisplay
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
-    from ..batch.push import PushEvent, PushReport
+    from ..batch.push import PushReport
 
 
 def _client(site: str | None, config_file: Path | None, **flags: object) -> tuple[Any, Any]:
@@ -69,6 +70,7 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     from ..batch.preview import describe
 
     settings, client = _client(site, config_file)
+    waits = WaitDisplay().attach(client)
     language = "fr"
     inputs = {"reconciled": reconciled}
     requires: tuple[str, ...] = ()  # never half an item: what a creation must have (plus its place, P131)
@@ -85,10 +87,13 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
         output = Path("batches") / f"{date.today().isoformat()}-{stem}-{sha256_file(reconciled)[:6]}"
     records = read_reconciled(reconciled)
     command = "wikiclub " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["plan"] else "wikiclub plan"
-    plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
-                      batch_id=output.name,
-                      options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check,
-                                          creation_requires=requires, hold_unresolved_place=hold_place))
+    try:
+        plan = build_plan(records, client, site={"name": settings.site.name, "api_url": settings.site.api_url},
+                          batch_id=output.name,
+                          options=PlanOptions(_overwrite(overwrite), language, command, inputs, names=not check,
+                                              creation_requires=requires, hold_unresolved_place=hold_place))
+    finally:
+        waits.summary()
     c = plan.meta["counts"]
     click.echo(f"{c['edits']} modification(s) / edits ({c['creations']} création(s) / creations, "
                f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts, "
@@ -149,46 +154,29 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     read_batch(batch)
     check_approved(batch)
     settings, client = _client(site, config_file, throttle=throttle)
+    waits = WaitDisplay().attach(client)
     if not dry_run:
         from ..credentials import find_credentials
 
         client.login(find_credentials(settings.site.name, credentials_file=settings.credentials_file))
-    bar = _ProgressBar()
+    on_event = None if no_progress or dry_run else waits.progress("push", "édition")
     # what push-report.md tells to rerun after a stop: this very command
     resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
-        report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit, resume_command=resume),
-                           on_event=None if no_progress or dry_run else bar.on_event)
+        options = PushOptions(dry_run=dry_run, limit=limit, resume_command=resume,
+                              item_url=item_links(settings, client))
+        report = push_plan(batch, client, options, on_event=on_event)
     except PushInterrupted as stop:
-        bar.close()
+        waits.close_bar()
         report = stop.report
         click.echo(f"\nInterrompu / interrupted: {report.done} fait(s) / done, {report.pending} en attente / "
                    f"pending — {batch / 'push-report.md'}", err=True)
         click.echo(f"Relancez / rerun: {report.resume}", err=True)
         sys.exit(130)
     finally:
-        bar.close()
+        waits.close_bar()
+        waits.summary()
     _echo_push_report(report, batch, dry_run)
-
-
-class _ProgressBar:
-    """A tqdm bar opened at the first push event (which knows the total), closed once."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-
-    def on_event(self, event: PushEvent) -> None:
-        if self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=event.total, desc="push", unit="édition")
-        self.bar.update(1)
-        self.bar.set_postfix_str(event.state)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 def _echo_push_report(report: PushReport, batch: Path, dry_run: bool) -> None:

@@ -59,15 +59,19 @@ def _run(args: Sequence[str], *, allow: tuple[int, ...] = (0,)) -> int:
               help="Dossier de sortie (vidé d'abord) / output folder (emptied first).")
 @click.option("--keep-serving", is_flag=True,
               help="Laisser le wiki local tourner à la fin (Ctrl-C pour arrêter) / keep the sandbox running.")
-def demo_command(out_dir: Path, keep_serving: bool) -> None:
+@click.option("--search", type=click.Choice(["cirrus", "sql"]), default="cirrus", show_default=True,
+              help="Recherche du wiki local : cirrus (comme Wikidata) ou sql (comme un Wikibase nu, sans "
+                   "CirrusSearch) / the sandbox's search: like Wikidata, or like a bare Wikibase.")
+def demo_command(out_dir: Path, keep_serving: bool, search: str) -> None:
     """Démonstration complète sur le wiki local / the whole path on the local sandbox.
 
     Démarre un wiki local chargé avec examples/kb.jsonl, puis : recherche, élément, validate, map,
     reconcile, plan, approve, push sur les quatre tableurs d'exemple, puis report et pull. Tout est écrit dans --out.
 
     \b
-    Exemple / example:
+    Exemples / examples:
       wikiclub demo -o demo-output
+      wikiclub demo -o demo-output --search sql   # comme un Wikibase nu / like a bare Wikibase
     """
     require_sandbox()
     from ..sandbox.config import SandboxConfig
@@ -78,7 +82,7 @@ def demo_command(out_dir: Path, keep_serving: bool) -> None:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox", port=0,
+    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox", port=0, search=search,
                                                     log_path=out_dir / "sandbox-requests.jsonl"), user="Démo")
     try:
         stats = load_dump(running.app, kb)
@@ -153,7 +157,7 @@ def _sheet_steps(out_dir: Path, common: list[str], sheet: Path, mapping: Path) -
           "--cache-dir", str(out_dir / "cache"), "--report", str(work / "problems.xlsx")], allow=(0, 1))
     _run(["map", str(sheet), "-m", str(mapping), *common, "--cache-dir", str(out_dir / "cache"),
           "--skip-invalid", "-o", str(work / "records.jsonl")], allow=(0, 1))
-    _run(["reconcile", str(work / "records.jsonl"), *common, "--no-progress",
+    _run(["reconcile", str(work / "records.jsonl"), *common, "--no-progress", "--cache-dir", str(out_dir / "cache"),
           "-o", str(work / "review.xlsx")])
     _run(["reconcile", "--apply-review", str(work / "review.xlsx"), "-o", str(work / "reconciled.jsonl")])
     batch = out_dir / "batches" / stem

@@ -4,7 +4,6 @@ adapters/index.py."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,10 +12,12 @@ import click
 from ..errors import UsageError
 from .app import main
 from .paths import OutputPath
-from .setup import settings_from, settings_options
+from .setup import item_links, settings_from, settings_options
+from .sheets import _cache_dir
+from .waits import WaitDisplay
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
-    from ..adapters.index import LocalIndex
+    from ..adapters.sparql import SparqlClient
     from ..adapters.wikibase import WikibaseClient
     from ..config import Settings
     from ..model import MappedRow
@@ -24,8 +25,10 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep CLI start-up fast
     from ..reconcile.model import Thresholds
     from ..reconcile.run import RowInput
     from ..reconcile.serve import ReconService
+    from ..reconcile.sources import SourceChoice
     from ..sheets.mapping import SheetMapping
     from ..sheets.properties import PropertyCatalog
+    from ..siteinfo import SiteInfo
 
 
 def _client(site: str | None, config_file: Path | None) -> tuple[Settings, WikibaseClient]:
@@ -106,11 +109,16 @@ def reconcile_group() -> None:
               help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
 @click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
 @click.option("--no-progress", is_flag=True, help="Pas de barre de progression / no progress bar.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Cache du site (siteinfo, index d'un wiki sans CirrusSearch) / site cache "
+                   "(default ~/.cache/wikiclub).")
+@click.option("--refresh-site", is_flag=True,
+              help="Relire ce que le wiki dit de lui-même (siteinfo) / read the wiki's siteinfo again.")
 @settings_options
 def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Path | None, index_path: Path | None,
                       resume: bool, review: Path | None, match_threshold: float | None, margin: float | None,
-                      properties: Path | None, tab: str | None, no_progress: bool, site: str | None,
-                      config_file: Path | None) -> None:
+                      properties: Path | None, tab: str | None, no_progress: bool, cache_dir: Path | None,
+                      refresh_site: bool, site: str | None, config_file: Path | None) -> None:
     """Trouver l'élément existant de chaque ligne / find the existing item for every row.
 
     Chaque ligne et chaque cellule liée (Municipalité…) reçoit MATCH, NEW ou REVIEW ; la feuille de
@@ -134,13 +142,20 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
 
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
     settings = settings_from(site, config_file)
+    choice, info, waits = _open_source(settings, site, config_file, index_path, _cache_dir(cache_dir), refresh_site)
+    if choice.notice:
+        click.echo(choice.notice, err=True)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
-    with ExitStack() as closing:
-        results = reconcile_mapped(rows, _candidate_source(index_path, site, config_file, closing),
-                                   language=language, thresholds=_thresholds(match_threshold, margin),
-                                   checkpoint=checkpoint, resume=resume,
-                                   progress=None if no_progress else _progress_bar)
-    files = write_outputs(output, rows, results, entity_url=settings.site.entity_page_url)
+    try:
+        results = reconcile_mapped(rows, choice.source, language=language,
+                                   thresholds=_thresholds(match_threshold, margin), checkpoint=checkpoint,
+                                   resume=resume, progress=None if no_progress else _progress_bar)
+    finally:
+        choice.close()
+        if waits is not None:
+            waits.summary()
+    link = item_links(settings, info=info)
+    files = write_outputs(output, rows, results, item_url=link)
     checkpoint.unlink(missing_ok=True)
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -180,21 +195,6 @@ def _thresholds(match_threshold: float | None, margin: float | None) -> Threshol
     if margin is not None:
         t = replace(t, margin=margin)
     return t
-
-
-def _candidate_source(index_path: Path | None, site: str | None, config_file: Path | None,
-                      closing: ExitStack) -> CandidateSource:
-    """The local index when given (no search request; closed with ``closing``), else the site's API."""
-    from ..reconcile.candidates import ApiSource, IndexSource
-
-    if index_path is not None:
-        from ..adapters.index import LocalIndex
-
-        index = LocalIndex(index_path)
-        closing.callback(index.close)
-        return IndexSource(index)
-    settings, client = _client(site, config_file)
-    return ApiSource(client, languages=settings.project.languages)
 
 
 def _progress_bar(it: Iterable[RowInput]) -> Iterable[RowInput]:
@@ -317,6 +317,49 @@ def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCa
     return catalog if catalog is not None else PropertyCatalog(site or "")
 
 
+def _open_source(settings: Settings, site: str | None, config_file: Path | None, index_path: Path | None,
+                 cache_dir: Path, refresh_site: bool) -> tuple[SourceChoice, SiteInfo, WaitDisplay | None]:
+    """``--index FILE``: that index, and links from the cached siteinfo (or a guess) — no request, no
+    client; else the source that fits the wiki (its siteinfo read or refreshed), with its waits shown."""
+    from ..adapters.siteinfo import cached_siteinfo, load_siteinfo
+
+    if index_path is not None:
+        from ..adapters.index import LocalIndex
+        from ..reconcile.candidates import IndexSource
+        from ..reconcile.sources import SourceChoice
+
+        index = LocalIndex(index_path)
+        return SourceChoice(IndexSource(index), "", index), cached_siteinfo(settings.site.api_url, cache_dir), None
+    settings, client = _client(site, config_file)
+    waits = WaitDisplay().attach(client)
+    info = load_siteinfo(client, cache_dir, refresh=refresh_site)
+    return _source(settings, client, info, None, cache_dir), info, waits
+
+
+def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,
+            cache_dir: Path) -> SourceChoice:
+    """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py)."""
+    from ..adapters.index import LocalIndex, site_index_path
+    from ..reconcile.candidates import IndexSource
+    from ..reconcile.sources import SourceChoice, source_for_site
+
+    if index_path is not None:
+        index = LocalIndex(index_path)
+        return SourceChoice(IndexSource(index), "", index)
+    sparql = _sparql_client(settings) if settings.site.sparql_url else None
+    return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
+                           sparql=sparql, languages=settings.project.languages,
+                           concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True))
+
+
+def _sparql_client(settings: Settings) -> SparqlClient:
+    from ..adapters.http import make_session
+    from ..adapters.sparql import SparqlClient
+
+    return SparqlClient(settings.site.sparql_url or "", make_session(settings), timeout=settings.sparql_timeout,
+                        connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
+
+
 @main.group("index")
 def index_group() -> None:
     """Index local des éléments du WikiProjet / local index of the WikiProject's items."""
@@ -328,24 +371,29 @@ def index_group() -> None:
               help="Dump JSON de Wikidata (une entité par ligne, .gz/.bz2).")
 @click.option("--focus", default=None, help="QID de la liste de suivi (P5008) ; défaut : wikiclub.toml.")
 @click.option("--region", "regions", multiple=True, help="QID de région (P131*) ; répétable.")
+@click.option("--all-pages", is_flag=True,
+              help="Tous les éléments du wiki, lus page par page (sans SPARQL) / every item of the wiki, read "
+                   "page by page (no query service needed).")
 @settings_options
-def index_build(output: Path, dump: Path | None, focus: str | None, regions: tuple[str, ...], site: str | None,
-                config_file: Path | None) -> None:
-    """Construire l'index / build the index (from a dump file, or from the site by SPARQL).
+def index_build(output: Path, dump: Path | None, focus: str | None, regions: tuple[str, ...], all_pages: bool,
+                site: str | None, config_file: Path | None) -> None:
+    """Construire l'index / build the index (from a dump file, or from the site by SPARQL or page by page).
 
     \b
     Exemples / examples:
       wikiclub index build --dump tests/data/kb.jsonl -o kb.sqlite
       wikiclub index build --site sandbox --focus Q900100 -o kb.sqlite
+      wikiclub index build --site https://wiki.example.org/w/api.php --all-pages -o wiki.sqlite
     """
-    from ..adapters.index import LocalIndex, build_from_dump, sync_from_site
+    from ..adapters.index import build_from_dump
 
     if dump is not None:
         n = build_from_dump(dump, output)
         click.echo(f"{n} entités indexées / entities indexed : {output}")
         return
-    fetched, _ = _sync(output, site, config_file, focus, regions, full=True, create=True,
-                       index_cls=LocalIndex, sync=sync_from_site)
+    if output.exists():
+        output.unlink()
+    fetched, _ = _sync(output, site, config_file, focus, regions, full=True, create=True, all_pages=all_pages)
     click.echo(f"{fetched} entités indexées / entities indexed : {output}")
 
 
@@ -362,29 +410,36 @@ def index_update(index_path: Path, focus: str | None, regions: tuple[str, ...], 
     Exemple / example:
       wikiclub index update kb.sqlite --site sandbox
     """
-    from ..adapters.index import LocalIndex, sync_from_site
-
     fetched, unchanged = _sync(index_path, site, config_file, focus, regions, full=False, create=False,
-                               index_cls=LocalIndex, sync=sync_from_site)
+                               all_pages=False)
     click.echo(f"{fetched} relus / refetched, {unchanged} inchangés / unchanged")
 
 
 def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | None, regions: tuple[str, ...],
-          *, full: bool, create: bool, index_cls: type[LocalIndex],
-          sync: Callable[..., tuple[int, int]]) -> tuple[int, int]:
-    from ..adapters.http import make_session
-    from ..adapters.sparql import SparqlClient
+          *, full: bool, create: bool, all_pages: bool) -> tuple[int, int]:
+    """Fill or refresh an index from the site: every item page (``--all-pages``, or an index built so),
+    else the project's items by SPARQL with the site's concept base (configured, else the wiki's own)."""
+    from ..adapters.index import LocalIndex, sync_from_pages, sync_from_site
+    from ..adapters.siteinfo import load_siteinfo
 
     settings, client = _client(site, config_file)
-    if not settings.site.sparql_url:
-        raise UsageError(f"{settings.site.name} n'a pas de point SPARQL / has no SPARQL endpoint",
-                         "Utilisez --dump, ou configurez sparql_url dans wikiclub.toml.")
-    sparql = SparqlClient(settings.site.sparql_url, make_session(settings))
-    index = index_cls(path, create=create)
+    waits = WaitDisplay().attach(client)
+    index = LocalIndex(path, create=create)
     try:
         meta = index.meta()
+        if all_pages or meta.get("source") == "pages":
+            info = load_siteinfo(client, _cache_dir(None))
+            done = sync_from_pages(index, client, namespace=info.namespace("item")[0], full=full)
+            return done.fetched, done.unchanged
+        if not settings.site.sparql_url:
+            raise UsageError(f"{settings.site.name} n'a pas de point SPARQL / has no SPARQL endpoint",
+                             "Utilisez --dump ou --all-pages, ou configurez sparql_url dans wikiclub.toml.")
+        concept = settings.site.concept_base or load_siteinfo(client, _cache_dir(None)).concept_base
+        sparql = _sparql_client(settings)
+        waits.attach(sparql)
         focus = focus or meta.get("focus") or settings.project.focus_item
         regs = list(regions) or [r for r in meta.get("regions", "").split(",") if r] or list(settings.project.regions)
-        return sync(index, sparql, client, focus=focus, regions=regs, full=full)
+        return sync_from_site(index, sparql, client, focus=focus, regions=regs, full=full, concept_base=concept)
     finally:
         index.close()
+        waits.summary()

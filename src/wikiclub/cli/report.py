@@ -13,7 +13,8 @@ from ..config import Settings
 from ..errors import ConfigError
 from .app import main
 from .paths import OutputPath
-from .setup import settings_from, settings_options
+from .setup import item_links, settings_from, settings_options
+from .waits import WaitDisplay
 
 
 def _sparql(settings: Settings) -> SparqlClient:
@@ -71,10 +72,15 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
         history = None
     elif history is None:
         history = out_dir.resolve().parent / "snapshots.sqlite"
-    result = make_report(spec, _sparql(settings), out_dir, site=settings.site.name,
-                         endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
-                         concept_base=settings.site.concept_base, history=history,
-                         own=own_edits(batches_dir), entity_url=settings.site.entity_page_url)
+    sparql = _sparql(settings)
+    waits = WaitDisplay().attach(sparql)
+    try:
+        result = make_report(spec, sparql, out_dir, site=settings.site.name,
+                             endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
+                             concept_base=settings.site.concept_base, history=history,
+                             own=own_edits(batches_dir), item_url=item_links(settings))
+    finally:
+        waits.summary()
     table = result.data.table
     total = table.total("all")
     click.echo(f"{total.items} éléments / items, {len(table.groups) - 1} groupe(s), {table.queries} requêtes "
@@ -125,5 +131,11 @@ def pull_command(site: str | None, config_file: Path | None, mapping_path: Path,
     mapping = load_mapping(mapping_path)
     spec = load_spec(settings.project, spec_path)
     reader = WikibaseClient.from_settings(settings, make_session(settings))
-    result = pull(mapping, spec.selection, _sparql(settings), reader, out, concept_base=settings.site.concept_base)
+    sparql = _sparql(settings)
+    waits = WaitDisplay().attach(reader, sparql)
+    try:
+        result = pull(mapping, spec.selection, sparql, reader, out, concept_base=settings.site.concept_base,
+                      item_url=item_links(settings, reader))
+    finally:
+        waits.summary()
     click.echo(f"{result.items} éléments / items ({', '.join(result.classes)} et sous-classes) → {result.path}")

@@ -47,12 +47,13 @@ def require_sandbox() -> None:
 
 
 # ---- option parsing ------------------------------------------------------------------------------------
-def parse_rate_limit(spec: str) -> tuple[str, str, tuple[int, int]]:
-    """``edit:user:8/60`` → ("edit", "user", (8, 60))."""
+def parse_rate_limit(spec: str) -> tuple[str, str, tuple[int, float]]:
+    """``edit:user:8/60`` → ("edit", "user", (8, 60.0)); the window may be a fraction of a second
+    (``edit:user:8/1.5``: the same logic in a short window, for tests)."""
     try:
         action, group, rate = spec.split(":")
         count, seconds = rate.split("/")
-        parsed = (action.strip(), group.strip(), (int(count), int(seconds)))
+        parsed = (action.strip(), group.strip(), (int(count), float(seconds)))
     except ValueError:
         raise UsageError(f"--rate-limit {spec!r}: expected ACTION:GROUP:COUNT/SECONDS",
                          hint="Par exemple / for example: --rate-limit edit:user:8/60") from None
@@ -158,7 +159,7 @@ def serve_command(port: int, host: str, data_dir: Path, loads: tuple[Path, ...],
     require_sandbox()
     from ..sandbox.server import serve
 
-    limits: dict[str, dict[str, tuple[int, int]]] = {}
+    limits: dict[str, dict[str, tuple[int, float]]] = {}
     for spec in rate_limits:
         action, group, rate = parse_rate_limit(spec)
         limits.setdefault(action, {})[group] = rate

@@ -6,9 +6,10 @@ command reads ``--site`` / ``--config`` the same way.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +17,9 @@ from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
 from ..errors import CredentialsError, UsageError
 from .app import main
 from .paths import OutputPath
+
+if TYPE_CHECKING:
+    from ..siteinfo import SiteInfo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,6 +100,35 @@ def settings_options(func: F) -> F:
 
 def settings_from(site: str | None, config_file: Path | None, **flags: object) -> Settings:
     return load_settings({"site": site, **flags}, config_file=config_file)
+
+
+def site_info(settings: Settings, client: Any = None, *, refresh: bool = False) -> SiteInfo:
+    """What the wiki says about itself (article path, namespaces, search), cached per site in the cache
+    folder (``WIKICLUB_CACHE_DIR``, default ~/.cache/wikiclub); links to items are built from it."""
+    from ..adapters.http import make_session
+    from ..adapters.siteinfo import load_siteinfo
+    from ..adapters.wikibase import WikibaseClient
+
+    if client is None:
+        client = WikibaseClient.from_settings(settings, make_session(settings))
+    return load_siteinfo(client, cache_dir_for(None), refresh=refresh)
+
+
+def item_links(settings: Settings, client: Any = None, *, info: SiteInfo | None = None) -> Callable[[str], str]:
+    """How outputs link an entity: the configured ``entity_url`` (a prefix the id is appended to), else
+    the wiki's own article path and namespaces (``SiteInfo.item_url``, from siteinfo)."""
+    prefix = settings.site.entity_url
+    if prefix:
+        return lambda entity_id: prefix + entity_id
+    return (info or site_info(settings, client)).item_url
+
+
+def cache_dir_for(explicit: Path | None) -> Path:
+    """``--cache-dir``, else ``WIKICLUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/wikiclub`` (~/.cache/wikiclub)."""
+    if explicit:
+        return explicit
+    return Path(os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub"))
 
 
 @main.command("init")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,15 +14,11 @@ from ..sheets.properties import PropertyCatalog, cache_path, load_cached
 from ..sheets.validate import Validation, summary_lines, validate_sheet, write_records, write_report
 from .app import main
 from .paths import OutputPath
-from .setup import F, settings_from, settings_options
+from .setup import F, cache_dir_for, settings_from, settings_options
 
 
 def _cache_dir(explicit: Path | None) -> Path:
-    if explicit:
-        return explicit
-    base = os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub")
-    return Path(base)
+    return cache_dir_for(explicit)
 
 
 def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | None, config_file: Path | None,

@@ -3,17 +3,43 @@
 A source answers four questions: which items have names like these, which hold this identifier,
 which have this official website, and what are the facts of these ids. ``Finder`` asks them for a
 query, caching every answer for the run so each distinct spreadsheet value costs requests once.
+
+An identifier or website lookup that cannot be asked — the wiki's search has no ``haswbstatement``
+and no query service is configured, or the lookup failed — raises :class:`LookupNotAsked`; the
+Finder remembers why, and the row is never answered NEW on that basis (REVIEW, with the reason).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, Protocol
 
 from ..adapters.index import LocalIndex
+from ..errors import WikiError
 from ..facts import Facts, facts_from_entity
 from ..names import core, fold, identifier_variants, name_parts, url_variants
 from .model import ReconQuery
+
+
+class LookupNotAsked(Exception):
+    """An identifier or website lookup that could not be asked; ``reason`` is for the review sheet."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StatementFinder(Protocol):
+    """A query service: items having ``prop`` = one of ``values`` (``SparqlClient.items_with``)."""
+
+    def items_with(self, prop: str, values: list[str], *, as_iri: bool = False,
+                   concept_base: str | None = None) -> list[str]: ...
+
+
+HASWBSTATEMENT, SPARQL, NO_STATEMENT_SEARCH = "haswbstatement", "sparql", "none"
+NOT_ASKED_WHY = ("ce wiki n'a pas de recherche haswbstatement (WikibaseCirrusSearch) et aucun point SPARQL "
+                 "n'est configuré / this wiki has no haswbstatement search and no SPARQL endpoint is configured")
 
 
 class CandidateSource(Protocol):
@@ -76,11 +102,17 @@ class ApiSource:
     when the first search finds nothing, and to the parts of a composite name only then too."""
 
     def __init__(self, client: WikibaseLike, *, languages: Sequence[str] = ("fr", "en"), limit: int = 7,
-                 format_patterns: Mapping[str, str] | None = None) -> None:
+                 format_patterns: Mapping[str, str] | None = None, statement_search: str = HASWBSTATEMENT,
+                 sparql: StatementFinder | None = None, concept_base: str | None = None) -> None:
+        """``statement_search``: how identifiers and websites are looked up — ``haswbstatement``
+        (CirrusSearch), ``sparql`` (``sparql`` is then the query service) or ``none`` (cannot be asked)."""
         self.client = client
         self.languages = tuple(languages)
         self.limit = limit
         self.patterns = dict(format_patterns or {})
+        self.statement_search = statement_search if statement_search != SPARQL or sparql else NO_STATEMENT_SEARCH
+        self.sparql = sparql
+        self.concept_base = concept_base
 
     def search(self, names: Sequence[str], language: str) -> list[str]:
         # Primary language, whole name then its parts; then a shorter prefix (prefix search misses a
@@ -117,18 +149,26 @@ class ApiSource:
             return []
         return list(dict.fromkeys(q for q in self.client.search_text(query, limit=self.limit) if q[:1] == "Q"))
 
-    def _any_of(self, prop: str, values: Sequence[str]) -> list[str]:
-        """One ``haswbstatement`` request for several spellings (``P=a|P=b``: OR, as CirrusSearch)."""
+    def _any_of(self, prop: str, values: Sequence[str], *, as_iri: bool = False) -> list[str]:
+        """One request for several spellings: ``haswbstatement`` (``P=a|P=b``: OR, as CirrusSearch) or
+        one SPARQL query; raises LookupNotAsked when neither can be asked or the request failed."""
         if not values:
             return []
-        joined = values[0] + "".join(f"|{prop}={v}" for v in values[1:])
-        return _ids_of(self.client.search_statements(prop, joined))
+        if self.statement_search == NO_STATEMENT_SEARCH:
+            raise LookupNotAsked(NOT_ASKED_WHY)
+        try:
+            if self.statement_search == SPARQL and self.sparql is not None:
+                return self.sparql.items_with(prop, list(values), as_iri=as_iri, concept_base=self.concept_base)
+            joined = values[0] + "".join(f"|{prop}={v}" for v in values[1:])
+            return _ids_of(self.client.search_statements(prop, joined))
+        except WikiError as exc:
+            raise LookupNotAsked(f"la recherche a échoué / the lookup failed: {exc.message}") from None
 
     def by_identifier(self, prop: str, value: str) -> list[str]:
         return self._any_of(prop, identifier_variants(value, self.patterns.get(prop)))
 
     def by_website(self, url: str) -> list[str]:
-        return self._any_of("P856", url_variants(url))
+        return self._any_of("P856", url_variants(url), as_iri=True)
 
     def fetch(self, ids: list[str]) -> dict[str, Facts]:
         out: dict[str, Facts] = {}
@@ -182,6 +222,7 @@ class Finder:
         self._ids: dict[tuple[str, str], list[str]] = {}
         self._web: dict[str, list[str]] = {}
         self._text: dict[tuple[str, str], list[str]] = {}
+        self._not_asked: dict[str, str] = {}  # "P214 = 123" → why it could not be asked
 
     @staticmethod
     def _key(names: Sequence[str], language: str) -> tuple[tuple[str, ...], str]:
@@ -239,13 +280,25 @@ class Finder:
         for prop, value in query.identifiers:
             k = (prop, value)
             if k not in self._ids:
-                self._ids[k] = self.source.by_identifier(prop, value)
+                self._ids[k] = self._ask(f"{prop} = {value}", partial(self.source.by_identifier, prop, value))
             found += self._ids[k]
         for url in query.websites:
             if url not in self._web:
-                self._web[url] = self.source.by_website(url)
+                self._web[url] = self._ask(f"P856 = {url}", partial(self.source.by_website, url))
             found += self._web[url]
         return found
+
+    def _ask(self, what: str, lookup: Callable[[], list[str]]) -> list[str]:
+        try:
+            return lookup()
+        except LookupNotAsked as exc:
+            self._not_asked[what] = exc.reason
+            return []
+
+    def not_asked(self, query: ReconQuery) -> list[str]:
+        """« P214 = 123 : why » for each of the query's identifier/website lookups that could not be asked."""
+        keys = [f"{p} = {v}" for p, v in query.identifiers] + [f"P856 = {u}" for u in query.websites]
+        return [f"{k} : {self._not_asked[k]}" for k in keys if k in self._not_asked]
 
     def candidate_ids(self, query: ReconQuery) -> list[str]:
         """Names, plus whatever identifier/website lookups were already made for this query."""

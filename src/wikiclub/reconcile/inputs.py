@@ -139,7 +139,7 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
         person=person, name_alone=row.match.name_alone or ("review" if person else "match"))
     src = row.source
     key = f"{src.file}:{src.sheet or ''}:{src.row}"
-    return RowInput(key, int(src.row or 0), query, tuple(g.linked))
+    return RowInput(key, int(src.row or 0), query, tuple(g.linked), row.item_id)
 
 
 def row_inputs(rows: Iterable[MappedRow], *, language: str = "fr") -> list[RowInput]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,10 @@ def header(results: Sequence[RowResult]) -> list[str]:
     return [*cols, COL_KEY]
 
 
-def rows_for(results: Sequence[RowResult], entity_url: str) -> list[list[Any]]:
-    """The review sheet's rows; ``entity_url`` is the prefix of an entity's page on the site (the QID is
-    appended: ``SiteConfig.entity_page_url``)."""
+def rows_for(results: Sequence[RowResult], item_url: Callable[[str], str]) -> list[list[Any]]:
+    """The review sheet's rows; ``item_url`` links an item as the wiki serves it (``SiteInfo.item_url``,
+    or the configured ``entity_url``)."""
+    link = item_url
     linked_cols = _linked_columns(results)
     out: list[list[Any]] = []
     for r in results:
@@ -80,7 +81,7 @@ def rows_for(results: Sequence[RowResult], entity_url: str) -> list[list[Any]]:
         chosen = next((c for c in m.candidates if c.qid == m.qid), None)
         line: list[Any] = [r.row, r.name, "", m.decision.value, m.qid or "", chosen.label if chosen else "",
                            chosen.description if chosen else "",
-                           entity_url + m.qid if m.qid else "",
+                           link(m.qid) if m.qid else "",
                            m.reason, r.duplicate_of or ""]
         by_col = {lr.column: lr for lr in r.linked}
         for c in linked_cols:
@@ -110,11 +111,11 @@ def evidence_cells(sc: ScoredCandidate) -> tuple[str, str]:
     return where, " ; ".join(c.render() for c in ev.checks)
 
 
-def write_review(path: Path, results: Sequence[RowResult], *, entity_url: str,
+def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable[[str], str],
                  state: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
     """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files."""
     head = header(results)
-    body = rows_for(results, entity_url)
+    body = rows_for(results, item_url)
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":

@@ -26,7 +26,17 @@ from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide
 from .duplicates import RowKey, RowMarks, group_rows
 from .knowledge import Knowledge
-from .model import Decision, LinkedResult, Match, ReconQuery, RowFact, RowResult, Thresholds
+from .model import (
+    Decision,
+    Feature,
+    LinkedResult,
+    Match,
+    ReconQuery,
+    RowFact,
+    RowResult,
+    ScoredCandidate,
+    Thresholds,
+)
 from .scoring import Scorer, baseline_score
 from .store import match_from_json, result_from_json, result_to_json
 
@@ -54,6 +64,7 @@ class RowInput:
     row: int                 # row number as the spreadsheet shows it
     entity: ReconQuery       # places left empty: filled from the PLACE cell
     linked: tuple[LinkedCell, ...] = ()
+    item_id: str | None = None  # the row names its item (the mapping's id column): never found by name
 
 
 Judge = Callable[[ReconQuery, Sequence[Facts], bool], Match]
@@ -136,20 +147,9 @@ class Reconciler:
     def prepare(self, rows: Sequence[RowInput]) -> None:
         """Steps 1–2 for many rows at once: name lookups, batched facts, identifier and website lookups
         only where no name candidate already holds the value, then the class and place closures."""
-        ids: list[str] = []
-        for r in rows:
-            ids += self.finder.name_ids(r.entity)
-            for cell in r.linked:
-                found = self.finder.name_ids(linked_query(cell))
-                ids += found
-                self._pool.setdefault(cell.column, set()).update(found)
+        ids = self._name_candidates(rows)
         self.kb.load(ids)
-        extra: list[str] = []
-        for r in rows:
-            q = r.entity
-            if (q.identifiers or q.websites) and not any(
-                    self._holds(q, f) for f in self._facts(self.finder.name_ids(q))):
-                extra += self.finder.statement_ids(q)
+        extra = self._statement_candidates(rows)
         self.kb.load(extra)
         loaded = self._facts(dict.fromkeys([*ids, *extra]))
         self.kb.prefetch_classes(loaded)
@@ -162,6 +162,29 @@ class Reconciler:
         self.kb.load([*sorted(props), *(q for f in loaded for q in f.items(*props))])
         if self.finder.can_widen:
             self._widen(rows)
+
+    def _name_candidates(self, rows: Sequence[RowInput]) -> list[str]:
+        """The items rows name by id (checked to exist, in the same batches) and the name lookups of the
+        others and of their linked cells (each cell's candidates pooled per column)."""
+        ids: list[str] = [r.item_id for r in rows if r.item_id]
+        for r in rows:
+            if not r.item_id:
+                ids += self.finder.name_ids(r.entity)
+            for cell in r.linked:
+                found = self.finder.name_ids(linked_query(cell))
+                ids += found
+                self._pool.setdefault(cell.column, set()).update(found)
+        return ids
+
+    def _statement_candidates(self, rows: Sequence[RowInput]) -> list[str]:
+        """Identifier and website lookups, only where no name candidate already holds the value."""
+        extra: list[str] = []
+        for r in rows:
+            q = r.entity
+            if not r.item_id and (q.identifiers or q.websites) and not any(
+                    self._holds(q, f) for f in self._facts(self.finder.name_ids(q))):
+                extra += self.finder.statement_ids(q)
+        return extra
 
     def _widen(self, rows: Sequence[RowInput]) -> None:
         """Rounds of more searches for what is still NEW, each distinct text asked once for all rows,
@@ -227,12 +250,37 @@ class Reconciler:
         web = website_feature(q, f)
         return bool(web and web.decisive) or any(x.decisive for x in identifier_features(q, f))
 
+    def _named(self, qid: str) -> Match:
+        """A row whose id column names its item: that item (a redirect's target), if it exists."""
+        f = self.kb.get(qid)
+        if f is None:
+            return Match(Decision.REVIEW, None, (), f"{qid} (colonne d'identifiant / id column) n'existe pas sur "
+                                                    f"le wiki / does not exist on the wiki")
+        moved = f" (redirigé vers / redirected to {f.qid})" if f.qid != qid else ""
+        shown = ScoredCandidate(f.qid, f.label(), f.description(), 100.0,
+                                (Feature("id", f"colonne d'identifiant / id column{moved}", 100.0, decisive=True),))
+        return Match(Decision.MATCH, f.qid, (shown,), f"nommé par la colonne d'identifiant / named by the id column"
+                                                      f"{moved}")
+
+    def _unasked_is_review(self, query: ReconQuery, m: Match) -> Match:
+        """NEW is never answered for a row whose identifier or website lookup could not be asked: the
+        item may exist under another name. REVIEW, with the reason."""
+        missing = self.finder.not_asked(query) if m.decision == Decision.NEW else []
+        if not missing:
+            return m
+        return Match(Decision.REVIEW, None, m.candidates,
+                     "pas de NEW sans chercher l'identifiant / no NEW without looking the identifier up — "
+                     + "; ".join(missing))
+
     def row(self, r: RowInput) -> RowResult:
         ctx = r.entity
         linked, places, place_text, place_index = self._place_cell(r)
         query = replace(ctx, places=places, place_text=place_text)
-        query = replace(query, facts=(*query.facts, *self._cell_facts(r, places, place_text)))
-        entity = self._judge(query, self.finder.candidate_ids(ctx), False)
+        if r.item_id:
+            entity = self._named(r.item_id)
+        else:
+            query = replace(query, facts=(*query.facts, *self._cell_facts(r, places, place_text)))
+            entity = self._unasked_is_review(ctx, self._judge(query, self.finder.candidate_ids(ctx), False))
         notes: list[str] = []
         # A municipality left ambiguous (homonyms) is settled by the matched entity's own location.
         if place_index is not None and entity.decision == Decision.MATCH and entity.qid:

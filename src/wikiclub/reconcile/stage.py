@@ -28,9 +28,11 @@ def state_items(rows: Sequence[MappedRow], results: Sequence[RowResult]) -> list
     return [{"result": result_to_json(res), "record": row.to_json()} for row, res in zip(rows, results, strict=True)]
 
 
-def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *, entity_url: str
-                  ) -> list[Path]:
-    return write_review(path, results, entity_url=entity_url, state=state_items(rows, results))
+def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *,
+                  item_url: Callable[[str], str]) -> list[Path]:
+    """The review sheet; ``item_url`` (``SiteInfo.item_url``, or the configured ``entity_url``) links
+    each item as the wiki serves it."""
+    return write_review(path, results, state=state_items(rows, results), item_url=item_url)
 
 
 def summary(results: Sequence[RowResult]) -> dict[str, int]:

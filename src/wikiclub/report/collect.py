@@ -151,21 +151,38 @@ def _labels(run: _Run, ids: list[str]) -> dict[str, str]:
             for qid, by_lang in found.items()}
 
 
-def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_url: str, api_url: str,
-                   concept_base: str | None = None, own: OwnEdits | None = None, entity_url: str | None = None,
-                   now: Callable[[], dt.datetime] | None = None) -> CoverageTable:
-    """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``)."""
-    run = _Run(endpoint, spec, Namespaces.for_base(concept_base))
-    taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
+def _url_prefix(item_url: Callable[[str], str], entity_id: str) -> str:
+    """The part of an entity's URL before its id (article paths end with the title: ``…/wiki/Item:``)."""
+    url = item_url(entity_id)
+    return url[: -len(entity_id)] if url.endswith(entity_id) else url.rsplit("/", 1)[0] + "/"
+
+
+def _measure_groups(run: _Run, spec: ReportSpec) -> list[GroupSpec]:
+    """The overall measures, then each group's (the spec's groups, or one group per P31 class)."""
     _run_task(run, CoverageTask(spec.overall, spec.overall.measures))
     if spec.by_p31:
         groups = _p31_groups(run)
         if groups:
             _run_task(run, CoverageTask(None, spec.default_measures, classes=tuple(g.id for g in groups)))
-    else:
-        groups = list(spec.groups)
-        for group in groups:
-            _run_task(run, CoverageTask(group, group.measures))
+        return groups
+    groups = list(spec.groups)
+    for group in groups:
+        _run_task(run, CoverageTask(group, group.measures))
+    return groups
+
+
+def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_url: str, api_url: str,
+                   concept_base: str | None = None, own: OwnEdits | None = None,
+                   now: Callable[[], dt.datetime] | None = None,
+                   item_url: Callable[[str], str] | None = None) -> CoverageTable:
+    """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``).
+
+    ``item_url`` (``SiteInfo.item_url``) links entities as the wiki serves them; without it, through
+    ``Special:EntityPage`` (:func:`wikiclub.config.entity_page_url`), which works on any Wikibase."""
+    link = item_url or (lambda eid: entity_page_url(api_url) + eid)
+    run = _Run(endpoint, spec, Namespaces.for_base(concept_base))
+    taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
+    groups = _measure_groups(run, spec)
     worklist: list[WorkItem] = []
     for group in (groups if not spec.by_p31 else [spec.overall]):
         worklist += _worklist(run, group)
@@ -183,5 +200,6 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
         taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
         regions=spec.regions, languages=spec.languages, groups=(spec.overall, *groups), cells=cells,
         labels=tuple(sorted(labels.items())), worklist=tuple(worklist), notes=tuple(run.notes),
-        queries=run.queries, entity_url=entity_page_url(api_url, entity_url), own=own or OwnEdits(available=False))
+        queries=run.queries, entity_url=_url_prefix(link, "Q1"), own=own or OwnEdits(available=False),
+        property_url=_url_prefix(link, "P1"))
 

@@ -129,6 +129,12 @@ class CoverageTable:
     queries: int = 0
     entity_url: str = "https://www.wikidata.org/wiki/"
     own: OwnEdits = field(default_factory=OwnEdits)
+    property_url: str = ""  # prefix of property pages when not ``entity_url`` (``…/wiki/Property:``)
+
+    def url(self, entity_id: str) -> str:
+        """Link to an entity's page, as the wiki serves it (``SiteInfo.item_url`` made the prefixes)."""
+        prefix = self.property_url if entity_id[:1] == "P" and self.property_url else self.entity_url
+        return prefix + entity_id
 
     def label(self, entity_id: str) -> str:
         return dict(self.labels).get(entity_id, entity_id)
@@ -155,7 +161,7 @@ class CoverageTable:
             "worklist": [{"group": w.group, "item": w.item, "label": w.label, "missing": list(w.missing)}
                          for w in self.worklist],
             "notes": [{"kind": n.kind, "message": n.message} for n in self.notes],
-            "queries": self.queries, "entity_url": self.entity_url,
+            "queries": self.queries, "entity_url": self.entity_url, "property_url": self.property_url,
             "own": {"created": list(self.own.created), "edited": list(self.own.edited),
                     "batches": self.own.batches, "available": self.own.available},
         }
@@ -175,7 +181,7 @@ class CoverageTable:
             tuple(Note(n["kind"], n["message"]) for n in data.get("notes", ())), int(data.get("queries", 0)),
             data.get("entity_url", "https://www.wikidata.org/wiki/"),
             OwnEdits(tuple(own.get("created", ())), tuple(own.get("edited", ())), int(own.get("batches", 0)),
-                     bool(own.get("available", True))))
+                     bool(own.get("available", True))), str(data.get("property_url", "")))
 
 
 def sum_cells(group: str, region: str, cells: list[Cell]) -> Cell:

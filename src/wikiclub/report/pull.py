@@ -1,8 +1,9 @@
 """``pull``: the WikiProject's items of a mapping's classes, as a spreadsheet with the mapping's columns.
 
 Volunteers see what exists and complete it; the sheet goes back through ``map`` → ``plan`` like any
-other. Columns, in order: ``QID`` (the item; ignored by the mapping, used to match rows back), the
-label and alias columns, then every mapped column. Values are written as the volunteer would type them
+other. Columns, in order: the item's id — the mapping's ``entity.id`` column (``QID`` when it names
+none), which ``map`` reads back so those rows are that item and are never reconciled by name; in XLSX
+each id links to the item's page (``SiteInfo.item_url``) — then the label and alias columns, then every mapped column. Values are written as the volunteer would type them
 (``datatypes.format_value``): controlled vocabularies back to the mapping's word, dates in French,
 e-mails without ``mailto:``. Item values are written as **QIDs** — ``map`` reads a QID as that exact
 item, so no reconciliation guess is needed when the sheet comes back — with their label in a helper
@@ -18,7 +19,7 @@ whose P31 is one of the mapping's classes (``instance_of``, ``match.types`` and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,11 @@ from .spec import Selection
 
 QID_COLUMN = "QID"
 LABEL_SUFFIX = " (libellé)"
+
+
+def id_column(mapping: SheetMapping) -> str:
+    """The column that names each row's item: the mapping's ``entity.id`` column, else ``QID``."""
+    return mapping.id_column or QID_COLUMN
 
 
 class Endpoint(Protocol):
@@ -114,7 +120,7 @@ def _text(value: Any, spec: ColumnSpec) -> str:
 def _header(mapping: SheetMapping) -> tuple[list[str], set[str]]:
     """The sheet's header (QID, terms, the mapping's columns, a label column after each item column,
     coordinates) and the item columns that get a label column."""
-    header: list[str] = [QID_COLUMN]
+    header: list[str] = [id_column(mapping)]
     for t in (*mapping.labels, *mapping.aliases):
         header.append(t.column)
     item_columns: set[str] = set()
@@ -190,7 +196,7 @@ def build_rows(mapping: SheetMapping, entities: Sequence[Mapping[str, Any]], lab
     header, item_columns = _header(mapping)
     rows = []
     for entity in entities:
-        cells: dict[str, str] = {QID_COLUMN: str(entity.get("id", ""))}
+        cells: dict[str, str] = {id_column(mapping): str(entity.get("id", ""))}
         _term_cells(mapping, entity, cells)
         _column_cells(mapping, entity, labels, item_columns, cells)
         _coordinate_cells(mapping, entity, cells)
@@ -202,8 +208,10 @@ def _decimal(d: Decimal) -> str:
     return format(d.normalize(), "f") if d == d.to_integral() else format(d, "f")
 
 
-def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: SheetMapping, title: str) -> None:
-    """XLSX (the mapping's sheet name and header row honoured) or CSV, formula-safe either way."""
+def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: SheetMapping, title: str,
+                item_url: Callable[[str], str] | None = None) -> None:
+    """XLSX (the mapping's sheet name and header row honoured) or CSV, formula-safe either way. In XLSX
+    each item id of the id column links to the item's page (``item_url``: ``SiteInfo.item_url``)."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
@@ -217,9 +225,12 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
             set_xlsx_text(ws.cell(row=1, column=1), title)  # a title above, as volunteers' sheets have
         for col, name in enumerate(header, start=1):
             set_xlsx_text(ws.cell(row=start, column=col), name)
+        id_col = header.index(id_column(mapping)) + 1 if id_column(mapping) in header else None
         for r, row in enumerate(rows, start=start + 1):
             for col, value in enumerate(row, start=1):
                 set_xlsx_text(ws.cell(row=r, column=col), value)
+                if col == id_col and item_url is not None and is_item_id(value):
+                    ws.cell(row=r, column=col).hyperlink = item_url(value)
         ws.freeze_panes = f"B{start + 1}"  # header row and QID column stay in view
         wb.save(path)
     elif suffix == ".csv":
@@ -236,7 +247,8 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
 
 
 def pull(mapping: SheetMapping, selection: Selection, endpoint: Endpoint, reader: EntityReader, out: Path, *,
-         concept_base: str | None = None, language: str | None = None) -> PullResult:
+         concept_base: str | None = None, language: str | None = None,
+         item_url: Callable[[str], str] | None = None) -> PullResult:
     classes = mapping_classes(mapping)
     if not classes:
         raise UsageError(f"{mapping.path}: le mapping ne dit aucune classe / the mapping names no class",
@@ -255,5 +267,5 @@ def pull(mapping: SheetMapping, selection: Selection, endpoint: Endpoint, reader
             found = e.get("labels", {})
             labels[qid] = (found.get(lang) or found.get("en") or {}).get("value", "")
     header, table = build_rows(mapping, entities, labels)
-    write_sheet(out, header, table, mapping, f"Éléments existants — {mapping.path}")
+    write_sheet(out, header, table, mapping, f"Éléments existants — {mapping.path}", item_url)
     return PullResult(out, tuple(header), len(table), classes)

@@ -39,7 +39,7 @@ def coverage_rows(data: ReportData) -> list[list[Any]]:
 def worklist_rows(data: ReportData) -> list[list[Any]]:
     table = data.table
     names = {g.id: g.name for g in table.groups}
-    return [[w.group, names.get(w.group, w.group), w.item, w.label, table.entity_url + w.item, " ".join(w.missing),
+    return [[w.group, names.get(w.group, w.group), w.item, w.label, table.url(w.item), " ".join(w.missing),
              "; ".join(table.label(p) for p in w.missing)] for w in table.worklist]
 
 

@@ -29,7 +29,7 @@ th:first-child,td:first-child{text-align:left}th{background:#eaecf0}tr.total td{
 def _link(table: CoverageTable, entity_id: str, text: str) -> str:
     if not _ID.match(entity_id):
         return html_text(text)
-    return f'<a href="{html_text(table.entity_url + entity_id)}">{html_text(text)}</a>'
+    return f'<a href="{html_text(table.url(entity_id))}">{html_text(text)}</a>'
 
 
 def bars_svg(view: GroupView) -> str:

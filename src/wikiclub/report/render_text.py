@@ -74,7 +74,7 @@ def render_markdown(data: ReportData) -> str:
             out += [f"### {md_text(names.get(group, group))}", ""]
             for w in (w for w in t.worklist if w.group == group):
                 missing = ", ".join(f"{md_text(t.label(p))} ({p})" for p in w.missing)
-                out.append(f"- [{md_text(w.label or w.item)}]({t.entity_url}{_safe_id(w.item)}) ({w.item}) — "
+                out.append(f"- [{md_text(w.label or w.item)}]({t.url(_safe_id(w.item))}) ({w.item}) — "
                            f"manque : {missing}")
             out.append("")
     out += _own_lines(t, md=True)
@@ -93,7 +93,7 @@ def _own_lines(t: CoverageTable, *, md: bool) -> list[str]:
     shown = [*((q, "créé") for q in t.own.created[:30]), *((q, "modifié") for q in t.own.edited[:30])]
     for qid, what in shown:
         if md:
-            lines.append(f"- [{qid}]({t.entity_url}{_safe_id(qid)}) ({what})")
+            lines.append(f"- [{qid}]({t.url(_safe_id(qid))}) ({what})")
         else:
             lines.append(f"* [[Special:EntityPage/{_safe_id(qid)}|{_safe_id(qid)}]] ({what})")
     return [*lines, ""] if shown else lines

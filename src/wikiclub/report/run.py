@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +65,9 @@ def _write(path: Path, text: str) -> Path:
 
 def make_report(spec: ReportSpec, endpoint: Endpoint, out_dir: Path, *, site: str, endpoint_url: str,
                 api_url: str, concept_base: str | None, history: Path | None, own: OwnEdits | None = None,
-                entity_url: str | None = None) -> ReportResult:
+                item_url: Callable[[str], str] | None = None) -> ReportResult:
     table = build_coverage(spec, endpoint, site=site, endpoint_url=endpoint_url, api_url=api_url,
-                           concept_base=concept_base, own=own, entity_url=entity_url)
+                           concept_base=concept_base, own=own, item_url=item_url)
     data = compare(table, history)
     files = write_outputs(data, out_dir)
     snap = save_snapshot(history, table) if history is not None else None

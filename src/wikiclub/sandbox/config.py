@@ -35,8 +35,9 @@ class SandboxConfig:
     port: int = 8765
     concept_base: str = WIKIDATA_CONCEPT_BASE
     sitename: str = "wikiclub sandbox"
-    # $wgRateLimits-style: action → group → (count, seconds); None = no limits (the default).
-    rate_limits: dict[str, dict[str, tuple[int, int]]] | None = None
+    # $wgRateLimits-style: action → group → (count, seconds); None = no limits (the default). The
+    # window may be short (a fraction of a second) so tests exercise the same logic without waiting.
+    rate_limits: dict[str, dict[str, tuple[int, float]]] | None = None
     # Simulated replication lag in seconds (the recorded wiki had 1 s, so maxlag=0 fails).
     replication_lag: float = 0.0
     faults: FaultConfig | None = None

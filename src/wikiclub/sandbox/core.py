@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from . import users
+from .allpages import allpages_generator, allpages_list
 from .context import ApiRequest, Handler, Wiki
 from .db import save_revision, utc_now
 from .guards import check_token, check_write, rights, token_for
@@ -126,7 +127,8 @@ class CoreModules:
     def _limits(self, req: ApiRequest, top: dict[str, Any]) -> None:
         """``xxlimit=max`` is answered with the limit used, in a top-level ``limits`` member."""
         names = {"ii": "imageinfo", "uc": "usercontribs", "rv": "revisions", "tl": "templates",
-                 "sr": "search", "wbs": "wbsearch", "gtl": "templates", "gsr": "search"}
+                 "sr": "search", "wbs": "wbsearch", "gtl": "templates", "gsr": "search", "ap": "allpages",
+                 "gap": "allpages"}
         limits = {names[k[:-5]]: _max_limit(req) for k, v in req.params.items()
                   if k.endswith("limit") and v == "max" and k[:-5] in names}
         if limits:
@@ -151,6 +153,9 @@ class CoreModules:
     def _list(self, req: ApiRequest, name: str, query: dict[str, Any], top: dict[str, Any]) -> None:
         if name == "usercontribs":
             query["usercontribs"] = self.usercontribs(req, top)
+            return
+        if name == "allpages":
+            query["allpages"] = allpages_list(req, self.db.conn, _max_limit(req), top)
             return
         fn = req.app.query_modules.get(f"list={name}")
         if fn is None:
@@ -178,7 +183,8 @@ class CoreModules:
         if "ratelimits" in uiprop:
             mine = {} if "noratelimit" in rights(req) else users.limits_for(
                 self.app.rate_limiter.limits, user)
-            info["ratelimits"] = {action: {cat: {"hits": hits, "seconds": secs}
+            info["ratelimits"] = {action: {cat: {"hits": hits, "seconds": int(secs) if float(secs).is_integer()
+                                                 else secs}
                                            for cat, (hits, secs) in cats.items()}
                                   for action, cats in mine.items()}
         if "editcount" in uiprop and user is not None:
@@ -204,9 +210,21 @@ class CoreModules:
             elif prop == "statistics":
                 out["statistics"] = self._statistics()
             elif prop == "extensions":
-                out["extensions"] = [dict(e) for e in self.siteinfo["extensions"]]
+                out["extensions"] = self._extensions()
             else:
                 req.warnings["siteinfo"] = f'Unrecognized value for parameter "siprop": {prop}.'
+        return out
+
+    def _extensions(self) -> list[dict[str, Any]]:
+        """The recorded bare wiki's extensions; searching like Wikidata, the sandbox also says it has
+        CirrusSearch and WikibaseCirrusSearch (so clients can tell the two modes apart, as on real wikis)."""
+        out = [dict(e) for e in self.siteinfo["extensions"]]
+        if self.app.config.search == "cirrus":
+            for name, kind, desc in (("CirrusSearch", "other", "cirrussearch-desc"),
+                                     ("WikibaseCirrusSearch", "wikibase", "wikibasecirrus-desc")):
+                out.append({"type": kind, "name": name, "descriptionmsg": desc,
+                            "url": f"https://www.mediawiki.org/wiki/Extension:{name}",
+                            "license-name": "GPL-2.0-or-later"})
         return out
 
     def _general(self, fv: int) -> dict[str, Any]:
@@ -374,7 +392,9 @@ class CoreModules:
             query["badrevids"] = {r: {"revid": int(r) if r.isdigit() else r, "missing": True if fv == 2 else ""}
                                   for r in bad_revids}
         generator = req.params.get("generator")
-        if generator:
+        if generator == "allpages":
+            found = allpages_generator(req, c, _max_limit(req), top)
+        elif generator:
             if generator != "templates":
                 raise ApiError("badvalue", f'Unrecognized value for parameter "generator": {generator}.')
             found, missing = self._templates_of(found, sitename)

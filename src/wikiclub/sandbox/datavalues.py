@@ -317,6 +317,22 @@ def _value_serialization(value_type: str, value: Any) -> str:
     return _c("DataValues\\UnknownValue", _php_json([value]))
 
 
+_EXACT_VALUE_TYPES = frozenset({"string", "monolingualtext", "time", "globecoordinate", "quantity"})
+
+
+def hash_is_exact(snak: dict[str, Any]) -> bool:
+    """Whether :func:`snak_hash` reproduces Wikibase's hash of this snak byte for byte: novalue and
+    somevalue snaks, the five value types above, and entity ids of items and properties (a lexeme,
+    form or sense id is another PHP class, whose serialization is not reproduced here)."""
+    if snak.get("snaktype") in ("novalue", "somevalue"):
+        return True
+    dv = snak.get("datavalue") or {}
+    if dv.get("type") == "wikibase-entityid":
+        return isinstance(dv.get("value"), dict) and dv["value"].get("entity-type") in ("item", "property") \
+            and "id" in dv["value"]
+    return dv.get("type") in _EXACT_VALUE_TYPES
+
+
 def snak_hash(snak: dict[str, Any]) -> str:
     prop = snak["property"]
     if snak["snaktype"] == "somevalue":

@@ -79,16 +79,24 @@ def check_token(req: ApiRequest) -> None:
         raise ApiError("mustbeposted", f'The "{req.action}" module requires a POST request.')
 
 
-def check_write(req: ApiRequest, *, rate_action: str = "edit") -> None:
+def check_write(req: ApiRequest, *, rate_action: str | None = "edit") -> None:
     """Checks every write passes first (core and Wikibase modules): asserts, token, the ``edit``
-    right (anonymous editing is off like on the recorded wiki), then the rate limit. Raises ApiError."""
+    right (anonymous editing is off like on the recorded wiki), then the rate limit (``None``: the
+    module pings its limits itself, later, as a creation does). Raises ApiError."""
     check_asserts(req)
     check_token(req)
     app = req.app
     if "edit" not in rights(req):
         raise permission_denied(req.action, app.config.sitename)
-    if "noratelimit" not in rights(req) and app.rate_limiter.hit(rate_action, req.user, req.remote_addr,
-                                                                 time.monotonic()):
+    if rate_action is not None and over_limit(req, rate_action):
         raise ratelimited_error(req.action)
+
+
+def over_limit(req: ApiRequest, action: str) -> bool:
+    """``User::pingLimiter(action)``: count one hit (refused ones count too); True when over the limit.
+    Accounts with ``noratelimit`` are never limited."""
+    if "noratelimit" in rights(req):
+        return False
+    return req.app.rate_limiter.hit(action, req.user, req.remote_addr, time.monotonic())
 
 

@@ -23,7 +23,7 @@ from typing import IO, Any
 from ..dumps import open_dump, parse_lines
 from ..errors import InputError
 from .context import Wiki
-from .datavalues import reference_hash, snak_hash
+from .datavalues import hash_is_exact, reference_hash, snak_hash
 from .db import SandboxDB
 from .entities import CONTENT_MODEL, NS, canonical, new_guid, revision_content, title_of
 from .entitystore import ensure_schema, sitelink_rows, statement_rows, term_rows
@@ -42,7 +42,10 @@ class LoadStats:
 
 
 def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
-    """Fill what hand-made dumps leave out (statement ids, snak and reference hashes, datatypes)."""
+    """Fill what hand-made dumps leave out (statement ids, datatypes) and recompute snak and reference
+    hashes: Wikibase never stores a hash, it computes it from the snak whenever it serializes an entity,
+    so an imported entity is served with hashes of its own making whatever the dump said (a hand-made
+    dump's, or a stale one). Values whose hash the sandbox cannot reproduce exactly keep the dump's."""
     for pid, group in (entity.get("claims") or {}).items():
         for st in group:
             if not st.get("id"):
@@ -54,8 +57,7 @@ def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
                 snaks += ref_snaks
                 for s in ref_snaks:
                     _fill_snak(s, datatypes)
-                if not ref.get("hash"):
-                    ref["hash"] = reference_hash([s["hash"] for s in ref_snaks])
+                ref["hash"] = reference_hash([s["hash"] for s in ref_snaks])
             for s in snaks:
                 _fill_snak(s, datatypes)
             st.setdefault("rank", "normal")
@@ -66,8 +68,12 @@ def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
 def _fill_snak(snak: dict[str, Any], datatypes: dict[str, str]) -> None:
     if "datatype" not in snak and snak.get("property") in datatypes:
         snak["datatype"] = datatypes[snak["property"]]
-    if not snak.get("hash"):
-        snak["hash"] = snak_hash(snak)
+    if hash_is_exact(snak) or not snak.get("hash"):
+        try:
+            snak["hash"] = snak_hash(snak)
+        except (KeyError, TypeError):  # a value missing a field: keep the dump's hash (checked later)
+            if not snak.get("hash"):
+                raise
 
 
 # Indexes of these tables are rebuilt once at the end of a load into an empty wiki: sorting

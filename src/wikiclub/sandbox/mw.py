@@ -195,6 +195,18 @@ def ratelimited_error(action: str) -> ApiError:
     return ApiError("ratelimited", THROTTLED + " Please try again in a few minutes.")
 
 
+def id_generator_throttled_error() -> ApiError:
+    """``new=…`` over the ``wikibase-idgenerator`` limit: RateLimitingIdGenerator throws a
+    StorageException(actionthrottledtext) that EntitySavingHelper::createEntity reports with
+    ApiErrorReporter::dieError('Cannot automatically assign ID: ' …, 'no-automatic-entity-id'); the
+    message key ``wikibase-api-no-automatic-entity-id`` does not exist, so the raw text is its only
+    parameter. Header ``MediaWiki-API-Error: no-automatic-entity-id``, no Retry-After
+    (tests/fixtures/wikibase-api/observed/wbeditentity-new-item-idgenerator-ratelimited.json)."""
+    text = "Cannot automatically assign ID: " + THROTTLED + "\nPlease try again in a few minutes."
+    return ApiError("no-automatic-entity-id", text,
+                    messages=[("wikibase-api-no-automatic-entity-id", [text], text)])
+
+
 def editconflict_error(action: str) -> ApiError:
     if is_wikibase_action(action):
         return ApiError("editconflict", "Edit conflict. Could not patch the current revision.", messages=[

@@ -72,6 +72,14 @@ PROPERTY_TYPES = {
     "entity-schema": "EntitySchema",
 }
 _TYPE_OF_PROPERTY_TYPE = {WIKIBASE + v: k for k, v in PROPERTY_TYPES.items()}
+# Datatypes whose simple values are IRIs: their wdt:/ps:/pq:/pr: predicates are owl:ObjectProperty,
+# the others owl:DatatypeProperty (the "rdf-data-type" of Wikibase's data type definitions).
+_OBJECT_DATATYPES = frozenset({"wikibase-item", "wikibase-property", "url", "commonsMedia", "geo-shape",
+                               "tabular-data", "wikibase-lexeme", "wikibase-form", "wikibase-sense",
+                               "entity-schema"})
+# Datatypes with normalized predicates (wdtn: …) and the OWL type of wdtn: (PropertySpecificComponentsRdfBuilder).
+_NORMALIZED = {"external-id": "ObjectProperty", "quantity": "DatatypeProperty"}
+_VALUE_NODE_TYPES = {"T": "TimeValue", "Q": "QuantityValue", "G": "GlobecoordinateValue"}
 _ENTITY_TYPES = {"item": "Item", "property": "Property", "lexeme": "Lexeme", "mediainfo": "MediaInfo"}
 _RANKS = {"normal": "NormalRank", "preferred": "PreferredRank", "deprecated": "DeprecatedRank"}
 # Sitelink families: site-id suffix → (host suffix, wikiGroup). Longest suffixes first.
@@ -144,7 +152,8 @@ class Namespaces:
             "wds": self.wds, "wdref": self.wdref, "wdv": self.wdv, "wdata": self.wdata,
             "wikibase": WIKIBASE, "rdf": RDF, "rdfs": RDFS, "schema": SCHEMA, "skos": SKOS,
             "xsd": XSD, "prov": PROV, "owl": OWL, "geo": GEO, "bd": BD, "hint": HINT,
-            # Declared so that WDQS queries parse; the sandbox writes no normalized values.
+            # Declared so that WDQS queries parse; the sandbox declares the normalized predicates of
+            # external-id and quantity properties but writes no normalized values.
             "wdtn": self.wdt.replace("/direct/", "/direct-normalized/"),
             "psn": self.psv.replace("/value/", "/value-normalized/"),
             "pqn": self.pqv.replace("/value/", "/value-normalized/"),
@@ -268,8 +277,12 @@ class TripleWriter:
         self.xsd_int, self.xsd_dec = f"^^<{XSD}integer>", f"^^<{XSD}decimal>"
         self.xsd_dt, self.xsd_double = f"^^<{XSD}dateTime>", f"^^<{XSD}double>"
         self.wkt = f"^^<{GEO}wktLiteral>"
+        self.owl = {k: f"<{OWL}{k}>" for k in ("ObjectProperty", "DatatypeProperty", "Class", "Restriction",
+                                               "complementOf", "onProperty", "someValuesFrom", "Thing")}
         self.wb = {k: f"{w}{k}>" for k in (
-            "sitelinks", "statements", "identifiers", "rank", "BestRank", "badge", "wikiGroup",
+            "directClaimNormalized", "statementValueNormalized", "qualifierValueNormalized",
+            "referenceValueNormalized", "TimeValue", "QuantityValue", "GlobecoordinateValue",
+            "sitelinks", "statements", "rank", "BestRank", "badge", "wikiGroup",
             "propertyType", "directClaim", "claim", "statementProperty", "statementValue",
             "qualifier", "qualifierValue", "reference", "referenceValue", "novalue",
             "timeValue", "timePrecision", "timeTimezone", "timeCalendarModel",
@@ -281,6 +294,7 @@ class TripleWriter:
         self.ps, self.psv, self.pq, self.pqv = "<" + ns.ps, "<" + ns.psv, "<" + ns.pq, "<" + ns.pqv
         self.pr, self.prv, self.wdno = "<" + ns.pr, "<" + ns.prv, "<" + ns.wdno
         self.wds, self.wdref, self.wdv = "<" + ns.wds, "<" + ns.wdref, "<" + ns.wdv
+        self.normalized = {k: "<" + v for k, v in ns.prefixes().items() if k in ("wdtn", "psn", "pqn", "prn")}
 
     # -- literals
     def lang_tag(self, language: str) -> str | None:
@@ -305,7 +319,7 @@ class TripleWriter:
         s = f"{self.wd}{eid}>"
         add = out.append
         etype = entity.get("type", "item")
-        if etype in self.types:
+        if etype in self.types and etype != "item":  # WDQS (and the real export, issue 11) has no Item type
             add(f"{s} {self.a} {self.types[etype]} .\n")
         if etype == "property":
             self._property(eid, s, entity.get("datatype"), add)
@@ -324,23 +338,20 @@ class TripleWriter:
                 if lit is not None:
                     add(f"{s} {self.alt} {lit} .\n")
         claims = entity.get("claims") or entity.get("statements") or {}
-        n_statements = n_identifiers = 0
+        n_statements = 0
         for pid, statements in claims.items():
             if not _PROPERTY_ID.match(pid):
                 continue  # never let a broken key write into the N-Triples text
             n_statements += len(statements)
             best = "preferred" if any(st.get("rank") == "preferred" for st in statements) else "normal"
             for st in statements:
-                dt = self._statement(eid, s, pid, st, best, add, seen)
-                if dt == "external-id":
-                    n_identifiers += 1
+                self._statement(eid, s, pid, st, best, add, seen)
         if etype == "item" or "sitelinks" in entity:
             sitelinks = entity.get("sitelinks") or {}
             for site, link in sitelinks.items():
                 self._sitelink(s, site, link, add, seen)
             add(f'{s} {self.wb["sitelinks"]} "{len(sitelinks)}"{self.xsd_int} .\n')
         add(f'{s} {self.wb["statements"]} "{n_statements}"{self.xsd_int} .\n')
-        add(f'{s} {self.wb["identifiers"]} "{n_identifiers}"{self.xsd_int} .\n')
         if entity.get("lastrevid") is not None:
             add(f'{s} {self.version} "{int(entity["lastrevid"])}"{self.xsd_int} .\n')
         modified = entity.get("modified")
@@ -348,14 +359,38 @@ class TripleWriter:
             add(f'{s} {self.modified} "{escape_literal(modified)}"{self.xsd_dt} .\n')
 
     def _property(self, pid: str, s: str, datatype: str | None, add: Callable[[str], None]) -> None:
+        """The property's predicates and their OWL declarations, its normalized predicates (external-id,
+        quantity) and its novalue class, as Wikibase's PropertySpecificComponentsRdfBuilder writes them."""
         if datatype in PROPERTY_TYPES:
             add(f"{s} {self.wb['propertyType']} <{WIKIBASE}{PROPERTY_TYPES[datatype]}> .\n")
-        wb = self.wb
+        wb, owl, a = self.wb, self.owl, self.a
         for pred, ns in (("directClaim", self.wdt), ("claim", self.p), ("statementProperty", self.ps),
                          ("statementValue", self.psv), ("qualifier", self.pq),
                          ("qualifierValue", self.pqv), ("reference", self.pr),
                          ("referenceValue", self.prv), ("novalue", self.wdno)):
             add(f"{s} {wb[pred]} {ns}{pid}> .\n")
+        simple = owl["ObjectProperty" if datatype in _OBJECT_DATATYPES else "DatatypeProperty"]
+        for ns in (self.p, self.psv, self.pqv, self.prv):
+            add(f"{ns}{pid}> {a} {owl['ObjectProperty']} .\n")
+        for ns in (self.wdt, self.ps, self.pq, self.pr):
+            add(f"{ns}{pid}> {a} {simple} .\n")
+        normalized = _NORMALIZED.get(datatype or "")
+        if normalized is not None:
+            n = self.normalized
+            for pred, key in (("directClaimNormalized", "wdtn"), ("statementValueNormalized", "psn"),
+                              ("qualifierValueNormalized", "pqn"), ("referenceValueNormalized", "prn")):
+                add(f"{s} {wb[pred]} {n[key]}{pid}> .\n")
+            for key in ("psn", "pqn", "prn"):
+                add(f"{n[key]}{pid}> {a} {owl['ObjectProperty']} .\n")
+            add(f"{n['wdtn']}{pid}> {a} {owl[normalized]} .\n")
+        # wdno:P a owl:Class ; owl:complementOf [ a owl:Restriction ; owl:onProperty wdt:P ;
+        # owl:someValuesFrom owl:Thing ] — the blank node skolemized (a stable IRI, as WDQS stores it).
+        restriction = f"<{self.ns.genid}{_hash('owl:complementOf', pid)}>"
+        add(f"{self.wdno}{pid}> {a} {owl['Class']} .\n")
+        add(f"{self.wdno}{pid}> {owl['complementOf']} {restriction} .\n")
+        add(f"{restriction} {a} {owl['Restriction']} .\n")
+        add(f"{restriction} {owl['onProperty']} {self.wdt}{pid}> .\n")
+        add(f"{restriction} {owl['someValuesFrom']} {owl['Thing']} .\n")
 
     def _sitelink(self, s: str, site: str, link: dict[str, Any], add: Callable[[str], None],
                   seen: set[str]) -> None:
@@ -470,11 +505,14 @@ class TripleWriter:
             return self._coordinate(v, add, seen)
         return f'"{escape_literal(json.dumps(v, ensure_ascii=False))}"', None
 
-    def _value_node(self, key: str, seen: set[str]) -> tuple[str, bool]:
+    def _value_node(self, key: str, seen: set[str], add: Callable[[str], None]) -> tuple[str, bool]:
+        """The value node of ``key`` ("T|…" time, "Q|…" quantity, "G|…" coordinate); when new, its type
+        (``wikibase:TimeValue`` …, as in the real export; WDQS drops these) is written at once."""
         node = f"{self.wdv}{_hash(key)}>"
         if node in seen:
             return node, False
         seen.add(node)
+        add(f"{node} {self.a} {self.wb[_VALUE_NODE_TYPES[key[0]]]} .\n")
         return node, True
 
     def _time(self, v: dict[str, Any], add: Callable[[str], None],
@@ -483,7 +521,7 @@ class TripleWriter:
         tz, calendar = int(v.get("timezone", 0)), str(v.get("calendarmodel", GREGORIAN))
         cleaned = clean_time(time, precision, calendar)
         literal = None if cleaned is None else f'"{cleaned}"{self.xsd_dt}'
-        node, new = self._value_node(f"T|{time}|{precision}|{tz}|{calendar}", seen)
+        node, new = self._value_node(f"T|{time}|{precision}|{tz}|{calendar}", seen, add)
         if new:
             wb = self.wb
             if literal is not None:
@@ -504,7 +542,7 @@ class TripleWriter:
         amount = self._decimal(v.get("amount"))
         unit = str(v.get("unit", "1"))
         upper, lower = v.get("upperBound"), v.get("lowerBound")
-        node, new = self._value_node(f"Q|{v.get('amount')}|{unit}|{upper}|{lower}", seen)
+        node, new = self._value_node(f"Q|{v.get('amount')}|{unit}|{upper}|{lower}", seen, add)
         if new:
             wb = self.wb
             if amount is not None:
@@ -530,7 +568,7 @@ class TripleWriter:
         if globe != EARTH:
             point = f"<{safe_iri(globe)}> {point}"
         literal = f'"{point}"{self.wkt}'
-        node, new = self._value_node(f"G|{lat}|{lon}|{precision}|{globe}", seen)
+        node, new = self._value_node(f"G|{lat}|{lon}|{precision}|{globe}", seen, add)
         if new:
             wb = self.wb
             add(f'{node} {wb["geoLatitude"]} "{_num(lat)}"{self.xsd_double} .\n')

@@ -148,7 +148,7 @@ def user_rights(user: User | None, *, anonymous_edits: bool = False,
 # ---- rate limits ($wgRateLimits) -------------------------------------------------------------------
 # MediaWiki 1.39's defaults (+ Wikibase's id generator). Enforced only when the sandbox is given
 # rate limits (its own overrides are merged on top, as LocalSettings.php does); off by default.
-DEFAULT_RATE_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
+DEFAULT_RATE_LIMITS: dict[str, dict[str, tuple[int, float]]] = {
     "edit": {"ip": (8, 60), "newbie": (8, 60), "user": (90, 60)},
     "move": {"newbie": (2, 120), "user": (8, 60)},
     "upload": {"ip": (8, 60), "newbie": (8, 60)},
@@ -165,17 +165,24 @@ DEFAULT_RATE_LIMITS: dict[str, dict[str, tuple[int, int]]] = {
     "stashbasehtml": {"ip": (5, 60), "newbie": (5, 60)},
     "changetag": {"ip": (8, 60), "newbie": (8, 60)},
     "editcontentmodel": {"newbie": (2, 120), "user": (8, 60)},
-    "wikibase-idgenerator": {"ip": (8, 60), "newbie": (8, 60)},
 }
+ID_GENERATOR = "wikibase-idgenerator"
 
 
-def effective_rate_limits(overrides: dict[str, dict[str, tuple[int, int]]] | None
-                          ) -> dict[str, dict[str, tuple[int, int]]]:
+def effective_rate_limits(overrides: dict[str, dict[str, tuple[int, float]]] | None
+                          ) -> dict[str, dict[str, tuple[int, float]]]:
+    """MediaWiki's defaults, the overrides on top (as LocalSettings.php), then Wikibase's id generator
+    limit: it inherits every group of 'create', else of 'edit', that it does not set itself
+    (RepoHooks::inheritDefaultRateLimits, run after LocalSettings.php) — so ``edit:user:8/60``
+    limits creations to 8 per 60 s too."""
     if overrides is None:
         return {}
-    merged = {action: dict(groups) for action, groups in DEFAULT_RATE_LIMITS.items()}
+    merged: dict[str, dict[str, tuple[int, float]]] = {
+        action: dict(groups) for action, groups in DEFAULT_RATE_LIMITS.items()}
     for action, groups in overrides.items():
         merged.setdefault(action, {}).update(groups)
+    inherited = merged.get("create") or merged.get("edit") or {}
+    merged[ID_GENERATOR] = {**inherited, **merged.get(ID_GENERATOR, {})}
     return merged
 
 
@@ -186,10 +193,10 @@ def rate_limit_categories(user: User | None) -> list[str]:
     return list(dict.fromkeys(["user", *display_groups(user)]))
 
 
-def limits_for(limits: dict[str, dict[str, tuple[int, int]]], user: User | None
-               ) -> dict[str, dict[str, tuple[int, int]]]:
+def limits_for(limits: dict[str, dict[str, tuple[int, float]]], user: User | None
+               ) -> dict[str, dict[str, tuple[int, float]]]:
     cats = rate_limit_categories(user)
-    out: dict[str, dict[str, tuple[int, int]]] = {}
+    out: dict[str, dict[str, tuple[int, float]]] = {}
     for action, groups in limits.items():
         mine = {cat: groups[cat] for cat in cats if cat in groups}
         if mine:
@@ -202,7 +209,7 @@ class RateLimiter:
     MediaWiki's ``incrWithInit``; refused attempts count too, so a client that keeps hammering
     stays throttled. Lives in the app (one per server), never at module level."""
 
-    def __init__(self, limits: dict[str, dict[str, tuple[int, int]]]) -> None:
+    def __init__(self, limits: dict[str, dict[str, tuple[int, float]]]) -> None:
         self.limits = limits
         self._windows: dict[tuple[str, str, str], tuple[float, int]] = {}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import entitystore as store
@@ -30,8 +30,10 @@ from .entities import (
     title_of,
     wb_error,
 )
+from .guards import over_limit
 from .languages import fallback_chain, is_known_language
-from .mw import ApiError
+from .mw import ApiError, id_generator_throttled_error, ratelimited_error
+from .users import ID_GENERATOR
 from .wbcommon import (
     WRITE_PARAMS,
     base_revision,
@@ -210,7 +212,8 @@ def _response_entity(entity: dict[str, Any], lastrevid: int, nochange: bool = Fa
 
 def wbeditentity(req: ApiRequest) -> dict[str, Any]:
     raw = req.require("data")
-    check_write(req)
+    # A creation pings its limits itself, in Wikibase's order (see _create).
+    check_write(req, rate_action=None if req.get("new") else "edit")
     warn_unknown(req, EDIT_PARAMS)
     try:
         data = json.loads(raw)
@@ -232,18 +235,7 @@ def wbeditentity(req: ApiRequest) -> dict[str, Any]:
     look = lookups(req)
     baserevid = base_revision(req)
     if new:
-        check_tags(req)  # badtags before anything is allocated
-        entity_id = _check_new_data(req, new, data)
-        datatype = data.get("datatype") if new == "property" else None
-        base = empty_entity(new, entity_id, datatype)
-        wanted = apply_data(base, data, look, known_sites=lambda s: store.known_site(db, s))
-        _check_unique(req, wanted)
-        entity_id = _allocate_id(req, new)
-        wanted["id"] = entity_id
-        wanted = _rehome_guids(wanted, entity_id)
-        ed = editor(req, f"wbeditentity-create-{new}:0|", "")
-        saved = save(req, wanted, ed)
-        return {"entity": _response_entity(wanted, saved.revid), "success": 1}
+        return _create(req, new, data)
     if given_id:
         entity_id = parse_entity_id(given_id)
     else:
@@ -262,16 +254,72 @@ def wbeditentity(req: ApiRequest) -> dict[str, Any]:
     if req.flag("clear"):
         start = empty_entity(stored.entity["type"], entity_id, stored.entity.get("datatype"))
     wanted = apply_data(start, data, look, known_sites=lambda s: store.known_site(db, s))
+    check_label_not_description(wanted, _term_languages(data))
     result, patched = resolve_stale(req, stored, wanted, baserevid)
     ed = editor(req, "wbeditentity-override:0|" if req.flag("clear") else "wbeditentity-update:0|")
     if canonical(result) == canonical(stored.entity):
         return {"entity": _response_entity(stored.entity, stored.lastrevid, nochange=True), "success": 1}
     _check_unique(req, result)
     saved = save(req, result, ed)
-    body: dict[str, Any] = {"entity": _response_entity(result, saved.revid), "success": 1}
+    # Wikibase answers with the entity it modified — the base revision plus this request's changes
+    # (ModifyEntity::execute → addToOutput($entity)) — not with what was saved: after a patched stale
+    # baserevid the body lacks the concurrent change, though the saved revision has it.
+    body: dict[str, Any] = {"entity": _response_entity(wanted if patched else result, saved.revid), "success": 1}
     if patched:
         body = {"warnings": patched_warning("wbeditentity"), **body}
     return body
+
+
+def _create(req: ApiRequest, new: str, data: dict[str, Any]) -> dict[str, Any]:
+    """``new=item|property`` in Wikibase's order (ModifyEntity::execute, EntitySavingHelper,
+    MediaWikiEditEntity::attemptSave): the id generator's rate limit is pinged and a fresh id assigned
+    (RateLimitingIdGenerator → ``no-automatic-entity-id``), then the data is applied and validated, then
+    the ``edit`` (and ``create``) limits are pinged at save. So a creation refused after its id was
+    assigned — invalid data, label and description equal or taken, the ``edit`` limit — consumes that
+    id, as on a real wiki; one refused by the id generator does not (Wikibase's EditEntityTest::
+    testIdGeneratorRateLimit)."""
+    db = req.app.db
+    check_tags(req)  # badtags before anything is allocated
+    placeholder = _check_new_data(req, new, data)
+    if over_limit(req, ID_GENERATOR):
+        raise id_generator_throttled_error()
+    entity_id = _allocate_id(req, new)
+    datatype = data.get("datatype") if new == "property" else None
+    base = empty_entity(new, placeholder, datatype)
+    wanted = apply_data(base, data, lookups(req), known_sites=lambda s: store.known_site(db, s))
+    check_label_not_description(wanted)
+    _check_unique(req, wanted)
+    if over_limit(req, "edit") or over_limit(req, "create"):
+        raise ratelimited_error(req.action)
+    wanted["id"] = entity_id
+    wanted = _rehome_guids(wanted, entity_id)
+    ed = editor(req, f"wbeditentity-create-{new}:0|", "")
+    saved = save(req, wanted, ed)
+    return {"entity": _response_entity(wanted, saved.revid), "success": 1}
+
+
+def _term_languages(data: dict[str, Any]) -> set[str]:
+    """Languages whose label or description ``data`` sets (terms come as a map or as a list)."""
+    out: set[str] = set()
+    for kind in ("labels", "descriptions"):
+        terms = data.get(kind) or {}
+        items = terms.values() if isinstance(terms, dict) else terms if isinstance(terms, list) else []
+        out |= {str(t.get("language")) for t in items if isinstance(t, dict)}
+        out |= set(terms) if isinstance(terms, dict) else set()
+    return out
+
+
+def check_label_not_description(entity: dict[str, Any], languages: Iterable[str] | None = None) -> None:
+    """LabelDescriptionNotEqualValidator: a label and a description of one language may not be equal
+    (tests/fixtures/wikibase-api/observed/wbeditentity-label-equals-description.json). Only the
+    languages an edit changes are checked, as each ChangeOpLabel/ChangeOpDescription validates its own."""
+    labels, descriptions = entity.get("labels") or {}, entity.get("descriptions") or {}
+    wanted = set(labels) if languages is None else set(languages)
+    for language, term in labels.items():
+        other = descriptions.get(language) if language in wanted else None
+        if other and other.get("value") == term.get("value"):
+            raise wb_error("modification-failed", "wikibase-validator-label-equals-description", [language],
+                           f"Label and description for language code {language} can not have the same value.")
 
 
 def _check_new_data(req: ApiRequest, new: str, data: dict[str, Any]) -> str:
@@ -398,6 +446,7 @@ def _set_term(req: ApiRequest, kind: str) -> dict[str, Any]:
     def change(entity: dict[str, Any]) -> None:
         if value:
             entity.setdefault(kind, {})[lang] = {"language": lang, "value": value}
+            check_label_not_description(entity, [lang])
         else:
             entity.setdefault(kind, {}).pop(lang, None)
 

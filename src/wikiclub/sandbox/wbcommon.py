@@ -35,8 +35,8 @@ def lookups(req: ApiRequest) -> Lookups:
                    entity_exists=lambda eid: store.entity_exists(db, eid))
 
 
-def check_write(req: ApiRequest) -> None:
-    guards.check_write(req)
+def check_write(req: ApiRequest, *, rate_action: str | None = "edit") -> None:
+    guards.check_write(req, rate_action=rate_action)
 
 
 def editor(req: ApiRequest, autocomment: str, autosummary: str = "") -> Editor:

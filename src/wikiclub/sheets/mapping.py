@@ -88,6 +88,10 @@ SCHEMA: dict[str, Any] = {
             "instance_of": {"type": "array", "items": {"type": "string", "pattern": QID}},
             "match": _entity_match,
             "focus_list": {"oneOf": [{"type": "string", "pattern": QID}, {"type": "boolean"}]},
+            # The column naming each row's item (« QID »): such rows are that item, never reconciled by name.
+            "id": {"oneOf": [{"type": "string", "minLength": 1},
+                             {"type": "object", "required": ["column"], "additionalProperties": False,
+                              "properties": {"column": {"type": "string", "minLength": 1}}}]},
         }},
         "columns": {"type": "object", "additionalProperties": {
             "type": "object", "additionalProperties": False, "properties": {
@@ -192,6 +196,9 @@ class SheetMapping:
     blank: tuple[str, ...] = ()
     regions: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)  # name → box
     lines: Mapping[tuple[str, ...], int] = field(default_factory=dict, compare=False, repr=False)
+    # ``entity.id``: the column whose QID says which item a row is (optional in the sheet; empty cells
+    # are reconciled by name). ``pull`` writes it; see docs/mappings.md.
+    id_column: str | None = None
 
     def line_of(self, *path: str) -> int | None:
         while path:
@@ -363,6 +370,8 @@ def _schema_properties(err: jsonschema.ValidationError) -> Mapping[str, Any]:
 
 
 def _explain(err: jsonschema.ValidationError) -> str:
+    if tuple(str(p) for p in err.absolute_path) == ("entity", "id"):
+        return "entity.id attend le nom d'une colonne / expects a column name (ex. id: QID, ou id: {column: QID})"
     if err.validator == "additionalProperties":
         allowed = sorted(_schema_properties(err).keys())
         return f"{err.message}. Clés permises / allowed keys : {', '.join(allowed)}"
@@ -435,7 +444,19 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         tuple(data.get("references") or ()), sheet.get("name"), sheet.get("index"), sheet.get("header_row"),
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
-        tuple(opts.get("blank", ())), _regions(data.get("regions")), lines)
+        tuple(opts.get("blank", ())), _regions(data.get("regions")), lines,
+        id_column=_id_column(ent.get("id"), name, lines))
+
+
+def _id_column(raw: Any, name: str, lines: Mapping[tuple[str, ...], int]) -> str | None:
+    """``entity.id: QID`` or ``entity.id: {column: QID}`` → the column's name."""
+    if raw is None:
+        return None
+    column = str(raw["column"] if isinstance(raw, Mapping) else raw).strip()
+    if not column:
+        raise MappingError(f"{name}:{lines.get(('entity', 'id'), 1)} : entity.id ne nomme aucune colonne / names "
+                           "no column.", "Ex. entity: {id: QID} — la colonne des identifiants d'éléments.")
+    return column
 
 
 # --------------------------------------------------------------------------------------------- checking

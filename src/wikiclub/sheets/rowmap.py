@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -104,6 +105,7 @@ class RowMapper:
                  today: dt.date | None = None, focus_item: str | None = None,
                  allow_bad_checksums: bool = False) -> None:
         columns, issues = resolve_columns(sheet, mapping)
+        columns.update(_id_title(sheet, mapping))
         issues = [*sheet.issues, *issues]
         if not sheet.rows:
             issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
@@ -250,6 +252,37 @@ class _Ctx:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
 
 
+_ITEM_ID = re.compile(r"(?:^|[/:=])([Qq][1-9]\d*)$")
+
+
+def _id_title(sheet: Sheet, mapping: SheetMapping) -> dict[str, str]:
+    """The sheet's title of the mapping's id column, if the sheet has one (the column is optional)."""
+    name = mapping.id_column
+    if not name:
+        return {}
+    if name in sheet.columns:
+        return {name: name}
+    by_key = {normalize_key(c): c for c in sheet.columns}
+    return {name: by_key[normalize_key(name)]} if normalize_key(name) in by_key else {}
+
+
+def _item_id(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> str | None:
+    """The id column's QID (also read from an item URL or ``Item:Q1``); "" → None: found by name."""
+    name = ctx.mapping.id_column
+    if not name or name not in ctx.columns:
+        return None
+    text = _cell(cells, ctx, name).strip()
+    if not text:
+        return None
+    found = _ITEM_ID.search(text)
+    if found is None:
+        issues.append(_issue(src, name, text, "bad-item-id", f"« {text} » n'est pas un identifiant d'élément / "
+                             "is not an item id.", "Écrivez un QID (ex. Q42), ou videz la cellule pour que la "
+                             "ligne soit cherchée par son nom / write a QID, or empty the cell."))
+        return None
+    return found.group(1).upper()
+
+
 def _issue(src: SourceRef, column: str | None, value: str | None, problem: str, message: str,
            hint: str | None, severity: str = "error") -> Issue:
     return Issue(severity, problem, message, src.at(column), value, hint)  # type: ignore[arg-type]
@@ -293,8 +326,9 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
         issues += check_row(statements, src, today=ctx.today, text=lambda c: _cell(cells, ctx, c or "")[:200],
                             death_column=ctx.death_column, regions=m.regions)
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
+    item_id = _item_id(cells, ctx, src, issues)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts)
+                     _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts, item_id)
 
 
 def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Issue],

@@ -1,0 +1,101 @@
+"""Which candidate source fits the wiki: its search engine decides (``meta=siteinfo``, docs/architecture.md « Reconciliation in one paragraph »).
+
+- **CirrusSearch** (Wikidata, most Wikimedia-hosted Wikibases): the API — ``wbsearchentities`` is a
+  case- and accent-insensitive prefix search, ``list=search`` a full-text one. Identifiers and
+  websites by ``haswbstatement`` (WikibaseCirrusSearch), else by SPARQL when a query service is
+  configured, else they cannot be asked (such rows are never answered NEW: REVIEW, with the reason).
+- **no CirrusSearch** (a bare Wikibase): its prefix search is case- and accent-sensitive and
+  ``list=search`` finds nothing in the item namespace, without any error — so « Petit theatre du
+  Vieux Noranda » would not find « Petit Théâtre du Vieux Noranda » and a duplicate would be created.
+  Reconciliation then goes through a local index built from the wiki itself (every item page, read
+  by id; refreshed by revision at each run), which matches names folded and fuzzily and holds every
+  identifier and website. The user is told so, and why, before anything is reconciled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..adapters.index import LocalIndex, sync_from_pages
+from ..siteinfo import SiteInfo
+from .candidates import (
+    HASWBSTATEMENT,
+    NO_STATEMENT_SEARCH,
+    NOT_ASKED_WHY,
+    SPARQL,
+    ApiSource,
+    CandidateSource,
+    IndexSource,
+    StatementFinder,
+    WikibaseLike,
+)
+
+
+class SiteClient(WikibaseLike, Protocol):
+    """``WikibaseClient``: the searches, entities, and raw requests (``generator=allpages``)."""
+
+    api_url: str
+
+    def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]: ...
+
+
+@dataclass
+class SourceChoice:
+    """The source to reconcile with, what to tell the user first, and the index to close (if any)."""
+
+    source: CandidateSource
+    notice: str = ""
+    index: LocalIndex | None = None
+
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+
+
+def no_cirrus_notice(info: SiteInfo) -> str:
+    """Why a wiki without CirrusSearch is reconciled through a local index (said before anything)."""
+    name = info.sitename or info.api_url
+    return (f"{name} n'a pas CirrusSearch : sa recherche est un préfixe sensible aux majuscules et aux accents, "
+            "et list=search n'y trouve aucun élément (sans erreur) ; des variantes (« theatre » / « Théâtre ») "
+            "y passeraient pour nouvelles et seraient créées en double. wikiclub réconcilie donc avec un index "
+            "local construit depuis le wiki (ses pages d'éléments, relues quand elles changent).\n"
+            f"{name} has no CirrusSearch: its search is a case- and accent-sensitive prefix and list=search "
+            "finds no item (without any error), so variants would look new and be created twice. wikiclub "
+            "reconciles through a local index built from the wiki (its item pages, read again when they change).")
+
+
+def index_notice(path: Path, items: int, fetched: int) -> str:
+    return f"Index local / local index: {items} éléments / items ({fetched} lus / read) — {path}"
+
+
+def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, sparql: StatementFinder | None,
+                    languages: Sequence[str] = ("fr", "en"), concept_base: str | None = None,
+                    announce: Callable[[str], None] | None = None) -> SourceChoice:
+    """The candidate source for this wiki (see the module docstring) and the notice to show. Without
+    CirrusSearch, ``announce`` is told why before the index is built or refreshed (the first build
+    reads every item page)."""
+    if info.known and not info.has_cirrus_search:
+        if announce is not None:
+            announce(no_cirrus_notice(info))
+        index_path.parent.mkdir(parents=True, exist_ok=True)
+        index = LocalIndex(index_path, create=True)
+        try:
+            done = sync_from_pages(index, client, namespace=info.namespace("item")[0])
+        except BaseException:
+            index.close()
+            raise
+        notice = index_notice(index_path, done.pages, done.fetched)
+        return SourceChoice(IndexSource(index), notice if announce else f"{no_cirrus_notice(info)}\n{notice}", index)
+    mode = HASWBSTATEMENT if info.has_statement_search or not info.known else SPARQL if sparql else NO_STATEMENT_SEARCH
+    notice = ""
+    if mode == SPARQL:
+        notice = ("Identifiants et sites web cherchés par SPARQL (ce wiki n'a pas haswbstatement) / identifiers "
+                  "and websites looked up by SPARQL (this wiki has no haswbstatement)")
+    elif mode == NO_STATEMENT_SEARCH:
+        notice = (f"Attention : {NOT_ASKED_WHY}. Les lignes avec un identifiant ou un site web ne seront pas "
+                  "NEW mais REVIEW / rows with an identifier or a website will be REVIEW, never NEW.")
+    return SourceChoice(ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
+                                  concept_base=concept_base or info.concept_base), notice)
