@@ -20,6 +20,9 @@ How "exactly once, nothing lost" is kept (DESIGN.md §6):
 - Back-off on maxlag / ratelimited / 503 (honouring Retry-After), token refresh and re-login are
   the client's (:class:`~wikiclub.adapters.wikibase.WikibaseClient`); the throttle too. ``bot=1``
   only when the account has the bot right; ``assert=user`` or ``bot`` on every write.
+- Each edit goes through a small state machine (:meth:`_Pusher.push_one`): a write ends in a typed
+  outcome (:data:`Outcome`: saved, lost, stale, busy, taken, refused, logged out) and ``_decide``
+  maps each outcome to an action: settle the edit in the journal, or try again (re-reading first or not).
 - After ``max_consecutive_failures`` failures in a row the push stops with a summary; failed edits
   are tried again by the next push.
 - Ctrl-C (``KeyboardInterrupt``, wherever it lands: in a request, in the progress callback) stops the
@@ -57,7 +60,7 @@ from ..errors import (
 from .approve import check_approved
 from .diff import Wanted, diff_entity, resolve_batch_items
 from .folder import read_batch
-from .journal import FINAL_STATES, Journal, iter_journal
+from .journal import FINAL_STATES, Journal, State, iter_journal
 from .model import MARKER_RE, EntityEdit, Plan
 
 REPORT_MD, REPORT_JSON, CREATED_CSV = "push-report.md", "push-report.json", "created.csv"
@@ -152,13 +155,128 @@ def _iso_minus(iso: str, seconds: float) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# ---- one edit as a state machine -----------------------------------------------------------------
+#
+# push_one takes an edit through: look up an outcome left unknown by an earlier run → fill in the
+# batch's creations → [read, re-plan → journal "sent" → write → outcome → action]… The action is
+# either Settle (its journal state, final for this run) or Again (try once more, re-reading the entity
+# first or not). Outcomes of a write are typed (below) and _decide maps each one to its action.
+
+
+@dataclass(frozen=True)
+class Settle:
+    """The edit's last word in this run: its journal state and what the report says about it."""
+
+    state: State
+    entity_id: str | None = None
+    revid: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Again:
+    """Not settled yet: try once more (``reread``: plan it again from a fresh read first)."""
+
+    reread: bool
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What one attempt sends; ``target`` None creates an item."""
+
+    target: str | None
+    baserevid: int | None
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The wiki answered with the entity."""
+
+    entity_id: str
+    revid: int | None
+    nochange: bool
+
+
+@dataclass(frozen=True)
+class Lost:
+    """Sent, the answer lost: it may have landed."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Stale:
+    """Edit conflict, or the request failed on its way: read the entity again before anything else."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The wiki asked to slow down (the client already waited and retried)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Taken:
+    """modification-failed; ``other`` is the item that already has this label and description."""
+
+    message: str
+    other: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A refusal for this edit that trying again will not change."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class LoggedOut:
+    """The account cannot edit any more: the whole push stops."""
+
+    message: str
+
+
+Outcome = Saved | Lost | Stale | Busy | Taken | Refused | LoggedOut
+
+
+def _other_entity(exc: WikiError) -> str | None:
+    conflicts = exc.data.get("conflicts") or []
+    return next((str(c["entity"]) for c in conflicts if c.get("entity")), None)
+
+
+# the error a write raised → its outcome; most specific first (ResponseLostError is a TransportError)
+_OUTCOME_OF: tuple[tuple[type[WikiError], Callable[[WikiError], Outcome]], ...] = (
+    (ResponseLostError, lambda e: Lost(e.message)),
+    (EditConflictError, lambda e: Stale(e.message)),
+    (ModificationFailedError, lambda e: Taken(e.message, _other_entity(e))),
+    (RetryableError, lambda e: Busy(e.message)),
+    (NotLoggedInError, lambda e: LoggedOut(e.message)),
+    (LoginError, lambda e: LoggedOut(e.message)),
+    (PermissionDeniedError, lambda e: LoggedOut(e.message)),
+    (NoSuchEntityError, lambda e: Refused(e.message)),
+    (TransportError, lambda e: Stale(e.message)),
+)
+
+
+def outcome_of(exc: WikiError) -> Outcome:
+    """The typed outcome of a write that raised ``exc``."""
+    return next((make(exc) for kind, make in _OUTCOME_OF if isinstance(exc, kind)), Refused(exc.message))
+
+
 class _Pusher:
-    def __init__(self, batch_dir: Path, plan: Plan, client: PushClient, options: PushOptions,
+    def __init__(self, batch_dir: Path, plan: Plan, client: PushClient, options: PushOptions, journal: Journal,
                  on_event: Callable[[PushEvent], None] | None) -> None:
         self.batch_dir = batch_dir
         self.plan = plan
         self.client = client
         self.options = options
+        self.journal = journal
         self.on_event = on_event
         meta = plan.meta
         self.single_value = tuple(meta.get("single_value", ()))
@@ -168,7 +286,6 @@ class _Pusher:
         self.position = 0
         self.user = ""
         self.bot = False
-        self.journal: Journal | None = None
         self.created: dict[str, str] = {}  # edit_id → QID of done creations
 
     # ---- reads ---------------------------------------------------------------------------------
@@ -194,14 +311,11 @@ class _Pusher:
         return found[target]
 
     def _settled(self, edit: EntityEdit) -> bool:
-        if self.journal is None:
-            return False
         entry = self.journal.entry(edit.edit_id)
         return entry is not None and entry.state in FINAL_STATES
 
     def _lookup(self, edit: EntityEdit) -> tuple[str, int] | None:
         """(QID, revid) of the edit if the account's contributions hold its marker."""
-        assert self.journal is not None
         since = self.journal.sent_at(edit.edit_id)
         params: dict[str, Any] = {"action": "query", "list": "usercontribs", "ucuser": self.user,
                                   "uclimit": "500", "ucprop": "ids|title|comment|timestamp"}
@@ -219,133 +333,140 @@ class _Pusher:
             params.update(cont)
         return None
 
-    # ---- one edit ------------------------------------------------------------------------------
-    def _finish(self, edit: EntityEdit, state: str, *, entity_id: str | None = None, revid: int | None = None,
-                detail: str = "") -> str:
-        assert self.journal is not None
-        self.journal.set_state(edit.edit_id, state, entity_id=entity_id, revid=revid,  # type: ignore[arg-type]
-                               detail=detail)
-        if state == "done" and edit.creation and entity_id:
-            self.created[edit.edit_id] = entity_id
-        return state
+    def _found(self, edit: EntityEdit, detail: str = "") -> Settle | None:
+        """Done, when the account's contributions hold the edit's marker."""
+        found = self._lookup(edit)
+        return Settle("done", found[0], found[1], detail) if found else None
 
+    # ---- one edit ------------------------------------------------------------------------------
     def push_one(self, edit: EntityEdit) -> tuple[str, str]:
         """Settle one edit; returns (state, detail)."""
-        assert self.journal is not None
         entry = self.journal.entry(edit.edit_id)
         if entry is not None and entry.state in FINAL_STATES:
             return entry.state, entry.detail
-        if entry is not None and entry.attempts and entry.state in ("sent", "failed"):
+        unknown = entry is not None and entry.state in ("sent", "failed")
+        if unknown and entry is not None and entry.attempts:
             # a previous run died or lost the answer after committing "sent": did it land?
-            found = self._lookup(edit)
+            found = self._found(edit, "trouvé après interruption / found after interruption")
             if found:
-                return self._finish(edit, "done", entity_id=found[0], revid=found[1],
-                                    detail="trouvé après interruption / found after interruption"), ""
+                return self._finish(edit, found)
         try:
             data = resolve_batch_items(edit.data, self.created)
             wanted = Wanted.from_json(resolve_batch_items(edit.wanted.to_json(), self.created))
         except KeyError as missing:
-            return self._finish(edit, "failed", detail=f"dépend de / depends on creation {missing.args[0]} "
-                                                       "not done yet"), "dependency"
-        force_read = entry is not None and entry.state in ("sent", "failed")
-        last_error = ""
+            return self._finish(edit, Settle("failed", detail=f"dépend de / depends on creation "
+                                                              f"{missing.args[0]} not done yet"))
+        again = Again(reread=unknown)
         for _ in range(self.options.attempts_per_edit):
-            target = edit.target
-            baserevid = edit.baserevid
-            payload = data
-            if target is not None:
-                if force_read:
-                    self.fresh.pop(target, None)
-                current = self._current(target)
-                if "missing" in current:
-                    return self._finish(edit, "failed", detail=f"{target} n'existe plus / no longer exists"), ""
-                if current.get("id") != target or current.get("lastrevid") != edit.baserevid or force_read:
-                    # moved since planning (or unknown outcome): plan this entity again from what it wants
-                    result = diff_entity(wanted, current, single_value=self.single_value, overwrite=self.overwrite)
-                    target, baserevid, payload = str(current["id"]), current.get("lastrevid"), result.data
-                    if result.empty:
-                        if result.conflicts:
-                            return self._finish(edit, "conflict", entity_id=target, detail=_conflicts(result)), ""
-                        return self._finish(edit, "done", entity_id=target,
-                                            detail="déjà présent / already there"), ""
-            self.journal.mark_sent(edit.edit_id)
-            try:
-                entity = self.client.edit_entity(payload, entity_id=target, new="item" if target is None else None,
-                                                 baserevid=baserevid, summary=edit.summary, bot=self.bot)
-            except ResponseLostError as exc:
-                last_error = exc.message
-                found = self._lookup(edit)
-                if found:
-                    return self._finish(edit, "done", entity_id=found[0], revid=found[1],
-                                        detail="réponse perdue, trouvé / answer lost, found"), ""
-                force_read = True
-                continue
-            except EditConflictError as exc:
-                last_error = exc.message
-                force_read = True
-                continue
-            except ModificationFailedError as exc:
-                conflicts = exc.data.get("conflicts") or []
-                other = next((c.get("entity") for c in conflicts if c.get("entity")), None)
-                if edit.creation and other:
-                    found = self._lookup(edit)
-                    if found:
-                        return self._finish(edit, "done", entity_id=found[0], revid=found[1],
-                                            detail="déjà créé / already created"), ""
-                if other:
-                    return self._finish(edit, "conflict", detail=f"{other} a déjà ce libellé et cette description / "
-                                                                 f"already has this label and description"), ""
-                return self._finish(edit, "failed", detail=exc.message), "failed"
-            except RetryableError as exc:  # the client already waited and retried
-                last_error = exc.message
-                continue
-            except (NotLoggedInError, LoginError, PermissionDeniedError) as exc:
-                self._finish(edit, "failed", detail=exc.message)
-                raise _Stop(exc.message) from None
-            except NoSuchEntityError as exc:
-                return self._finish(edit, "failed", detail=exc.message), "failed"
-            except TransportError as exc:
-                last_error = exc.message
-                force_read = True
-                continue
-            except WikiError as exc:
-                return self._finish(edit, "failed", detail=exc.message), "failed"
-            qid, revid = str(entity.get("id")), entity.get("lastrevid")
-            note = "aucun changement / nochange" if "nochange" in entity else ""
-            return self._finish(edit, "done", entity_id=qid, revid=None if note else revid, detail=note), ""
-        # out of attempts: a lost answer may still have landed; the next push looks it up (state sent)
+            step = self._attempt(edit, data, wanted, again)
+            if isinstance(step, Settle):
+                return self._finish(edit, step)
+            again = step
+        return self._finish(edit, self._give_up(edit, again.error))
+
+    def _attempt(self, edit: EntityEdit, data: dict[str, Any], wanted: Wanted, again: Again) -> Settle | Again:
+        """One try: (re-read, re-plan), journal "sent", write, and what its outcome calls for."""
+        prepared = self._prepare(edit, data, wanted, reread=again.reread)
+        if isinstance(prepared, Settle):
+            return prepared
+        self.journal.mark_sent(edit.edit_id)
+        try:
+            entity = self.client.edit_entity(prepared.data, entity_id=prepared.target,
+                                             new="item" if prepared.target is None else None,
+                                             baserevid=prepared.baserevid, summary=edit.summary, bot=self.bot)
+        except WikiError as exc:
+            return self._decide(edit, outcome_of(exc), again)
+        return self._decide(edit, Saved(str(entity.get("id")), entity.get("lastrevid"), "nochange" in entity), again)
+
+    def _prepare(self, edit: EntityEdit, data: dict[str, Any], wanted: Wanted, *, reread: bool) -> Payload | Settle:
+        """The payload to send now; an edit whose item moved (or whose last outcome is unknown) is
+        planned again from what it wants; nothing left to send settles it."""
+        target = edit.target
+        if target is None:
+            return Payload(None, None, data)
+        if reread:
+            self.fresh.pop(target, None)
+        current = self._current(target)
+        if "missing" in current:
+            return Settle("failed", detail=f"{target} n'existe plus / no longer exists")
+        if current.get("id") == target and current.get("lastrevid") == edit.baserevid and not reread:
+            return Payload(target, edit.baserevid, data)
+        # moved since planning (or unknown outcome): plan this entity again from what it wants
+        result = diff_entity(wanted, current, single_value=self.single_value, overwrite=self.overwrite)
+        entity_id = str(current["id"])
+        if not result.empty:
+            return Payload(entity_id, current.get("lastrevid"), result.data)
+        if result.conflicts:
+            return Settle("conflict", entity_id, detail=_conflicts(result))
+        return Settle("done", entity_id, detail="déjà présent / already there")
+
+    def _decide(self, edit: EntityEdit, outcome: Outcome, again: Again) -> Settle | Again:
+        """Outcome → action."""
+        match outcome:
+            case Saved(entity_id, revid, nochange):
+                return Settle("done", entity_id, None if nochange else revid,
+                              "aucun changement / nochange" if nochange else "")
+            case Lost(message):
+                return self._found(edit, "réponse perdue, trouvé / answer lost, found") or Again(True, message)
+            case Stale(message):
+                return Again(True, message)
+            case Busy(message):
+                return Again(again.reread, message)
+            case Taken(message, other):
+                return self._taken(edit, message, other)
+            case Refused(message):
+                return Settle("failed", detail=message)
+            case LoggedOut(message):
+                self._finish(edit, Settle("failed", detail=message))
+                raise _Stop(message)
+        raise AssertionError(outcome)  # pragma: no cover - every outcome is matched above
+
+    def _taken(self, edit: EntityEdit, message: str, other: str | None) -> Settle:
+        """modification-failed: a creation an earlier attempt made, an item someone else made, or a refusal."""
+        if other is None:
+            return Settle("failed", detail=message)
+        if edit.creation:
+            found = self._found(edit, "déjà créé / already created")
+            if found:
+                return found
+        return Settle("conflict", detail=f"{other} a déjà ce libellé et cette description / "
+                                         "already has this label and description")
+
+    def _give_up(self, edit: EntityEdit, error: str) -> Settle:
+        """Out of attempts: a lost answer may still have landed (the next push looks it up again)."""
         last = self.journal.entry(edit.edit_id)
         if last is not None and last.state == "sent":
-            found = self._lookup(edit)
+            found = self._found(edit)
             if found:
-                return self._finish(edit, "done", entity_id=found[0], revid=found[1]), ""
-        return self._finish(edit, "failed", detail=f"abandon après / gave up after "
-                                                   f"{self.options.attempts_per_edit} essais: {last_error}"), "failed"
+                return found
+        return Settle("failed", detail=f"abandon après / gave up after {self.options.attempts_per_edit} essais: "
+                                       f"{error}")
+
+    def _finish(self, edit: EntityEdit, settle: Settle) -> tuple[str, str]:
+        self.journal.set_state(edit.edit_id, settle.state, entity_id=settle.entity_id, revid=settle.revid,
+                               detail=settle.detail)
+        if settle.state == "done" and edit.creation and settle.entity_id:
+            self.created[edit.edit_id] = settle.entity_id
+        return settle.state, settle.detail
 
     # ---- the run -------------------------------------------------------------------------------
     def run(self) -> PushReport:
-        meta = self.plan.meta
-        batch_id = str(meta.get("batch_id", self.batch_dir.name))
+        """Push every edit not settled yet; the report says how it ended (Ctrl-C included)."""
         stopped: str | None = None
         interrupted = False
-        with Journal(self.batch_dir, batch_id=batch_id) as journal:
-            self.journal = journal
-            try:
-                # Every journal write is its own transaction, rolled back if Ctrl-C lands inside it: what
-                # the journal holds when KeyboardInterrupt arrives here is consistent.
-                self._loop(journal)
-            except _Stop as exc:
-                stopped = str(exc)
-            except KeyboardInterrupt:
-                interrupted = True
-                stopped = "interrompu / interrupted (Ctrl-C)"
-            report = self._report(batch_id, stopped, interrupted)
-        write_report(self.batch_dir, report, self.plan)
-        if interrupted:
-            raise PushInterrupted(report)
-        return report
+        try:
+            # Every journal write is its own transaction, rolled back if Ctrl-C lands inside it: what
+            # the journal holds when KeyboardInterrupt arrives here is consistent.
+            self._loop()
+        except _Stop as exc:
+            stopped = str(exc)
+        except KeyboardInterrupt:
+            interrupted = True
+            stopped = "interrompu / interrupted (Ctrl-C)"
+        return self._report(stopped, interrupted)
 
-    def _loop(self, journal: Journal) -> None:
+    def _loop(self) -> None:
+        journal = self.journal
         journal.register([(e.edit_id, e.seq, e.target, e.creation, e.summary) for e in self.plan.edits])
         for known in journal.entries():
             if known.created and known.state == "done" and known.entity_id:
@@ -360,27 +481,23 @@ class _Pusher:
         for i, edit in enumerate(todo):
             self.position = i
             state, detail = self.push_one(edit)
-            entry = journal.entry(edit.edit_id)
             if self.on_event:
-                self.on_event(PushEvent(edit.edit_id, edit.label, state, entry.detail if entry else detail,
-                                        i + 1, len(todo)))
+                self.on_event(PushEvent(edit.edit_id, edit.label, state, detail, i + 1, len(todo)))
             failures_in_row = failures_in_row + 1 if state == "failed" else 0
             if failures_in_row >= self.options.max_consecutive_failures:
-                raise _Stop(f"{failures_in_row} échecs de suite / failures in a row; dernier / last: "
-                            f"{entry.detail if entry else detail}")
+                raise _Stop(f"{failures_in_row} échecs de suite / failures in a row; dernier / last: {detail}")
 
     def _resume_command(self) -> str:
         if self.options.resume_command:
             return self.options.resume_command
         return f"wikiclub push {shlex.quote(str(self.batch_dir))} --site {shlex.quote(self.client.api_url)}"
 
-    def _report(self, batch_id: str, stopped: str | None, interrupted: bool = False) -> PushReport:
-        assert self.journal is not None
+    def _report(self, stopped: str | None, interrupted: bool = False) -> PushReport:
+        batch_id = self.journal.batch_id
         labels = {e.edit_id: e for e in self.plan.edits}
-        entries = self.journal.entries()
         counts = {s: 0 for s in ("done", "skipped", "pending", "sent")}
         conflicts, failed, created, waiting = [], [], [], []
-        for entry in entries:
+        for entry in self.journal.entries():
             edit = labels.get(entry.edit_id)
             row = _rows(edit)
             item = {"edit_id": entry.edit_id, "label": edit.label if edit else "", "row": row,
@@ -429,7 +546,12 @@ def push_plan(batch_dir: Path, client: PushClient, options: PushOptions = PushOp
         check_approved(batch_dir)
     if options.dry_run:
         return _dry_run(batch_dir, plan, client, options)
-    return _Pusher(batch_dir, plan, client, options, on_event).run()
+    with Journal(batch_dir, batch_id=str(plan.meta.get("batch_id", batch_dir.name))) as journal:
+        report = _Pusher(batch_dir, plan, client, options, journal, on_event).run()
+    write_report(batch_dir, report, plan)
+    if report.interrupted:
+        raise PushInterrupted(report)
+    return report
 
 
 def _dry_run(batch_dir: Path, plan: Plan, client: PushClient, options: PushOptions) -> PushReport:
