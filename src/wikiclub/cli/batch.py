@@ -133,51 +133,74 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     """
     from ..batch.approve import check_approved
     from ..batch.folder import read_batch
-    from ..batch.push import PushInterrupted, PushOptions, push_plan
+    from ..batch.lock import check_unlocked
+    from ..batch.push import PushInterrupted, PushOptions, check_site, push_plan
 
-    # The batch is checked before any credential is looked up or any request is sent.
-    read_batch(batch)
+    # The batch, its approval, its site and its lock are checked before any credential is looked up
+    # or any login request is sent.
+    plan = read_batch(batch)
     check_approved(batch)
     settings, client = _client(site, config_file, throttle=throttle)
+    check_site(plan.meta, client)
     if not dry_run:
         from ..credentials import find_credentials
 
+        check_unlocked(batch)
         client.login(find_credentials(settings.site.name, credentials_file=settings.credentials_file))
-    bar: Any = None
-    on_event = None
-    if not no_progress and not dry_run:
-        from tqdm import tqdm
-
-        def on_event(event: Any) -> None:
-            nonlocal bar
-            if bar is None:
-                bar = tqdm(total=event.total, desc="push", unit="édition")
-            bar.update(1)
-            bar.set_postfix_str(event.state)
-
+    progress = _Progress(enabled=not no_progress and not dry_run)
     # what push-report.md tells to rerun after a stop: this very command
     resume = "wikiclub " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["push"] else None
     try:
         report = push_plan(batch, client, PushOptions(dry_run=dry_run, limit=limit, resume_command=resume),
-                           on_event=on_event)
+                           on_event=progress.on_event)
     except PushInterrupted as stop:
-        if bar is not None:
-            bar.close()
-            bar = None
+        progress.close()
         report = stop.report
         click.echo(f"\nInterrompu / interrupted: {report.done} fait(s) / done, {report.pending} en attente / "
                    f"pending — {batch / 'push-report.md'}", err=True)
         click.echo(f"Relancez / rerun: {report.resume}", err=True)
         sys.exit(130)
+    except KeyboardInterrupt:  # before the push started (nothing was sent)
+        click.echo("\nInterrompu avant l'envoi / interrupted before anything was sent", err=True)
+        sys.exit(130)
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     if dry_run:
         click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "
                    f"sent, {report.done} déjà faites / already done. Rien n'a été modifié / nothing changed.")
         for w in report.would_send[:30]:
             click.echo(f"  {w['target'] or 'create'} {w['label']}")
         return
+    sys.exit(_push_summary(report, batch))
+
+
+class _Progress:
+    """A tqdm bar fed by push events (none with --no-progress or --dry-run)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def on_event(self, event: Any) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=event.total, desc="push", unit="édition")
+        self.bar.update(1)
+        self.bar.set_postfix_str(event.state)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _push_summary(report: Any, batch: Path) -> int:
+    """Print how the push ended; the exit code: 0 done, 1 failed or stopped (rerun), 3 conflicts found
+    while pushing (a person must look; nothing is left to send)."""
+    found = len(report.conflicts_found)
     click.echo(f"{report.done} fait(s) / done, {len(report.conflicts)} conflit(s) / conflicts, "
                f"{len(report.failed)} échec(s) / failed, {report.pending} en attente / pending; "
                f"{len(report.created)} créé(s) / created — {batch / 'push-report.md'}")
@@ -186,7 +209,17 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     if report.stopped:
         click.echo(f"Arrêté / stopped: {report.stopped}", err=True)
     if not report.ok:
-        sys.exit(1)
+        if report.resume:
+            click.echo(f"Relancez / rerun: {report.resume}", err=True)
+        return 1
+    if found:
+        click.echo(f"Terminé avec {found} conflit(s) trouvé(s) à l'envoi / finished with {found} conflict(s) found "
+                   f"while pushing — à régler à la main / for a person to settle: {batch / 'push-report.md'}",
+                   err=True)
+        for c in report.conflicts_found[:10]:
+            click.echo(f"  conflit / conflict row {c['row']} {c['label']}: {c['reason']}", err=True)
+        return 3
+    return 0
 
 
 @main.group("export")
