@@ -73,7 +73,8 @@ def _not_json(api_url: str, session: requests.Session, timeout: tuple[float, flo
 
     One anonymous read of the same api.php says what the wiki answers now: an HTTP 503 (a proxy in
     front of an overloaded wiki) becomes a :class:`RetryableError` — the client logs in again after
-    waiting — and any other answer is named, with the start of the text the login got.
+    waiting —, so does a failure that has passed (the API answers JSON again); otherwise the start of
+    the text the login got is shown.
     """
     try:
         response: requests.Response | None = session.get(
@@ -91,9 +92,12 @@ def _not_json(api_url: str, session: requests.Session, timeout: tuple[float, flo
             return kind(f"Connexion impossible / login failed: {error.message}", error.hint, code=error.code,
                         http_status=error.http_status, retry_after=error.retry_after)
     start = " ".join(str(text).split())[:120]
-    return TransportError(f"Connexion impossible / login failed: {api_url} a répondu autre chose que du JSON / "
-                          f"answered something that is not JSON: « {start} »",
-                          "is this the URL of an api.php? If the wiki is overloaded, try again later")
+    message = (f"Connexion impossible / login failed: {api_url} a répondu autre chose que du JSON / answered "
+               f"something that is not JSON: « {start} »")
+    if response is not None:  # the API answers now: that answer was a passing failure, log in again
+        return RetryableError(message, "the wiki (or a proxy in front of it) failed for a moment: try again later",
+                              code="login-not-json")
+    return TransportError(message, "is this the URL of an api.php? If the wiki is overloaded, try again later")
 
 
 def bot_password_login(api_url: str, session: requests.Session, credentials: Credentials, *,

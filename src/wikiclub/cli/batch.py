@@ -124,7 +124,13 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     """Envoyer un lot approuvé / push an approved batch (one edit per entity, exactly once).
 
     Reprend là où un envoi interrompu s'est arrêté / resumes where an interrupted push stopped.
+    Un seul envoi du lot à la fois / one push of a batch at a time.
     Rapport : push-report.md et created.csv dans le dossier du lot.
+
+    \b
+    Codes de sortie / exit codes: 0 terminé / done; 1 arrêté, relancez / stopped, rerun;
+    3 terminé avec des conflits trouvés à l'envoi / finished with conflicts found while pushing;
+    130 Ctrl-C.
 
     \b
     Exemples / examples:
