@@ -1,7 +1,7 @@
 """Push under chaos: two pushes of one batch at once, kill -9 of the push and of the wiki, every fault.
 
-    .venv/bin/python benchmarks/push_chaos.py [--seed 17] [--rounds 16] [--new 40] [--edits 40]
-                                              [--generations 5] [--out benchmarks/results/push_chaos.md] [--keep DIR]
+    .venv/bin/python benchmarks/push_chaos.py [--seed 17] [--rounds 16] [--new 30] [--edits 25]
+                                              [--generations 8] [--out benchmarks/results/push_chaos.md] [--keep DIR]
 
 A sandbox runs as a separate process (``wikiclub sandbox serve``, examples/kb.jsonl loaded) with every
 fault it can inject — maxlag, ratelimited, HTTP 503 before processing, slow answers, edit conflicts,
@@ -454,9 +454,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--rounds", type=int, default=16)
-    parser.add_argument("--new", type=int, default=40)
-    parser.add_argument("--edits", type=int, default=40)
-    parser.add_argument("--generations", type=int, default=5, help="batches of distinct rows (and one twin)")
+    parser.add_argument("--new", type=int, default=30)
+    parser.add_argument("--edits", type=int, default=25)
+    parser.add_argument("--generations", type=int, default=8, help="batches of distinct rows (and one twin)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "push_chaos.md")
     parser.add_argument("--keep", type=Path, default=None, help="work in this (new) folder and keep it")
     args = parser.parse_args()
