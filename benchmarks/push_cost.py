@@ -175,8 +175,9 @@ def render(r: dict[str, Any], command: str) -> str:
               "QuickStatements pattern 35 and 8.", "",
               "Notes:",
               "- push = one `wbeditentity` per entity + 1 `wbgetentities` per 50 existing entities (the re-read "
-              "before writing that catches concurrent edits) + login (3 requests) + 1 `userinfo`. Creations need "
-              "no re-read.",
+              "before writing that catches concurrent edits) + login (3 requests) + 1 `userinfo`, + 1 `usercontribs` "
+              "look-up when there are creations (an earlier push of the same rows, from any folder, must not create "
+              "them again; 500 contributions a request). Creations need no re-read.",
               "- plan (counted in « plan + push ») reads the matched items and the properties 50 per request, and "
               "makes one `wbsearchentities` per NEW row to find items an earlier push already created "
               "(idempotence): creations cost about one search more per entity than the push alone.",

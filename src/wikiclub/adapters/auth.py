@@ -32,7 +32,7 @@ from typing import Any
 import requests
 
 from ..credentials import Credentials, Secret
-from ..errors import LoginError, RetryableError, TransportError
+from ..errors import LoginError, RetryableError, TransportError, WikiError
 from .mwerrors import classify_answer
 
 
@@ -45,7 +45,10 @@ def _wbi_login_class() -> type:
 
         def __init__(self, *, timeout: tuple[float, float], **kwargs: Any) -> None:
             self._wikiclub_timeout = timeout
-            super().__init__(timeout=timeout, **kwargs)
+            # Without WBI's back-off: it waits 1+2+4+8 s on every non-JSON answer (a 503 page) before
+            # raising a bare JSONDecodeError, while our client backs off itself, honouring Retry-After.
+            login = getattr(wbi_login.Login.__init__, "__wrapped__", wbi_login.Login.__init__)
+            login(self, timeout=timeout, **kwargs)
 
         def generate_edit_credentials(self) -> Any:
             params = {"action": "query", "meta": "tokens", "type": "csrf", "format": "json"}
@@ -87,6 +90,38 @@ def _raise_why(api_url: str, session: requests.Session, timeout: tuple[float, fl
         raise error
 
 
+def _not_json(api_url: str, session: requests.Session, timeout: tuple[float, float], text: str) -> WikiError:
+    """The error to show when the login got an answer that is not JSON (WBI keeps no HTTP status).
+
+    One anonymous read of the same api.php says what the wiki answers now: an HTTP 503 (a proxy in
+    front of an overloaded wiki) becomes a :class:`RetryableError` — the client logs in again after
+    waiting —, so does a failure that has passed (the API answers JSON again); otherwise the start of
+    the text the login got is shown.
+    """
+    try:
+        response: requests.Response | None = session.get(
+            api_url, params={"action": "query", "meta": "siteinfo", "format": "json"}, timeout=timeout)
+    except requests.RequestException:
+        response = None
+    if response is not None:
+        try:
+            body: Any = response.json()
+        except ValueError:  # requests' JSONDecodeError is a ValueError (and a RequestException)
+            body = None
+        error = classify_answer(response.status_code, response.headers, body, url=api_url)
+        if error is not None:  # a 503 stays a RetryableError: the client waits, then logs in again
+            kind = RetryableError if isinstance(error, RetryableError) else TransportError
+            return kind(f"Connexion impossible / login failed: {error.message}", error.hint, code=error.code,
+                        http_status=error.http_status, retry_after=error.retry_after)
+    start = " ".join(str(text).split())[:120]
+    message = (f"Connexion impossible / login failed: {api_url} a répondu autre chose que du JSON / answered "
+               f"something that is not JSON: « {start} »")
+    if response is not None:  # the API answers now: that answer was a passing failure, log in again
+        return RetryableError(message, "the wiki (or a proxy in front of it) failed for a moment: try again later",
+                              code="login-not-json")
+    return TransportError(message, "is this the URL of an api.php? If the wiki is overloaded, try again later")
+
+
 def bot_password_login(api_url: str, session: requests.Session, credentials: Credentials, *,
                        timeout: tuple[float, float]) -> str:
     """Log ``session`` in with a BotPassword; returns the CSRF token of the new login session."""
@@ -107,7 +142,9 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
         raise RetryableError(f"Réponse inattendue pendant la connexion / unexpected answer during "
                              f"login from {api_url} (no {exc})", "try again; is this the URL of an api.php?",
                              code="login-interrupted") from None
-    except (requests.RequestException, json.JSONDecodeError) as exc:
+    except json.JSONDecodeError as exc:  # WBI read an answer that is not JSON: say what it was
+        raise _not_json(api_url, session, timeout, exc.doc) from None
+    except requests.RequestException as exc:
         raise TransportError(f"Connexion impossible / cannot reach {api_url} to log in: "
                              f"{exc.__class__.__name__}", "check the site URL and the network") from None
     session.cookies.update(login.get_session().cookies)

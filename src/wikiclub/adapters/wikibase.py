@@ -17,10 +17,12 @@ Rules it keeps (Wikimedia's API etiquette; docs/architecture.md, « Qualities th
 - ``badtoken`` → the CSRF token is fetched again once and the request repeated;
 - ``assertuserfailed`` / ``notloggedin`` (session expired) → log in again once and repeat;
 - ``editconflict`` is raised at once: only the caller can re-plan;
-- a *write* whose answer is lost (read timeout, connection dropped after sending, or a 500/502/504
-  that may come after the save) raises :class:`~wikiclub.errors.ResponseLostError` and is never
-  repeated here: the caller must look up whether it landed (docs/architecture.md: "no duplicates, nothing lost"). A write
-  refused before it was processed (maxlag, ratelimited, 429, 503) is repeated. Reads are repeated.
+- a *write* whose answer is lost (read timeout, connection dropped after sending, or **any** HTTP
+  5xx: a proxy or CDN answers 502/503/504 even when the wiki behind it saved the edit) raises :class:`~wikiclub.errors.ResponseLostError` and is never repeated here: the
+  caller must look up whether it landed (docs/batches.md "unknown outcomes"). A write the wiki refused
+  before processing it (maxlag, ratelimited, readonly — MediaWiki errors — or HTTP 429) is repeated.
+  Reads are repeated.
+- writes are spaced by a throttle (edits per minute).
 """
 
 from __future__ import annotations
@@ -69,8 +71,9 @@ log = logging.getLogger(__name__)
 GET_ENTITIES_BATCH = 50
 ANON_TOKEN = "+\\"
 _ENTITY_ID = re.compile(r"^(?:[QPL][1-9]\d*|L[1-9]\d*-[SF][1-9]\d*|M[1-9]\d*)$")
-# HTTP statuses that a proxy or MediaWiki gives *before* processing a request: safe to repeat a write.
-_NOT_PROCESSED_STATUSES = frozenset({429, 503})
+# HTTP statuses given *before* a request is processed: safe to repeat a write. Not 503: a proxy gives
+# it as well when the wiki behind it saved the edit but answered too late.
+_NOT_PROCESSED_STATUSES = frozenset({429})
 # Transport failures worth repeating (for reads, and for writes that were certainly not sent).
 _RETRIED_TRANSPORT_CODES = frozenset({"timeout", "network"})
 # A refused write with no Retry-After and no known limit: MediaWiki's usual windows are 60 s.
@@ -101,6 +104,18 @@ def _was_sent(exc: requests.RequestException) -> bool:
         reason = getattr(reason, "reason", reason)
         return not isinstance(reason, urllib3.exceptions.NewConnectionError)
     return True
+
+
+def _warning_names(answer: Mapping[str, Any]) -> list[str]:
+    """Message names of an answer's ``warnings`` (``{module: {"messages": [{"name"}]}}``), else the module's
+    plain text (``{module: {"*": text}}``, MediaWiki's default format for core warnings)."""
+    names: list[str] = []
+    for module, warning in (answer.get("warnings") or {}).items():
+        if not isinstance(warning, Mapping):
+            continue
+        messages = [str(m.get("name")) for m in warning.get("messages", ()) if isinstance(m, Mapping)]
+        names += messages or [f"{module}: {warning.get('*', '')}"]
+    return names
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -231,8 +246,8 @@ class WikibaseClient:
             raise exc
         if is_write and exc.http_status not in (200, *_NOT_PROCESSED_STATUSES, None):
             raise ResponseLostError(
-                f"HTTP {exc.http_status} after sending {params.get('action')}: the edit may "
-                "have been saved", "look the entity up before trying again",
+                f"HTTP {exc.http_status} après l'envoi / after sending {params.get('action')}: the edit may "
+                "have been saved", "look the edit up before trying again",
                 code=exc.code, http_status=exc.http_status) from exc
         if attempt >= self.max_attempts:
             raise exc
@@ -411,8 +426,13 @@ class WikibaseClient:
     # ---- writes --------------------------------------------------------------------------------
     def edit_entity(self, data: Mapping[str, Any], *, entity_id: str | None = None,
                     new: str | None = None, baserevid: int | None = None, summary: str,
-                    bot: bool = False, tags: Sequence[str] = (), clear: bool = False) -> dict[str, Any]:
-        """``wbeditentity``: create (``new="item"``) or change one entity in one edit; returns the entity."""
+                    bot: bool = False, tags: Sequence[str] = (), clear: bool = False,
+                    warnings: list[str] | None = None) -> dict[str, Any]:
+        """``wbeditentity``: create (``new="item"``) or change one entity in one edit; returns the entity.
+
+        ``warnings``, when given, receives the names of the answer's warning messages (e.g.
+        ``wikibase-conflict-patched``: a stale ``baserevid`` was patched onto the latest revision).
+        """
         if (entity_id is None) == (new is None):
             raise UsageError("edit_entity needs exactly one of entity_id or new")
         params = {
@@ -424,7 +444,10 @@ class WikibaseClient:
             # assert: a session that silently expired must fail instead of editing as an IP.
             "assert": "bot" if bot else "user",
         }
-        return dict(self._write(params)["entity"])
+        answer = self._write(params)
+        if warnings is not None:
+            warnings += _warning_names(answer)
+        return dict(answer["entity"])
 
     def _write(self, params: dict[str, Any]) -> dict[str, Any]:
         delay = self.throttle.delay()

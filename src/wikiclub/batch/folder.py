@@ -12,15 +12,20 @@ from ..errors import BatchError
 from .model import FORMAT, META, NOTES, PLAN, PREVIEW, EntityEdit, Plan, canonical
 from .preview import render_preview
 
+# What approval signs: everything the approver is shown (meta.json without the approval itself).
+APPROVAL_COVERS = (META, PLAN, NOTES, PREVIEW)
+
 
 def batch_hash(batch_dir: Path) -> str:
-    """What approval signs: plan.jsonl and meta.json without the approval itself."""
+    """The hash approval signs: meta.json without the approval, plan.jsonl, notes.jsonl and plan.md."""
     meta = read_meta(batch_dir)
     meta.pop("approval", None)
     h = hashlib.sha256()
     h.update(canonical(meta).encode())
-    h.update(b"\n")
-    h.update((Path(batch_dir) / PLAN).read_bytes())
+    for name in APPROVAL_COVERS[1:]:
+        path = Path(batch_dir) / name
+        h.update(f"\n{name}\n".encode())
+        h.update(path.read_bytes() if path.is_file() else b"\0missing")
     return h.hexdigest()
 
 

@@ -21,8 +21,12 @@ Contract for the report stage (keep stable): :class:`JournalEntry`, :func:`iter_
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +98,39 @@ def journal_path(batch_dir: Path) -> Path:
     return Path(batch_dir) / JOURNAL_FILENAME
 
 
+@contextmanager
+def sigint_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) arriving inside the block takes effect when the block ends, never in the middle.
+
+    A journal transaction interrupted between its ``COMMIT`` and the end of the method used to try a
+    ``ROLLBACK`` with no transaction left (« cannot rollback - no transaction is active »). Outside the
+    main thread (where Python delivers no signal) the block simply runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            _deliver(previous)
+
+
+def _deliver(handler: object) -> None:
+    """Act on a held SIGINT as ``handler`` (the one in place before) would have."""
+    if handler is signal.SIG_IGN:
+        return
+    if callable(handler):
+        handler(signal.SIGINT, None)
+    elif handler is signal.SIG_DFL:  # pragma: no cover - Python installs its own handler at start
+        os.kill(os.getpid(), signal.SIGINT)
+    else:  # pragma: no cover - None: a handler installed outside Python
+        raise KeyboardInterrupt
+
+
 class Journal:
     """Read-write access to one batch's journal. Every method commits before it returns."""
 
@@ -102,11 +139,16 @@ class Journal:
         self.batch_id = batch_id or self.batch_dir.name
         # isolation_level=None: autocommit; we open explicit transactions where several rows change.
         self.db = sqlite3.connect(journal_path(self.batch_dir), isolation_level=None, timeout=30)
-        # DELETE journal mode + synchronous=FULL: a committed state survives kill -9 and power loss.
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(_SCHEMA)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('batch_id', ?)", (self.batch_id,))
+        try:
+            with sigint_deferred():
+                # DELETE journal mode + synchronous=FULL: a committed state survives kill -9 and power loss.
+                self.db.execute("PRAGMA synchronous=FULL")
+                self.db.executescript(_SCHEMA)
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('batch_id', ?)", (self.batch_id,))
+        except BaseException:
+            self.db.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -118,11 +160,23 @@ class Journal:
         self.close()
 
     # ---- writing -----------------------------------------------------------------------------
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One transaction, all or nothing, that Ctrl-C cannot cut in two (:func:`sigint_deferred`)."""
+        with sigint_deferred():
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                self.db.execute("COMMIT")
+            except BaseException:
+                if self.db.in_transaction:  # a failed COMMIT may have ended it already
+                    self.db.execute("ROLLBACK")
+                raise
+
     def register(self, edits: list[tuple[str, int, str | None, bool, str]]) -> None:
         """Add (edit_id, seq, target, created, summary) rows not yet known, as ``pending``."""
         now = utc_now()
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             for edit_id, seq, target, created, summary in edits:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO edits (edit_id, seq, target, entity_id, created, state, summary,"
@@ -130,10 +184,6 @@ class Journal:
                     (edit_id, seq, target, target, int(created), summary, now))
                 if cur.rowcount:
                     self._event(edit_id, "pending", target, None, "", now)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def _event(self, edit_id: str, state: str, entity_id: str | None, revid: int | None, detail: str,
                at: str) -> None:
@@ -145,23 +195,18 @@ class Journal:
         if state not in STATES:
             raise ValueError(f"unknown journal state {state!r}")
         now = utc_now()
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            sent = ", attempts = attempts + 1, sent_at = ?" if state == "sent" else ""
-            params: list[object] = [state, entity_id, revid, detail, now]
-            if sent:
-                params.append(now)
-            params.append(edit_id)
+        sent = ", attempts = attempts + 1, sent_at = ?" if state == "sent" else ""
+        params: list[object] = [state, entity_id, revid, detail, now]
+        if sent:
+            params.append(now)
+        params.append(edit_id)
+        with self._transaction():
             cur = self.db.execute(
                 "UPDATE edits SET state = ?, entity_id = COALESCE(?, entity_id), revid = COALESCE(?, revid),"
                 f" detail = ?, updated_at = ?{sent} WHERE edit_id = ?", params)
             if cur.rowcount != 1:
                 raise KeyError(f"edit {edit_id} is not in the journal")
             self._event(edit_id, state, entity_id, revid, detail, now)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
 
     def mark_sent(self, edit_id: str, detail: str = "") -> None:
         self.set_state(edit_id, "sent", detail=detail)

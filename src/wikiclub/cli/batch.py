@@ -139,7 +139,13 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     """Envoyer un lot approuvé / push an approved batch (one edit per entity, exactly once).
 
     Reprend là où un envoi interrompu s'est arrêté / resumes where an interrupted push stopped.
+    Un seul envoi du lot à la fois / one push of a batch at a time.
     Rapport : push-report.md et created.csv dans le dossier du lot.
+
+    \b
+    Codes de sortie / exit codes: 0 terminé / done; 1 arrêté, relancez / stopped, rerun;
+    3 terminé avec des conflits trouvés à l'envoi / finished with conflicts found while pushing;
+    130 Ctrl-C.
 
     \b
     Exemples / examples:
@@ -148,16 +154,20 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
     """
     from ..batch.approve import check_approved
     from ..batch.folder import read_batch
-    from ..batch.push import PushInterrupted, PushOptions, push_plan
+    from ..batch.lock import check_unlocked
+    from ..batch.push import PushInterrupted, PushOptions, check_site, push_plan
 
-    # The batch is checked before any credential is looked up or any request is sent.
-    read_batch(batch)
+    # The batch, its approval, its site and its lock are checked before any credential is looked up
+    # or any login request is sent.
+    plan = read_batch(batch)
     check_approved(batch)
     settings, client = _client(site, config_file, throttle=throttle)
+    check_site(plan.meta, client)
     waits = WaitDisplay().attach(client)
     if not dry_run:
         from ..credentials import find_credentials
 
+        check_unlocked(batch)
         client.login(find_credentials(settings.site.name, credentials_file=settings.credentials_file))
     on_event = None if no_progress or dry_run else waits.progress("push", "édition")
     # what push-report.md tells to rerun after a stop: this very command
@@ -173,20 +183,29 @@ def push_command(batch: Path, dry_run: bool, limit: int | None, throttle: float 
                    f"pending — {batch / 'push-report.md'}", err=True)
         click.echo(f"Relancez / rerun: {report.resume}", err=True)
         sys.exit(130)
+    except KeyboardInterrupt:  # before the push started (nothing was sent)
+        click.echo("\nInterrompu avant l'envoi / interrupted before anything was sent", err=True)
+        sys.exit(130)
     finally:
         waits.close_bar()
         waits.summary()
-    _echo_push_report(report, batch, dry_run)
-
-
-def _echo_push_report(report: PushReport, batch: Path, dry_run: bool) -> None:
-    """What the push did (or would do, with --dry-run); exit 1 unless everything went through."""
     if dry_run:
-        click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "
-                   f"sent, {report.done} déjà faites / already done. Rien n'a été modifié / nothing changed.")
-        for w in report.would_send[:30]:
-            click.echo(f"  {w['target'] or 'create'} {w['label']}")
+        _echo_dry_run(report)
         return
+    sys.exit(_push_summary(report, batch))
+
+
+def _echo_dry_run(report: PushReport) -> None:
+    click.echo(f"Simulation / dry run: {len(report.would_send)} modification(s) seraient envoyées / would be "
+               f"sent, {report.done} déjà faites / already done. Rien n'a été modifié / nothing changed.")
+    for w in report.would_send[:30]:
+        click.echo(f"  {w['target'] or 'create'} {w['label']}")
+
+
+def _push_summary(report: PushReport, batch: Path) -> int:
+    """Print how the push ended; the exit code: 0 done, 1 failed or stopped (rerun), 3 conflicts found
+    while pushing (a person must look; nothing is left to send)."""
+    found = len(report.conflicts_found)
     click.echo(f"{report.done} fait(s) / done, {len(report.conflicts)} conflit(s) / conflicts, "
                f"{len(report.failed)} échec(s) / failed, {report.pending} en attente / pending; "
                f"{len(report.created)} créé(s) / created — {batch / 'push-report.md'}")
@@ -195,7 +214,17 @@ def _echo_push_report(report: PushReport, batch: Path, dry_run: bool) -> None:
     if report.stopped:
         click.echo(f"Arrêté / stopped: {report.stopped}", err=True)
     if not report.ok:
-        sys.exit(1)
+        if report.resume:
+            click.echo(f"Relancez / rerun: {report.resume}", err=True)
+        return 1
+    if found:
+        click.echo(f"Terminé avec {found} conflit(s) trouvé(s) à l'envoi / finished with {found} conflict(s) found "
+                   f"while pushing — à régler à la main / for a person to settle: {batch / 'push-report.md'}",
+                   err=True)
+        for c in report.conflicts_found[:10]:
+            click.echo(f"  conflit / conflict row {c['row']} {c['label']}: {c['reason']}", err=True)
+        return 3
+    return 0
 
 
 @main.group("export")

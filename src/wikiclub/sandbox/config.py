@@ -13,7 +13,9 @@ class FaultConfig:
     """Probabilities (0..1) of each injected fault, drawn from a seeded RNG per request.
 
     ``lost_response`` applies to writes only: the edit is saved, then the connection is closed
-    without an answer. ``token_expiry_after`` invalidates all CSRF tokens once after that many writes.
+    without an answer. ``saved_then_503`` too: the edit is saved, then the answer is a plain-text
+    HTTP 503 (what a proxy or CDN in front of a wiki gives when the backend was slow to answer).
+    ``token_expiry_after`` invalidates all CSRF tokens once after that many writes.
     """
 
     seed: int = 0
@@ -24,6 +26,7 @@ class FaultConfig:
     slow_seconds: float = 2.0
     editconflict: float = 0.0
     lost_response: float = 0.0
+    saved_then_503: float = 0.0
     token_expiry_after: int | None = None
     retry_after: int = 1
 

@@ -4,7 +4,10 @@ Each api.php request draws, from one ``random.Random(seed)``, in this fixed orde
 then carry on), ``http503`` (plain-text 503 with Retry-After), ``maxlag`` (only for requests that
 send ``maxlag``, as MediaWiki only checks lag then), then for writes ``ratelimited`` and
 ``editconflict`` (not for creations), and after the handler ran ``lost_response`` (writes that
-succeeded: the edit is saved, then the connection is closed without an answer). ``token_expiry_after=N``
+succeeded: the edit is saved, then the connection is closed without an answer) and ``saved_then_503``
+(writes that succeeded: the edit is saved, then the answer is a plain-text 503, as a proxy in front of
+the wiki gives when the backend answered too late; each drawn only when its probability is set, so
+older seeds give the same faults). ``token_expiry_after=N``
 invalidates every session's CSRF token once, just before the (N+1)-th write, so that write gets
 ``badtoken``. The same seed and the same request sequence give the same faults; each injected fault
 is written to the request log (``fault`` field).
@@ -80,17 +83,25 @@ class FaultInjector:
         return None
 
     def after(self, req: ApiRequest, response: Response) -> Response:
-        """"Saved but the response is lost": close the client connection without an answer."""
-        if not self._is_write(req) or self.config.lost_response <= 0:
+        """Faults after the save: the connection cut without an answer, or a 503 instead of the answer."""
+        cfg = self.config
+        if not self._is_write(req):
             return response
-        lost = self._draw(self.config.lost_response)
-        if not lost or response.status_code != 200 or "MediaWiki-API-Error" in response.headers:
-            return response
+        lost = self._draw(cfg.lost_response) if cfg.lost_response > 0 else False
+        late_503 = self._draw(cfg.saved_then_503) if cfg.saved_then_503 > 0 else False
+        if response.status_code != 200 or "MediaWiki-API-Error" in response.headers:
+            return response  # not saved: nothing to lose
         sock = req.environ.get("werkzeug.socket")
-        if sock is None:  # not served by werkzeug's server: nothing to cut
-            return response
-        req.fault = "lost_response"
-        # shutdown (not close) so the server's own write fails with a ConnectionError it ignores
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
-        return Response(b"", status=200)
+        if lost and sock is not None:  # not served by werkzeug's server: nothing to cut
+            req.fault = "lost_response"
+            # shutdown (not close) so the server's own write fails with a ConnectionError it ignores
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            return Response(b"", status=200)
+        if late_503:
+            req.fault = "saved_then_503"
+            late = Response("Service Temporarily Unavailable (sandbox fault injection: saved, then 503)\n",
+                            status=503, mimetype="text/plain")
+            late.headers["Retry-After"] = str(cfg.retry_after)
+            return late
+        return response
