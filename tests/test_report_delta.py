@@ -86,14 +86,14 @@ def test_edits_show_up_as_deltas_in_the_next_report(setup: dict[str, Any]) -> No
     root, sb = setup["root"], setup["sb"]
     run_report(root, "r1")
     before = read_csv(root / "reports" / "r1" / "couverture.csv")
-    org_in_quebec = int(figure(before, "g1", "Q176", "items")["count"])
-    with_site = int(figure(before, "g1", "Q176", "P856")["count"])
+    org_in_quebec = int(figure(before, "Q43229*", "Q176", "items")["count"])
+    with_site = int(figure(before, "Q43229*", "Q176", "P856")["count"])
 
     client = WikibaseClient(sb.api_url, requests.Session(), throttle=None)
     client.login(Credentials(sb.admin.name, sb.admin.password, "test"))
     # An organisation in Rouyn-Noranda (Q176) without a website gets one, with a real reference.
     target = next(w["item"] for w in json.loads((root / "reports" / "r1" / "couverture.json").read_text("utf-8"))
-                  ["report"]["worklist"] if w["group"] == "g1" and "P856" in w["missing"]
+                  ["report"]["worklist"] if w["group"] == "Q43229*" and "P856" in w["missing"]
                   and w["item"] != "Q900249")
     entity = client.get_entities([target])[target]
     ref = [{"snaks": {"P854": [{"snaktype": "value", "property": "P854",
@@ -119,13 +119,13 @@ def test_edits_show_up_as_deltas_in_the_next_report(setup: dict[str, Any]) -> No
     after = read_csv(root / "reports" / "r2" / "couverture.csv")
     region_of_new = json.loads((root / "reports" / "r2" / "couverture.json").read_text("utf-8"))
     assert region_of_new["previous"] is not None
-    items = figure(after, "g1", "Q176", "items")
-    site = figure(after, "g1", "Q176", "P856")
+    items = figure(after, "Q43229*", "Q176", "items")
+    site = figure(after, "Q43229*", "Q176", "P856")
     assert int(items["count"]) == org_in_quebec + len(EVIL)
     assert items["delta"] == str(len(EVIL))
     assert int(site["count"]) == with_site + 1 and site["delta"] == "1"
     assert int(site["previous_count"]) == with_site
-    sourced = figure(after, "g1", "Q176", "sourced")
+    sourced = figure(after, "Q43229*", "Q176", "sourced")
     assert sourced["delta"] == "1"  # the new website statement has a real reference
     md = (root / "reports" / "r2" / "couverture.md").read_text("utf-8")
     assert f"(+{len(EVIL)})" in md and "Comparé au rapport précédent" in md

@@ -8,10 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import NO_REGION, Cell, CoverageTable, GroupSpec, Measure
+from .model import NO_REGION, Cell, CellStatus, CoverageTable, GroupSpec, Measure
 from .snapshots import TrendPoint
 
 STATEMENTS = "sourced"  # the column id of "share of statements with a real reference"
+NBSP = "\u00a0"  # French: no break before « % », and a figure never wraps
+PARTIAL_MARK = "*"
+UNKNOWN = "inconnu"
+PARTIAL_LEGEND = ("* partiel : des éléments n'ont pas pu être trouvés ou lus (budget de temps, requête en "
+                  "échec) ; le nombre d'éléments est un minimum et les parts portent sur les éléments lus. "
+                  "« inconnu » : rien n'a pu être lu pour cette région. Ces cases ne sont ni comparées ni "
+                  "enregistrées dans l'historique.")
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,7 @@ class Figure:
     total: int
     previous: int | None = None
     previous_total: int | None = None
+    status: CellStatus = "complete"
 
     @property
     def share(self) -> float | None:
@@ -45,11 +53,13 @@ class Figure:
 
     @property
     def delta(self) -> int | None:
-        return None if self.count is None or self.previous is None else self.count - self.previous
+        if self.status != "complete" or self.count is None or self.previous is None:
+            return None  # a partial figure is never compared
+        return self.count - self.previous
 
     @property
     def share_delta(self) -> float | None:
-        if self.share is None or self.previous is None or not self.previous_total:
+        if self.status != "complete" or self.share is None or self.previous is None or not self.previous_total:
             return None
         return self.share - self.previous / self.previous_total
 
@@ -93,12 +103,21 @@ def region_title(region: str, table: CoverageTable) -> str:
     return table.label(region)
 
 
-def _figure(cell: Cell | None, prev: Cell | None, column: str) -> Figure:
+def _figure(cell: Cell, prev: Cell | None, column: str) -> Figure:
+    if prev is not None and prev.status != "complete":
+        prev = None  # never compare with a partial figure
     if column == STATEMENTS:
-        return Figure(cell.sourced if cell else None, (cell.statements or 0) if cell else 0,
-                      prev.sourced if prev else None, prev.statements if prev else None)
-    return Figure(cell.count(column) if cell else None, cell.items if cell else 0,
-                  prev.count(column) if prev else None, prev.items if prev else None)
+        return Figure(cell.sourced if cell.status != "unknown" else None, cell.statements or 0,
+                      prev.sourced if prev else None, prev.statements if prev else None, cell.status)
+    return Figure(cell.count(column), cell.base, prev.count(column) if prev else None, prev.base if prev else None,
+                  cell.status)
+
+
+def _items_figure(cell: Cell, prev: Cell | None, compared: bool) -> Figure:
+    if prev is not None and prev.status != "complete":
+        return Figure(cell.items, 0, None, None, cell.status)
+    before = prev.items if prev else (0 if compared else None)
+    return Figure(cell.items, 0, before, None, cell.status)
 
 
 def group_view(data: ReportData, group: GroupSpec) -> GroupView:
@@ -113,15 +132,14 @@ def group_view(data: ReportData, group: GroupSpec) -> GroupView:
         cell = cells.get(region)
         if cell is None and region == NO_REGION and table.regions:
             continue  # nothing outside the regions: no empty row
-        if cell is None:  # no item of the group there (a query that failed is listed in the notes)
+        if cell is None:  # measured, and no item of the group there (what was not measured has a cell)
             cell = Cell(group.id, region, 0, tuple((m.id, 0) for m in group.measures), 0, 0)
         pc = prev_cells.get(region)
-        rows.append(RowView(region, region_title(region, table),
-                            Figure(cell.items if cell else 0, 0, pc.items if pc else (0 if prev_cells else None)),
+        rows.append(RowView(region, region_title(region, table), _items_figure(cell, pc, bool(prev_cells)),
                             tuple(_figure(cell, pc, col.id) for col in columns)))
     total = table.total(group.id)
     ptotal = prev.total(group.id) if prev_cells and prev else None
-    rows.append(RowView("*", "Total", Figure(total.items, 0, ptotal.items if ptotal else None),
+    rows.append(RowView("*", "Total", _items_figure(total, ptotal, False),
                         tuple(_figure(total, ptotal, col.id) for col in columns)))
     return GroupView(group, group.name, columns, tuple(rows))
 
@@ -137,7 +155,7 @@ def group_views(data: ReportData) -> list[GroupView]:
 def percent(share: float | None) -> str:
     if share is None:
         return "—"
-    return f"{share * 100:.0f} %".replace(".", ",")
+    return f"{share * 100:.0f}{NBSP}%"
 
 
 def signed(n: int | None) -> str:
@@ -150,22 +168,46 @@ def points(delta: float | None) -> str:
     if delta is None or abs(delta) < 0.0005:
         return ""
     value = f"{abs(delta) * 100:.1f}".replace(".", ",")
-    return f"+{value} pt" if delta > 0 else f"−{value} pt"
+    return f"+{value}{NBSP}pt" if delta > 0 else f"−{value}{NBSP}pt"
 
 
 def figure_text(f: Figure) -> str:
-    """``57 % (75)`` plus the change since the last report: ``57 % (75, +3)``."""
+    """``57 % (75)`` plus the change since the last report: ``57 % (75, +3)``; ``57 % (75)*`` when
+    partial, ``inconnu`` when nothing could be read."""
+    if f.status == "unknown":
+        return UNKNOWN
     if f.count is None:
         return "non mesuré"
     change = signed(f.delta)
-    return f"{percent(f.share)} ({f.count}{', ' + change if change else ''})"
+    mark = PARTIAL_MARK if f.status == "partial" else ""
+    return f"{percent(f.share)}{NBSP}({f.count}{', ' + change if change else ''}){mark}"
 
 
 def items_text(f: Figure) -> str:
+    if f.status == "unknown" or f.count is None:
+        return UNKNOWN
     change = signed(f.delta)
-    return f"{f.count}{' (' + change + ')' if change else ''}"
+    mark = PARTIAL_MARK if f.status == "partial" else ""
+    return f"{f.count}{mark}{NBSP + '(' + change + ')' if change else ''}"
+
+
+def sort_value(f: Figure, share: bool = True) -> str:
+    """A number for sortable tables (``data-sort-value``): the share, or the count; -1 when unknown."""
+    value = f.share if share else f.count
+    if value is None or f.status == "unknown":
+        return "-1"
+    return f"{value:.4f}" if share else str(value)
 
 
 def class_list(group: GroupSpec, table: CoverageTable) -> str:
     names = ", ".join(f"{table.label(c)} ({c})" for c in group.classes)
     return names + (" et sous-classes" if group.subclasses and group.classes else "")
+
+
+def located_text(group: GroupSpec, table: CoverageTable) -> str:
+    """« situés par P131, P159 » — the group's own « located by » properties, when it has some."""
+    return ", ".join(f"{table.label(p)} ({p})" for p in group.located_by)
+
+
+def has_partial(views: list[GroupView]) -> bool:
+    return any(f.status != "complete" for v in views for r in v.rows for f in (r.items, *r.figures))
