@@ -362,8 +362,9 @@ def test_spec_errors_name_the_file_and_key() -> None:
 
 
 
-def test_xlsx_pivots_the_csv_figures_per_group(table: Any, tmp_path: Path) -> None:
-    """couverture.xlsx (pandas pivot of couverture.csv): same numbers, one sheet per group, shares as %."""
+def test_xlsx_carries_the_csv_figures_per_group(table: Any, tmp_path: Path) -> None:
+    """couverture.xlsx: the numbers of couverture.csv, one sheet per group, each share (as a percentage)
+    next to its count."""
     from openpyxl import load_workbook
 
     from wikiclub.report.run import write_outputs
@@ -377,15 +378,19 @@ def test_xlsx_pivots_the_csv_figures_per_group(table: Any, tmp_path: Path) -> No
     assert [ws.title for ws in wb.worksheets][: len(groups)] == [g[:28] for g in groups]
     assert wb.worksheets[-1].title == "À compléter"
     for ws, group in zip(wb.worksheets, groups, strict=False):
-        rows = list(ws.iter_rows(values_only=True))
-        header, body = rows[0], rows[1:]
-        by_region = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in body}
+        rows = list(ws.iter_rows())
+        header = [c.value for c in rows[0]]
+        by_region = {r[0].value: dict(zip(header[1:], r[1:], strict=True)) for r in rows[1:]}
         for r in (r for r in long if r["group_name"] == group):
-            got = by_region[r["region_name"]][r["column_name"]]
-            want = r["count"] if r["column"] == "items" else r["share"]
-            if want == "":
-                assert got is None
+            cells = by_region[r["region_name"]]
+            if r["column"] == "items":
+                assert cells["Éléments"].value == int(r["count"]) and cells["État"].value == "complet"
+                continue
+            share, count = cells[f"{r['column_name']} (%)"], cells[f"{r['column_name']} (nombre)"]
+            assert count.value == (int(r["count"]) if r["count"] else None)
+            if r["share"] == "":
+                assert share.value is None
             else:
-                assert float(got) == pytest.approx(float(want))
-        assert all(c.number_format == "0 %" for row in ws.iter_rows(min_row=2, min_col=3) for c in row
-                   if isinstance(c.value, float))
+                assert float(share.value) == pytest.approx(float(r["share"]), abs=1e-4)
+                assert share.number_format == "0 %"
+    wb.close()

@@ -73,6 +73,7 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
     from ..report.cache import FactCache
     from ..report.collect import Options
     from ..report.own import own_edits
+    from ..report.render_text import render_wikitext
     from ..report.run import make_report
     from ..report.spec import load_spec
 
@@ -97,7 +98,12 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
                              endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
                              concept_base=settings.site.concept_base, history=history,
                              own=own_edits(batches_dir), options=options)
-    table = result.data.table
+    _summary(result.data.table, result.files)
+    if page_title:
+        _publish(settings, page_title, render_wikitext(result.data), summary)
+
+
+def _summary(table: Any, files: tuple[Path, ...]) -> None:
     total = table.total("all")
     state = " — PARTIEL / PARTIAL" if table.partial else ""
     click.echo(f"{total.items if total.items is not None else '?'} éléments / items, {len(table.groups) - 1} "
@@ -105,19 +111,20 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
                f"requests, {table.seconds:.0f} s{state}")
     for note in table.notes:
         click.echo(f"  {note.kind}: {note.message}", err=True)
-    for path in result.files:
+    for path in files:
         click.echo(f"Écrit / wrote {path}")
-    if page_title:
-        from ..adapters.pages import publish_page
-        from ..credentials import find_credentials
-        from ..report.render_text import render_wikitext
 
-        creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
-        with tempfile.TemporaryDirectory(prefix="wikiclub-report-") as workdir:
-            page = publish_page(settings.site.api_url, page_title, render_wikitext(result.data), summary, creds,
-                                workdir=Path(workdir), maxlag=settings.maxlag, contact=settings.contact,
-                                retries=settings.retries, timeout=settings.timeouts)
-        click.echo(f"Publié / published {page.title} (révision {page.revision_id}) {page.url}")
+
+def _publish(settings: Settings, page_title: str, text: str, summary: str) -> None:
+    from ..adapters.pages import publish_page
+    from ..credentials import find_credentials
+
+    creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
+    with tempfile.TemporaryDirectory(prefix="wikiclub-report-") as workdir:
+        page = publish_page(settings.site.api_url, page_title, text, summary, creds,
+                            workdir=Path(workdir), maxlag=settings.maxlag, contact=settings.contact,
+                            retries=settings.retries, timeout=settings.timeouts)
+    click.echo(f"Publié / published {page.title} (révision {page.revision_id}) {page.url}")
 
 
 class _Progress:

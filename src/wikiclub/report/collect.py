@@ -72,11 +72,12 @@ def _source(run: Collector, spec: ReportSpec, ns: Namespaces, options: Options) 
     return SparqlFacts(run, ns, spec.languages, sites, props, has_statements)
 
 
-def _read_facts(run: Collector, source: FactSource, ids: list[str]) -> dict[str, ItemFacts]:
+def _read_facts(run: Collector, source: FactSource, ids: list[str], versions: dict[str, int]
+                ) -> dict[str, ItemFacts]:
     facts: dict[str, ItemFacts] = {}
 
     def read(block: Sequence[str]) -> None:
-        facts.update(source.read(block))
+        facts.update(source.read(block, versions))
         run.tick("données", len(facts), len(ids))
 
     run.tick("données", 0, len(ids))
@@ -131,7 +132,7 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
     taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
     found = find_candidates(run, spec.selection, ns)
     source = _source(run, spec, ns, options)
-    facts = _read_facts(run, source, found.ids())
+    facts = _read_facts(run, source, found.ids(), found.versions)
     classes = {c for f in facts.values() for c in f.classes}
     saved, run.budget = run.budget, Budget()  # bounded by the distinct classes: always run
     closure, complete = superclasses(run, classes, ns)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 IMPORTED_FROM = "P143"
@@ -36,7 +36,10 @@ class ItemFacts:
     label: str = ""  # in the first language asked ("" when none)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps({"id": self.id, "revision": self.revision, "classes": self.classes, "labels": self.labels,
+                           "descriptions": self.descriptions, "sitelinks": self.sitelinks,
+                           "properties": self.properties, "statements": self.statements, "sourced": self.sourced,
+                           "label": self.label}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ItemFacts:

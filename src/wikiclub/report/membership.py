@@ -41,6 +41,7 @@ class Candidates:
     incomplete: set[str] = field(default_factory=set)  # regions whose tree was not read entirely
     unreached: set[str] = field(default_factory=set)  # regions of which nothing could be read
     selection_complete: bool = True  # the focus list and the query were read
+    versions: dict[str, int] = field(default_factory=dict)  # item → revision, where SPARQL gives it
 
     def ids(self) -> list[str]:
         return list(dict.fromkeys([*self.links, *sorted(self.focus), *sorted(self.query)]))
@@ -56,6 +57,7 @@ def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespac
     while level:
         def children(block: Sequence[str]) -> list[tuple[str, str, str]]:
             rows = run.select(children_query(block, via, PARENT, ns))
+            _versions(found, rows, "c", ns)
             return [(entity_id(r["c"], ns), str(r["via"]), entity_id(r["p"], ns)) for r in rows if "c" in r]
 
         results, failed = run.blocks(level, BLOCK, children, f"région {region}")
@@ -74,9 +76,17 @@ def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespac
         run.tick("régions", len(found.links), None)
 
 
-def _read_list(run: Collector, query: str, what: str, ns: Namespaces) -> tuple[set[str], bool]:
+def _versions(found: Candidates, rows: list[dict[str, object]], var: str, ns: Namespaces) -> None:
+    for r in rows:
+        if var in r and isinstance(r.get("v"), int):
+            found.versions[entity_id(r[var], ns)] = int(r["v"])  # type: ignore[call-overload]
+
+
+def _read_list(run: Collector, query: str, what: str, ns: Namespaces, found: Candidates) -> tuple[set[str], bool]:
     """The ?item of one query (the focus list, the project's query); and whether it could be read."""
     results, failed = run.blocks([query], 1, lambda block: run.select(block[0]), what)
+    for rows in results:
+        _versions(found, rows, "item", ns)
     return {entity_id(r["item"], ns) for rows in results for r in rows if "item" in r}, not failed
 
 
@@ -86,10 +96,10 @@ def find_candidates(run: Collector, selection: Selection, ns: Namespaces) -> Can
     for region in selection.regions:
         _walk_region(run, region, via, ns, found)
     if selection.focus_item:
-        found.focus, ok = _read_list(run, focus_query(selection.focus_item, ns), "liste de suivi", ns)
+        found.focus, ok = _read_list(run, focus_query(selection.focus_item, ns), "liste de suivi", ns, found)
         found.selection_complete &= ok
     if selection.query.strip():
-        found.query, ok = _read_list(run, custom_query(selection.query, ns), "requête du projet", ns)
+        found.query, ok = _read_list(run, custom_query(selection.query, ns), "requête du projet", ns, found)
         found.selection_complete &= ok
     return found
 

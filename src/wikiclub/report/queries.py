@@ -96,14 +96,16 @@ def _values(var: str, ids: Sequence[str]) -> str:
 
 
 def children_query(parents: Sequence[str], via: Sequence[str], parent_property: str, ns: Namespaces) -> str:
-    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?child ?via ?parent``.
+    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?child ?via ?parent``, and the
+    child's revision (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
 
     One UNION branch per property (a ``VALUES ?via`` join makes some engines scan every triple of
     the property): each branch is an index lookup from the bound parent.
     """
     branches = " UNION ".join(f'{{ ?c wdt:{p} ?p . BIND("{p}" AS ?via) }}'
                               for p in dict.fromkeys((parent_property, *via)))
-    return f"{ns.header()}SELECT ?c ?via ?p WHERE {{ {_values('p', parents)} {branches} }}"
+    return (f"{ns.header()}SELECT ?c ?via ?p ?v WHERE {{ {_values('p', parents)} {branches}\n"
+            f"  OPTIONAL {{ ?c schema:version ?v }} }}")
 
 
 def superclass_query(classes: Sequence[str], ns: Namespaces) -> str:
@@ -112,11 +114,13 @@ def superclass_query(classes: Sequence[str], ns: Namespaces) -> str:
 
 
 def focus_query(focus_item: str, ns: Namespaces) -> str:
-    return f"{ns.header()}SELECT ?item WHERE {{ ?item wdt:P5008 wd:{focus_item} . }}"
+    return (f"{ns.header()}SELECT ?item ?v WHERE {{ ?item wdt:P5008 wd:{focus_item} . "
+            f"OPTIONAL {{ ?item schema:version ?v }} }}")
 
 
 def custom_query(pattern: str, ns: Namespaces) -> str:
-    return f"{ns.header()}SELECT DISTINCT ?item WHERE {{ {pattern.strip()} }}"
+    return (f"{ns.header()}SELECT DISTINCT ?item ?v WHERE {{ {{ {pattern.strip()} }} "
+            f"OPTIONAL {{ ?item schema:version ?v }} }}")
 
 
 def statements_probe(ns: Namespaces) -> str:

@@ -6,11 +6,14 @@ comes from the wiki (labels) for their format.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from .model import NO_REGION, Cell, CellStatus, CoverageTable, GroupSpec, Measure
 from .snapshots import TrendPoint
 
+_ID = re.compile(r"^[PQL][1-9]\d*$")
 STATEMENTS = "sourced"  # the column id of "share of statements with a real reference"
 NBSP = "\u00a0"  # French: no break before « % », and a figure never wraps
 PARTIAL_MARK = "*"
@@ -82,6 +85,16 @@ class GroupView:
     @property
     def total(self) -> RowView:
         return self.rows[-1]
+
+
+def safe_id(entity_id: str) -> str:
+    """The id if it is a valid entity id, else "" (links are built from validated ids only)."""
+    return entity_id if _ID.match(entity_id) else ""
+
+
+def entity_url(table: CoverageTable, entity_id: str) -> str:
+    """The one place where a link to an entity page is built (every renderer calls it)."""
+    return table.entity_url + safe_id(entity_id)
 
 
 def measure_title(m: Measure, table: CoverageTable) -> Column:
@@ -211,3 +224,54 @@ def located_text(group: GroupSpec, table: CoverageTable) -> str:
 
 def has_partial(views: list[GroupView]) -> bool:
     return any(f.status != "complete" for v in views for r in v.rows for f in (r.items, *r.figures))
+
+
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
+
+
+def local_time(iso: str, tz: dt.tzinfo | None = None) -> dt.datetime | None:
+    """``2026-12-04T19:15:35Z`` → that moment in ``tz`` (default: this computer's time zone)."""
+    try:
+        moment = dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(tz)
+
+
+def _offset(moment: dt.datetime) -> str:
+    minutes = int((moment.utcoffset() or dt.timedelta()).total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "") if minutes else "UTC"
+
+
+def french_datetime(iso: str, tz: dt.tzinfo | None = None) -> str:
+    """« 4 décembre 2026 à 14 h 15 (UTC−5) », in the local time zone."""
+    moment = local_time(iso, tz)
+    if moment is None:
+        return iso
+    day = "1er" if moment.day == 1 else str(moment.day)
+    return (f"{day}{NBSP}{MONTHS[moment.month - 1]} {moment.year} à {moment.hour}{NBSP}h{NBSP}{moment.minute:02d} "
+            f"({_offset(moment)})")
+
+
+def trend_labels(stamps: list[str], tz: dt.tzinfo | None = None) -> list[str]:
+    """Short labels for the trend's runs: « 4 déc. 2026 », with the time when a day has several runs."""
+    moments = [local_time(s, tz) for s in stamps]
+    days = [m.date() if m else None for m in moments]
+    out = []
+    for stamp, moment, day in zip(stamps, moments, days, strict=True):
+        if moment is None:
+            out.append(stamp)
+            continue
+        label = f"{moment.day}{NBSP}{SHORT_MONTHS[moment.month - 1]} {moment.year}"
+        if days.count(day) > 1:
+            label += f" {moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
+            if sum(1 for m in moments if m and m.replace(second=0) == moment.replace(second=0)) > 1:
+                label += f"{NBSP}{moment.second:02d}{NBSP}s"
+        out.append(label)
+    return out
