@@ -323,7 +323,7 @@ def test_a_spent_time_budget_gives_partial_cells_never_zero(spec: Any, client: S
     partial = build_coverage(spec, client, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url,
                              options=Options(reader=reader, budget=3, clock=lambda: float(next(ticks))))
     assert partial.partial and any(n.kind == "partial" for n in partial.notes)
-    assert all(c.status != "complete" for c in partial.cells)
+    assert partial.cells and all(c.status != "complete" for c in partial.cells)
     assert not any(c.items == 0 and c.status != "complete" for c in partial.cells)
 
 
@@ -359,6 +359,23 @@ def test_spec_errors_name_the_file_and_key() -> None:
         build_spec(PROJECT, {"groups": [{"name": "X", "classes": ["musée"]}]}, "r.toml")
     with pytest.raises(ConfigError, match="selects no items"):
         build_spec(WikiProject("empty"))
+    with pytest.raises(ConfigError, match="share the id 'Q1\\*'"):
+        build_spec(PROJECT, {"groups": [{"name": "A", "classes": ["Q1"]}, {"name": "B", "classes": ["Q1"]}]})
+    with pytest.raises(ConfigError, match="key 'all'"):
+        build_spec(PROJECT, {"groups": [{"name": "A", "key": "all", "classes": ["Q1"]}]})
+    with pytest.raises(ConfigError, match="located_by"):
+        build_spec(PROJECT, {"selection": {"located_by": ["lieu"]}})
+
+
+def test_group_ids_and_located_by_come_from_the_definition() -> None:
+    spec = build_spec(PROJECT, {"selection": {"people_located_by": ["P19"]},
+                                "groups": [{"name": "B", "classes": ["Q43229", "Q5"], "located_by": ["P2541"]},
+                                           {"name": "A", "key": "musees", "classes": ["Q33506"]},
+                                           {"name": "C", "classes": ["Q33506"], "subclasses": False}]})
+    assert [g.id for g in spec.groups] == ["Q5+Q43229*", "musees", "Q33506"]
+    rules = {r.classes: r.properties for r in spec.rules}
+    assert rules[()] == ("P131", "P159", "P276") and rules[("Q5",)] == ("P19",)
+    assert rules[("Q43229", "Q5")] == ("P2541",)
 
 
 
@@ -394,3 +411,33 @@ def test_xlsx_carries_the_csv_figures_per_group(table: Any, tmp_path: Path) -> N
                 assert float(share.value) == pytest.approx(float(r["share"]), abs=1e-4)
                 assert share.number_format == "0 %"
     wb.close()
+
+
+# ---- an endpoint without wikibase:statements (raw dumpRdf output, QLever built from the raw dump) -------
+
+def test_an_endpoint_without_wikibase_statements_is_reported(spec: Any, table: Any, tmp_path: Path) -> None:
+    from conftest import make_sandbox
+
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp_path / "raw")
+    try:
+        load_dump(sb.app, KB)
+        sb.app.sparql.store.update("DELETE WHERE { ?e <http://wikiba.se/ontology#statements> ?n }")
+        client = SparqlClient(sb.sparql_url, requests.Session())
+        by_sparql = build_coverage(spec, client, site="sandbox", endpoint_url="", api_url=sb.api_url)
+        reader = WikibaseClient(sb.api_url, requests.Session(), throttle=None)
+        by_api = build_coverage(spec, client, site="sandbox", endpoint_url="", api_url=sb.api_url,
+                                options=Options(reader=reader))
+    finally:
+        sb.running.stop()
+    warning = [n for n in by_sparql.notes if n.kind == "warning"]
+    assert warning and "wikibase:statements" in warning[0].message and "blank" in warning[0].message
+    assert all(c.statements is None and c.sourced is None for c in by_sparql.cells)
+    assert all(c.sourced_share is None for c in by_sparql.cells)  # « — », never 0 %
+    # the other measures are unaffected
+    assert {(c.group, c.region): c.counts for c in by_sparql.cells} == {(c.group, c.region): c.counts
+                                                                         for c in table.cells}
+    # read from the entity JSON, nothing is blanked: the note says so, the counts are the usual ones
+    assert any("no effect" in n.message for n in by_api.notes if n.kind == "warning")
+    assert {(c.group, c.region): c for c in by_api.cells} == {(c.group, c.region): c for c in table.cells}
