@@ -19,7 +19,7 @@ from ..errors import QueryTimeoutError, RetryableError, TransportError
 from .model import Note
 
 T = TypeVar("T")
-MAX_SPLIT_DEPTH = 3  # a block of 500 ends in blocks of 62 at worst
+MAX_SPLIT_DEPTH = 3  # a block of 1,000 ends in blocks of 125 at worst
 MAX_TIMEOUTS = 12  # per report; then a block that times out is given up at once
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
 

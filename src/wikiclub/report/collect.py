@@ -23,7 +23,7 @@ from ..errors import WikiError
 from .budget import Budget, Collector, Endpoint, Progress
 from .cache import FactCache
 from .itemdata import ItemFacts
-from .membership import BLOCK, entity_id, find_candidates, superclasses
+from .membership import entity_id, find_candidates, superclasses
 from .model import ALL_GROUP, CoverageTable, GroupSpec, Note, OwnEdits, WorkItem
 from .queries import Namespaces, labels_query, statements_probe
 from .sources import ApiFacts, EntityReader, FactSource, SparqlFacts
@@ -31,7 +31,7 @@ from .spec import ReportSpec
 from .tally import MAX_P31_GROUPS, Population, all_cells, p31_groups, populate, worklist
 
 LABEL_BATCH = 200
-FACTS_BLOCK = BLOCK  # items per step of the measures (10 API requests, or 3 SPARQL queries)
+FACTS_BLOCK = 500  # items per step of the measures (10 API requests, or 3 SPARQL queries)
 
 
 @dataclass(frozen=True)
