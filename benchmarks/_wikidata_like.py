@@ -170,9 +170,9 @@ def _places(out: list[dict[str, Any]], regions: tuple[str, ...], first: int, cou
     for r, region in enumerate(regions):
         out.append(_simple(region, f"Région {region}", ("P31", "Q12"), ("P131", PROVINCES[r % 2])))
         for d in range(6):
-            district = f"Q{first + 10_000 + r * 10 + d}"
+            district = f"Q{first + 9_000 + r * 10 + d}"  # municipalities are first … first + count
             out.append(_simple(district, f"MRC {district}", ("P31", "Q13"), ("P131", region)))
-            for m in range(count // (6 * len(regions))):
+            for _m in range(count // (6 * len(regions))):
                 qid = f"Q{first + len(munis)}"
                 out.append(_municipality(qid, first + len(munis), district, region, rng))
                 munis.append(qid)
@@ -267,6 +267,15 @@ def _ontology() -> Iterator[dict[str, Any]]:
 
 
 def entities(shape: Shape) -> Iterator[dict[str, Any]]:
+    seen: set[str] = set()
+    for entity in _entities(shape):
+        if entity["id"] in seen:  # two entities with one id would silently merge in the RDF store
+            raise ValueError(f"duplicate id {entity['id']} in the generated graph")
+        seen.add(entity["id"])
+        yield entity
+
+
+def _entities(shape: Shape) -> Iterator[dict[str, Any]]:
     rng = random.Random(shape.seed)
     yield from _ontology()
     out: list[dict[str, Any]] = []

@@ -135,13 +135,13 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write(path: Path, title: str, rows: list[dict[str, Any]], argv: list[str], notes: list[str]) -> None:
+def write(path: Path, title: str, argv: list[str], body: list[str]) -> None:
     load = os.getloadavg()
     lines = [f"# {title}", "",
              f"`.venv/bin/python {' '.join(argv)}` — {time.strftime('%Y-%m-%d %H:%M')}, Python "
              f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
              f"(load average {load[0]:.1f} at the end). Written by the script; no figure edited by hand.", "",
-             *table(rows), "", *notes, ""]
+             *body, ""]
     text = "\n".join(lines)
     print(text)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -182,8 +182,8 @@ def main() -> None:
              "", "« same cells »: every cell equals the first run's of the same size (cold API).",
              "The graph is synthetic (benchmarks/_wikidata_like.py), built to look like Wikidata where reports "
              "are costly; the sandbox is not WDQS: these are costs on this machine, not Wikidata's."]
-    write(args.out, "Coût du rapport de couverture / report cost", rows,
-          [Path(sys.argv[0]).as_posix(), *sys.argv[1:]], notes)
+    write(args.out, "Coût du rapport de couverture / report cost", [Path(sys.argv[0]).as_posix(), *sys.argv[1:]],
+          [*table(rows), "", *notes])
 
 
 if __name__ == "__main__":
