@@ -5,8 +5,8 @@ escaped in every output, and ``--publish`` saving the wikitext page through pywi
 from __future__ import annotations
 
 import csv
-import sqlite3
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
