@@ -317,6 +317,20 @@ def test_a_region_whose_queries_all_time_out_is_unknown_not_zero(spec: Any, clie
     assert endpoint.failed <= 1 + 2 ** 3
 
 
+def test_splitting_after_timeouts_has_a_budget(spec: Any, client: SparqlClient, reader: WikibaseClient,
+                                               kb_sandbox: Any) -> None:
+    """Every block query times out (WDQS: up to 60 s each): a bounded number of attempts, then gaps."""
+    from wikiclub.report.budget import MAX_SPLIT_DEPTH, MAX_TIMEOUTS
+
+    endpoint = TimingOut(client, max_ids=0)
+    broken = build_coverage(spec, endpoint, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url,
+                            options=Options(reader=reader))
+    blocks = 2 + 1 + 1  # two region roots, the class walk, the labels
+    assert endpoint.failed <= MAX_TIMEOUTS + blocks * 2 ** MAX_SPLIT_DEPTH
+    assert all(c.status == "unknown" for c in broken.cells if c.region in REGIONS)
+    assert any(n.kind == "failed" for n in broken.notes)
+
+
 def test_a_spent_time_budget_gives_partial_cells_never_zero(spec: Any, client: SparqlClient,
                                                             reader: WikibaseClient, kb_sandbox: Any) -> None:
     ticks = iter(range(0, 10_000))

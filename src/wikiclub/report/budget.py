@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from ..errors import QueryTimeoutError, RetryableError, TransportError
 from .model import Note
@@ -65,7 +65,7 @@ class Collector:
         self.queries += 1
         return self.endpoint.select(query)
 
-    def note(self, kind: Any, message: str) -> None:
+    def note(self, kind: Literal["split", "failed", "info", "warning", "partial"], message: str) -> None:
         if all(n.message != message for n in self.notes):
             self.notes.append(Note(kind, message))
 

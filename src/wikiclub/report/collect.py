@@ -24,7 +24,7 @@ from .budget import Budget, Collector, Endpoint, Progress
 from .cache import FactCache
 from .itemdata import ItemFacts
 from .membership import entity_id, find_candidates, superclasses
-from .model import ALL_GROUP, CoverageTable, GroupSpec, Note, OwnEdits, WorkItem
+from .model import CoverageTable, GroupSpec, OwnEdits, WorkItem
 from .queries import Namespaces, labels_query, statements_probe
 from .sources import ApiFacts, EntityReader, FactSource, SparqlFacts
 from .spec import ReportSpec
@@ -160,4 +160,4 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
         method=source.method)
 
 
-__all__ = ["ALL_GROUP", "Endpoint", "Note", "Options", "build_coverage"]
+__all__ = ["Endpoint", "Options", "build_coverage"]
