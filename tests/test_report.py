@@ -455,3 +455,24 @@ def test_an_endpoint_without_wikibase_statements_is_reported(spec: Any, table: A
     # read from the entity JSON, nothing is blanked: the note says so, the counts are the usual ones
     assert any("no effect" in n.message for n in by_api.notes if n.kind == "warning")
     assert {(c.group, c.region): c for c in by_api.cells} == {(c.group, c.region): c for c in table.cells}
+
+
+class Lagging:
+    """The sandbox's endpoint, lagging behind the wiki: its focus list still has a deleted item."""
+
+    def __init__(self, inner: SparqlClient) -> None:
+        self.inner = inner
+
+    def select(self, query: str) -> list[dict[str, Any]]:
+        rows = self.inner.select(query)
+        if "wdt:P5008" in query:
+            rows.append({"item": "http://www.wikidata.org/entity/Q999999"})
+        return rows
+
+
+def test_an_item_the_wiki_no_longer_has_is_left_out_not_unread(spec: Any, client: SparqlClient, table: Any,
+                                                               reader: WikibaseClient, kb_sandbox: Any) -> None:
+    lagging = build_coverage(spec, Lagging(client), site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url,
+                             options=Options(reader=reader))
+    assert not lagging.partial
+    assert {(c.group, c.region): c for c in lagging.cells} == {(c.group, c.region): c for c in table.cells}

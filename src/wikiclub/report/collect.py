@@ -133,6 +133,8 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
     found = find_candidates(run, spec.selection, ns)
     source = _source(run, spec, ns, options)
     facts = _read_facts(run, source, found.ids(), found.versions)
+    if isinstance(source, ApiFacts) and source.gone:  # not unread: gone (SPARQL lags behind the wiki)
+        found.drop(source.gone)
     classes = {c for f in facts.values() for c in f.classes}
     saved, run.budget = run.budget, Budget()  # bounded by the distinct classes: always run
     closure, complete = superclasses(run, classes, ns)

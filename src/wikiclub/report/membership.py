@@ -46,6 +46,13 @@ class Candidates:
     def ids(self) -> list[str]:
         return list(dict.fromkeys([*self.links, *sorted(self.focus), *sorted(self.query)]))
 
+    def drop(self, items: set[str]) -> None:
+        """Forget items the wiki no longer has (the query service lags behind deletions and merges)."""
+        for item in items:
+            self.links.pop(item, None)
+        self.focus -= items
+        self.query -= items
+
     def selected(self, item: str) -> bool:
         return item in self.focus or item in self.query
 

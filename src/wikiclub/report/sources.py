@@ -51,6 +51,7 @@ class ApiFacts:
                  cache: FactCache | None = None) -> None:
         self.run, self.reader, self.languages, self.cache = run, reader, languages, cache
         self.reused = 0
+        self.gone: set[str] = set()  # deleted or redirected since the query service saw them
 
     def _get(self, ids: Sequence[str], props: Sequence[str], languages: Sequence[str] | None
              ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -86,6 +87,7 @@ class ApiFacts:
         if self.cache is not None:
             self.cache.put(read)
             self.cache.drop(gone)
+        self.gone.update(gone)
         return {**fresh, **{f.id: f for f in read}}
 
 
