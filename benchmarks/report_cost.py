@@ -135,10 +135,17 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _commit() -> str:
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"], capture_output=True,
+                           text=True)
+    return head.stdout.strip() + (" + uncommitted changes in src/" if dirty.stdout.strip() else "")
+
+
 def write(path: Path, title: str, argv: list[str], body: list[str]) -> None:
     load = os.getloadavg()
     lines = [f"# {title}", "",
-             f"`.venv/bin/python {' '.join(argv)}` — {time.strftime('%Y-%m-%d %H:%M')}, Python "
+             f"`.venv/bin/python {' '.join(argv)}` on commit {_commit()} — {time.strftime('%Y-%m-%d %H:%M')}, Python "
              f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores shared with other jobs "
              f"(load average {load[0]:.1f} at the end). Written by the script; no figure edited by hand.", "",
              *body, ""]

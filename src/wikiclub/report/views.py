@@ -193,7 +193,7 @@ def figure_text(f: Figure) -> str:
         return "non mesuré"
     change = signed(f.delta)
     mark = PARTIAL_MARK if f.status == "partial" else ""
-    return f"{percent(f.share)}{NBSP}({f.count}{', ' + change if change else ''}){mark}"
+    return f"{percent(f.share)}{NBSP}({f.count}{',' + NBSP + change if change else ''}){mark}"
 
 
 def items_text(f: Figure) -> str:
