@@ -476,3 +476,11 @@ def test_an_item_the_wiki_no_longer_has_is_left_out_not_unread(spec: Any, client
                              options=Options(reader=reader))
     assert not lagging.partial
     assert {(c.group, c.region): c for c in lagging.cells} == {(c.group, c.region): c for c in table.cells}
+
+
+def test_a_project_query_binding_non_items_is_harmless(client: SparqlClient, reader: WikibaseClient, table: Any,
+                                                       kb_sandbox: Any) -> None:
+    spec = build_spec(PROJECT, {**GROUPS_DOC, "selection": {"query": 'VALUES ?item { "texte" wd:P31 }'}})
+    odd = build_coverage(spec, client, site="sandbox", endpoint_url="", api_url=kb_sandbox.api_url,
+                         options=Options(reader=reader))
+    assert not odd.partial and odd.total(ALL_GROUP).items == table.total(ALL_GROUP).items

@@ -14,6 +14,7 @@ by P131), which are known only once its data is read: :func:`region_of` decides 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -22,6 +23,7 @@ from .model import NO_REGION, LocatedRule
 from .queries import Namespaces, children_query, custom_query, focus_query, superclass_query
 from .spec import PARENT, Selection
 
+_ITEM = re.compile(r"^Q[1-9]\d*$")
 BLOCK = 1000  # ids per VALUES block (a query of ~40 kB: fine for WDQS, QLever and the sandbox)
 SELF = "self"  # the link of a region item to its own region
 
@@ -44,7 +46,9 @@ class Candidates:
     versions: dict[str, int] = field(default_factory=dict)  # item → revision, where SPARQL gives it
 
     def ids(self) -> list[str]:
-        return list(dict.fromkeys([*self.links, *sorted(self.focus), *sorted(self.query)]))
+        """Every candidate that is an item (a query may bind ?item to anything: lexemes, literals …)."""
+        every = dict.fromkeys([*self.links, *sorted(self.focus), *sorted(self.query)])
+        return [i for i in every if _ITEM.match(i)]
 
     def drop(self, items: set[str]) -> None:
         """Forget items the wiki no longer has (the query service lags behind deletions and merges)."""
