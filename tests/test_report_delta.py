@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -86,14 +87,14 @@ def test_edits_show_up_as_deltas_in_the_next_report(setup: dict[str, Any]) -> No
     root, sb = setup["root"], setup["sb"]
     run_report(root, "r1")
     before = read_csv(root / "reports" / "r1" / "couverture.csv")
-    org_in_quebec = int(figure(before, "g1", "Q176", "items")["count"])
-    with_site = int(figure(before, "g1", "Q176", "P856")["count"])
+    org_in_quebec = int(figure(before, "Q43229*", "Q176", "items")["count"])
+    with_site = int(figure(before, "Q43229*", "Q176", "P856")["count"])
 
     client = WikibaseClient(sb.api_url, requests.Session(), throttle=None)
     client.login(Credentials(sb.admin.name, sb.admin.password, "test"))
     # An organisation in Rouyn-Noranda (Q176) without a website gets one, with a real reference.
     target = next(w["item"] for w in json.loads((root / "reports" / "r1" / "couverture.json").read_text("utf-8"))
-                  ["report"]["worklist"] if w["group"] == "g1" and "P856" in w["missing"]
+                  ["report"]["worklist"] if w["group"] == "Q43229*" and "P856" in w["missing"]
                   and w["item"] != "Q900249")
     entity = client.get_entities([target])[target]
     ref = [{"snaks": {"P854": [{"snaktype": "value", "property": "P854",
@@ -119,13 +120,13 @@ def test_edits_show_up_as_deltas_in_the_next_report(setup: dict[str, Any]) -> No
     after = read_csv(root / "reports" / "r2" / "couverture.csv")
     region_of_new = json.loads((root / "reports" / "r2" / "couverture.json").read_text("utf-8"))
     assert region_of_new["previous"] is not None
-    items = figure(after, "g1", "Q176", "items")
-    site = figure(after, "g1", "Q176", "P856")
+    items = figure(after, "Q43229*", "Q176", "items")
+    site = figure(after, "Q43229*", "Q176", "P856")
     assert int(items["count"]) == org_in_quebec + len(EVIL)
     assert items["delta"] == str(len(EVIL))
     assert int(site["count"]) == with_site + 1 and site["delta"] == "1"
     assert int(site["previous_count"]) == with_site
-    sourced = figure(after, "g1", "Q176", "sourced")
+    sourced = figure(after, "Q43229*", "Q176", "sourced")
     assert sourced["delta"] == "1"  # the new website statement has a real reference
     md = (root / "reports" / "r2" / "couverture.md").read_text("utf-8")
     assert f"(+{len(EVIL)})" in md and "Comparé au rapport précédent" in md
@@ -165,3 +166,92 @@ def test_publish_saves_the_wikitext_page(setup: dict[str, Any], tmp_path: Path) 
     assert sb.admin.password not in result.output
     text = read_page(sb.api_url, "Projet:WikiClub/Couverture", workdir=tmp_path / "pwb")
     assert text.strip() == (root / "reports" / "r3" / "couverture.wiki").read_text("utf-8").strip()
+
+
+# ---- stable group ids: reordering or inserting groups changes no delta; old snapshots migrated ----------
+
+ORDER_A = SPEC + """
+[[groups]]
+name = "Musées"
+classes = ["Q33506"]
+"""
+ORDER_B = """
+[defaults]
+properties = ["P131", "P625", "P856", "P571", "P18"]
+worklist = 40
+[[groups]]
+name = "Personnes"
+classes = ["Q5"]
+[[groups]]
+name = "Musées (renommé)"
+classes = ["Q33506"]
+[[groups]]
+name = "Organismes"
+classes = ["Q43229"]
+properties = ["P131", "P856", "P571", "P159"]
+"""
+
+
+def _deltas(path: Path) -> list[str]:
+    return [r["delta"] for r in read_csv(path) if r["delta"] not in ("", "0")]
+
+
+def _report_with(root: Path, spec: str, out: str, history: Path) -> Path:
+    (root / f"{out}.toml").write_text(spec, "utf-8")
+    args = ["report", "--config", str(root / "wikiclub.toml"), "--spec", str(root / f"{out}.toml"),
+            "-o", str(root / "reports" / out), "--batches", str(root / "batches"), "--history", str(history),
+            "--no-progress", "--cache", str(root / "order-cache.sqlite")]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "reports" / out / "couverture.csv"
+
+
+def test_reordering_or_inserting_groups_changes_no_delta(setup: dict[str, Any], tmp_path: Path) -> None:
+    root, history = setup["root"], tmp_path / "order.sqlite"
+    first = _report_with(root, ORDER_A, "order-a", history)
+    second = _report_with(root, ORDER_B, "order-b", history)
+    assert not _deltas(second)  # nothing changed on the wiki: no « −12 », no « −33,3 pt »
+    ids = {r["group"] for r in read_csv(second)}
+    assert {"Q43229*", "Q33506*", "Q5*", "all"} == ids
+    before = {(r["group"], r["region"], r["column"]): r["count"] for r in read_csv(first)}
+    after = {(r["group"], r["region"], r["column"]): r for r in read_csv(second)}
+    for key, count in before.items():  # the same group is compared with itself, whatever its place
+        assert after[key]["previous_count"] == count and after[key]["count"] == count
+
+
+def _make_positional(history: Path) -> None:
+    """Rewrite a snapshot database as the positional-id code wrote it (g1…gN, schema version 0)."""
+    with sqlite3.connect(history) as conn:
+        for snap, text in conn.execute("SELECT id, body FROM snapshot").fetchall():
+            body = json.loads(text)
+            ids = {g["id"]: f"g{i}" for i, g in enumerate(body["groups"][1:], start=1)}
+            for g in body["groups"]:
+                g["id"] = ids.get(g["id"], g["id"])
+            for key in ("cells", "worklist"):
+                for entry in body[key]:
+                    entry["group"] = ids.get(entry["group"], entry["group"])
+            conn.execute("UPDATE snapshot SET body = ? WHERE id = ?", (json.dumps(body), snap))
+            for new, old in ids.items():
+                conn.execute("UPDATE figure SET grp = ? WHERE snapshot = ? AND grp = ?", (old, snap, new))
+        conn.execute("PRAGMA user_version = 0")
+    conn.close()
+
+
+def test_old_positional_snapshots_are_migrated_once(setup: dict[str, Any], tmp_path: Path) -> None:
+    from wikiclub.report.snapshots import migrate
+
+    root, history = setup["root"], tmp_path / "old.sqlite"
+    _report_with(root, ORDER_A, "old-a", history)
+    _make_positional(history)
+    with sqlite3.connect(history) as conn:
+        assert {r[0] for r in conn.execute("SELECT DISTINCT grp FROM figure")} == {"all", "g1", "g2"}
+    conn.close()
+    second = _report_with(root, ORDER_B, "old-b", history)  # migrates, then compares
+    assert not _deltas(second)
+    assert any(r["previous_count"] for r in read_csv(second) if r["group"] == "Q33506*")
+    with sqlite3.connect(history) as conn:
+        groups = {r[0] for r in conn.execute("SELECT DISTINCT grp FROM figure")}
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.close()
+    assert groups == {"all", "Q43229*", "Q33506*", "Q5*"} and version == 2
+    assert migrate(history, ()) == 0  # once: a second call finds nothing to do

@@ -145,7 +145,7 @@ def _show_search_and_item(site: str) -> None:
 def _report(out_dir: Path, common: list[str], name: str) -> None:
     _run(["report", *common, "--spec", str(_repo_file("examples", "wikiclub-report.toml")),
           "-o", str(out_dir / "rapports" / name), "--history", str(out_dir / "rapports" / "snapshots.sqlite"),
-          "--batches", str(out_dir / "batches")])
+          "--batches", str(out_dir / "batches"), "--no-progress"])
 
 
 def _sheet_steps(out_dir: Path, common: list[str], sheet: Path, mapping: Path) -> None:

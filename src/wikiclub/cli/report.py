@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -48,20 +50,38 @@ def _sparql(settings: Settings) -> SparqlClient:
               help="Publier la page wikitexte sur le wiki / save the wikitext page as this title.")
 @click.option("--summary", default="Rapport de couverture du WikiProjet (wikiclub)", show_default=True,
               help="Résumé de modification / edit summary for --publish.")
+@click.option("--measures", type=click.Choice(["api", "sparql"]), default="api", show_default=True,
+              help="Lire les mesures par l'API (JSON des éléments, avec cache) ou par SPARQL / read the "
+                   "measures from the entity JSON (cached) or from SPARQL blocks.")
+@click.option("--budget", type=click.FloatRange(min=0.1), default=60.0, show_default=True, metavar="MINUTES",
+              help="Temps maximal ; au-delà, résultats partiels marqués comme tels / time budget, then "
+                   "partial results marked as such.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Cache des données d'éléments / item data cache (default <output>/../report-cache.sqlite).")
+@click.option("--no-cache", is_flag=True, help="Tout relire / read every item again.")
+@click.option("--no-progress", is_flag=True, help="Pas de barre de progression / no progress bar.")
 def report_command(site: str | None, config_file: Path | None, out_dir: Path | None, spec_path: Path | None,
                    history: Path | None, no_history: bool, batches_dir: Path, page_title: str | None,
-                   summary: str) -> None:
+                   summary: str, measures: str, budget: float, cache_path: Path | None, no_cache: bool,
+                   no_progress: bool) -> None:
     """Mesurer la couverture du WikiProjet / measure what the wiki has about the WikiProject.
 
     Écrit / writes couverture.{csv,json,md,html,wiki,xlsx} and a-completer.csv, stores a snapshot and
-    shows the change since the previous report.
+    shows the change since the previous report. Membership from SPARQL (ids only), measures from the
+    items' JSON read 50 per request into a cache refreshed by revision: the next run reads only what
+    changed. What the time budget leaves unread is marked partial, never counted as 0.
 
     \b
     Exemple / example:
       wikiclub report --site sandbox -o reports/2025-01-15/
-      wikiclub report --publish "Wikidata:WikiProjet Croissant boréal/Couverture"
+      wikiclub report --budget 20 --publish "Wikidata:WikiProjet Croissant boréal/Couverture"
     """
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from ..report.cache import FactCache
+    from ..report.collect import Options
     from ..report.own import own_edits
+    from ..report.render_text import render_wikitext
     from ..report.run import make_report
     from ..report.spec import load_spec
 
@@ -72,34 +92,77 @@ def report_command(site: str | None, config_file: Path | None, out_dir: Path | N
         history = None
     elif history is None:
         history = out_dir.resolve().parent / "snapshots.sqlite"
-    sparql = _sparql(settings)
-    waits = WaitDisplay().attach(sparql)
-    try:
-        result = make_report(spec, sparql, out_dir, site=settings.site.name,
+    endpoint = _sparql(settings)
+    waits = WaitDisplay().attach(endpoint)
+    with ExitStack() as stack:
+        stack.callback(waits.summary)
+        reader = cache = None
+        if measures == "api":
+            reader = WikibaseClient.from_settings(settings, make_session(settings))
+            waits.attach(reader)
+            if not no_cache:
+                path = cache_path or out_dir.resolve().parent / "report-cache.sqlite"
+                cache = stack.enter_context(FactCache(path, settings.site.name, spec.languages))
+        progress = None if no_progress else stack.enter_context(_Progress())
+        options = Options(reader=reader, cache=cache, budget=budget * 60, progress=progress,
+                          item_url=item_links(settings, reader))
+        result = make_report(spec, endpoint, out_dir, site=settings.site.name,
                              endpoint_url=settings.site.sparql_url or "", api_url=settings.site.api_url,
                              concept_base=settings.site.concept_base, history=history,
-                             own=own_edits(batches_dir), item_url=item_links(settings))
-    finally:
-        waits.summary()
-    table = result.data.table
+                             own=own_edits(batches_dir), options=options)
+    _summary(result.data.table, result.files)
+    if page_title:
+        _publish(settings, page_title, render_wikitext(result.data), summary)
+
+
+def _summary(table: Any, files: tuple[Path, ...]) -> None:
     total = table.total("all")
-    click.echo(f"{total.items} éléments / items, {len(table.groups) - 1} groupe(s), {table.queries} requêtes "
-               f"SPARQL / queries")
+    state = " — PARTIEL / PARTIAL" if table.partial else ""
+    click.echo(f"{total.items if total.items is not None else '?'} éléments / items, {len(table.groups) - 1} "
+               f"groupe(s), {table.queries} requêtes SPARQL / queries, {table.requests} requêtes API / API "
+               f"requests, {table.seconds:.0f} s{state}")
     for note in table.notes:
         click.echo(f"  {note.kind}: {note.message}", err=True)
-    for path in result.files:
+    for path in files:
         click.echo(f"Écrit / wrote {path}")
-    if page_title:
-        from ..adapters.pages import publish_page
-        from ..credentials import find_credentials
-        from ..report.render_text import render_wikitext
 
-        creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
-        with tempfile.TemporaryDirectory(prefix="wikiclub-report-") as workdir:
-            page = publish_page(settings.site.api_url, page_title, render_wikitext(result.data), summary, creds,
-                                workdir=Path(workdir), maxlag=settings.maxlag, contact=settings.contact,
-                                retries=settings.retries, timeout=settings.timeouts)
-        click.echo(f"Publié / published {page.title} (révision {page.revision_id}) {page.url}")
+
+def _publish(settings: Settings, page_title: str, text: str, summary: str) -> None:
+    from ..adapters.pages import publish_page
+    from ..credentials import find_credentials
+
+    creds = find_credentials(settings.site.name, credentials_file=settings.credentials_file)
+    with tempfile.TemporaryDirectory(prefix="wikiclub-report-") as workdir:
+        page = publish_page(settings.site.api_url, page_title, text, summary, creds,
+                            workdir=Path(workdir), maxlag=settings.maxlag, contact=settings.contact,
+                            retries=settings.retries, timeout=settings.timeouts)
+    click.echo(f"Publié / published {page.title} (révision {page.revision_id}) {page.url}")
+
+
+class _Progress:
+    """A tqdm bar per stage of the report (on stderr), closed when the next stage starts."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.bar: Any = None
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            if self.bar is not None:
+                self.bar.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage, unit="élément")
+        self.bar.n = done
+        self.bar.refresh()
 
 
 @main.command("pull")

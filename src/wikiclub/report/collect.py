@@ -1,152 +1,109 @@
-"""Run the report's queries, in series, splitting any that times out: ``build_coverage``.
+"""Measure the WikiProject at a bounded cost: ``build_coverage``.
 
-WDQS stops a query after 60 s (and bans clients that ignore its 429 Retry-After, which
-:class:`~wikiclub.adapters.sparql.SparqlClient` honours). When a coverage query times out it is split
-and the parts run one after the other, never in parallel: first one query per region bucket, then
-(per-P31 mode) half of the classes each, then half of the columns each. A part that still times out
-with a single column is left unmeasured. Every split and every gap becomes a :class:`Note` that the
-report prints, so a reader knows how the figures were obtained.
+1. **Membership**, from ids only (:mod:`.membership`): the regions' P131 trees walked level by level,
+   the items located in them by the « located by » properties, the focus list, the project's query.
+2. **Measures**, item by item, from data whose cost is linear in the number of items and cannot time
+   out (:mod:`.sources`): entity JSON read 50 per request into a local cache refreshed by
+   ``lastrevid`` (default), or SPARQL ``VALUES`` blocks. Every query and request is in series.
+3. **Classes**: the P279 tree walked upwards from the classes the items have.
+4. **Tally** (:mod:`.tally`): cells per group and region bucket, the to-do list — in Python.
+
+A time budget bounds the whole: what is not read when it runs out is *not measured*, and the cells
+it touches are marked partial in every output (never shown as 0); a progress callback reports each
+stage. Every split, gap and warning becomes a :class:`~.model.Note` that the report prints.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from ..config import entity_page_url
-from ..errors import QueryTimeoutError
-from .model import ALL_GROUP, NO_REGION, Cell, CoverageTable, GroupSpec, Note, OwnEdits, WorkItem
-from .queries import (
-    CoverageTask,
-    Namespaces,
-    class_count_query,
-    coverage_query,
-    labels_query,
-    worklist_query,
-)
+from ..errors import WikiError
+from .budget import Budget, Collector, Endpoint, Progress
+from .cache import FactCache
+from .itemdata import ItemFacts
+from .membership import entity_id, find_candidates, superclasses
+from .model import CoverageTable, GroupSpec, OwnEdits, WorkItem
+from .queries import Namespaces, labels_query, statements_probe
+from .sources import ApiFacts, EntityReader, FactSource, SparqlFacts
 from .spec import ReportSpec
+from .tally import MAX_P31_GROUPS, Population, all_cells, p31_groups, populate, worklist
 
-log = logging.getLogger(__name__)
 LABEL_BATCH = 200
-MAX_P31_GROUPS = 200  # per-P31 mode: the biggest classes; the rest are counted in "all" only
+FACTS_BLOCK = 500  # items per step of the measures (10 API requests, or 3 SPARQL queries)
 
 
-class Endpoint(Protocol):
-    def select(self, query: str) -> list[dict[str, Any]]: ...
+@dataclass(frozen=True)
+class Options:
+    """How to measure: ``reader`` (the wiki's API) for entity JSON, else SPARQL blocks."""
+
+    reader: EntityReader | None = None
+    cache: FactCache | None = None
+    budget: float | None = None  # seconds; None = no limit
+    progress: Progress | None = None
+    clock: Callable[[], float] | None = None
+    # links to entities as the wiki serves them (``SiteInfo.item_url``, or the configured ``entity_url``);
+    # without it, through ``Special:EntityPage`` (:func:`wikiclub.config.entity_page_url`), valid on any Wikibase
+    item_url: Callable[[str], str] | None = None
 
 
-@dataclass
-class _Run:
-    """Mutable state of one collection (local to build_coverage; nothing global)."""
-
-    endpoint: Endpoint
-    spec: ReportSpec
-    ns: Namespaces
-    queries: int = 0
-    notes: list[Note] = field(default_factory=list)
-    # (group, region) → {"items": n, "counts": {measure id: n}, "statements": n, "sourced": n}
-    cells: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-
-    def select(self, query: str) -> list[dict[str, Any]]:
-        self.queries += 1
-        return self.endpoint.select(query)
-
-
-def _qid(value: Any, base: str) -> str:
-    text = str(value)
-    return text[len(base):] if text.startswith(base) else text
-
-
-def _split(task: CoverageTask, regions: tuple[str, ...]) -> list[CoverageTask]:
-    if task.region is None and regions:
-        return [replace(task, region=r) for r in (*regions, NO_REGION)]
-    if task.group is None and task.classes and len(task.classes) > 1:
-        half = len(task.classes) // 2
-        return [replace(task, classes=task.classes[:half]), replace(task, classes=task.classes[half:])]
-    columns = len(task.measures) + (1 if task.statements else 0)
-    if columns > 1:
-        half = (len(task.measures) + (1 if task.statements else 0)) // 2
-        # The statements pair counts as one column and always travels with the first half.
-        first = half - (1 if task.statements else 0)
-        return [replace(task, measures=task.measures[:first]),
-                replace(task, measures=task.measures[first:], statements=False)]
-    return []
-
-
-def _run_task(run: _Run, task: CoverageTask) -> None:
-    query = coverage_query(task, run.spec.selection, run.spec.regions, run.ns)
+def _has_statements(run: Collector, ns: Namespaces, method: str) -> bool:
     try:
-        rows = run.select(query)
-    except QueryTimeoutError:
-        parts = _split(task, run.spec.regions)
-        if not parts:
-            cols = ", ".join(m.id for m in task.measures) or "statements"
-            run.notes.append(Note("failed", f"Non mesuré (délai dépassé) / not measured (timeout): "
-                                            f"{task.describe()} — {cols}"))
-            return
-        run.notes.append(Note("split", f"Requête découpée en {len(parts)} après un délai dépassé / query split "
-                                       f"in {len(parts)} after a timeout: {task.describe()}"))
-        log.info("coverage query timed out, split in %d: %s", len(parts), task.describe())
-        for part in parts:  # in series: WDQS asks for one query at a time
-            _run_task(run, part)
-        return
-    for row in rows:
-        group = _qid(row.get("group", ALL_GROUP), run.ns.entity)
-        region = str(row.get("region", NO_REGION))
-        cell = run.cells.setdefault((group, region), {"items": int(row.get("items", 0)), "counts": {}})
-        cell["items"] = int(row.get("items", 0))
-        for i, m in enumerate(task.measures):
-            cell["counts"][m.id] = int(row.get(f"c{i}", 0))
-        if task.statements:
-            cell["statements"] = int(row.get("statements", 0))
-            cell["sourced"] = int(row.get("sourced", 0))
+        present = bool(run.select(statements_probe(ns)))
+    except WikiError:  # the probe itself failed: assume the WDQS shape (the measures will tell)
+        return True
+    if not present:
+        blanked = ("la part des déclarations sourcées reste vide / the referenced share is blank"
+                   if method == "sparql" else
+                   "sans effet ici : les déclarations sont comptées sur le JSON des éléments / no effect: "
+                   "statements are counted from the entity JSON")
+        run.note("warning", "Le point SPARQL n'a pas wikibase:statements (RDF brut : dumpRdf.php, QLever construit "
+                            f"depuis le dump) / the endpoint lacks wikibase:statements: {blanked}")
+    return present
 
 
-def _p31_groups(run: _Run) -> list[GroupSpec]:
-    rows = run.select(class_count_query(run.spec.selection, run.ns))
-    classes = [_qid(r["group"], run.ns.entity) for r in rows if "group" in r]
-    if len(classes) > MAX_P31_GROUPS:
-        run.notes.append(Note("info", f"{len(classes)} classes (P31) : les {MAX_P31_GROUPS} plus grandes sont "
-                                      f"détaillées / the {MAX_P31_GROUPS} biggest classes are shown"))
-        classes = classes[:MAX_P31_GROUPS]
-    return [GroupSpec(q, q, (q,), False, run.spec.default_measures, run.spec.default_worklist) for q in classes]
+def _source(run: Collector, spec: ReportSpec, ns: Namespaces, options: Options) -> FactSource:
+    method = "api" if options.reader is not None else "sparql"
+    has_statements = _has_statements(run, ns, method)
+    if options.reader is not None:
+        return ApiFacts(run, options.reader, spec.languages, options.cache)
+    groups = (spec.overall, *spec.groups)
+    sites = [m.key for g in groups for m in g.measures if m.kind == "sitelink"]
+    props = [m.key for g in groups for m in g.measures if m.kind == "property"]
+    props += [p for g in groups for p in g.worklist] + list(spec.default_worklist)
+    return SparqlFacts(run, ns, spec.languages, sites, props, has_statements)
 
 
-def _worklist(run: _Run, group: GroupSpec) -> list[WorkItem]:
-    props = group.worklist
-    if not props or run.spec.worklist_size <= 0:
-        return []
-    query = worklist_query(group, props, run.spec.selection, run.ns, run.spec.languages[0],
-                           run.spec.worklist_size)
-    try:
-        rows = run.select(query)
-    except QueryTimeoutError:
-        run.notes.append(Note("failed", f"Liste « à compléter » non obtenue (délai dépassé) / to-do list not "
-                                        f"obtained (timeout): {group.name}"))
-        return []
-    out = []
-    for row in rows:
-        missing = tuple(p for i, p in enumerate(props) if int(row.get(f"wcX{i}", 0)))
-        out.append(WorkItem(group.id, _qid(row["item"], run.ns.entity), str(row.get("wcLabel", "")), missing))
-    return out
+def _read_facts(run: Collector, source: FactSource, ids: list[str], versions: dict[str, int]
+                ) -> dict[str, ItemFacts]:
+    facts: dict[str, ItemFacts] = {}
+
+    def read(block: Sequence[str]) -> None:
+        facts.update(source.read(block, versions))
+        run.tick("données", len(facts), len(ids))
+
+    run.tick("données", 0, len(ids))
+    _, failed = run.blocks(ids, FACTS_BLOCK, read, "données des éléments")
+    if failed:
+        run.note("partial", f"{len(failed)} élément(s) sur {len(ids)} non lus / items not read: leurs cases sont "
+                            "marquées partielles / their cells are marked partial")
+    return facts
 
 
-def _labels(run: _Run, ids: list[str]) -> dict[str, str]:
+def _labels(run: Collector, spec: ReportSpec, ns: Namespaces, ids: list[str]) -> dict[str, str]:
     found: dict[str, dict[str, str]] = {}
     unique = list(dict.fromkeys(i for i in ids if i))
-    for start in range(0, len(unique), LABEL_BATCH):
-        chunk = tuple(unique[start:start + LABEL_BATCH])
-        try:
-            rows = run.select(labels_query(chunk, run.spec.languages, run.ns))
-        except QueryTimeoutError:
-            run.notes.append(Note("failed", "Libellés non obtenus (délai dépassé) / labels not obtained"))
-            continue
-        for row in rows:
-            found.setdefault(_qid(row["e"], run.ns.entity), {})[str(row.get("lang", ""))] = str(row["l"])
-    order = run.spec.languages
+
+    def read(block: Sequence[str]) -> None:
+        for row in run.select(labels_query(tuple(block), spec.languages, ns)):
+            found.setdefault(entity_id(row["e"], ns), {})[str(row.get("lang", ""))] = str(row["l"])
+
+    saved, run.budget = run.budget, Budget()  # a few small queries: run even when the budget is spent
+    run.blocks(unique, LABEL_BATCH, read, "libellés")
+    run.budget = saved
+    order = spec.languages
     return {qid: next(by_lang[lang] for lang in (*order, *by_lang) if lang in by_lang)
             for qid, by_lang in found.items()}
 
@@ -157,49 +114,71 @@ def _url_prefix(item_url: Callable[[str], str], entity_id: str) -> str:
     return url[: -len(entity_id)] if url.endswith(entity_id) else url.rsplit("/", 1)[0] + "/"
 
 
-def _measure_groups(run: _Run, spec: ReportSpec) -> list[GroupSpec]:
-    """The overall measures, then each group's (the spec's groups, or one group per P31 class)."""
-    _run_task(run, CoverageTask(spec.overall, spec.overall.measures))
+def _groups_and_worklist(spec: ReportSpec, pop: Population, run: Collector) -> tuple[list[GroupSpec],
+                                                                                     list[WorkItem]]:
     if spec.by_p31:
-        groups = _p31_groups(run)
-        if groups:
-            _run_task(run, CoverageTask(None, spec.default_measures, classes=tuple(g.id for g in groups)))
-        return groups
+        groups, classes = p31_groups(pop, spec.overall)
+        if classes > MAX_P31_GROUPS:
+            run.note("info", f"{classes} classes (P31) : les {MAX_P31_GROUPS} plus grandes sont détaillées / "
+                             f"the {MAX_P31_GROUPS} biggest classes are shown")
+        return groups, worklist(pop, spec.overall, spec.worklist_size)
     groups = list(spec.groups)
-    for group in groups:
-        _run_task(run, CoverageTask(group, group.measures))
-    return groups
+    return groups, [w for g in groups for w in worklist(pop, g, spec.worklist_size)]
+
+
+def _population(run: Collector, spec: ReportSpec, ns: Namespaces, options: Options) -> tuple[Population, FactSource]:
+    """Who is in the project (ids from SPARQL), what each item says (its facts), and its classes' closure."""
+    found = find_candidates(run, spec.selection, ns)
+    source = _source(run, spec, ns, options)
+    facts = _read_facts(run, source, found.ids(), found.versions)
+    if isinstance(source, ApiFacts) and source.gone:  # not unread: gone (SPARQL lags behind the wiki)
+        found.drop(source.gone)
+    classes = {c for f in facts.values() for c in f.classes}
+    saved, run.budget = run.budget, Budget()  # bounded by the distinct classes: always run
+    closure, complete = superclasses(run, classes, ns)
+    run.budget = saved
+    return populate(spec, found, facts, closure, complete), source
+
+
+def _named_ids(spec: ReportSpec, groups: list[GroupSpec], work: list[WorkItem]) -> list[str]:
+    """The entities the report names (regions, classes, properties, the focus list): their labels are read."""
+    ids = [*spec.regions, *(c for g in groups for c in g.classes),
+           *(m.key for g in (spec.overall, *groups) for m in g.measures if m.kind == "property"),
+           *(p for w in work for p in w.missing), *(p for r in spec.rules for p in r.properties)]
+    if spec.selection.focus_item:
+        ids.append(spec.selection.focus_item)
+    return ids
 
 
 def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_url: str, api_url: str,
                    concept_base: str | None = None, own: OwnEdits | None = None,
-                   now: Callable[[], dt.datetime] | None = None,
-                   item_url: Callable[[str], str] | None = None) -> CoverageTable:
-    """Measure the WikiProject on ``endpoint`` (a :class:`SparqlClient` or anything with ``select``).
-
-    ``item_url`` (``SiteInfo.item_url``) links entities as the wiki serves them; without it, through
-    ``Special:EntityPage`` (:func:`wikiclub.config.entity_page_url`), which works on any Wikibase."""
-    link = item_url or (lambda eid: entity_page_url(api_url) + eid)
-    run = _Run(endpoint, spec, Namespaces.for_base(concept_base))
+                   now: Callable[[], dt.datetime] | None = None, options: Options | None = None) -> CoverageTable:
+    """Measure the WikiProject: membership on ``endpoint`` (SPARQL), measures from ``options.reader``
+    (the wiki's API) or, without one, from ``endpoint`` too."""
+    options = options or Options()
+    link = options.item_url or (lambda eid: entity_page_url(api_url) + eid)
+    ns = Namespaces.for_base(concept_base)
+    budget = Budget(options.budget, options.clock) if options.clock else Budget(options.budget)
+    run = Collector(endpoint, budget, options.progress)
     taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
-    groups = _measure_groups(run, spec)
-    worklist: list[WorkItem] = []
-    for group in (groups if not spec.by_p31 else [spec.overall]):
-        worklist += _worklist(run, group)
-    ids = [*spec.regions, *(c for g in groups for c in g.classes), *(m.key for g in (spec.overall, *groups)
-                                                                    for m in g.measures if m.kind == "property"),
-           *(p for w in worklist for p in w.missing)]
-    if spec.selection.focus_item:
-        ids.append(spec.selection.focus_item)
-    labels = _labels(run, ids)
+    pop, source = _population(run, spec, ns, options)
+    groups, work = _groups_and_worklist(spec, pop, run)
+    ids = _named_ids(spec, groups, work)
+    labels = _labels(run, spec, ns, ids)
     if spec.by_p31:
         groups = [replace(g, name=labels.get(g.id, g.id)) for g in groups]
-    cells = tuple(Cell(g, r, v["items"], tuple(sorted(v["counts"].items())), v.get("statements"), v.get("sourced"))
-                  for (g, r), v in sorted(run.cells.items()))
+    all_groups = (spec.overall, *groups)
+    if isinstance(source, ApiFacts) and source.reused:
+        run.note("info", f"{source.reused} élément(s) repris du cache (révision inchangée) / items reused from "
+                         "the cache (same revision)")
     return CoverageTable(
         taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
-        regions=spec.regions, languages=spec.languages, groups=(spec.overall, *groups), cells=cells,
-        labels=tuple(sorted(labels.items())), worklist=tuple(worklist), notes=tuple(run.notes),
-        queries=run.queries, entity_url=_url_prefix(link, "Q1"), own=own or OwnEdits(available=False),
-        property_url=_url_prefix(link, "P1"))
+        regions=spec.regions, languages=spec.languages, groups=all_groups,
+        cells=all_cells(pop, all_groups, spec.regions), labels=tuple(sorted(labels.items())),
+        worklist=tuple(work), notes=tuple(run.notes), queries=run.queries, entity_url=_url_prefix(link, "Q1"),
+        property_url=_url_prefix(link, "P1"),
+        own=own or OwnEdits(available=False), requests=run.requests, seconds=budget.elapsed,
+        method=source.method)
 
+
+__all__ = ["Endpoint", "Options", "build_coverage"]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 MeasureKind = Literal["property", "label", "description", "sitelink"]
+CellStatus = Literal["complete", "partial", "unknown"]
 ALL_GROUP = "all"
 NO_REGION = ""
 
@@ -48,25 +49,49 @@ class GroupSpec:
     subclasses: bool = True
     measures: tuple[Measure, ...] = ()
     worklist: tuple[str, ...] = ()  # properties whose absence puts an item on the to-do list
+    located_by: tuple[str, ...] = ()  # extra « located by » properties for this group's items
+
+
+@dataclass(frozen=True)
+class LocatedRule:
+    """Items whose class (P31, or a superclass of it) is one of ``classes`` — every item when
+    ``classes`` is empty — are located in a region by any of ``properties`` pointing into it."""
+
+    classes: tuple[str, ...]
+    properties: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Cell:
-    """Counts for one (group, region bucket). ``counts`` lacks a measure that could not be measured."""
+    """Counts for one (group, region bucket). ``counts`` lacks a measure that could not be measured.
+
+    ``status``: ``complete``; ``partial`` — some items of the bucket could not be found or read
+    (a query that failed, the time budget): ``items`` is then a minimum and the counts are over the
+    ``measured`` items; ``unknown`` — nothing could be found (``items`` is None, never 0).
+    """
 
     group: str
     region: str
-    items: int
+    items: int | None
     counts: tuple[tuple[str, int], ...] = ()
     statements: int | None = None
     sourced: int | None = None  # statements with a reference other than "imported from" (P143)
+    measured: int | None = None  # items whose data was read (None: all of them)
+    status: CellStatus = "complete"
+
+    @property
+    def base(self) -> int:
+        """The items the counts are over: the measured ones."""
+        return self.measured if self.measured is not None else (self.items or 0)
 
     def count(self, measure_id: str) -> int | None:
+        if self.status == "unknown":
+            return None
         return dict(self.counts).get(measure_id)
 
     def share(self, measure_id: str) -> float | None:
         n = self.count(measure_id)
-        return None if n is None or not self.items else n / self.items
+        return None if n is None or not self.base else n / self.base
 
     @property
     def sourced_share(self) -> float | None:
@@ -76,13 +101,18 @@ class Cell:
 
     def to_json(self) -> dict[str, Any]:
         return {"group": self.group, "region": self.region, "items": self.items, "counts": dict(self.counts),
-                "statements": self.statements, "sourced": self.sourced}
+                "statements": self.statements, "sourced": self.sourced, "measured": self.base,
+                "status": self.status}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Cell:
-        return cls(data["group"], data["region"], int(data["items"]),
+        items = data.get("items")
+        status = data.get("status", "complete")
+        return cls(data["group"], data["region"], None if items is None else int(items),
                    tuple(sorted((k, int(v)) for k, v in data.get("counts", {}).items())),
-                   data.get("statements"), data.get("sourced"))
+                   data.get("statements"), data.get("sourced"),
+                   None if data.get("measured") is None else int(data["measured"]),
+                   status if status in ("complete", "partial", "unknown") else "partial")
 
 
 @dataclass(frozen=True)
@@ -99,7 +129,7 @@ class WorkItem:
 class Note:
     """How the numbers were obtained: a query split after a timeout, or something left unmeasured."""
 
-    kind: Literal["split", "failed", "info"]
+    kind: Literal["split", "failed", "info", "warning", "partial"]
     message: str
 
 
@@ -129,7 +159,14 @@ class CoverageTable:
     queries: int = 0
     entity_url: str = "https://www.wikidata.org/wiki/"
     own: OwnEdits = field(default_factory=OwnEdits)
+    requests: int = 0  # Action API requests (entity data read 50 per request)
+    seconds: float = 0.0  # wall time of the collection
+    method: str = ""  # how the measures were read: "api" (entity JSON) or "sparql" (VALUES blocks)
     property_url: str = ""  # prefix of property pages when not ``entity_url`` (``…/wiki/Property:``)
+
+    @property
+    def partial(self) -> bool:
+        return any(c.status != "complete" for c in self.cells)
 
     def url(self, entity_id: str) -> str:
         """Link to an entity's page, as the wiki serves it (``SiteInfo.item_url`` made the prefixes)."""
@@ -154,7 +191,8 @@ class CoverageTable:
             "taken_at": self.taken_at, "site": self.site, "endpoint": self.endpoint, "project": self.project,
             "regions": list(self.regions), "languages": list(self.languages),
             "groups": [{"id": g.id, "name": g.name, "classes": list(g.classes), "subclasses": g.subclasses,
-                        "measures": [m.id for m in g.measures], "worklist": list(g.worklist)}
+                        "measures": [m.id for m in g.measures], "worklist": list(g.worklist),
+                        "located_by": list(g.located_by)}
                        for g in self.groups],
             "cells": [c.to_json() for c in self.cells],
             "labels": dict(self.labels),
@@ -164,13 +202,16 @@ class CoverageTable:
             "queries": self.queries, "entity_url": self.entity_url, "property_url": self.property_url,
             "own": {"created": list(self.own.created), "edited": list(self.own.edited),
                     "batches": self.own.batches, "available": self.own.available},
+            "requests": self.requests, "seconds": round(self.seconds, 1), "method": self.method,
+            "partial": self.partial,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CoverageTable:
         groups = tuple(GroupSpec(g["id"], g["name"], tuple(g.get("classes", ())), bool(g.get("subclasses", True)),
                                  tuple(Measure.parse(m) for m in g.get("measures", ())),
-                                 tuple(g.get("worklist", ()))) for g in data.get("groups", ()))
+                                 tuple(g.get("worklist", ())), tuple(g.get("located_by", ())))
+                       for g in data.get("groups", ()))
         own = data.get("own") or {}
         return cls(
             data["taken_at"], data["site"], data.get("endpoint", ""), data.get("project", ""),
@@ -181,15 +222,26 @@ class CoverageTable:
             tuple(Note(n["kind"], n["message"]) for n in data.get("notes", ())), int(data.get("queries", 0)),
             data.get("entity_url", "https://www.wikidata.org/wiki/"),
             OwnEdits(tuple(own.get("created", ())), tuple(own.get("edited", ())), int(own.get("batches", 0)),
-                     bool(own.get("available", True))), str(data.get("property_url", "")))
+                     bool(own.get("available", True))),
+            int(data.get("requests", 0)), float(data.get("seconds", 0.0)), str(data.get("method", "")),
+            str(data.get("property_url", "")))
 
 
 def sum_cells(group: str, region: str, cells: list[Cell]) -> Cell:
-    """Add cells; a measure missing from any of them stays missing (unknown, not zero)."""
-    if not cells:
-        return Cell(group, region, 0)
-    keys = set.intersection(*(set(dict(c.counts)) for c in cells))
-    counts = tuple(sorted((k, sum(dict(c.counts)[k] for c in cells)) for k in keys))
-    statements = None if any(c.statements is None for c in cells) else sum(c.statements or 0 for c in cells)
-    sourced = None if any(c.sourced is None for c in cells) else sum(c.sourced or 0 for c in cells)
-    return Cell(group, region, sum(c.items for c in cells), counts, statements, sourced)
+    """Add cells; a measure missing from any of them stays missing (unknown, not zero). A sum with an
+    unknown or partial part is partial (a minimum); all parts unknown: unknown."""
+    known = [c for c in cells if c.status != "unknown"]
+    if not known:
+        return Cell(group, region, None if cells else 0, status="unknown" if cells else "complete")
+    keys = set.intersection(*(set(dict(c.counts)) for c in known))
+    counts = tuple(sorted((k, sum(dict(c.counts)[k] for c in known)) for k in keys))
+    status: CellStatus = "complete" if len(known) == len(cells) and all(
+        c.status == "complete" for c in known) else "partial"
+    return Cell(group, region, sum(c.items or 0 for c in known), counts,
+                _sum_known([c.statements for c in known]), _sum_known([c.sourced for c in known]),
+                sum(c.base for c in known), status)
+
+
+def _sum_known(values: list[int | None]) -> int | None:
+    """The sum, or None (unknown) when any part is unknown."""
+    return None if any(v is None for v in values) else sum(v or 0 for v in values)

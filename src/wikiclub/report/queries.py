@@ -1,27 +1,24 @@
-"""SPARQL for the coverage report: aggregates computed by the endpoint, never item by item.
+"""SPARQL for the coverage report: every query works on a bounded block of ids.
 
-One *coverage* query per group counts, per region bucket, the items and every measure at once
-(``SUM(IF(EXISTS {…}, 1, 0))`` per column) plus the statements and the referenced statements, so the
-number of queries depends on the number of groups, not on the number of items (Integraality needs
-1 + 2–3 queries per property column). Only standard SPARQL 1.1 and the WDQS RDF mapping are used —
-no ``SERVICE wikibase:label``, no Blazegraph hints — so the same text runs on WDQS, QLever and the
-sandbox. Every query declares its prefixes from the site's concept base, so a Wikibase other than
-Wikidata works too.
-
-Region buckets: an item counts in the *first* configured region its P131 chain reaches (``""``
-when it reaches none, e.g. an item selected by the focus list only), so buckets add up to the group.
+Membership is found by walking the regions' P131 tree one level at a time (``VALUES`` blocks of
+parents → their children, and the items whose « located by » properties point at them), the classes'
+P279 tree upwards from the classes the items really have (never from the class side), the focus
+list with one triple pattern. The measures read with SPARQL (``--measures sparql``) use ``VALUES``
+blocks of items too. No query aggregates over the whole WikiProject, so none grows with it and none
+can time out because the WikiProject is big. Only standard SPARQL 1.1 and the WDQS RDF mapping are
+used — no ``SERVICE wikibase:label``, no Blazegraph hints — so the same text runs on WDQS, QLever
+and the sandbox; every query declares its prefixes from the site's concept base.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import WIKIDATA_CONCEPT_BASE
-from .model import ALL_GROUP, GroupSpec, Measure
+from .itemdata import IMPORTED_FROM
+from .model import Measure
 from .spec import Selection
-
-# References that only say where a bot copied the value from do not source it.
-IMPORTED_FROM = "P143"
 
 
 @dataclass(frozen=True)
@@ -94,97 +91,66 @@ def selection_pattern(selection: Selection, region: str | None = None) -> str:
     return f"{{ SELECT DISTINCT ?item WHERE {{ {union}{restrict} }} }}"
 
 
-def region_expression(regions: tuple[str, ...]) -> str:
-    """``IF(EXISTS {?item wdt:P131+ wd:R1}, "R1", IF(…, "R2", ""))``: the item's first region."""
-    expr = '""'
-    for qid in reversed(regions):
-        expr = f'IF(EXISTS {{ ?item wdt:P131+ wd:{qid} }}, "{qid}", {expr})'
-    return expr
+def _values(var: str, ids: Sequence[str]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(f'wd:{i}' for i in ids)} }}"
 
 
-def group_pattern(group: GroupSpec | None, classes: tuple[str, ...] | None = None) -> str:
-    """Binds ?group: a constant for a configured group, the P31 class for ``group=None``."""
-    if group is None:
-        values = f" VALUES ?group {{ {' '.join(f'wd:{q}' for q in classes)} }}" if classes else ""
-        return f"?item wdt:P31 ?group .{values}"
-    if group.id == ALL_GROUP:
-        return f'BIND("{ALL_GROUP}" AS ?group)'
-    path = "wdt:P31/wdt:P279*" if group.subclasses else "wdt:P31"
-    values = " ".join(f"wd:{q}" for q in group.classes)
-    return f'VALUES ?wcClass {{ {values} }} ?item {path} ?wcClass . BIND("{group.id}" AS ?group)'
+def children_query(parents: Sequence[str], via: Sequence[str], parent_property: str, ns: Namespaces) -> str:
+    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?child ?via ?parent``, and the
+    child's revision (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
+
+    One UNION branch per property (a ``VALUES ?via`` join makes some engines scan every triple of
+    the property): each branch is an index lookup from the bound parent.
+    """
+    branches = " UNION ".join(f'{{ ?c wdt:{p} ?p . BIND("{p}" AS ?via) }}'
+                              for p in dict.fromkeys((parent_property, *via)))
+    return (f"{ns.header()}SELECT ?c ?via ?p ?v WHERE {{ {_values('p', parents)} {branches}\n"
+            f"  OPTIONAL {{ ?c schema:version ?v }} }}")
 
 
-@dataclass(frozen=True)
-class CoverageTask:
-    """One coverage query: a group (None = per P31 class), some measures, maybe one region bucket."""
-
-    group: GroupSpec | None
-    measures: tuple[Measure, ...]
-    statements: bool = True
-    region: str | None = None  # None: every bucket; "" the bucket outside all regions; else a region QID
-    classes: tuple[str, ...] | None = None  # per-P31 mode: only these classes
-
-    def describe(self) -> str:
-        what = "P31" if self.group is None else self.group.name
-        if self.classes:
-            what += f" ({len(self.classes)} classes)"
-        if self.region is not None:
-            what += f", région {self.region or '(aucune)'}"
-        cols = len(self.measures) + (2 if self.statements else 0)
-        return f"{what}, {cols} colonnes"
+def superclass_query(classes: Sequence[str], ns: Namespaces) -> str:
+    """The direct superclasses (truthy P279) of ``classes``."""
+    return f"{ns.header()}SELECT ?c ?s WHERE {{ {_values('c', classes)} ?c wdt:P279 ?s . }}"
 
 
-def coverage_query(task: CoverageTask, selection: Selection, regions: tuple[str, ...], ns: Namespaces) -> str:
-    # A region bucket restricts the selection itself (less work for the endpoint), then keeps the items
-    # whose *first* region is that one (buckets stay disjoint).
-    if task.region:
-        inner = selection_pattern(selection, task.region)
-        bucket = f'FILTER(?region = "{task.region}")'
-    elif task.region == "" and regions:
-        inner = selection_pattern(selection)
-        bucket = 'FILTER(?region = "")'
-    else:
-        inner, bucket = selection_pattern(selection), ""
-    items = (f"{{ SELECT ?item ?group ?region WHERE {{\n"
-             f"    {{ SELECT DISTINCT ?item ?group WHERE {{ {inner} {group_pattern(task.group, task.classes)} }} }}\n"
-             f"    BIND({region_expression(regions)} AS ?region) {bucket}\n  }} }}")
-    heads = ["?group", "?region", "(COUNT(?item) AS ?items)"]
-    body = []
-    if task.statements:
-        # Per item: statements with at least one reference that is not only "imported from" (P143).
-        items = (f"{{ SELECT ?item ?group ?region (COUNT(DISTINCT ?wcSt) AS ?wcSrc) WHERE {{\n  {items}\n"
-                 f"  OPTIONAL {{ ?item ?wcP ?wcSt . ?wcSt prov:wasDerivedFrom ?wcRef .\n"
-                 f"             FILTER NOT EXISTS {{ ?wcRef pr:{IMPORTED_FROM} [] }} }}\n"
-                 f"}} GROUP BY ?item ?group ?region }}")
-        body.append("OPTIONAL { ?item wikibase:statements ?wcN0 } BIND(COALESCE(?wcN0, 0) AS ?wcN)")
-        heads += ["(SUM(?wcN) AS ?statements)", "(SUM(?wcSrc) AS ?sourced)"]
-    for i, m in enumerate(task.measures):
-        body.append(f"BIND(IF(EXISTS {{ {measure_pattern(m)} }}, 1, 0) AS ?wcM{i})")
-        heads.append(f"(SUM(?wcM{i}) AS ?c{i})")
-    lines = "\n  ".join(body)
-    return (f"{ns.header()}SELECT {' '.join(heads)} WHERE {{\n  {items}\n  {lines}\n}}\n"
-            f"GROUP BY ?group ?region")
+def focus_query(focus_item: str, ns: Namespaces) -> str:
+    return (f"{ns.header()}SELECT ?item ?v WHERE {{ ?item wdt:P5008 wd:{focus_item} . "
+            f"OPTIONAL {{ ?item schema:version ?v }} }}")
 
 
-def class_count_query(selection: Selection, ns: Namespaces) -> str:
-    """Per-P31 mode: the classes of the WikiProject's items, biggest first."""
-    return (f"{ns.header()}SELECT ?group (COUNT(DISTINCT ?item) AS ?items) WHERE {{\n"
-            f"  {selection_pattern(selection)} ?item wdt:P31 ?group .\n}} GROUP BY ?group ORDER BY DESC(?items)")
+def custom_query(pattern: str, ns: Namespaces) -> str:
+    return (f"{ns.header()}SELECT DISTINCT ?item ?v WHERE {{ {{ {pattern.strip()} }} "
+            f"OPTIONAL {{ ?item schema:version ?v }} }}")
 
 
-def worklist_query(group: GroupSpec | None, properties: tuple[str, ...], selection: Selection, ns: Namespaces,
-                   language: str, limit: int) -> str:
-    """The items lacking the most of ``properties`` (ties by QID), with their label in ``language``."""
-    flags = [f"BIND(IF(EXISTS {{ ?item p:{pid} [] }}, 0, 1) AS ?wcX{i})" for i, pid in enumerate(properties)]
-    total = " + ".join(f"?wcX{i}" for i in range(len(properties))) or "0"
-    heads = " ".join(f"?wcX{i}" for i in range(len(properties)))
-    group_part = group_pattern(group) if group is not None and group.id != ALL_GROUP else ""
-    body = "\n  ".join(flags)
-    return (f"{ns.header()}SELECT ?item ?wcLabel ?wcMissing {heads} WHERE {{\n"
-            f"  {{ SELECT DISTINCT ?item WHERE {{ {selection_pattern(selection)} {group_part} }} }}\n"
-            f"  {body}\n  BIND({total} AS ?wcMissing) FILTER(?wcMissing > 0)\n"
-            f"  OPTIONAL {{ ?item rdfs:label ?wcLabel . FILTER(LANG(?wcLabel) = {_lit(language)}) }}\n"
-            f"}} ORDER BY DESC(?wcMissing) STR(?item) LIMIT {int(limit)}")
+def statements_probe(ns: Namespaces) -> str:
+    """Does the endpoint carry ``wikibase:statements`` (WDQS does; raw RDF dumps do not)?"""
+    return f"{ns.header()}SELECT ?e WHERE {{ ?e wikibase:statements ?n . }} LIMIT 1"
+
+
+def facts_query(items: Sequence[str], measures: Sequence[Measure], first_language: str, ns: Namespaces) -> str:
+    """Per item of the block: a 0/1 flag per measure, its statement count, its label (SPARQL measures)."""
+    flags = " ".join(f"BIND(IF(EXISTS {{ {measure_pattern(m)} }}, 1, 0) AS ?m{i})" for i, m in enumerate(measures))
+    return (f"{ns.header()}SELECT * WHERE {{ {_values('item', items)}\n"
+            f"  OPTIONAL {{ ?item wikibase:statements ?st }}\n"
+            f"  OPTIONAL {{ ?item rdfs:label ?lbl . FILTER(LANG(?lbl) = {_lit(first_language)}) }}\n"
+            f"  {flags}\n}}")
+
+
+def classes_query(items: Sequence[str], ns: Namespaces) -> str:
+    return f"{ns.header()}SELECT ?item ?c WHERE {{ {_values('item', items)} ?item wdt:P31 ?c . }}"
+
+
+def sourced_query(items: Sequence[str], ns: Namespaces) -> str:
+    """Per item of the block: statements with a reference that is not only « imported from » (P143).
+
+    The engine still reads each item's triples to find its statements (SPARQL cannot name « the
+    ``p:`` predicates » without listing them), but only for the block's items: its cost is bounded by
+    the block, never by the WikiProject or the graph.
+    """
+    return (f"{ns.header()}SELECT ?item (COUNT(DISTINCT ?st) AS ?n) WHERE {{ {_values('item', items)}\n"
+            f"  ?item ?wcP ?st . ?st wikibase:rank ?wcR ; prov:wasDerivedFrom ?wcRef .\n"
+            f"  FILTER NOT EXISTS {{ ?wcRef pr:{IMPORTED_FROM} [] }}\n}} GROUP BY ?item")
 
 
 def labels_query(ids: tuple[str, ...], languages: tuple[str, ...], ns: Namespaces) -> str:

@@ -12,34 +12,42 @@ from pathlib import Path
 from typing import Any
 
 from ..escape import csv_cell
-from .views import ReportData, group_views
+from .views import ReportData, entity_url, group_views
 
 COVERAGE_HEADER = ("group", "group_name", "region", "region_name", "column", "column_name", "count", "total",
-                   "share", "previous_count", "previous_total", "delta")
+                   "share", "previous_count", "previous_total", "delta", "status")
 WORKLIST_HEADER = ("group", "group_name", "item", "label", "url", "missing", "missing_names")
 
 
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
 def coverage_rows(data: ReportData) -> list[list[Any]]:
+    """One row per group × region × column. ``status``: complete, partial (the count is a minimum, the
+    share is over the items read, ``total``), unknown (nothing could be read: every figure blank)."""
     rows: list[list[Any]] = []
     for view in group_views(data):
         for row in view.rows:
-            rows.append([view.group.id, view.title, row.region, row.title, "items", "Éléments", row.items.count,
-                         "", "", row.items.previous if row.items.previous is not None else "",
-                         "", row.items.delta if row.items.delta is not None else ""])
+            it = row.items
+            rows.append([view.group.id, view.title, row.region, row.title, "items", "Éléments", _blank(it.count),
+                         "", "", _blank(it.previous if it.status == "complete" else None), "", _blank(it.delta),
+                         it.status])
             for col, fig in zip(view.columns, row.figures, strict=True):
+                known = fig.status != "unknown"
                 rows.append([view.group.id, view.title, row.region, row.title, col.id, col.title,
-                             "" if fig.count is None else fig.count, fig.total,
+                             _blank(fig.count), fig.total if known else "",
                              "" if fig.share is None else round(fig.share, 4),
-                             "" if fig.previous is None else fig.previous,
-                             "" if fig.previous_total is None else fig.previous_total,
-                             "" if fig.delta is None else fig.delta])
+                             _blank(fig.previous if fig.status == "complete" else None),
+                             _blank(fig.previous_total if fig.status == "complete" else None),
+                             _blank(fig.delta), fig.status])
     return rows
 
 
 def worklist_rows(data: ReportData) -> list[list[Any]]:
     table = data.table
     names = {g.id: g.name for g in table.groups}
-    return [[w.group, names.get(w.group, w.group), w.item, w.label, table.url(w.item), " ".join(w.missing),
+    return [[w.group, names.get(w.group, w.group), w.item, w.label, entity_url(table, w.item), " ".join(w.missing),
              "; ".join(table.label(p) for p in w.missing)] for w in table.worklist]
 
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .collect import Endpoint, build_coverage
+from .collect import Endpoint, Options, build_coverage
 from .model import ALL_GROUP, CoverageTable, OwnEdits
 from .render_data import (
     COVERAGE_HEADER,
@@ -19,7 +18,7 @@ from .render_data import (
 from .render_html import render_html
 from .render_text import render_markdown, render_wikitext
 from .render_xlsx import write_xlsx
-from .snapshots import TrendPoint, previous_snapshot, save_snapshot, trend
+from .snapshots import TrendPoint, migrate, previous_snapshot, save_snapshot, trend
 from .spec import ReportSpec
 from .views import ReportData
 
@@ -38,10 +37,16 @@ def compare(table: CoverageTable, history: Path | None) -> ReportData:
     """The report data for ``table``: previous snapshot and trend from ``history`` (not yet saved)."""
     if history is None:
         return ReportData(table)
+    migrate(history, table.groups)
     previous = previous_snapshot(history, table)
     past = trend(history, table.site, table.project)
+    if table.partial:  # a partial run is not drawn: its figures are minimums
+        return ReportData(table, previous, tuple(past))
     total = table.total(ALL_GROUP)
-    now = TrendPoint(table.taken_at, total.items, total.counts)
+    counts = dict(total.counts)
+    if total.statements is not None and total.sourced is not None:
+        counts.update(statements=total.statements, sourced=total.sourced)
+    now = TrendPoint(table.taken_at, total.items or 0, tuple(sorted(counts.items())))
     return ReportData(table, previous, (*past, now))
 
 
@@ -65,9 +70,9 @@ def _write(path: Path, text: str) -> Path:
 
 def make_report(spec: ReportSpec, endpoint: Endpoint, out_dir: Path, *, site: str, endpoint_url: str,
                 api_url: str, concept_base: str | None, history: Path | None, own: OwnEdits | None = None,
-                item_url: Callable[[str], str] | None = None) -> ReportResult:
+                options: Options | None = None) -> ReportResult:
     table = build_coverage(spec, endpoint, site=site, endpoint_url=endpoint_url, api_url=api_url,
-                           concept_base=concept_base, own=own, item_url=item_url)
+                           concept_base=concept_base, own=own, options=options)
     data = compare(table, history)
     files = write_outputs(data, out_dir)
     snap = save_snapshot(history, table) if history is not None else None
