@@ -53,7 +53,7 @@ def test_map_refuses_with_errors_then_skip_invalid(tmp_path: Path) -> None:
     assert "lieux.csv, ligne 5, colonne « Longitude »" in res.output and "--skip-invalid" in res.output
     res = run(*args, "--skip-invalid")
     assert res.exit_code == 0, res.output
-    assert "38 enregistrements" in res.output and "ligne 5 : outside-bounds" in res.output
+    assert "38 enregistrements" in res.output and "ligne 5 : hors des bornes [outside-bounds]" in res.output
     records = read_records(out)
     assert len(records) == 38 and 5 not in {r.source.row for r in records}
     first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from .app import main
+from .app import Command, Group, main
 from .paths import OutputPath
 from .setup import settings_from, settings_options
 
@@ -61,7 +61,7 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
     return rows, mapping.language or "fr"
 
 
-class _ReconcileGroup(click.Group):
+class _ReconcileGroup(Group):
     """``wikiclub reconcile SHEET …`` exactly as before, and ``wikiclub reconcile serve``: a first word that
     is no subcommand (a file, an option, nothing) goes to the sheet command, ``--help`` included."""
 
@@ -76,7 +76,7 @@ class _ReconcileGroup(click.Group):
         return ("" if name == SHEET_COMMAND else name), cmd, rest
 
 
-class _SheetCommand(click.Command):
+class _SheetCommand(Command):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path.rstrip(), " ".join(self.collect_usage_pieces(ctx)))
 

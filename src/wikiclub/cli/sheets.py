@@ -10,10 +10,19 @@ import click
 
 from ..errors import UsageError, WikiError
 from ..model import Issue, MappedRow
+from ..problems import problem_words
 from ..sheets.mapping import SheetMapping, check_mapping, load_mapping
 from ..sheets.properties import PropertyCatalog, cache_path, load_cached
-from ..sheets.validate import Validation, summary_lines, validate_sheet, write_records, write_report
+from ..sheets.validate import (
+    Validation,
+    problem_lines,
+    summary_lines,
+    validate_sheet,
+    write_records,
+    write_report,
+)
 from .app import main
+from .i18n import current_language
 from .paths import OutputPath
 from .setup import F, settings_from, settings_options
 
@@ -87,15 +96,18 @@ def _echo_summary(lines: list[str]) -> None:
 @_MAPPING_OPT
 @click.option("--report", type=OutputPath(), default=None,
               help="Écrire chaque problème dans ce .csv ou .xlsx / write every problem to this file.")
+@click.option("--show", "show", type=click.IntRange(0), default=20, show_default=True,
+              help="Sans --report : combien de problèmes afficher / without --report: problems to print.")
 @_TAB_OPT
 @_catalog_options
-def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, tab: str | None,
+def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, show: int, tab: str | None,
                      properties: Path | None, cache_dir: Path | None, offline: bool, site: str | None,
                      config_file: Path | None) -> None:
     """Vérifier un tableur avec son mapping / check a spreadsheet against its mapping.
 
-    Affiche un résumé (lignes lues, valides, problèmes par type) ; --report écrit chaque problème
-    (fichier, onglet, ligne, colonne, valeur, problème, correction). Rien n'est envoyé au wiki.
+    Affiche un résumé (lignes lues, valides, problèmes par type) puis, sans --report, les premiers
+    problèmes (ligne, colonne, valeur, correction) ; --report écrit chaque problème (fichier, onglet,
+    ligne, colonne, valeur, problème, correction). Rien n'est envoyé au wiki.
     Code de sortie : 0 sans erreur, 1 erreurs dans les données, 2 erreur d'utilisation.
 
     \b
@@ -108,10 +120,16 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
                           cache_dir=cache_dir, offline=offline)
     v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
-    _echo_summary(summary_lines(v))
+    language = current_language()
+    _echo_summary(summary_lines(v, language))
     if report is not None:
-        write_report(report, v.issues)
+        write_report(report, v.issues, language)
         click.echo(f"Rapport / report : {report} ({len(v.issues)} lignes / lines)")
+    elif v.issues and show:
+        click.echo("Problèmes / problems :")
+        _echo_summary(problem_lines(v.issues, show, language))
+        click.echo("Tous les problèmes dans un tableur / every problem in a spreadsheet : "
+                   "--report problemes.xlsx")
     if not v.ok:
         raise SystemExit(1)
 
@@ -143,7 +161,7 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
     v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
     result = v.result  # map every row once; the issue list below then comes from these rows
     if report is not None:
-        write_report(report, v.issues)
+        write_report(report, v.issues, current_language())
     sheet_errors = [i for i in result.issues if i.severity == "error"]
     invalid = [r for r in v.result.rows if not r.valid]
     if sheet_errors or (invalid and not skip_invalid):
@@ -157,7 +175,7 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
 
 def _refuse_to_write(v: Validation, sheet_errors: list[Issue], invalid: list[MappedRow]) -> NoReturn:
     """``map`` with errors: the summary, the first 20 errors, and exit 1 (nothing written)."""
-    _echo_summary(summary_lines(v))
+    _echo_summary(summary_lines(v, current_language()))
     for i in (sheet_errors or [e for r in invalid for e in r.issues if e.severity == "error"])[:20]:
         click.echo(f"  {i.source.where()} : {i.message}" + (f" → {i.hint}" if i.hint else ""), err=True)
     hint = ("Corrigez le mapping ou le tableur." if sheet_errors else
@@ -171,7 +189,8 @@ def _echo_skipped(invalid: list[MappedRow]) -> None:
     click.echo(f"{len(invalid)} ligne(s) écartée(s) / skipped rows :")
     for r in invalid:
         first = next(i for i in r.issues if i.severity == "error")
-        click.echo(f"  ligne {r.source.row} : {first.problem} ({first.source.column}) — {first.message}")
+        click.echo(f"  ligne {r.source.row} : {problem_words(first.problem, current_language())} [{first.problem}] "
+                   f"({first.source.column}) — {first.message}")
 
 
 @main.group("mapping")
