@@ -11,7 +11,7 @@ import click
 from ..errors import UsageError, WikiError
 from ..model import Issue, MappedRow
 from ..problems import problem_words
-from ..sheets.mapping import SheetMapping, check_mapping, load_mapping
+from ..sheets.mapping import SheetMapping, check_mapping, load_mapping, template_advice
 from ..sheets.properties import PropertyCatalog, cache_path, load_cached
 from ..sheets.validate import (
     Validation,
@@ -216,6 +216,8 @@ def mapping_check_command(mapping_path: Path, properties: Path | None, cache_dir
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
                           cache_dir=cache_dir, offline=offline, with_items=True)
     problems = check_mapping(mapping, catalog)
+    for advice in template_advice(mapping):
+        click.echo(f"Conseil / advice — {advice.where} : {advice.message}\n  → {advice.hint}")
     if problems:
         for p in problems:
             click.echo(f"{p.where} : {p.message}" + (f"\n  → {p.hint}" if p.hint else ""), err=True)
