@@ -14,15 +14,26 @@ Things we do so WBI's globals do not leak into or out of us:
   written (its defaults point at Wikidata).
 - Its two login POSTs get our (connect, read) timeout through its ``timeout`` kwarg; its final GET
   has none in WBI, so :class:`_WbiLogin` overrides ``generate_edit_credentials`` to add it.
-- ``Login.__init__`` is wrapped in WBI's back-off decorator, whose handler logs the call's args and
-  kwargs with ``%r``: the password is therefore passed as :class:`~wikiclub.credentials.Secret`,
-  whose repr is masked. Login failures are re-raised as :class:`wikiclub.errors.LoginError` with the
+- ``Login.__init__`` is wrapped in WBI's back-off decorator (the ``backoff`` library): up to five
+  tries with waits of 1, 2, 4, 8 s on a network error, each logged at ERROR level on the
+  ``wikibaseintegrator.wbi_backoff`` logger (« Backing off 8.0 seconds afters 4 tries calling function
+  with args (<…_WbiLogin object at 0x…>) … ») and the ``backoff`` logger — which Python prints on
+  stderr when no logging is configured, before our own message. :class:`_WbiLogin` calls the
+  undecorated ``__init__`` (``__wrapped__``, kept by ``functools.wraps``): retries are the client's
+  (``WikibaseClient.login``, retryable errors only, with its own waits), and a dead wiki fails after
+  one connect timeout; while WBI runs, :func:`_library_logs_dropped` drops what those two loggers
+  still say (a WBI version without ``__wrapped__``). Our messages are exceptions, never logs, so
+  nothing of ours is hidden. The password is passed as :class:`~wikiclub.credentials.Secret` anyway
+  (its repr is masked). Login failures are re-raised as :class:`wikiclub.errors.LoginError` with the
   wiki's reason only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -41,7 +52,8 @@ def _wbi_login_class() -> type:
 
         def __init__(self, *, timeout: tuple[float, float], **kwargs: Any) -> None:
             self._wikiclub_timeout = timeout
-            super().__init__(timeout=timeout, **kwargs)
+            init = getattr(wbi_login.Login.__init__, "__wrapped__", wbi_login.Login.__init__)  # no WBI back-off
+            init(self, timeout=timeout, **kwargs)
 
         def generate_edit_credentials(self) -> Any:
             params = {"action": "query", "meta": "tokens", "type": "csrf", "format": "json"}
@@ -65,6 +77,29 @@ def _wbi_login_class() -> type:
     return _WbiLogin
 
 
+# Loggers of WBI's back-off and of the ``backoff`` library it uses (see the module docstring).
+LIBRARY_RETRY_LOGGERS = ("wikibaseintegrator.wbi_backoff", "backoff")
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextmanager
+def _library_logs_dropped() -> Iterator[None]:
+    """While the block runs, the libraries' retry loggers say nothing (their filter is removed after)."""
+    dropping = _DropAll()
+    loggers = [logging.getLogger(name) for name in LIBRARY_RETRY_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(dropping)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(dropping)
+
+
 def bot_password_login(api_url: str, session: requests.Session, credentials: Credentials, *,
                        timeout: tuple[float, float]) -> str:
     """Log ``session`` in with a BotPassword; returns the CSRF token of the new login session."""
@@ -72,8 +107,9 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
 
     user_agent = str(session.headers.get("User-Agent", "wikiclub"))
     try:
-        login = _wbi_login_class()(user=credentials.user, password=Secret(credentials.password),
-                                   mediawiki_api_url=api_url, user_agent=user_agent, timeout=timeout)
+        with _library_logs_dropped():
+            login = _wbi_login_class()(user=credentials.user, password=Secret(credentials.password),
+                                       mediawiki_api_url=api_url, user_agent=user_agent, timeout=timeout)
     except wbi_login.LoginError as exc:
         # WBI's message is "Login failed. Reason: '<the wiki's reason>'": no secret in it.
         raise LoginError(f"Connexion refusée / login refused for {credentials.user}: {exc}",
