@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -36,12 +37,17 @@ def _cache_dir(explicit: Path | None) -> Path:
 
 
 def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | None, config_file: Path | None,
-                cache_dir: Path | None, offline: bool, with_items: bool = False) -> PropertyCatalog:
-    """Properties from a dump file, else the per-site disk cache; with ``--site``, missing ones are fetched."""
+                cache_dir: Path | None, offline: bool, with_items: bool = False,
+                refresh: bool = False) -> PropertyCatalog:
+    """Properties from a dump file, else the per-site disk cache; with ``--site``, missing ones are fetched
+    (``refresh``: all of the mapping's, the cache set aside)."""
     if properties is not None:
         return PropertyCatalog.from_dump(properties)
     settings = settings_from(site, config_file)
     api = settings.site.api_url
+    if refresh and (site is None or offline):
+        raise UsageError("--refresh demande le site / needs the site : --site NOM, sans --offline.",
+                         "wikiclub mapping check MAPPING --site NOM --refresh")
     catalog = load_cached(_cache_dir(cache_dir), api)
     wanted = mapping.property_ids() + (mapping.item_ids() if with_items else [])
     if site is None and not catalog.properties:
@@ -50,24 +56,34 @@ def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | N
                          "Lancez une fois « wikiclub mapping check MAPPING --site NOM » (connecté), ou passez "
                          "--properties un-dump.jsonl.")
     # The site is asked only when named (--site): validate must work offline from the cache.
-    if offline or site is None or all(catalog.get(p) or catalog.has_item(p) is not None for p in wanted):
+    if offline or site is None or (not refresh and all(catalog.get(p) or catalog.has_item(p) is not None
+                                                       for p in wanted)):
         return catalog
     from ..adapters.http import make_session
     from ..adapters.wikibase import WikibaseClient
 
     client = WikibaseClient.from_settings(settings, make_session(settings))
     try:
-        catalog = catalog.ensure(wanted, lambda ids: client.get_entities(
-            ids, props=("labels", "datatype", "claims"), languages=("fr", "en")))
+        def fetch(ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+            return client.get_entities(ids, props=("labels", "datatype", "claims"), languages=("fr", "en"))
+
+        # --refresh: every id of the mapping asked again, the answers replacing what the cache said
+        catalog = catalog.merged(PropertyCatalog(api).ensure(wanted, fetch)) if refresh else catalog.ensure(
+            wanted, fetch)
     except WikiError as exc:
         raise UsageError(f"Impossible de demander les propriétés à {api} / cannot ask the site for the "
                          f"properties ({exc.message}).",
                          "Relancez une fois connecté, ou passez --properties un-dump.jsonl, ou --offline.") from None
+    finally:
+        client.session.close()
     catalog.save(cache_path(_cache_dir(cache_dir), api))
     return catalog
 
 
 def _catalog_options(func: F) -> F:
+    func = click.option("--refresh", is_flag=True,
+                        help="Redemander au site toutes les propriétés et éléments du mapping (avec --site) / "
+                        "ask the site again for everything.")(func)
     func = click.option("--offline", is_flag=True,
                         help="Ne rien demander au site : cache seulement / use the cache only.")(func)
     func = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -101,8 +117,8 @@ def _echo_summary(lines: list[str]) -> None:
 @_TAB_OPT
 @_catalog_options
 def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, show: int, tab: str | None,
-                     properties: Path | None, cache_dir: Path | None, offline: bool, site: str | None,
-                     config_file: Path | None) -> None:
+                     properties: Path | None, cache_dir: Path | None, offline: bool, refresh: bool,
+                     site: str | None, config_file: Path | None) -> None:
     """Vérifier un tableur avec son mapping / check a spreadsheet against its mapping.
 
     Affiche un résumé (lignes lues, valides, problèmes par type) puis, sans --report, les premiers
@@ -118,7 +134,7 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
         raise UsageError(f"--report {report} : extension .csv ou .xlsx attendue / expected .csv or .xlsx.")
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
-                          cache_dir=cache_dir, offline=offline)
+                          cache_dir=cache_dir, offline=offline, refresh=refresh)
     v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
     language = current_language()
     _echo_summary(summary_lines(v, language))
@@ -145,7 +161,7 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
 @_TAB_OPT
 @_catalog_options
 def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid: bool, report: Path | None,
-                tab: str | None, properties: Path | None, cache_dir: Path | None, offline: bool,
+                tab: str | None, properties: Path | None, cache_dir: Path | None, offline: bool, refresh: bool,
                 site: str | None, config_file: Path | None) -> None:
     """Écrire les enregistrements normalisés (entrée de la réconciliation) / write normalised records.
 
@@ -157,7 +173,7 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
     """
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
-                          cache_dir=cache_dir, offline=offline)
+                          cache_dir=cache_dir, offline=offline, refresh=refresh)
     v = validate_sheet(sheet_path, mapping, catalog, sheet=tab)
     result = v.result  # map every row once; the issue list below then comes from these rows
     if report is not None:
@@ -202,19 +218,22 @@ def mapping_group() -> None:
 @click.argument("mapping_path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @_catalog_options
 def mapping_check_command(mapping_path: Path, properties: Path | None, cache_dir: Path | None, offline: bool,
-                          site: str | None, config_file: Path | None) -> None:
+                          refresh: bool, site: str | None, config_file: Path | None) -> None:
     """Vérifier un mapping (schéma, puis propriétés et éléments du site) / check a mapping.
 
     Sans --site ni --properties : le schéma et le cache des propriétés. Avec --site : les propriétés
-    et éléments manquants sont demandés au site une fois, puis gardés en cache (hors ligne ensuite).
+    et éléments manquants sont demandés au site une fois, puis gardés en cache (hors ligne ensuite) ;
+    une réponse « n'existe pas » n'est gardée qu'une heure ; --refresh redemande tout.
 
     \b
     Exemple / example:
       wikiclub mapping check mappings/festivals.yaml --site sandbox
+      wikiclub mapping check mappings/festivals.yaml --site sandbox --refresh
     """
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
-                          cache_dir=cache_dir, offline=offline, with_items=True)
+                          cache_dir=cache_dir, offline=offline, with_items=True,
+                          refresh=refresh)
     problems = check_mapping(mapping, catalog)
     for advice in template_advice(mapping):
         click.echo(f"Conseil / advice — {advice.where} : {advice.message}\n  → {advice.hint}")
