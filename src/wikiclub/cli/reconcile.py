@@ -3,6 +3,7 @@ adapters/index.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -388,3 +389,55 @@ def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | N
         return sync(index, sparql, client, focus=focus, regions=regs, full=full)
     finally:
         index.close()
+
+
+def _printable(text: str) -> str:
+    """Labels come from the public: no control character reaches the terminal."""
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
+@main.command("search")
+@click.argument("text")
+@click.option("--type", "type_qid", default=None, metavar="QID",
+              help="Seulement les instances de cette classe (ou d'une sous-classe directe) / only instances of.")
+@click.option("--lang", "language", default="fr", show_default=True,
+              help="Langue de la recherche et des libellés / search and label language.")
+@click.option("--limit", default=7, show_default=True, type=click.IntRange(1, 50),
+              help="Nombre de résultats / number of results.")
+@settings_options
+def search_command(text: str, type_qid: str | None, language: str, limit: int, site: str | None,
+                   config_file: Path | None) -> None:
+    """Chercher un élément et son QID / find an item and its QID (to write a mapping).
+
+    Pour chaque résultat : QID, libellé, description, classe (P31), lieu (P131) et le lien de
+    l'élément. Recherche par début de libellé ou d'alias, comme la boîte de recherche du wiki.
+
+    \b
+    Exemples / examples:
+      wikiclub search "Rouyn-Noranda" --site sandbox
+      wikiclub search "La Sarre" --type Q900068 --site sandbox   (municipalité du Québec, wiki local)
+      wikiclub search "théâtre" --lang fr --limit 20
+    """
+    from ..reconcile.lookup import search_items
+
+    if type_qid is not None and not re.fullmatch(r"Q[1-9]\d*", type_qid.strip().upper()):
+        raise UsageError(f"--type {type_qid} : un QID est attendu / a QID is expected (Q123).",
+                         "Trouvez d'abord la classe : wikiclub search \"municipalité du Québec\"")
+    settings, client = _client(site, config_file)
+    try:
+        hits = search_items(client, text, language=language, limit=limit, entity_url=settings.site.entity_page_url,
+                            type_qid=type_qid.strip().upper() if type_qid else None)
+    finally:
+        client.session.close()
+    if not hits:
+        click.echo(f"Aucun élément ne commence par « {_printable(text)} » sur {settings.site.name} / no item "
+                   "found." + (f" (--type {type_qid})" if type_qid else ""))
+        return
+    for h in hits:
+        click.echo(f"{h.qid:>10}  {_printable(h.label)}" + (f" — {_printable(h.description)}" if h.description else ""))
+        named = [("classe", h.classes), ("lieu", h.places)]
+        details = " · ".join(f"{kind} : " + ", ".join(f"{_printable(n.label) or '?'} ({n.qid})" for n in names)
+                             for kind, names in named if names)
+        if details:
+            click.echo(f"{'':>12}{details}")
+        click.echo(f"{'':>12}{h.url}")
