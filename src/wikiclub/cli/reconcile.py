@@ -4,7 +4,8 @@ adapters/index.py."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+import shlex
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import UsageError
-from .app import Command, Group, main
+from .app import Command, Group, main, set_interrupt_hint
 from .paths import OutputPath
 from .setup import settings_from, settings_options
 
@@ -101,8 +102,10 @@ def reconcile_group() -> None:
 @click.option("--resume", is_flag=True, help="Reprendre un passage interrompu / resume an interrupted run.")
 @click.option("--apply-review", "review", type=click.Path(dir_okay=False, path_type=Path),
               help="Lire les décisions humaines d'une feuille de révision / read human decisions back.")
-@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
-@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@click.option("--match-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Score minimal d'un MATCH, de 0 à 100, au-dessus du seuil NEW (45) ; défaut 80.")
+@click.option("--margin", type=click.FloatRange(0, 100), default=None,
+              help="Écart minimal avec le 2e candidat, de 0 à 100 (12).")
 @click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
 @click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
@@ -126,34 +129,73 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
       wikiclub reconcile serve --site sandbox    (le service pour OpenRefine / for OpenRefine)
     """
     if review is not None:
-        _apply_review(review, output)
+        _apply_review(review, output, site, config_file)
         return
     if sheet is None or output is None:
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
                          "wikiclub reconcile SHEET --mapping M -o review.xlsx")
+    if output.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"-o {output} : la feuille de révision est un .xlsx ou un .csv / the review sheet is "
+                         "an .xlsx or a .csv.", f"-o {output.with_suffix('.xlsx')}")
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
-    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
+    thresholds = _thresholds(match_threshold, margin)
     settings = settings_from(site, config_file)
+    if index_path is None:
+        _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
+    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
+    set_interrupt_hint(_resume_hint(sheet, mapping_path, output, index_path, site, config_file, tab))
     with ExitStack() as closing:
         results = reconcile_mapped(rows, _candidate_source(index_path, site, config_file, closing),
-                                   language=language, thresholds=_thresholds(match_threshold, margin),
+                                   language=language, thresholds=thresholds,
                                    checkpoint=checkpoint, resume=resume,
                                    progress=None if no_progress else _progress_bar)
-    files = write_outputs(output, rows, results, entity_url=settings.site.entity_page_url)
+    set_interrupt_hint("")
+    files = write_outputs(output, rows, results, entity_url=settings.site.entity_page_url,
+                          site=None if index_path is not None else (site or ""))
     checkpoint.unlink(missing_ok=True)
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
 
 
-def _apply_review(review: Path, output: Path | None) -> None:
-    """``reconcile --apply-review``: the human decisions read back, the records written."""
+def _resume_hint(sheet: Path, mapping: Path | None, output: Path, index: Path | None, site: str | None,
+                 config_file: Path | None, tab: str | None) -> str:
+    """The command that goes on where an interrupted run stopped (its finished rows are kept)."""
+    words = ["wikiclub", "reconcile", str(sheet)]
+    for option, value in (("-m", mapping), ("--index", index), ("--site", site), ("--config", config_file),
+                          ("--sheet", tab), ("-o", output)):
+        if value is not None:
+            words += [option, str(value)]
+    return ("Les lignes finies sont gardées ; reprenez / finished rows are kept; resume: "
+            + " ".join(shlex.quote(w) for w in words) + " --resume")
+
+
+def _check_reachable(settings: Settings) -> None:
+    """One cheap request, one try, before any work: an unreachable wiki is a message at once."""
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from ..errors import WikiError
+
+    with make_session(settings) as session:
+        probe = WikibaseClient.from_settings(settings, session, max_attempts=1, maxlag=None)
+        try:
+            probe.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+        except WikiError as exc:
+            raise UsageError(f"Le wiki ne répond pas / the wiki does not answer: {settings.site.api_url} "
+                             f"({exc.message})",
+                             "Vérifiez --site et le réseau (le wiki local : wikiclub sandbox serve), ou "
+                             "réconciliez hors ligne avec --index (wikiclub index build).") from None
+
+
+def _apply_review(review: Path, output: Path | None, site: str | None, config_file: Path | None) -> None:
+    """``reconcile --apply-review``: the human decisions read back (the QIDs people typed checked on the
+    run's site), the records written."""
     from ..reconcile.apply import apply_review
 
     out = output or review.with_name(review.stem + ".records.jsonl")
-    s = apply_review(review, out)
+    s = apply_review(review, out, missing_items=_missing_items_on(site, config_file))
     click.echo(f"{s.written} enregistrements écrits / records written : {out} "
                f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
     if s.skipped:
@@ -170,6 +212,29 @@ def _apply_review(review: Path, output: Path | None) -> None:
         click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
 
 
+def _missing_items_on(site: str | None, config_file: Path | None) -> Callable[[str | None, Sequence[str]], set[str]]:
+    """Which of some QIDs the wiki lacks (one batched read): on ``--site``, else on the site the run
+    asked; not checked (with a warning) when the run used a local index or the wiki does not answer."""
+    def missing(recorded: str | None, qids: Sequence[str]) -> set[str]:
+        from ..errors import WikiError
+
+        chosen = site if site is not None else recorded
+        if chosen is None:
+            click.echo("QID saisis non vérifiés (index local) / typed QIDs not checked: « plan » le fera.", err=True)
+            return set()
+        settings, client = _client(chosen or None, config_file)
+        try:
+            found = client.get_entities(qids, props=("info",))
+        except WikiError as exc:
+            click.echo(f"QID saisis non vérifiés / typed QIDs not checked ({exc.message}).", err=True)
+            return set()
+        finally:
+            client.session.close()
+        return {q for q, e in found.items() if "missing" in e}
+
+    return missing
+
+
 def _thresholds(match_threshold: float | None, margin: float | None) -> Thresholds:
     from dataclasses import replace
 
@@ -177,6 +242,10 @@ def _thresholds(match_threshold: float | None, margin: float | None) -> Threshol
 
     t = Thresholds()
     if match_threshold is not None:
+        if match_threshold <= t.new:
+            raise UsageError(f"--match-threshold {match_threshold:g} : un MATCH doit dépasser le seuil NEW "
+                             f"({t.new:g}) / must be above the NEW threshold.",
+                             f"Choisissez une valeur entre {t.new:g} et 100 (défaut {t.match:g}).")
         t = replace(t, match=match_threshold)
     if margin is not None:
         t = replace(t, margin=margin)
@@ -215,8 +284,10 @@ def _progress_bar(it: Iterable[RowInput]) -> Iterable[RowInput]:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Adresse d'écoute ; autre que 127.0.0.1 : visible du réseau / other: reachable from the network.")
 @click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
-@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@click.option("--match-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Score minimal d'un MATCH, de 0 à 100, au-dessus du seuil NEW (45) ; défaut 80.")
+@click.option("--margin", type=click.FloatRange(0, 100), default=None,
+              help="Écart minimal avec le 2e candidat, de 0 à 100 (12).")
 @settings_options
 def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None, host: str,
                     port: int, match_threshold: float | None, margin: float | None, site: str | None,
@@ -271,11 +342,9 @@ def _close(source: object) -> None:
 def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None,
              site: str | None, config_file: Path | None, match_threshold: float | None,
              margin: float | None) -> ReconService:
-    from dataclasses import replace
 
     from ..adapters.index import LocalIndex
     from ..reconcile.candidates import ApiSource, IndexSource
-    from ..reconcile.model import Thresholds
     from ..reconcile.serve import ask_concept_base, build_service, find_mappings, site_info
     from ..sheets.mapping import load_mapping
     from ..sheets.properties import PropertyCatalog
@@ -288,9 +357,7 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
         click.echo(f"Aucun mapping dans {folder / 'mappings'} : pas de types par défaut / no mapping, no default "
                    "types (--mapping FILE).", err=True)
     mappings = [load_mapping(p) for p in paths]
-    t = Thresholds()
-    t = replace(t, match=match_threshold) if match_threshold is not None else t
-    t = replace(t, margin=margin) if margin is not None else t
+    t = _thresholds(match_threshold, margin)
     languages = settings.project.languages
     if index_path is not None:
         catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(mappings, catalog_for, None,

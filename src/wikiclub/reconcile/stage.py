@@ -28,9 +28,11 @@ def state_items(rows: Sequence[MappedRow], results: Sequence[RowResult]) -> list
     return [{"result": result_to_json(res), "record": row.to_json()} for row, res in zip(rows, results, strict=True)]
 
 
-def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *, entity_url: str
-                  ) -> list[Path]:
-    return write_review(path, results, entity_url=entity_url, state=state_items(rows, results))
+def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *, entity_url: str,
+                  site: str | None = None) -> list[Path]:
+    """The review sheet (+ CSV twin) and its state; ``site``: the ``--site`` asked ("" = the configuration's,
+    None = no wiki, e.g. a local index), where ``--apply-review`` checks the QIDs people type."""
+    return write_review(path, results, entity_url=entity_url, state=state_items(rows, results), site=site)
 
 
 def summary(results: Sequence[RowResult]) -> dict[str, int]:
