@@ -236,3 +236,12 @@ def test_every_problem_code_of_the_sheets_stage_has_words() -> None:
                       if k.arg == "problem" and isinstance(k.value, ast.Constant) and isinstance(k.value.value, str)}
     assert len(codes) > 30
     assert not codes - set(PROBLEMS), sorted(codes - set(PROBLEMS))
+
+
+def test_the_people_example_of_mapping_check_help_is_a_valid_mapping() -> None:
+    text = CliRunner().invoke(main, ["mapping", "check", "--help"]).output
+    block = text.split("artistes.yaml :\n", 1)[1].split("  puis / then:", 1)[0]
+    mapping = parse_mapping("\n".join(line[4:] for line in block.splitlines()), "artistes.yaml")
+    assert mapping.instance_of == ("Q5",) or list(mapping.instance_of) == ["Q5"]
+    assert set(mapping.property_ids()) >= {"P19", "P569", "P856"}
+    assert "{de Ville natale}" in mapping.descriptions["fr"]

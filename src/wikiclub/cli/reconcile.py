@@ -123,7 +123,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
 
     \b
     Exemples / examples:
-      wikiclub reconcile tests/data/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
+      wikiclub reconcile examples/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
       wikiclub reconcile lieux.csv -m mappings/lieux.yaml --index kb.sqlite -o review.xlsx
       wikiclub reconcile --apply-review review.xlsx -o records.jsonl
       wikiclub reconcile serve --site sandbox    (le service pour OpenRefine / for OpenRefine)
@@ -301,7 +301,7 @@ def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, pr
     \b
     Exemples / examples:
       wikiclub reconcile serve --site sandbox
-      wikiclub reconcile serve --index kb.sqlite --properties tests/data/kb.jsonl -m mappings/lieux.yaml
+      wikiclub reconcile serve --index kb.sqlite --properties examples/kb.jsonl -m mappings/lieux.yaml
     """
     try:
         from ..web.reconcile import create_app, serve
@@ -403,7 +403,7 @@ def index_build(output: Path, dump: Path | None, focus: str | None, regions: tup
 
     \b
     Exemples / examples:
-      wikiclub index build --dump tests/data/kb.jsonl -o kb.sqlite
+      wikiclub index build --dump examples/kb.jsonl -o kb.sqlite
       wikiclub index build --site sandbox --focus Q900100 -o kb.sqlite
     """
     from ..adapters.index import LocalIndex, build_from_dump, sync_from_site

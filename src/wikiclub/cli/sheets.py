@@ -90,7 +90,7 @@ def _catalog_options(func: F) -> F:
                         help="Cache des propriétés / property cache (default ~/.cache/wikiclub).")(func)
     func = click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                         default=None, help="Dump JSON (une entité par ligne) donnant les propriétés / "
-                        "a JSON dump giving the properties (e.g. tests/data/kb.jsonl).")(func)
+                        "a JSON dump giving the properties (e.g. examples/kb.jsonl).")(func)
     return settings_options(func)
 
 
@@ -128,7 +128,7 @@ def validate_command(sheet_path: Path, mapping_path: Path, report: Path | None, 
 
     \b
     Exemple / example:
-      wikiclub validate tests/data/lieux.csv -m mappings/lieux.yaml --report problemes.xlsx
+      wikiclub validate examples/lieux.csv -m mappings/lieux.yaml --report problemes.xlsx
     """
     if report is not None and report.suffix.lower() not in (".csv", ".xlsx"):
         raise UsageError(f"--report {report} : extension .csv ou .xlsx attendue / expected .csv or .xlsx.")
@@ -169,7 +169,7 @@ def map_command(sheet_path: Path, mapping_path: Path, output: Path, skip_invalid
 
     \b
     Exemple / example:
-      wikiclub map tests/data/festivals.xlsx -m mappings/festivals.yaml -o festivals.jsonl
+      wikiclub map examples/festivals.xlsx -m mappings/festivals.yaml -o festivals.jsonl
     """
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
@@ -229,6 +229,20 @@ def mapping_check_command(mapping_path: Path, properties: Path | None, cache_dir
     Exemple / example:
       wikiclub mapping check mappings/festivals.yaml --site sandbox
       wikiclub mapping check mappings/festivals.yaml --site sandbox --refresh
+
+    \b
+    Exemple pour des personnes (P31 = Q5, être humain) / a people example, artistes.yaml :
+      version: 1
+      entity:
+        label: {column: Nom, language: fr}
+        description: {fr: "artiste {de Ville natale}"}   # d'Amos, du Bic, de La Sarre
+        instance_of: [Q5]
+        match: {types: [Q5]}
+      columns:
+        Ville natale: {property: P19, item: {types: [Q486972]}}
+        Naissance: {property: P569}
+        Site web: {property: P856}
+    puis / then:  wikiclub mapping check artistes.yaml --site wikidata
     """
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file,
