@@ -245,3 +245,50 @@ def test_the_people_example_of_mapping_check_help_is_a_valid_mapping() -> None:
     assert mapping.instance_of == ("Q5",) or list(mapping.instance_of) == ["Q5"]
     assert set(mapping.property_ids()) >= {"P19", "P569", "P856"}
     assert "{de Ville natale}" in mapping.descriptions["fr"]
+
+
+# --------------------------------------------------------------------------------------------- the docs
+
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+
+
+def french_part(text: str) -> str:
+    return text.split("\n## English", 1)[0]
+
+
+def prose(text: str) -> str:
+    """The text without code blocks and code spans (commands and codes may be English)."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    return re.sub(r"`[^`\n]*`", " ", text)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_every_doc_page_is_french_then_english(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert "*English below.*" in text.split("\n## ", 1)[0], f"{path.name}: « *English below.* » under the title"
+    assert "\n## Français\n" in text and "\n## English\n" in text, path.name
+    assert text.index("\n## Français\n") < text.index("\n## English\n"), f"{path.name}: French first"
+    french = prose(french_part(text))
+    assert len(french.split()) > 150, f"{path.name}: the French section is too thin"
+    assert not english_in(french), (path.name, english_in(french))
+    bare = re.findall(r"\b(error|warning|Show this message|Missing option)\b", french)
+    assert not bare, (path.name, bare)
+
+
+def test_the_docs_name_only_commands_that_exist() -> None:
+    known = {" ".join(c) for c in _commands(main)} | set(main.commands)
+    for path in [*DOCS, ROOT / "README.md"]:
+        for block in re.findall(r"```(?:sh|bash)?\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S):
+            for line in block.splitlines():
+                m = re.match(r"\s*(?:\S+=\S+\s+)*wikiclub (?:--lang \w+ )?([a-z-]+)(?: ([a-z-]+))?", line)
+                if m:
+                    assert m.group(1) in known, (path.name, line)
+
+
+def test_the_mappings_in_the_docs_are_valid() -> None:
+    text = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if b.startswith("version: 1")]
+    assert len(blocks) >= 2
+    mappings = [parse_mapping(b, "doc.yaml") for b in blocks]
+    people = [m for m in mappings if "Q5" in m.instance_of]
+    assert people and "{de Ville natale}" in people[0].descriptions["fr"]
