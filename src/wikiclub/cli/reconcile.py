@@ -44,9 +44,8 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
 
     if sheet.suffix.lower() == ".jsonl":
         return read_records(sheet), "fr"
-    if mapping_path is None:
-        raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
-                         "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
+    _need_mapping(sheet, mapping_path)
+    assert mapping_path is not None
     from ..sheets.mapping import load_mapping
     from .sheets import catalog_for
 
@@ -61,6 +60,12 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
         click.echo(f"{invalid} ligne(s) avec des erreurs de valeur, réconciliées quand même / rows with value "
                    "errors, reconciled anyway (voir / see: wikiclub validate)", err=True)
     return rows, mapping.language or "fr"
+
+
+def _need_mapping(sheet: Path, mapping_path: Path | None) -> None:
+    if sheet.suffix.lower() != ".jsonl" and mapping_path is None:
+        raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
+                         "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
 
 
 class _ReconcileGroup(Group):
@@ -140,6 +145,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
     thresholds = _thresholds(match_threshold, margin)
+    _need_mapping(sheet, mapping_path)  # what the command line lacks is said before any request
     settings = settings_from(site, config_file)
     if index_path is None:
         _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
