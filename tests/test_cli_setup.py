@@ -69,13 +69,13 @@ def test_whoami_logs_in_and_shows_the_bot_right(sandbox: Sandbox, tmp_path: Path
     env = {"WIKICLUB_BOT_USER": sandbox.admin.name, "WIKICLUB_BOT_PASSWORD": sandbox.admin.password}
     result = run(["whoami", "--site", sandbox.api_url], tmp_path, env)
     assert result.exit_code == 0, result.output
-    assert "user:   Admin" in result.output and "bot:    oui / yes" in result.output
+    assert "compte / user :     Admin" in result.output and "robot / bot :       oui / yes" in result.output
     assert "sysop" in result.output
     assert sandbox.admin.password not in result.output
 
     env = {"WIKICLUB_BOT_USER": sandbox.plain.name, "WIKICLUB_BOT_PASSWORD": sandbox.plain.password}
     result = run(["whoami", "--site", sandbox.api_url], tmp_path, env)
-    assert result.exit_code == 0 and "bot:    non / no" in result.output
+    assert result.exit_code == 0 and "robot / bot :       non / no" in result.output
 
 
 def test_whoami_without_credentials_or_contact(tmp_path: Path) -> None:
