@@ -70,7 +70,8 @@ def _wbi_login_class() -> type:
             token = body["query"]["tokens"]["csrftoken"]
             if token == "+\\":  # the anonymous token: the login cookies were not accepted
                 raise LoginError("La connexion n'a pas pris / login did not stick (anonymous token)",
-                                 "check that the wiki sets its session cookies for this URL")
+                                 "vérifiez que le wiki pose ses témoins de session pour cette adresse / check "
+                                 "that the wiki sets its session cookies for this URL")
             self.edit_token = token
             return self.session.cookies
 
@@ -113,15 +114,17 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
     except wbi_login.LoginError as exc:
         # WBI's message is "Login failed. Reason: '<the wiki's reason>'": no secret in it.
         raise LoginError(f"Connexion refusée / login refused for {credentials.user}: {exc}",
-                         "check the BotPassword (Special:BotPasswords: name User@app, grants for "
-                         "editing) and where it was read from: " + credentials.source) from None
+                         "vérifiez le BotPassword (Special:BotPasswords : nom Utilisateur@app, droits de "
+                         "modification) et d'où il a été lu / check the BotPassword and where it was read "
+                         "from : " + credentials.source) from None
     except KeyError as exc:  # an answer without query.tokens: an API error (e.g. maxlag) or not api.php
         raise TransportError(f"Réponse inattendue pendant la connexion / unexpected answer during "
                              f"login from {api_url} (no {exc})",
-                             "is this the URL of an api.php?") from None
+                             "est-ce bien l'adresse d'un api.php ? / is this the URL of an api.php?") from None
     except (requests.RequestException, json.JSONDecodeError) as exc:
         raise TransportError(f"Connexion impossible / cannot reach {api_url} to log in: "
-                             f"{exc.__class__.__name__}", "check the site URL and the network") from None
+                             f"{exc.__class__.__name__}", "vérifiez l'adresse du site et le réseau (le wiki local : "
+                             "wikiclub sandbox serve) / check the site URL and the network") from None
     session.cookies.update(login.get_session().cookies)
     login.get_session().close()
     return str(login.edit_token)
