@@ -79,6 +79,13 @@ def read_state_file(path: Path) -> State:
     return State(path, run, site, items)
 
 
+def read_state(review: Path) -> dict[str, dict[str, Any]]:
+    """The state items of ``review`` by row key: its own ``.state.jsonl``, else as :func:`find_state`
+    finds it for the sheet's keys."""
+    keys = [hd.key for hd in read_review(review)] if not state_path(review).exists() else []
+    return {k: dict(v) for k, v in find_state(review, keys).items.items()}
+
+
 def find_state(review: Path, keys: Sequence[str]) -> State:
     """The state of ``review``'s run: ``<review>.state.jsonl`` when it is that run's, else the
     ``*.state.jsonl`` of the folder with the sheet's run id (XLSX), or the only one holding every key
