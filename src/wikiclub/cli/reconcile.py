@@ -39,7 +39,7 @@ def _client(site: str | None, config_file: Path | None) -> tuple[Settings, Wikib
 
 
 def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None, site: str | None,
-                 config_file: Path | None, tab: str | None) -> tuple[list[MappedRow], str]:
+                 config_file: Path | None, tab: str | None, refresh: bool = False) -> tuple[list[MappedRow], str]:
     from ..sheets.validate import read_records, validate_sheet
 
     if sheet.suffix.lower() == ".jsonl":
@@ -51,7 +51,7 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
 
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file, cache_dir=None,
-                          offline=False)
+                          offline=False, refresh=refresh)
     v = validate_sheet(sheet, mapping, catalog, sheet=tab)
     # A value that does not parse does not stop finding the item: only rows without a name are left out.
     rows = [r for r in v.result.rows if r.labels]
@@ -115,10 +115,12 @@ def reconcile_group() -> None:
               help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
 @click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
 @click.option("--no-progress", is_flag=True, help="Pas de barre de progression / no progress bar.")
+@click.option("--refresh", is_flag=True,
+              help="Redemander au site les propriétés du mapping (avec --site) / ask the site again.")
 @settings_options
 def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Path | None, index_path: Path | None,
                       resume: bool, review: Path | None, match_threshold: float | None, margin: float | None,
-                      properties: Path | None, tab: str | None, no_progress: bool, site: str | None,
+                      properties: Path | None, tab: str | None, no_progress: bool, refresh: bool, site: str | None,
                       config_file: Path | None) -> None:
     """Trouver l'élément existant de chaque ligne / find the existing item for every row.
 
@@ -149,7 +151,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     settings = settings_from(site, config_file)
     if index_path is None:
         _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
-    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
+    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab, refresh)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
     set_interrupt_hint(_resume_hint(sheet, mapping_path, output, index_path, site, config_file, tab))
     with ExitStack() as closing:
