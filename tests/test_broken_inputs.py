@@ -135,7 +135,7 @@ CASES = [
          mapping="entity:\n  label: {column: Nom\n"),
     Case("mapping schema error", _mapping_file(""), ("m.yaml:4", "propery"),
          mapping=MAPPING.replace("Type: {use", "Type: {propery: P31, use")),
-    Case("bad regex match (ISNI)", _one_bad_cell("ISNI", "1234"), ("bad-format", "s.csv,,3,ISNI,1234,error", "0000 0001 2345 6789")),
+    Case("bad regex match (ISNI)", _one_bad_cell("ISNI", "1234"), ("bad-format", "s.csv,,3,ISNI,1234,erreur,format non respecté", "0000 0001 2345 6789")),
     Case("impossible date", _one_bad_cell("Fondé", "31 février 2020"), ("impossible-date", "31 février 2020")),
     Case("unrecognised date", _one_bad_cell("Fondé", "bientôt peut-être"), ("bad-date", "Formats acceptés")),
     Case("two-digit decade", _one_bad_cell("Fondé", "vers les années 80"), ("two-digit-year", "années 1980")),
@@ -187,8 +187,9 @@ def test_report_locates_cell_problems(tmp_path: Path) -> None:
     ws = openpyxl.load_workbook(tmp_path / "p.xlsx").active
     rows = [[c.value for c in r] for r in ws.iter_rows()]
     assert rows[0][:4] == ["fichier/file", "onglet/sheet", "ligne/row", "colonne/column"]
-    errors = [r for r in rows[1:] if r[5] == "error"]
-    assert [(r[0], r[2], r[3], r[4], r[6]) for r in errors] == [
+    errors = [r for r in rows[1:] if r[10] == "error"]  # the machine codes keep their own columns
+    assert [(r[0], r[2], r[3], r[4], r[9]) for r in errors] == [
         ("s.csv", 3, "Fondé", "31 février 2020", "impossible-date"),
         ("s.csv", 4, "Lat", "123 ; -78,1", "latitude-out-of-range")]
+    assert [(r[5], r[6]) for r in errors] == [("erreur", "date impossible"), ("erreur", "latitude hors limites")]
     assert all(r[8] for r in errors)  # every error has a fix hint

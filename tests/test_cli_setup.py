@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import tomllib
 from pathlib import Path
 
@@ -68,13 +69,13 @@ def test_whoami_logs_in_and_shows_the_bot_right(sandbox: Sandbox, tmp_path: Path
     env = {"WIKICLUB_BOT_USER": sandbox.admin.name, "WIKICLUB_BOT_PASSWORD": sandbox.admin.password}
     result = run(["whoami", "--site", sandbox.api_url], tmp_path, env)
     assert result.exit_code == 0, result.output
-    assert "user:   Admin" in result.output and "bot:    oui / yes" in result.output
+    assert "compte / user :     Admin" in result.output and "robot / bot :       oui / yes" in result.output
     assert "sysop" in result.output
     assert sandbox.admin.password not in result.output
 
     env = {"WIKICLUB_BOT_USER": sandbox.plain.name, "WIKICLUB_BOT_PASSWORD": sandbox.plain.password}
     result = run(["whoami", "--site", sandbox.api_url], tmp_path, env)
-    assert result.exit_code == 0 and "bot:    non / no" in result.output
+    assert result.exit_code == 0 and "robot / bot :       non / no" in result.output
 
 
 def test_whoami_without_credentials_or_contact(tmp_path: Path) -> None:
@@ -84,6 +85,20 @@ def test_whoami_without_credentials_or_contact(tmp_path: Path) -> None:
     env = {"WIKICLUB_BOT_USER": "A@b", "WIKICLUB_BOT_PASSWORD": "x"}
     result = run(["whoami"], tmp_path, env)  # wikidata, no contact: refused before any request
     assert result.exit_code == 2 and "WIKICLUB_CONTACT" in result.output
+
+
+def test_whoami_against_a_dead_wiki_prints_no_library_retry_log(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    """WikibaseIntegrator's back-off (five tries, « Backing off 8.0 seconds afters 4 tries calling function
+    with args (<…_WbiLogin object at 0x…>) … » on its logger) is not run: our message comes alone, at once."""
+    caplog.set_level(logging.DEBUG)
+    env = {"WIKICLUB_BOT_USER": "A@b", "WIKICLUB_BOT_PASSWORD": "x", "WIKICLUB_RETRIES": "1"}
+    result = run(["whoami", "--site", "http://127.0.0.1:9/w/api.php"], tmp_path, env)
+    assert result.exit_code == 1, result.output
+    assert "Connexion impossible / cannot reach" in result.output and "Backing off" not in result.output
+    said = [r for r in caplog.records if r.name.startswith(("wikibaseintegrator", "backoff"))]
+    assert not said, [r.getMessage() for r in said]
+    assert logging.getLogger("wikibaseintegrator.wbi_backoff").filters == []  # nothing left behind
 
 
 @pytest.mark.parametrize("command", ["init", "config", "whoami"])

@@ -53,7 +53,7 @@ def test_map_refuses_with_errors_then_skip_invalid(tmp_path: Path) -> None:
     assert "lieux.csv, ligne 5, colonne « Longitude »" in res.output and "--skip-invalid" in res.output
     res = run(*args, "--skip-invalid")
     assert res.exit_code == 0, res.output
-    assert "38 enregistrements" in res.output and "ligne 5 : outside-bounds" in res.output
+    assert "38 enregistrements" in res.output and "ligne 5 : hors des bornes [outside-bounds]" in res.output
     records = read_records(out)
     assert len(records) == 38 and 5 not in {r.source.row for r in records}
     first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
@@ -98,3 +98,40 @@ def test_help_has_examples() -> None:
     for cmd in (["validate"], ["map"], ["mapping", "check"]):
         res = run(*cmd, "--help")
         assert res.exit_code == 0 and "Exemple / example" in res.output
+
+
+def test_property_cache_forgets_unknown_answers_and_refreshes(sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    """« P856 unknown » does not stick after the wiki gained P856: --refresh asks again at once, and the
+    answer is forgotten after its time-to-live anyway."""
+    import time
+
+    from wikiclub.sandbox.load import load_dump
+    from wikiclub.sheets.properties import UNKNOWN_TTL, cache_path, load_cached
+
+    lines = Path(KB).read_text(encoding="utf-8").splitlines()
+    p856 = [line for line in lines if '"id":"P856",' in line and '"type":"property"' in line]
+    assert len(p856) == 1
+    (tmp_path / "without.jsonl").write_text("\n".join(x for x in lines if x not in p856) + "\n", encoding="utf-8")
+    (tmp_path / "p856.jsonl").write_text(p856[0] + "\n", encoding="utf-8")
+    load_dump(sandbox.app, tmp_path / "without.jsonl")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("version: 1\nentity:\n  label: {column: Nom, language: fr}\ncolumns:\n"
+                       "  Site web: {property: P856}\n  Ville: {property: P131}\n", encoding="utf-8")
+    check = ["mapping", "check", str(mapping), "--site", sandbox.site, "--cache-dir", str(tmp_path / "cache")]
+    res = run(*check)
+    assert res.exit_code == 1 and "P856" in res.output, res.output
+    load_dump(sandbox.app, tmp_path / "p856.jsonl")  # the wiki gains P856
+    assert run(*check).exit_code == 1  # the cache still says unknown (within its time-to-live) …
+    res = run(*check, "--refresh")  # … --refresh asks again
+    assert res.exit_code == 0, res.output
+    cached = load_cached(tmp_path / "cache", f"{sandbox.running.api_url}")
+    assert cached.get("P856") is not None and "P856" not in cached.missing
+    assert run(*check, "--refresh", "--offline").exit_code == 2  # refreshing needs the site
+
+    # the time-to-live: an « unknown » answer older than UNKNOWN_TTL is dropped when the cache is read
+    stale = cached.ensure(["P9999"], lambda ids: {}, now=time.time() - UNKNOWN_TTL - 5)
+    stale.save(cache_path(tmp_path / "cache", sandbox.running.api_url))
+    assert "P9999" not in load_cached(tmp_path / "cache", sandbox.running.api_url).missing
+    fresh = cached.ensure(["P9999"], lambda ids: {}, now=time.time())
+    fresh.save(cache_path(tmp_path / "cache", sandbox.running.api_url))
+    assert "P9999" in load_cached(tmp_path / "cache", sandbox.running.api_url).missing

@@ -239,3 +239,16 @@ def test_project_query_reaches_the_report_selection(tmp_path: Path) -> None:
     assert build_spec(settings.project).selection.query == "?item wdt:P361 wd:Q42 ."
     override = build_spec(settings.project, {"selection": {"query": "?item wdt:P5008 wd:Q1 ."}})
     assert override.selection.query == "?item wdt:P5008 wd:Q1 ."
+
+
+def test_the_sandbox_is_not_throttled_like_wikidata(tmp_path: Path) -> None:
+    """No wikiclub.toml: Wikidata keeps 6 edits a minute; the local sandbox (by name or at another
+    address) has no throttle; a throttle given anywhere still wins."""
+    assert load_settings({"site": "wikidata"}, env={}, cwd=tmp_path).edit_interval == 10.0
+    for site in ("sandbox", "sandbox:http://127.0.0.1:9000"):
+        s = load_settings({"site": site}, env={}, cwd=tmp_path)
+        assert s.edit_interval == 0.0 and "sandbox" in s.origin("throttle")
+    assert load_settings({"site": "http://127.0.0.1:9000/w/api.php"}, env={}, cwd=tmp_path).throttle == 6.0
+    assert load_settings({"site": "sandbox"}, env={"WIKICLUB_THROTTLE": "30"}, cwd=tmp_path).throttle == 30.0
+    (tmp_path / "wikiclub.toml").write_text('[wikiclub]\nsite = "sandbox"\nthrottle = 12\n', encoding="utf-8")
+    assert load_settings(env={}, cwd=tmp_path).throttle == 12.0

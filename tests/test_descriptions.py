@@ -73,8 +73,8 @@ def descriptions(plan: Any) -> dict[str, str]:
 
 def test_item_placeholders_become_drafts_text_placeholders_stay_filled(tmp_path: Path, catalog: PropertyCatalog
                                                                        ) -> None:
-    text = ORGS.read_text("utf-8").replace('fr: "organisme culturel à {Municipalité}"',
-                                           'fr: "organisme culturel à {Municipalité}"\n    en: "{Notes}"')
+    text = ORGS.read_text("utf-8").replace('fr: "organisme culturel {à Municipalité}"',
+                                           'fr: "organisme culturel {à Municipalité}"\n    en: "{Notes}"')
     (tmp_path / "m.yaml").write_text(text, "utf-8")
     rows = mapped(tmp_path, catalog, [
         {"Nom de l'organisme": "Atelier A", "Municipalité": "R-N", "Notes": "arts {visuels}"},
@@ -84,10 +84,11 @@ def test_item_placeholders_become_drafts_text_placeholders_stay_filled(tmp_path:
     a, b, c = rows
     # a text placeholder is filled at mapping time, as typed (braces in the cell included)
     assert a.descriptions == (("en", "arts {visuels}"),)
-    assert a.description_drafts == (DescriptionDraft("fr", ("organisme culturel à ", ItemSlot("Municipalité", "R-N",
-                                                                                              (REF,)))),)
+    # « {à Municipalité} »: the slot carries its preposition (french.py elides or contracts each name)
+    assert a.description_drafts == (DescriptionDraft("fr", ("organisme culturel ", ItemSlot("Municipalité", "R-N",
+                                                                                            (REF,), "à"))),)
     assert b.descriptions == () and b.description_drafts == (DescriptionDraft(
-        "fr", ("organisme culturel à ", ItemSlot("Municipalité", ROUYN, (ItemValue(ROUYN),)))),)
+        "fr", ("organisme culturel ", ItemSlot("Municipalité", ROUYN, (ItemValue(ROUYN),), "à"))),)
     assert c.descriptions == (("en", "sans municipalité"),) and c.description_drafts == ()  # empty cell: none
     # JSON: drafts survive a records.jsonl; a row without drafts keeps its exact former JSON
     assert MappedRow.from_json(json.loads(json.dumps(a.to_json()))) == a

@@ -121,11 +121,11 @@ def test_organismes_records(catalog: PropertyCatalog) -> None:
     rows = {r.source.row: r for r in v.result.rows}
     r2 = rows[2]
     assert r2.labels == (("fr", "Conseil de la culture de l'Abitibi-Témiscamingue"),)
-    # {Municipalité} names an item column: the description waits for the item's label (plan fills it)
+    # {à Municipalité} names an item column: the description waits for the item's label (plan fills it)
     municipality = ItemRef("Rouyn-Noranda", ("Q900061", "Q900060"), ("Q176", "Q1904"))
     assert r2.descriptions == ()
-    assert r2.description_drafts == (DescriptionDraft("fr", ("organisme culturel à ", ItemSlot(
-        "Municipalité", "Rouyn-Noranda", (municipality,)))),)
+    assert r2.description_drafts == (DescriptionDraft("fr", ("organisme culturel ", ItemSlot(
+        "Municipalité", "Rouyn-Noranda", (municipality,), "à"))),)
     assert _main(r2, "P131") == [municipality]
     assert _main(r2, "P856") == [StringValue("https://www.ccat.qc.ca")]
     assert _main(r2, "P968") == [StringValue("mailto:info@ccat.qc.ca")]

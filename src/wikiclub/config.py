@@ -79,6 +79,13 @@ def sandbox_site(server: str = SANDBOX_SERVER) -> SiteConfig:
                       f"{server}/wiki/")
 
 
+# Politeness defaults per site, used when no flag, variable or wikiclub.toml sets the key. The local
+# sandbox is nobody's shared server: no throttle (Wikidata's default is 6 edits per minute, 10 s apart,
+# which made a demo push of 16 people last 2 min 31 s).
+SITE_DEFAULTS: Mapping[str, Mapping[str, float]] = {
+    "sandbox": {"throttle": 0.0},
+}
+
 BUILTIN_SITES: Mapping[str, SiteConfig] = {
     "wikidata": SiteConfig("wikidata", "https://www.wikidata.org/w/api.php",
                            "https://query.wikidata.org/sparql", WIKIDATA_CONCEPT_BASE,
@@ -126,7 +133,8 @@ class Settings:
             if site.name == name:
                 return site
         raise ConfigError(f"Site inconnu / unknown site: {name!r}",
-                          f"choose one of {', '.join(s.name for s in self.sites)} or give an api.php URL")
+                          f"choisissez / choose {', '.join(s.name for s in self.sites)}, ou l'URL d'un api.php / "
+                          "or an api.php URL")
 
     @property
     def timeouts(self) -> tuple[float, float]:
@@ -154,31 +162,31 @@ def is_local_host(host: str) -> bool:
 
 def _to_str(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError("a text value in quotes")
+        raise ValueError("un texte entre guillemets / a text value in quotes")
     return value
 
 
 def _to_float(value: object) -> float:
     if isinstance(value, bool):
-        raise ValueError("a number")
+        raise ValueError("un nombre / a number")
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError("a number") from None
+        raise ValueError("un nombre / a number") from None
     if number < 0:
-        raise ValueError("a number ≥ 0")
+        raise ValueError("un nombre ≥ 0 / a number ≥ 0")
     return number
 
 
 def _to_int(value: object) -> int:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-        raise ValueError("a whole number")
+        raise ValueError("un nombre entier / a whole number")
     try:
         number: int = int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise ValueError("a whole number") from None
+        raise ValueError("un nombre entier / a whole number") from None
     if number < 0:
-        raise ValueError("a whole number ≥ 0")
+        raise ValueError("un nombre entier ≥ 0 / a whole number ≥ 0")
     return number
 
 
@@ -187,13 +195,13 @@ def _to_list(value: object) -> tuple[str, ...]:
         return tuple(v.strip() for v in value.split(",") if v.strip())
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
         return tuple(value)
-    raise ValueError('a list of texts, e.g. ["fr", "en"]')
+    raise ValueError('une liste de textes / a list of texts, p. ex. ["fr", "en"]')
 
 
 def _to_item(value: object) -> str:
     text = _to_str(value).strip()
     if not (text[:1] == "Q" and text[1:].isdigit()):
-        raise ValueError("an item id such as Q12345")
+        raise ValueError("un identifiant d'élément / an item id, p. ex. Q12345")
     return text
 
 
@@ -258,31 +266,35 @@ def read_config_file(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"Fichier de configuration introuvable / config file not found: {path}",
-                          "create one with `wikiclub init`, or fix --config / WIKICLUB_CONFIG") from None
+                          "créez-le avec « wikiclub init », ou corrigez --config / WIKICLUB_CONFIG / create one "
+                          "with `wikiclub init`") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: TOML invalide / invalid TOML: {exc}",
-                          "fix that line (strings need double quotes, lists [\"a\", \"b\"])") from None
+                          "corrigez cette ligne : textes entre guillemets droits, listes [\"a\", \"b\"] / fix that "
+                          "line (strings need double quotes)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: illisible / unreadable: {exc.strerror}",
-                          "check the file's permissions") from None
+                          "vérifiez les droits du fichier / check the file's permissions") from None
 
 
 def _check_no_secrets(doc: Mapping[str, Any], path: Path, prefix: str = "") -> None:
     for key, value in doc.items():
         where = f"{prefix}{key}"
         if any(word in key.lower() for word in _SECRET_WORDS):
-            raise ConfigError(f"{path}: « {where} » — no password or token in wikiclub.toml",
-                              "remove it; put credentials in WIKICLUB_BOT_USER/WIKICLUB_BOT_PASSWORD, "
-                              "pywikibot's user-password.cfg or ~/.config/wikiclub/credentials.toml "
-                              "(see docs/configuration.md)")
+            raise ConfigError(f"{path}: « {where} » — pas de mot de passe ni de jeton dans wikiclub.toml / no "
+                              "password or token in wikiclub.toml",
+                              "retirez-le ; les identifiants vont dans WIKICLUB_BOT_USER/WIKICLUB_BOT_PASSWORD, "
+                              "le user-password.cfg de pywikibot ou ~/.config/wikiclub/credentials.toml "
+                              "(voir / see docs/configuration.md)")
         if isinstance(value, Mapping):
             _check_no_secrets(value, path, where + ".")
 
 
 def _unknown(path: Path, where: str, key: str, known: list[str]) -> ConfigError:
     close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean « {close[0]} »?" if close else f"known keys: {', '.join(sorted(known))}"
-    return ConfigError(f"{path}: clé inconnue / unknown key « {key} » in [{where}]", hint)
+    hint = (f"vouliez-vous dire / did you mean « {close[0]} » ?" if close
+            else f"clés connues / known keys : {', '.join(sorted(known))}")
+    return ConfigError(f"{path}: clé inconnue / unknown key « {key} » dans / in [{where}]", hint)
 
 
 def _file_values(doc: Mapping[str, Any], path: Path) -> tuple[dict[str, object], list[SiteConfig]]:
@@ -293,8 +305,8 @@ def _file_values(doc: Mapping[str, Any], path: Path) -> tuple[dict[str, object],
         if section not in sections:
             raise _unknown(path, "top level", section, sorted(sections))
         if not isinstance(table, Mapping):
-            raise ConfigError(f"{path}: « {section} » must be a table [{section}]",
-                              "see the file written by `wikiclub init`")
+            raise ConfigError(f"{path}: « {section} » doit être une table / must be a table [{section}]",
+                              "voyez le fichier écrit par « wikiclub init » / see the file `wikiclub init` writes")
     for section in ("wikiclub", "project"):
         table = doc.get(section, {})
         known = {k.toml_key: k for k in KEYS if k.section == section}
@@ -305,15 +317,15 @@ def _file_values(doc: Mapping[str, Any], path: Path) -> tuple[dict[str, object],
     sites = []
     for name, table in doc.get("sites", {}).items():
         if not isinstance(table, Mapping):
-            raise ConfigError(f"{path}: [sites.{name}] must be a table",
-                              f'e.g.\n[sites.{name}]\napi = "https://example.org/w/api.php"')
+            raise ConfigError(f"{path}: [sites.{name}] doit être une table / must be a table",
+                              f'p. ex. / e.g.\n[sites.{name}]\napi = "https://example.org/w/api.php"')
         for key in table:
             if key not in _SITE_FIELDS:
                 raise _unknown(path, f"sites.{name}", key, list(_SITE_FIELDS))
         api = table.get("api")
         if not isinstance(api, str) or not api.startswith(("http://", "https://")):
-            raise ConfigError(f"{path}: [sites.{name}] api must be the URL of an api.php",
-                              f'e.g. api = "https://{name}.example.org/w/api.php"')
+            raise ConfigError(f"{path}: [sites.{name}] api doit être l'URL d'un api.php / must be the URL of an "
+                              "api.php", f'p. ex. / e.g. api = "https://{name}.example.org/w/api.php"')
         extra = {_SITE_FIELDS[k]: str(v) for k, v in table.items() if k != "api"}
         sites.append(SiteConfig(name=name, api_url=api, **extra))
     return values, sites
@@ -328,11 +340,13 @@ def site_from_url(url: str) -> SiteConfig:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"--site {url!r} is neither a site name nor an http(s) URL",
-                          "give a name from wikiclub.toml [sites.NAME] or the URL of an api.php")
+        raise ConfigError(f"--site {url!r} n'est ni un nom de site ni une URL http(s) / is neither a site name "
+                          "nor an http(s) URL",
+                          "donnez un nom de wikiclub.toml [sites.NOM] ou l'URL d'un api.php / give a [sites.NAME] "
+                          "name or the URL of an api.php")
     if not parts.path.endswith("api.php"):
-        raise ConfigError(f"--site {url!r} does not end in api.php",
-                          "give the Action API URL, e.g. https://example.org/w/api.php")
+        raise ConfigError(f"--site {url!r} ne finit pas par api.php / does not end in api.php",
+                          "donnez l'URL de l'API / give the Action API URL, p. ex. https://example.org/w/api.php")
     return SiteConfig(parts.netloc, url)
 
 
@@ -343,7 +357,8 @@ def _sandbox_from_value(value: str, origin: str) -> SiteConfig:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/"):
         raise ConfigError(f"{origin}: {value!r} — après « sandbox: », l'adresse du wiki local / after "
                           "« sandbox: », the sandbox's address",
-                          "e.g. sandbox:http://127.0.0.1:9000 (what « wikiclub sandbox serve » prints)")
+                          "p. ex. / e.g. sandbox:http://127.0.0.1:9000 (l'adresse qu'affiche « wikiclub sandbox "
+                          "serve » / what it prints)")
     return sandbox_site(server)
 
 
@@ -355,8 +370,8 @@ def _chosen_site(name: str, sites: Mapping[str, SiteConfig], origin: str) -> Sit
     if name in sites:
         return sites[name]
     raise ConfigError(f"{origin}: site inconnu / unknown site {name!r}",
-                      f"choose one of {', '.join(sites)}, give an api.php URL, or add "
-                      f"[sites.{name}] with api = \"…/w/api.php\" to wikiclub.toml")
+                      f"choisissez / choose {', '.join(sites)}, l'URL d'un api.php, ou ajoutez / or add "
+                      f"[sites.{name}] avec / with api = \"…/w/api.php\" à / to wikiclub.toml")
 
 
 def load_settings(flags: Mapping[str, object | None] | None = None, *,
@@ -394,6 +409,10 @@ def load_settings(flags: Mapping[str, object | None] | None = None, *,
         languages=resolved.get("project.languages", WikiProject().languages),
         query=resolved.get("project.query", ""),
     )
+    for key, value in SITE_DEFAULTS.get(site.name, {}).items():
+        if key not in resolved:
+            resolved[key] = value
+            origins[key] = f"défaut du site / default for site {site.name}"
     return Settings(site=site, sites=tuple(sites.values()), project=project, config_file=path,
                     origins=tuple(origins.items()), **_scalars(resolved, origins))
 
@@ -407,17 +426,17 @@ def _resolve_keys(flags: Mapping[str, object], env: Mapping[str, str], file_valu
         if key.name in flags:
             raw, origin, fix = flags[key.name], "flag", f"--{key.name.split('.')[-1].replace('_', '-')}"
         elif env.get(key.env, "") != "":
-            raw, origin, fix = env[key.env], f"env {key.env}", f"the environment variable {key.env}"
+            raw, origin, fix = env[key.env], f"env {key.env}", f"la variable d'environnement / the variable {key.env}"
         elif key.name in file_values:
             raw, origin = file_values[key.name], f"{path} [{key.section}] {key.toml_key}"
-            fix = f"{path}, in [{key.section}]"
+            fix = f"{path}, [{key.section}]"
         else:
             continue
         try:
             resolved[key.name] = key.convert(raw)
         except ValueError as exc:
-            raise ConfigError(f"{origin}: {raw!r} is not {exc}",
-                              f"fix {fix}, e.g. {key.example}") from None
+            raise ConfigError(f"{origin}: {raw!r} n'est pas / is not {exc}",
+                              f"corrigez / fix {fix}, p. ex. / e.g. {key.example}") from None
         origins[key.name] = origin
     return resolved, origins
 
@@ -432,8 +451,8 @@ def _scalars(resolved: Mapping[str, Any], origins: Mapping[str, str]) -> dict[st
         scalars["credentials_file"] = Path(resolved["credentials_file"]).expanduser()
     _check_maxlag(scalars, origins)
     if scalars.get("retries") == 0:
-        raise ConfigError(f"{origins['retries']}: retries must be at least 1 (1 = no retry)",
-                          "e.g. retries = 5")
+        raise ConfigError(f"{origins['retries']}: retries vaut au moins 1 (1 = aucune reprise) / must be at least 1",
+                          "p. ex. / e.g. retries = 5")
     return scalars
 
 

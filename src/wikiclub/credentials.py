@@ -65,9 +65,10 @@ class Credentials:
 
 
 def _hint_places(credentials_file: Path) -> str:
-    return (f"set {ENV_USER} and {ENV_PASSWORD}, or write {credentials_file} (chmod 600) with\n"
-            f'[SITE]\nuser = "YourName@wikiclub"\npassword = "…"\n'
-            "— create the BotPassword on the wiki's Special:BotPasswords page")
+    return (f"définissez / set {ENV_USER} et {ENV_PASSWORD}, ou écrivez / or write {credentials_file} "
+            f"(chmod 600) :\n"
+            f'[SITE]\nuser = "VotreNom@wikiclub"\npassword = "…"\n'
+            "— créez le BotPassword sur la page Special:BotPasswords du wiki / create it on Special:BotPasswords")
 
 
 def find_credentials(site: str, *, credentials_file: Path, env: Mapping[str, str] | None = None,
@@ -81,8 +82,9 @@ def find_credentials(site: str, *, credentials_file: Path, env: Mapping[str, str
     wanted_user = env.get(ENV_USER) or None
     if env.get(ENV_PASSWORD):
         if not wanted_user:
-            raise CredentialsError(f"{ENV_PASSWORD} is set but {ENV_USER} is not",
-                                   f"export {ENV_USER}='YourName@app' (the BotPassword login name)")
+            raise CredentialsError(f"{ENV_PASSWORD} est défini mais pas {ENV_USER} / is set but {ENV_USER} is not",
+                                   f"export {ENV_USER}='VotreNom@app' (le nom de connexion du BotPassword / the "
+                                   "BotPassword login name)")
         return Credentials(wanted_user, Secret(env[ENV_PASSWORD]), f"env {ENV_USER}/{ENV_PASSWORD}")
 
     dirs = list(pywikibot_dirs) if pywikibot_dirs is not None else default_pywikibot_dirs(env)
@@ -93,7 +95,7 @@ def find_credentials(site: str, *, credentials_file: Path, env: Mapping[str, str
     if found is not None:
         return found
     who = f" for {wanted_user}" if wanted_user else ""
-    raise CredentialsError(f"Aucun identifiant / no credentials{who} for site {site!r}",
+    raise CredentialsError(f"Aucun identifiant / no credentials{who} pour le site / for site {site!r}",
                            _hint_places(credentials_file))
 
 
@@ -168,15 +170,17 @@ def from_pywikibot(dirs: Sequence[Path], family: str, *, user: str | None = None
             lines = path.read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise CredentialsError(f"{path}: illisible / unreadable ({exc.__class__.__name__})",
-                                   "check the file's permissions and that it is UTF-8") from None
+                                   "vérifiez ses droits et qu'il est en UTF-8 / check its permissions and that it "
+                                   "is UTF-8") from None
         matches: list[Credentials] = []
         plain_only = False
         for number, line in enumerate(lines, 1):
             try:
                 entry = parse_pywikibot_line(line)
             except ValueError as exc:
-                raise CredentialsError(f"{path}, line {number}: {exc}",
-                                       "write e.g. ('YourName', BotPassword('app', 'secret'))") from None
+                raise CredentialsError(f"{path}, ligne / line {number}: {exc}",
+                                       "écrivez p. ex. / write e.g. ('VotreNom', BotPassword('app', 'secret'))"
+                                       ) from None
             if entry is None:
                 continue
             code, fam, username, password = entry
@@ -198,9 +202,10 @@ def from_pywikibot(dirs: Sequence[Path], family: str, *, user: str | None = None
         if matches:
             return matches[-1]
         if plain_only:
-            raise CredentialsError(f"{path} holds a main-account password, not a BotPassword",
-                                   "create a BotPassword on Special:BotPasswords and write "
-                                   "('YourName', BotPassword('app', 'secret'))")
+            raise CredentialsError(f"{path} contient le mot de passe du compte, pas un BotPassword / holds a "
+                                   "main-account password, not a BotPassword",
+                                   "créez un BotPassword sur Special:BotPasswords et écrivez / create one and write "
+                                   "('VotreNom', BotPassword('app', 'secret'))")
     return None
 
 
@@ -224,7 +229,7 @@ def from_credentials_file(path: Path, site: str, *, user: str | None = None) -> 
             doc = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         # The parser's message names line/column only, never the content.
-        raise CredentialsError(f"{path}: invalid TOML ({exc})",
+        raise CredentialsError(f"{path}: TOML invalide / invalid TOML ({exc})",
                                '[SITE]\nuser = "YourName@app"\npassword = "…"') from None
     for table_name in (site, "default"):
         table = doc.get(table_name)
@@ -232,7 +237,8 @@ def from_credentials_file(path: Path, site: str, *, user: str | None = None) -> 
             continue
         login, password = table.get("user"), table.get("password")
         if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
-            raise CredentialsError(f"{path}: [{table_name}] needs both user and password as strings",
+            raise CredentialsError(f"{path}: [{table_name}] demande user et password, en texte / needs both user "
+                                   "and password as strings",
                                    f'[{table_name}]\nuser = "YourName@app"\npassword = "…"')
         if user and login != user:
             continue

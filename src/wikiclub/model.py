@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, NewType
 
 from . import wbjson
+from .french import join_names, with_preposition
 
 ItemId = NewType("ItemId", str)
 PropertyId = NewType("PropertyId", str)
@@ -372,15 +373,24 @@ class ItemSlot:
     column: str
     text: str
     values: tuple[ItemValue | ItemRef, ...] = ()
+    preposition: str = ""  # « de » or « à » (« {de Municipalité} »): each name gets it, elided or contracted
 
     def to_json(self) -> dict[str, Any]:
-        return {"column": self.column, "text": self.text, "values": [v.to_json() for v in self.values]}
+        return {"column": self.column, "text": self.text, "values": [v.to_json() for v in self.values],
+                **({"preposition": self.preposition} if self.preposition else {})}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ItemSlot:
         values = tuple(value_from_json(v) for v in data.get("values", ()))
         return cls(str(data["column"]), str(data.get("text", "")),
-                   tuple(v for v in values if isinstance(v, ItemValue | ItemRef)))
+                   tuple(v for v in values if isinstance(v, ItemValue | ItemRef)), str(data.get("preposition", "")))
+
+    def named(self, names: list[str]) -> str:
+        """The slot's text from its items' names: with its preposition each (« d'Amos et du Bic »),
+        else separated by commas."""
+        if not self.preposition:
+            return ", ".join(names)
+        return join_names([with_preposition(self.preposition, n) for n in names])
 
 
 # Names an item in a language, or None when it has no usable name there (see DescriptionDraft.fill).
@@ -416,7 +426,7 @@ class DescriptionDraft:
             for v, n in zip(part.values, names, strict=True):
                 if not n:
                     unnamed.append(v.id if isinstance(v, ItemValue) else v.text)
-            out.append(", ".join(n for n in names if n))
+            out.append(part.named([n for n in names if n]))
         return (None, tuple(unnamed)) if unnamed else ("".join(out), ())
 
     def to_json(self) -> dict[str, Any]:

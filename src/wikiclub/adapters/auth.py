@@ -18,15 +18,26 @@ Things we do so WBI's globals do not leak into or out of us:
   ``maxlag`` answer becomes a retryable error and the client waits it out.
 - Its two login POSTs get our (connect, read) timeout through its ``timeout`` kwarg; its final GET
   has none in WBI, so :class:`_WbiLogin` overrides ``generate_edit_credentials`` to add it.
-- ``Login.__init__`` is wrapped in WBI's back-off decorator, whose handler logs the call's args and
-  kwargs with ``%r``: the password is therefore passed as :class:`~wikiclub.credentials.Secret`,
-  whose repr is masked. Login failures are re-raised as :class:`wikiclub.errors.LoginError` with the
+- ``Login.__init__`` is wrapped in WBI's back-off decorator (the ``backoff`` library): up to five
+  tries with waits of 1, 2, 4, 8 s on a network error, each logged at ERROR level on the
+  ``wikibaseintegrator.wbi_backoff`` logger (« Backing off 8.0 seconds afters 4 tries calling function
+  with args (<…_WbiLogin object at 0x…>) … ») and the ``backoff`` logger — which Python prints on
+  stderr when no logging is configured, before our own message. :class:`_WbiLogin` calls the
+  undecorated ``__init__`` (``__wrapped__``, kept by ``functools.wraps``): retries are the client's
+  (``WikibaseClient.login``, retryable errors only, with its own waits), and a dead wiki fails after
+  one connect timeout; while WBI runs, :func:`_library_logs_dropped` drops what those two loggers
+  still say (a WBI version without ``__wrapped__``). Our messages are exceptions, never logs, so
+  nothing of ours is hidden. The password is passed as :class:`~wikiclub.credentials.Secret` anyway
+  (its repr is masked). Login failures are re-raised as :class:`wikiclub.errors.LoginError` with the
   wiki's reason only.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -65,7 +76,8 @@ def _wbi_login_class() -> type:
             token = body["query"]["tokens"]["csrftoken"]
             if token == "+\\":  # the anonymous token: the login cookies were not accepted
                 raise LoginError("La connexion n'a pas pris / login did not stick (anonymous token)",
-                                 "check that the wiki sets its session cookies for this URL")
+                                 "vérifiez que le wiki pose ses témoins de session pour cette adresse / check "
+                                 "that the wiki sets its session cookies for this URL")
             self.edit_token = token
             return self.session.cookies
 
@@ -122,6 +134,29 @@ def _not_json(api_url: str, session: requests.Session, timeout: tuple[float, flo
     return TransportError(message, "is this the URL of an api.php? If the wiki is overloaded, try again later")
 
 
+# Loggers of WBI's back-off and of the ``backoff`` library it uses (see the module docstring).
+LIBRARY_RETRY_LOGGERS = ("wikibaseintegrator.wbi_backoff", "backoff")
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextmanager
+def _library_logs_dropped() -> Iterator[None]:
+    """While the block runs, the libraries' retry loggers say nothing (their filter is removed after)."""
+    dropping = _DropAll()
+    loggers = [logging.getLogger(name) for name in LIBRARY_RETRY_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(dropping)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(dropping)
+
+
 def bot_password_login(api_url: str, session: requests.Session, credentials: Credentials, *,
                        timeout: tuple[float, float]) -> str:
     """Log ``session`` in with a BotPassword; returns the CSRF token of the new login session."""
@@ -129,24 +164,27 @@ def bot_password_login(api_url: str, session: requests.Session, credentials: Cre
 
     user_agent = str(session.headers.get("User-Agent", "wikiclub"))
     try:
-        login = _wbi_login_class()(user=credentials.user, password=Secret(credentials.password),
-                                   mediawiki_api_url=api_url, user_agent=user_agent, timeout=timeout)
+        with _library_logs_dropped():
+            login = _wbi_login_class()(user=credentials.user, password=Secret(credentials.password),
+                                       mediawiki_api_url=api_url, user_agent=user_agent, timeout=timeout)
     except wbi_login.LoginError as exc:
         # WBI's message is "Login failed. Reason: '<the wiki's reason>'": no secret in it.
         raise LoginError(f"Connexion refusée / login refused for {credentials.user}: {exc}",
-                         "check the BotPassword (Special:BotPasswords: name User@app, grants for "
-                         "editing) and where it was read from: " + credentials.source) from None
+                         "vérifiez le BotPassword (Special:BotPasswords : nom Utilisateur@app, droits de "
+                         "modification) et d'où il a été lu / check the BotPassword and where it was read "
+                         "from : " + credentials.source) from None
     except KeyError as exc:  # an answer without query.tokens: an API error (e.g. maxlag) or not api.php
         _raise_why(api_url, session, timeout)
         # The same api.php answers the first login request normally now: what WBI met was passing.
         raise RetryableError(f"Réponse inattendue pendant la connexion / unexpected answer during "
-                             f"login from {api_url} (no {exc})", "try again; is this the URL of an api.php?",
+                             f"login from {api_url} (no {exc})", "réessayez ; est-ce bien l'adresse d'un api.php ? / try again; is this the URL of an api.php?",
                              code="login-interrupted") from None
     except json.JSONDecodeError as exc:  # WBI read an answer that is not JSON: say what it was
         raise _not_json(api_url, session, timeout, exc.doc) from None
     except requests.RequestException as exc:
         raise TransportError(f"Connexion impossible / cannot reach {api_url} to log in: "
-                             f"{exc.__class__.__name__}", "check the site URL and the network") from None
+                             f"{exc.__class__.__name__}", "vérifiez l'adresse du site et le réseau (le wiki local : "
+                             "wikiclub sandbox serve) / check the site URL and the network") from None
     session.cookies.update(login.get_session().cookies)
     login.get_session().close()
     return str(login.edit_token)

@@ -27,8 +27,9 @@ from .. import __version__
 from ..config import Settings, is_local_host
 from ..errors import ConfigError
 
-CONTACT_HINT = ('set a contact (a wiki user page or an e-mail) in wikiclub.toml: [wikiclub] '
-                'contact = "User:YourName; you@example.org", or export WIKICLUB_CONTACT=…')
+CONTACT_HINT = ('indiquez un contact (page utilisateur du wiki ou courriel) dans wikiclub.toml / set a contact '
+                'in wikiclub.toml : [wikiclub] contact = "User:VotreNom; vous@example.org", ou / or export '
+                'WIKICLUB_CONTACT=…')
 
 
 def user_agent(contact: str | None) -> str:
@@ -38,7 +39,7 @@ def user_agent(contact: str | None) -> str:
 def _refuse_without_contact(url: str) -> ConfigError:
     host = urlsplit(url).hostname or url
     return ConfigError(f"Pas de contact pour le User-Agent / no contact set for the User-Agent; "
-                       f"refusing to send requests to {host}", CONTACT_HINT)
+                       f"aucune requête envoyée à / refusing to send requests to {host}", CONTACT_HINT)
 
 
 class WikiclubSession(requests.Session):

@@ -71,7 +71,7 @@ class LocalIndex:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise UsageError(f"Index introuvable / index not found: {self.path}",
-                             "Construisez-le / build it: wikiclub index build --dump tests/data/kb.jsonl -o FILE")
+                             "Construisez-le / build it: wikiclub index build --dump examples/kb.jsonl -o FILE")
         self.db = sqlite3.connect(self.path)
         self.db.executescript(SCHEMA)
         self._facts: dict[str, Facts | None] = {}

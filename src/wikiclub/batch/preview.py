@@ -115,6 +115,10 @@ def render_preview(plan: Plan) -> str:
              f"- {c['edits']} modification(s) d'entité / entity edits, dont {c['creations']} création(s) / "
              f"creations; {c['changes']} changement(s) / changes; {c['conflicts']} conflit(s) / conflicts"
              + (f"; {c['held']} ligne(s) retenue(s) / row(s) held" if c.get("held") else ""),
+             "- une modification = un élément enregistré en une requête ; un changement = un libellé, une "
+             "description, un alias, une déclaration, un qualificatif ou une référence qu'elle ajoute ou change "
+             "/ an edit is one entity saved in one request; a change is one term, statement, qualifier or "
+             "reference it adds or changes",
              # code spans show backslashes as typed: the command (typed by whoever planned) loses its
              # backticks instead of being escaped
              f"- EditGroups: `{meta['editgroup']}`",

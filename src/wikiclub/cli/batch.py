@@ -99,6 +99,8 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
                f"{c['changes']} changement(s) / changes), {c['conflicts']} conflit(s) / conflicts, "
                f"{c['held']} ligne(s) retenue(s) / held "
                f"— {c['rows']} ligne(s) / rows, {client.requests_made} requête(s) / requests")
+    if c["edits"]:
+        click.echo(EDITS_AND_CHANGES)
     if check:
         for e in plan.edits[:20]:
             click.echo("  " + describe(e))
@@ -106,6 +108,13 @@ def plan_command(reconciled: Path, mapping_path: Path | None, output: Path | Non
     write_batch(plan, output)
     click.echo(f"Écrit / wrote {output}/ — relisez / review {output / 'plan.md'}, puis / then: "
                f'wikiclub approve {output} --by "User:…"')
+
+
+# What « 15 modification(s) … 41 changement(s) » counts (docs/batches.md, « Modifications et changements »).
+EDITS_AND_CHANGES = ("  Une modification = un élément créé ou modifié, en une seule requête ; un changement = un "
+                     "libellé, une description, un alias, une déclaration, un qualificatif ou une référence "
+                     "qu'elle ajoute ou change. / An edit is one entity saved in one request; a change is one "
+                     "label, description, alias, statement, qualifier or reference it adds or changes.")
 
 
 @main.command("approve")

@@ -3,14 +3,16 @@ adapters/index.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+import shlex
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import UsageError
-from .app import main
+from .app import Command, Group, main, set_interrupt_hint
 from .paths import OutputPath
 from .setup import item_links, settings_from, settings_options
 from .sheets import _cache_dir
@@ -40,20 +42,19 @@ def _client(site: str | None, config_file: Path | None) -> tuple[Settings, Wikib
 
 
 def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None, site: str | None,
-                 config_file: Path | None, tab: str | None) -> tuple[list[MappedRow], str]:
+                 config_file: Path | None, tab: str | None, refresh: bool = False) -> tuple[list[MappedRow], str]:
     from ..sheets.validate import read_records, validate_sheet
 
     if sheet.suffix.lower() == ".jsonl":
         return read_records(sheet), "fr"
-    if mapping_path is None:
-        raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
-                         "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
+    _need_mapping(sheet, mapping_path)
+    assert mapping_path is not None
     from ..sheets.mapping import load_mapping
     from .sheets import catalog_for
 
     mapping = load_mapping(mapping_path)
     catalog = catalog_for(mapping, properties=properties, site=site, config_file=config_file, cache_dir=None,
-                          offline=False)
+                          offline=False, refresh=refresh)
     v = validate_sheet(sheet, mapping, catalog, sheet=tab)
     # A value that does not parse does not stop finding the item: only rows without a name are left out.
     rows = [r for r in v.result.rows if r.labels]
@@ -64,7 +65,13 @@ def _mapped_rows(sheet: Path, mapping_path: Path | None, properties: Path | None
     return rows, mapping.language or "fr"
 
 
-class _ReconcileGroup(click.Group):
+def _need_mapping(sheet: Path, mapping_path: Path | None) -> None:
+    if sheet.suffix.lower() != ".jsonl" and mapping_path is None:
+        raise UsageError("--mapping est requis pour un tableur / --mapping is required for a spreadsheet",
+                         "wikiclub reconcile SHEET --mapping mappings/NOM.yaml -o review.xlsx")
+
+
+class _ReconcileGroup(Group):
     """``wikiclub reconcile SHEET …`` exactly as before, and ``wikiclub reconcile serve``: a first word that
     is no subcommand (a file, an option, nothing) goes to the sheet command, ``--help`` included."""
 
@@ -79,7 +86,7 @@ class _ReconcileGroup(click.Group):
         return ("" if name == SHEET_COMMAND else name), cmd, rest
 
 
-class _SheetCommand(click.Command):
+class _SheetCommand(Command):
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         formatter.write_usage(ctx.command_path.rstrip(), " ".join(self.collect_usage_pieces(ctx)))
 
@@ -103,8 +110,10 @@ def reconcile_group() -> None:
 @click.option("--resume", is_flag=True, help="Reprendre un passage interrompu / resume an interrupted run.")
 @click.option("--apply-review", "review", type=click.Path(dir_okay=False, path_type=Path),
               help="Lire les décisions humaines d'une feuille de révision / read human decisions back.")
-@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
-@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@click.option("--match-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Score minimal d'un MATCH, de 0 à 100, au-dessus du seuil NEW (45) ; défaut 80.")
+@click.option("--margin", type=click.FloatRange(0, 100), default=None,
+              help="Écart minimal avec le 2e candidat, de 0 à 100 (12).")
 @click.option("--properties", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Dump JSON donnant les propriétés / a JSON dump giving the properties.")
 @click.option("--sheet", "tab", default=None, help="Onglet / sheet name or 1-based number.")
@@ -114,11 +123,13 @@ def reconcile_group() -> None:
                    "(default ~/.cache/wikiclub).")
 @click.option("--refresh-site", is_flag=True,
               help="Relire ce que le wiki dit de lui-même (siteinfo) / read the wiki's siteinfo again.")
+@click.option("--refresh", is_flag=True,
+              help="Redemander au site les propriétés du mapping (avec --site) / ask the site again.")
 @settings_options
 def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Path | None, index_path: Path | None,
                       resume: bool, review: Path | None, match_threshold: float | None, margin: float | None,
                       properties: Path | None, tab: str | None, no_progress: bool, cache_dir: Path | None,
-                      refresh_site: bool, site: str | None, config_file: Path | None) -> None:
+                      refresh_site: bool, refresh: bool, site: str | None, config_file: Path | None) -> None:
     """Trouver l'élément existant de chaque ligne / find the existing item for every row.
 
     Chaque ligne et chaque cellule liée (Municipalité…) reçoit MATCH, NEW ou REVIEW ; la feuille de
@@ -127,47 +138,86 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
 
     \b
     Exemples / examples:
-      wikiclub reconcile tests/data/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
+      wikiclub reconcile examples/lieux.csv -m mappings/lieux.yaml --site sandbox -o review.xlsx
       wikiclub reconcile lieux.csv -m mappings/lieux.yaml --index kb.sqlite -o review.xlsx
       wikiclub reconcile --apply-review review.xlsx -o records.jsonl
       wikiclub reconcile serve --site sandbox    (le service pour OpenRefine / for OpenRefine)
     """
     if review is not None:
-        _apply_review(review, output)
+        _apply_review(review, output, site, config_file)
         return
     if sheet is None or output is None:
         raise UsageError("Il faut SHEET et -o / SHEET and -o are required",
                          "wikiclub reconcile SHEET --mapping M -o review.xlsx")
+    if output.suffix.lower() not in (".xlsx", ".csv"):
+        raise UsageError(f"-o {output} : la feuille de révision est un .xlsx ou un .csv / the review sheet is "
+                         "an .xlsx or a .csv.", f"-o {output.with_suffix('.xlsx')}")
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
 
-    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab)
+    thresholds = _thresholds(match_threshold, margin)
+    _need_mapping(sheet, mapping_path)  # what the command line lacks is said before any request
     settings = settings_from(site, config_file)
+    if index_path is None:
+        _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
+    rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab, refresh)
     choice, info, waits = _open_source(settings, site, config_file, index_path, _cache_dir(cache_dir), refresh_site)
     if choice.notice:
         click.echo(choice.notice, err=True)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
+    set_interrupt_hint(_resume_hint(sheet, mapping_path, output, index_path, site, config_file, tab))
     try:
-        results = reconcile_mapped(rows, choice.source, language=language,
-                                   thresholds=_thresholds(match_threshold, margin), checkpoint=checkpoint,
-                                   resume=resume, progress=None if no_progress else _progress_bar)
+        results = reconcile_mapped(rows, choice.source, language=language, thresholds=thresholds,
+                                   checkpoint=checkpoint, resume=resume,
+                                   progress=None if no_progress else _progress_bar)
     finally:
         choice.close()
         if waits is not None:
             waits.summary()
-    link = item_links(settings, info=info)
-    files = write_outputs(output, rows, results, item_url=link)
+    set_interrupt_hint("")
+    files = write_outputs(output, rows, results, item_url=item_links(settings, info=info),
+                          site=None if index_path is not None else (site or ""))
     checkpoint.unlink(missing_ok=True)
     counts = summary(results)
     click.echo(" ; ".join(f"{k}: {v}" for k, v in counts.items()))
     click.echo("Écrit / wrote: " + ", ".join(str(f) for f in files))
 
 
-def _apply_review(review: Path, output: Path | None) -> None:
-    """``reconcile --apply-review``: the human decisions read back, the records written."""
+def _resume_hint(sheet: Path, mapping: Path | None, output: Path, index: Path | None, site: str | None,
+                 config_file: Path | None, tab: str | None) -> str:
+    """The command that goes on where an interrupted run stopped (its finished rows are kept)."""
+    words = ["wikiclub", "reconcile", str(sheet)]
+    for option, value in (("-m", mapping), ("--index", index), ("--site", site), ("--config", config_file),
+                          ("--sheet", tab), ("-o", output)):
+        if value is not None:
+            words += [option, str(value)]
+    return ("Les lignes finies sont gardées ; reprenez / finished rows are kept; resume: "
+            + " ".join(shlex.quote(w) for w in words) + " --resume")
+
+
+def _check_reachable(settings: Settings) -> None:
+    """One cheap request, one try, before any work: an unreachable wiki is a message at once."""
+    from ..adapters.http import make_session
+    from ..adapters.wikibase import WikibaseClient
+    from ..errors import WikiError
+
+    with make_session(settings) as session:
+        probe = WikibaseClient.from_settings(settings, session, max_attempts=1, maxlag=None)
+        try:
+            probe.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+        except WikiError as exc:
+            raise UsageError(f"Le wiki ne répond pas / the wiki does not answer: {settings.site.api_url} "
+                             f"({exc.message})",
+                             "Vérifiez --site et le réseau (le wiki local : wikiclub sandbox serve), ou "
+                             "réconciliez hors ligne avec --index (wikiclub index build).") from None
+
+
+def _apply_review(review: Path, output: Path | None, site: str | None, config_file: Path | None) -> None:
+    """``reconcile --apply-review``: the human decisions read back (the QIDs people typed checked on the
+    run's site), the records written."""
     from ..reconcile.apply import apply_review
 
     out = output or review.with_name(review.stem + ".records.jsonl")
-    s = apply_review(review, out)
+    s = apply_review(review, out, missing_items=_missing_items_on(site, config_file))
     click.echo(f"{s.written} enregistrements écrits / records written : {out} "
                f"({s.matched} MATCH, {s.new} NEW, {s.overridden} décision(s) humaine(s) appliquée(s))")
     if s.skipped:
@@ -184,6 +234,29 @@ def _apply_review(review: Path, output: Path | None) -> None:
         click.echo(f"  cellule non résolue / unresolved cell {cell}", err=True)
 
 
+def _missing_items_on(site: str | None, config_file: Path | None) -> Callable[[str | None, Sequence[str]], set[str]]:
+    """Which of some QIDs the wiki lacks (one batched read): on ``--site``, else on the site the run
+    asked; not checked (with a warning) when the run used a local index or the wiki does not answer."""
+    def missing(recorded: str | None, qids: Sequence[str]) -> set[str]:
+        from ..errors import WikiError
+
+        chosen = site if site is not None else recorded
+        if chosen is None:
+            click.echo("QID saisis non vérifiés (index local) / typed QIDs not checked: « plan » le fera.", err=True)
+            return set()
+        settings, client = _client(chosen or None, config_file)
+        try:
+            found = client.get_entities(qids, props=("info",))
+        except WikiError as exc:
+            click.echo(f"QID saisis non vérifiés / typed QIDs not checked ({exc.message}).", err=True)
+            return set()
+        finally:
+            client.session.close()
+        return {q for q, e in found.items() if "missing" in e}
+
+    return missing
+
+
 def _thresholds(match_threshold: float | None, margin: float | None) -> Thresholds:
     from dataclasses import replace
 
@@ -191,6 +264,10 @@ def _thresholds(match_threshold: float | None, margin: float | None) -> Threshol
 
     t = Thresholds()
     if match_threshold is not None:
+        if match_threshold <= t.new:
+            raise UsageError(f"--match-threshold {match_threshold:g} : un MATCH doit dépasser le seuil NEW "
+                             f"({t.new:g}) / must be above the NEW threshold.",
+                             f"Choisissez une valeur entre {t.new:g} et 100 (défaut {t.match:g}).")
         t = replace(t, match=match_threshold)
     if margin is not None:
         t = replace(t, margin=margin)
@@ -214,8 +291,10 @@ def _progress_bar(it: Iterable[RowInput]) -> Iterable[RowInput]:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Adresse d'écoute ; autre que 127.0.0.1 : visible du réseau / other: reachable from the network.")
 @click.option("--port", default=8766, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--match-threshold", type=float, default=None, help="Score minimal d'un MATCH (80).")
-@click.option("--margin", type=float, default=None, help="Écart minimal avec le 2e candidat (12).")
+@click.option("--match-threshold", type=click.FloatRange(0, 100), default=None,
+              help="Score minimal d'un MATCH, de 0 à 100, au-dessus du seuil NEW (45) ; défaut 80.")
+@click.option("--margin", type=click.FloatRange(0, 100), default=None,
+              help="Écart minimal avec le 2e candidat, de 0 à 100 (12).")
 @settings_options
 def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None, host: str,
                     port: int, match_threshold: float | None, margin: float | None, site: str | None,
@@ -229,7 +308,7 @@ def reconcile_serve(mapping_paths: tuple[Path, ...], index_path: Path | None, pr
     \b
     Exemples / examples:
       wikiclub reconcile serve --site sandbox
-      wikiclub reconcile serve --index kb.sqlite --properties tests/data/kb.jsonl -m mappings/lieux.yaml
+      wikiclub reconcile serve --index kb.sqlite --properties examples/kb.jsonl -m mappings/lieux.yaml
     """
     try:
         from ..web.reconcile import create_app, serve
@@ -270,11 +349,9 @@ def _close(source: object) -> None:
 def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None,
              site: str | None, config_file: Path | None, match_threshold: float | None,
              margin: float | None) -> ReconService:
-    from dataclasses import replace
 
     from ..adapters.index import LocalIndex
     from ..reconcile.candidates import ApiSource, IndexSource
-    from ..reconcile.model import Thresholds
     from ..reconcile.serve import ask_concept_base, build_service, find_mappings, site_info
     from ..sheets.mapping import load_mapping
     from ..sheets.properties import PropertyCatalog
@@ -287,9 +364,7 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
         click.echo(f"Aucun mapping dans {folder / 'mappings'} : pas de types par défaut / no mapping, no default "
                    "types (--mapping FILE).", err=True)
     mappings = [load_mapping(p) for p in paths]
-    t = Thresholds()
-    t = replace(t, match=match_threshold) if match_threshold is not None else t
-    t = replace(t, margin=margin) if margin is not None else t
+    t = _thresholds(match_threshold, margin)
     languages = settings.project.languages
     if index_path is not None:
         catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(mappings, catalog_for, None,
@@ -381,7 +456,7 @@ def index_build(output: Path, dump: Path | None, focus: str | None, regions: tup
 
     \b
     Exemples / examples:
-      wikiclub index build --dump tests/data/kb.jsonl -o kb.sqlite
+      wikiclub index build --dump examples/kb.jsonl -o kb.sqlite
       wikiclub index build --site sandbox --focus Q900100 -o kb.sqlite
       wikiclub index build --site https://wiki.example.org/w/api.php --all-pages -o wiki.sqlite
     """
@@ -443,3 +518,55 @@ def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | N
     finally:
         index.close()
         waits.summary()
+
+
+def _printable(text: str) -> str:
+    """Labels come from the public: no control character reaches the terminal."""
+    return "".join(c if c.isprintable() else " " for c in text)
+
+
+@main.command("search")
+@click.argument("text")
+@click.option("--type", "type_qid", default=None, metavar="QID",
+              help="Seulement les instances de cette classe (ou d'une sous-classe directe) / only instances of.")
+@click.option("--lang", "language", default="fr", show_default=True,
+              help="Langue de la recherche et des libellés / search and label language.")
+@click.option("--limit", default=7, show_default=True, type=click.IntRange(1, 50),
+              help="Nombre de résultats / number of results.")
+@settings_options
+def search_command(text: str, type_qid: str | None, language: str, limit: int, site: str | None,
+                   config_file: Path | None) -> None:
+    """Chercher un élément et son QID / find an item and its QID (to write a mapping).
+
+    Pour chaque résultat : QID, libellé, description, classe (P31), lieu (P131) et le lien de
+    l'élément. Recherche par début de libellé ou d'alias, comme la boîte de recherche du wiki.
+
+    \b
+    Exemples / examples:
+      wikiclub search "Rouyn-Noranda" --site sandbox
+      wikiclub search "La Sarre" --type Q900068 --site sandbox   (municipalité du Québec, wiki local)
+      wikiclub search "théâtre" --lang fr --limit 20
+    """
+    from ..reconcile.lookup import search_items
+
+    if type_qid is not None and not re.fullmatch(r"Q[1-9]\d*", type_qid.strip().upper()):
+        raise UsageError(f"--type {type_qid} : un QID est attendu / a QID is expected (Q123).",
+                         "Trouvez d'abord la classe : wikiclub search \"municipalité du Québec\"")
+    settings, client = _client(site, config_file)
+    try:
+        hits = search_items(client, text, language=language, limit=limit, item_url=item_links(settings, client),
+                            type_qid=type_qid.strip().upper() if type_qid else None)
+    finally:
+        client.session.close()
+    if not hits:
+        click.echo(f"Aucun élément ne commence par « {_printable(text)} » sur {settings.site.name} / no item "
+                   "found." + (f" (--type {type_qid})" if type_qid else ""))
+        return
+    for h in hits:
+        click.echo(f"{h.qid:>10}  {_printable(h.label)}" + (f" — {_printable(h.description)}" if h.description else ""))
+        named = [("classe", h.classes), ("lieu", h.places)]
+        details = " · ".join(f"{kind} : " + ", ".join(f"{_printable(n.label) or '?'} ({n.qid})" for n in names)
+                             for kind, names in named if names)
+        if details:
+            click.echo(f"{'':>12}{details}")
+        click.echo(f"{'':>12}{h.url}")

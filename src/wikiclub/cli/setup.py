@@ -204,10 +204,11 @@ def whoami_command(site: str | None, config_file: Path | None) -> None:
     client.login(creds)
     info = client.userinfo()
     groups = [g for g in info.groups if g not in ("*", "user", "autoconfirmed")]
-    click.echo(f"site:   {settings.site.name} ({settings.site.api_url})")
-    click.echo(f"user:   {info.name} (via {creds.user}, from {creds.source})")
-    click.echo(f"groups: {', '.join(groups) or '(none)'}")
+    click.echo(f"site :              {settings.site.name} ({settings.site.api_url})")
+    click.echo(f"compte / user :     {info.name} (par / via {creds.user}, trouvé dans / from {creds.source})")
+    click.echo(f"groupes / groups :  {', '.join(groups) or '(aucun / none)'}")
     if info.has_right("bot"):
-        click.echo("bot:    oui / yes (edits can be flagged bot=1)")
+        click.echo("robot / bot :       oui / yes (modifications marquées bot=1 / edits flagged bot=1)")
     else:
-        click.echo("bot:    non / no (edits are not flagged; keep the default throttle)")
+        click.echo("robot / bot :       non / no (modifications non marquées ; gardez le ralentissement par "
+                   "défaut / edits not flagged; keep the default throttle)")

@@ -16,7 +16,7 @@ a SKIP only leaves that row out.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import InputError
 from ..model import ItemRef, ItemValue, MappedRow
 from .model import Decision, RowResult
-from .review import HumanDecision, read_review, state_path
+from .review import COL_HUMAN, STATE_HEADER, HumanDecision, read_review, sheet_run_id, state_path
 from .store import result_from_json
 
 
@@ -52,18 +52,64 @@ class Final:
     waits_for: int | None = None   # NEW held back: this row of its group is undecided
 
 
-def read_state(review: Path) -> dict[str, dict[str, Any]]:
-    sp = state_path(review)
-    if not sp.exists():
-        raise InputError(f"État de la réconciliation introuvable / reconciliation state not found: {sp}",
-                         "Gardez ce fichier à côté de la feuille de révision (il est écrit avec elle).")
-    out = {}
-    with sp.open(encoding="utf-8") as fh:
+@dataclass(frozen=True)
+class State:
+    """A review's sidecar: its run id, the site the run asked (``""``: the configuration's; None: a
+    local index, no site) and, per row key, the machine's result and the mapped record."""
+
+    path: Path
+    run: str | None
+    site: str | None
+    items: Mapping[str, Mapping[str, Any]]
+
+
+def read_state_file(path: Path) -> State:
+    run: str | None = None
+    site: str | None = None
+    items: dict[str, dict[str, Any]] = {}
+    with path.open(encoding="utf-8") as fh:
         for line in fh:
-            if line.strip():
-                item = json.loads(line)
-                out[item["result"]["key"]] = item
-    return out
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if STATE_HEADER in item:
+                run, site = item.get("run"), item.get("site")
+            else:
+                items[item["result"]["key"]] = item
+    return State(path, run, site, items)
+
+
+def read_state(review: Path) -> dict[str, dict[str, Any]]:
+    """The state items of ``review`` by row key: its own ``.state.jsonl``, else as :func:`find_state`
+    finds it for the sheet's keys."""
+    keys = [hd.key for hd in read_review(review)] if not state_path(review).exists() else []
+    return {k: dict(v) for k, v in find_state(review, keys).items.items()}
+
+
+def find_state(review: Path, keys: Sequence[str]) -> State:
+    """The state of ``review``'s run: ``<review>.state.jsonl`` when it is that run's, else the
+    ``*.state.jsonl`` of the folder with the sheet's run id (XLSX), or the only one holding every key
+    of the sheet (CSV, or a sheet written before run ids): a renamed sheet keeps its decisions."""
+    own = state_path(review)
+    run = sheet_run_id(review)
+    if own.exists():
+        state = read_state_file(own)
+        if run is None or state.run in (None, run):
+            return state
+    fits: list[State] = []
+    for path in sorted(p for p in review.parent.glob("*.state.jsonl") if p != own):
+        state = read_state_file(path)
+        if run is not None and state.run == run:
+            return state
+        if run is None and set(keys) <= set(state.items):
+            fits.append(state)
+    if len(fits) == 1:
+        return fits[0]
+    names = ", ".join(f.path.name for f in fits)
+    raise InputError(f"État de la réconciliation introuvable / reconciliation state not found for {review}"
+                     + (f" : plusieurs possibles / several fit ({names})" if fits else ""),
+                     f"Il est écrit avec la feuille (NOM.state.jsonl) : gardez-le dans le même dossier"
+                     f"{' et renommez celui de ce passage ' + own.name if fits else ''} / keep it next to the sheet.")
 
 
 def _groups(results: Mapping[str, RowResult]) -> dict[str, list[str]]:
@@ -160,10 +206,42 @@ def _provenance(hd: HumanDecision, result: RowResult, final: Final) -> dict[str,
     return provenance
 
 
-def apply_review(review: Path, output: Path) -> ApplySummary:
-    """Combine the machine results and the human edits of ``review``; write records to ``output``."""
-    state = read_state(review)
+# ``--apply-review`` checks the QIDs people typed: (the site the run asked, the QIDs) → those that do not exist.
+MissingItems = Callable[[str | None, Sequence[str]], Collection[str]]
+
+
+def typed_qids(decisions: Sequence[HumanDecision], results: Mapping[str, RowResult]) -> dict[str, list[str]]:
+    """QIDs a person typed in the review sheet (a decision, or a linked cell changed from the machine's),
+    each with where: {QID: ["ligne / row 7, colonne « Votre décision »", …]}."""
+    out: dict[str, list[str]] = {}
+    for hd in decisions:
+        if hd.by_human and hd.qid:
+            out.setdefault(hd.qid, []).append(f"ligne / row {hd.row}, colonne « {COL_HUMAN} »")
+        machine = {lr.column: lr.match.qid or "" for lr in results[hd.key].linked}
+        for column, qid in hd.linked.items():
+            if qid and qid != machine.get(column, ""):
+                out.setdefault(qid, []).append(f"ligne / row {hd.row}, colonne « {column} → QID »")
+    return out
+
+
+def _check_typed(review: Path, site: str | None, located: Mapping[str, list[str]],
+                 missing_items: MissingItems | None) -> None:
+    """Refuse a typed QID the wiki does not have (one batched read), naming where it was typed."""
+    if missing_items is None or not located:
+        return
+    missing = sorted(set(missing_items(site, sorted(located))), key=lambda q: int(q[1:]))
+    if missing:
+        where = "; ".join(f"{w} : {q}" for q in missing for w in located[q])
+        raise InputError(f"{review} : élément inexistant / no such item — {where}",
+                         "Corrigez le QID (wikiclub search NOM pour le trouver), ou écrivez NEW ou SKIP.")
+
+
+def apply_review(review: Path, output: Path, *, missing_items: MissingItems | None = None) -> ApplySummary:
+    """Combine the machine results and the human edits of ``review``; write records to ``output``.
+    ``missing_items``: checks the QIDs people typed against the wiki before anything is written."""
     decisions = read_review(review)
+    state_file = find_state(review, [hd.key for hd in decisions])
+    state = state_file.items
     results: dict[str, RowResult] = {}
     for hd in decisions:
         item = state.get(hd.key)
@@ -171,6 +249,7 @@ def apply_review(review: Path, output: Path) -> ApplySummary:
             raise InputError(f"{review}: ligne {hd.row} inconnue de l'état / row not in the state file",
                              "La feuille et son fichier .state.jsonl doivent venir du même passage.")
         results[hd.key] = result_from_json(item["result"])
+    _check_typed(review, state_file.site, typed_qids(decisions, results), missing_items)
     finals = resolve_duplicates(decisions, results)
     written = matched = new = overridden = 0
     skipped: list[int] = []

@@ -10,11 +10,19 @@ link), up to five candidates each with its score and the features that made it, 
 Every text cell starting with = + - @ is prefixed with a quote (formula injection). A sidecar file
 ``<review>.state.jsonl`` keeps the mapped rows and the machine results, so ``--apply-review``
 needs nothing but the edited sheet.
+
+The sidecar's first line names the run (``run``: a hash of its content) and the site that was asked;
+the XLSX carries the same run id (its « Lisez-moi » sheet and its document identifier). A sheet its
+user renamed (« revision-finale.xlsx ») therefore finds its state by that id among the ``*.state.jsonl``
+of its folder, and a CSV (which has no room for it) by its keys (``apply.find_state``). Why not the
+state inside the XLSX: the CSV twin cannot hold it, a cell holds 32,767 characters at most, and the
+sheet people open and save should hold what they read, not the machine's records.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -40,8 +48,20 @@ N_CANDIDATES = 5
 _QID = re.compile(r"^Q[1-9]\d*$")
 
 
+STATE_HEADER = "wikiclub_review_state"  # key of the sidecar's first line
+RUN_PREFIX = "wikiclub-run: "  # the run id's line in the XLSX's « Lisez-moi » sheet
+
+
 def state_path(review: Path) -> Path:
     return review.with_name(review.stem + ".state.jsonl")
+
+
+def run_id(state: Sequence[Mapping[str, Any]]) -> str:
+    """The run's id: a hash of the state's content (the same rows and results give the same id)."""
+    digest = hashlib.sha256()
+    for item in state:
+        digest.update(json.dumps(item, ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 def escape(value: Any) -> Any:
@@ -111,9 +131,25 @@ def evidence_cells(sc: ScoredCandidate) -> tuple[str, str]:
     return where, " ; ".join(c.render() for c in ev.checks)
 
 
+README_LINES = (  # the « Lisez-moi » sheet of the review workbook
+    "Colonne « Votre décision » : vide = garder la décision machine ; un QID (Q123) ; NEW = créer ; "
+    "SKIP = ignorer la ligne.",
+    "Column « Your decision »: empty = keep the machine's; a QID; NEW = create; SKIP = leave the row out.",
+    "Colonnes « … → QID » : le QID de la cellule liée (municipalité, lieu…) ; corrigez-le au besoin.",
+    "Colonnes « faits N » : chaque fait de la ligne comparé au candidat — ✓ concorde, ✗ contredit, "
+    "? inconnu — avec la valeur de la ligne et celle du wiki. Une date de naissance qui contredit "
+    "veut dire : une autre personne du même nom.",
+    "Columns « faits N »: each fact of the row against the candidate — ✓ agrees, ✗ contradicts, "
+    "? unknown — with the row's value and the wiki's.",
+    "Puis / then: wikiclub reconcile --apply-review CE-FICHIER.xlsx -o records.jsonl",
+)
+
+
 def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable[[str], str],
-                 state: Sequence[Mapping[str, Any]] = ()) -> list[Path]:
-    """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files."""
+                 state: Sequence[Mapping[str, Any]] = (), site: str | None = None) -> list[Path]:
+    """Write ``path`` (.xlsx or .csv) and its CSV twin, plus the state sidecar; returns the files.
+    ``site``: the ``--site`` the run asked (kept in the state, so ``--apply-review`` checks typed QIDs there)."""
+    run = run_id(state)
     head = header(results)
     body = rows_for(results, item_url)
     written: list[Path] = []
@@ -140,19 +176,9 @@ def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable
                 ws.cell(row=i, column=head.index(COL_LINK) + 1).hyperlink = link
         ws.freeze_panes = "D2"
         notes = wb.create_sheet("Lisez-moi")
-        for text in (
-            "Colonne « Votre décision » : vide = garder la décision machine ; un QID (Q123) ; NEW = créer ; "
-            "SKIP = ignorer la ligne.",
-            "Column « Your decision »: empty = keep the machine's; a QID; NEW = create; SKIP = leave the row out.",
-            "Colonnes « … → QID » : le QID de la cellule liée (municipalité, lieu…) ; corrigez-le au besoin.",
-            "Colonnes « faits N » : chaque fait de la ligne comparé au candidat — ✓ concorde, ✗ contredit, "
-            "? inconnu — avec la valeur de la ligne et celle du wiki. Une date de naissance qui contredit "
-            "veut dire : une autre personne du même nom.",
-            "Columns « faits N »: each fact of the row against the candidate — ✓ agrees, ✗ contradicts, "
-            "? unknown — with the row's value and the wiki's.",
-            "Puis / then: wikiclub reconcile --apply-review CE-FICHIER.xlsx -o records.jsonl",
-        ):
+        for text in (*README_LINES, RUN_PREFIX + run):  # the run id finds the .state.jsonl if the file is renamed
             notes.append([text])
+        wb.properties.identifier = RUN_PREFIX + run
         wb.save(path)
         written.append(path)
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -163,6 +189,7 @@ def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable
     if state:
         sp = state_path(path)
         with sp.open("w", encoding="utf-8") as fh:
+            fh.write(json.dumps({STATE_HEADER: 1, "run": run, "site": site}, ensure_ascii=False) + "\n")
             for item in state:
                 fh.write(json.dumps(item, ensure_ascii=False) + "\n")
         written.append(sp)
@@ -182,6 +209,22 @@ class HumanDecision:
 def _unquote(v: Any) -> str:
     text = "" if v is None else str(v).strip()
     return text[1:] if text.startswith("'") and len(text) > 1 and text[1] in "=+-@" else text
+
+
+def sheet_run_id(path: Path) -> str | None:
+    """The run id an XLSX review sheet carries (None for a CSV, or a sheet written before run ids)."""
+    if path.suffix.lower() != ".xlsx" or not path.exists():
+        return None
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        texts = [str(wb.properties.identifier or "")]
+        if "Lisez-moi" in wb.sheetnames:
+            texts += [str(r[0]) for r in wb["Lisez-moi"].iter_rows(values_only=True) if r and r[0]]
+    finally:
+        wb.close()
+    return next((t[len(RUN_PREFIX):].strip() for t in texts if t.startswith(RUN_PREFIX)), None)
 
 
 def _sheet_rows(path: Path) -> list[list[Any]]:

@@ -29,10 +29,12 @@ def state_items(rows: Sequence[MappedRow], results: Sequence[RowResult]) -> list
 
 
 def write_outputs(path: Path, rows: Sequence[MappedRow], results: Sequence[RowResult], *,
-                  item_url: Callable[[str], str]) -> list[Path]:
-    """The review sheet; ``item_url`` (``SiteInfo.item_url``, or the configured ``entity_url``) links
-    each item as the wiki serves it."""
-    return write_review(path, results, state=state_items(rows, results), item_url=item_url)
+                  item_url: Callable[[str], str], site: str | None = None) -> list[Path]:
+    """The review sheet (+ CSV twin) and its state; ``item_url`` (``SiteInfo.item_url``, or the configured
+    ``entity_url``) links each item as the wiki serves it; ``site``: the ``--site`` asked ("" = the
+    configuration's, None = no wiki, e.g. a local index), where ``--apply-review`` checks the QIDs people
+    type."""
+    return write_review(path, results, item_url=item_url, state=state_items(rows, results), site=site)
 
 
 def summary(results: Sequence[RowResult]) -> dict[str, int]:

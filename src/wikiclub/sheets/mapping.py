@@ -10,6 +10,7 @@ what the column asks for, value maps point at existing items. Applying a mapping
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ import jsonschema
 import yaml
 
 from ..errors import MappingError
+from ..french import split_placeholder
 from .datatypes import KNOWN_DATATYPES, vocab_key
 from .properties import PropertyCatalog
 
@@ -261,7 +263,7 @@ class SheetMapping:
 def _placeholders(template: str) -> list[str]:
     import string
 
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+    return [split_placeholder(name)[1] for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -500,6 +502,29 @@ def check_mapping(mapping: SheetMapping, catalog: PropertyCatalog) -> list[Mappi
                                                    f"{qid} n'existe pas sur {catalog.site} / no such item.",
                                                    "Corrigez le QID."))
     return checker.problems
+
+
+_BARE_PREPOSITION = re.compile(r"(?:^|\s)(de|à)\s+\{([^{}]+)\}")
+
+
+def template_advice(mapping: SheetMapping) -> list[MappingProblem]:
+    """Advice, not errors: a French template that writes « de {Municipalité} » or « à {Municipalité} »
+    gets « de Amos », « à Le Bic »; « {de Municipalité} » gets « d'Amos », « au Bic » (french.py)."""
+    out = []
+    for language, template in mapping.descriptions.items():
+        if language != "fr":
+            continue
+        for m in _BARE_PREPOSITION.finditer(template):
+            word, field_name = m.group(1), m.group(2)
+            if split_placeholder(field_name)[0]:
+                continue
+            examples = "« d'Amos », « du Bic »" if word == "de" else "« à Amos », « au Bic »"
+            out.append(MappingProblem(
+                mapping.where("entity", "description", language),
+                f"« {word} {{{field_name}}} » donnera « {word} Amos », « {word} Le Bic » / no elision or "
+                "contraction.",
+                f"Écrivez « {{{word} {field_name}}} » : {examples}, « {word} La Sarre » (docs/mappings.md)."))
+    return out
 
 
 class _MappingChecker:

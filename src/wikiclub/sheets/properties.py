@@ -4,6 +4,11 @@ A :class:`PropertyCatalog` is built from entity JSON from any source — a fetch
 ``WikibaseClient.get_entities``) or a Wikidata JSON dump file — and cached per site on disk as JSON, so
 ``validate`` and ``mapping check`` work offline once the site has been asked.
 
+What the site said exists is kept; what it said does *not* exist (« P551 unknown ») is kept only
+:data:`UNKNOWN_TTL` seconds (the date of each such answer is in the cache), because a wiki gains
+properties and items: after that, the next command with ``--site`` asks again. ``--refresh`` asks the
+site again for everything the mapping uses.
+
 Constraints are read the way Wikidata states them: P2302 (property constraint) = Q21502404 (format) with
 the regex in qualifier P1793; Q19474404 (single value) and Q52060874 (single best value), both
 ``single_value`` here; Q21502410 (distinct values). The other kinds (type, value type, one of) are
@@ -15,8 +20,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,8 @@ from ..wbjson import Statement, Term
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
 SINGLE_BEST_VALUE = "Q52060874"  # Wikidata's P569/P570: one best value (several only with ranks)
-CATALOG_VERSION = 1
+CATALOG_VERSION = 2  # 2: « missing_since », the date of each « does not exist » answer
+UNKNOWN_TTL = 3600.0  # seconds an « unknown property/item » answer is believed
 
 Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
 
@@ -87,6 +94,7 @@ class PropertyCatalog:
     properties: Mapping[str, PropertyInfo] = field(default_factory=dict)
     items: Mapping[str, str] = field(default_factory=dict)  # known existing items: QID → label
     missing: frozenset[str] = frozenset()  # ids the site said do not exist
+    missing_since: Mapping[str, float] = field(default_factory=dict)  # id → when (epoch seconds) it said so
 
     def get(self, pid: str) -> PropertyInfo | None:
         return self.properties.get(pid)
@@ -122,11 +130,17 @@ class PropertyCatalog:
                              "Attendu : un dump JSON de Wikidata (une entité par ligne, .gz/.bz2 acceptés).") from None
 
     def merged(self, other: PropertyCatalog) -> PropertyCatalog:
-        return PropertyCatalog(self.site, {**self.properties, **other.properties}, {**self.items, **other.items},
-                               (self.missing | other.missing) - set(other.properties) - set(other.items))
+        missing = (self.missing | other.missing) - set(other.properties) - set(other.items)
+        since = {k: v for k, v in {**self.missing_since, **other.missing_since}.items() if k in missing}
+        gone = other.missing  # what ``other`` (the newer answer) says does not exist any more
+        return PropertyCatalog(self.site,
+                               {k: v for k, v in {**self.properties, **other.properties}.items() if k not in gone},
+                               {k: v for k, v in {**self.items, **other.items}.items() if k not in gone},
+                               missing, since)
 
-    def ensure(self, ids: Iterable[str], fetch: Fetch) -> PropertyCatalog:
-        """Ask the site (once) about the ids this catalog does not know yet."""
+    def ensure(self, ids: Iterable[str], fetch: Fetch, *, now: float | None = None) -> PropertyCatalog:
+        """Ask the site (once) about the ids this catalog does not know yet; ``now`` dates the « does
+        not exist » answers (default: the clock)."""
         unknown = sorted({i for i in ids if i not in self.properties and i not in self.items
                           and i not in self.missing})
         if not unknown:
@@ -134,19 +148,34 @@ class PropertyCatalog:
         answer = fetch(unknown)
         entities = [dict(e, id=e.get("id", k)) for k, e in answer.items()]
         entities += [{"id": k, "missing": ""} for k in unknown if k not in answer]
-        return self.merged(PropertyCatalog.from_entities(self.site, entities))
+        fresh = PropertyCatalog.from_entities(self.site, entities)
+        when = time.time() if now is None else now
+        fresh = replace(fresh, missing_since={k: when for k in fresh.missing})
+        return self.merged(fresh)
+
+    def without_old_unknowns(self, before: float) -> PropertyCatalog:
+        """The catalogue without the « does not exist » answers given before ``before`` (epoch seconds),
+        so they are asked again."""
+        stale = {k for k in self.missing if self.missing_since.get(k, 0.0) < before}
+        if not stale:
+            return self
+        return replace(self, missing=self.missing - stale,
+                       missing_since={k: v for k, v in self.missing_since.items() if k not in stale})
 
     def to_json(self) -> dict[str, Any]:
         return {"version": CATALOG_VERSION, "site": self.site,
                 "properties": {k: v.to_json() for k, v in sorted(self.properties.items())},
-                "items": dict(sorted(self.items.items())), "missing": sorted(self.missing)}
+                "items": dict(sorted(self.items.items())), "missing": sorted(self.missing),
+                "missing_since": {k: self.missing_since.get(k, 0.0) for k in sorted(self.missing)}}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PropertyCatalog:
         props = {k: PropertyInfo(v["id"], v["datatype"], v.get("label", ""), v.get("format_regex"),
                                  bool(v.get("single_value")), bool(v.get("distinct")))
                  for k, v in data.get("properties", {}).items()}
-        return cls(data["site"], props, dict(data.get("items", {})), frozenset(data.get("missing", ())))
+        missing = frozenset(data.get("missing", ()))
+        since = {k: float(v) for k, v in (data.get("missing_since") or {}).items() if k in missing}
+        return cls(data["site"], props, dict(data.get("items", {})), missing, since)  # version 1: no dates, stale
 
     def save(self, path: str | Path) -> None:
         path = Path(path)
@@ -166,13 +195,16 @@ def cache_path(cache_dir: str | Path, site: str) -> Path:
     return Path(cache_dir) / f"properties-{slug}-{hashlib.sha256(site.encode()).hexdigest()[:8]}.json"
 
 
-def load_cached(cache_dir: str | Path, site: str) -> PropertyCatalog:
+def load_cached(cache_dir: str | Path, site: str, *, now: float | None = None,
+                unknown_ttl: float = UNKNOWN_TTL) -> PropertyCatalog:
+    """The site's cached catalogue, without its « does not exist » answers older than ``unknown_ttl``."""
     path = cache_path(cache_dir, site)
     if path.exists():
         try:
-            return PropertyCatalog.load(path)
+            catalog = PropertyCatalog.load(path)
         except (ValueError, KeyError):
-            pass  # a damaged cache is rebuilt from the site
+            return PropertyCatalog(site)  # a damaged cache is rebuilt from the site
+        return catalog.without_old_unknowns((time.time() if now is None else now) - unknown_ttl)
     return PropertyCatalog(site)
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ValueParseError
+from ..french import split_placeholder, with_preposition
 from ..model import (
     MAX_TERM,
     DescriptionDraft,
@@ -197,8 +198,12 @@ class _Template:
 
     language: str
     template: str
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # the placeholders as written: « Municipalité », « de Municipalité »
     parts: tuple[tuple[str, str], ...] | None = None
+    fields: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # placeholder → (preposition, column)
+
+    def column(self, name: str) -> str:
+        return self.fields.get(name, ("", name))[1]
 
 
 @dataclass
@@ -244,8 +249,8 @@ class _Ctx:
         item_titles = {p.title for p in plans if p.spec.use == "statement" and p.datatype == "wikibase-item"}
         self.descriptions = tuple(_template(lang, template, item_titles, self.columns)
                                   for lang, template in m.descriptions.items())
-        self.slot_titles = frozenset(self.columns.get(name, name) for t in self.descriptions if t.parts
-                                     for kind, name in t.parts if kind == "item")
+        self.slot_titles = frozenset(self.columns.get(t.column(name), t.column(name)) for t in self.descriptions
+                                     if t.parts for kind, name in t.parts if kind == "item")
         self.death_column = any(p.spec.property == DEATH for p in plans)
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
@@ -392,6 +397,7 @@ def _template(language: str, template: str, item_titles: set[str], columns: Mapp
 
     parts: list[tuple[str, str]] = []
     names: list[str] = []
+    fields: dict[str, tuple[str, str]] = {}
     items = False
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if literal:
@@ -399,13 +405,24 @@ def _template(language: str, template: str, item_titles: set[str], columns: Mapp
         if not name:
             continue
         names.append(name)
-        if columns.get(name, name) in item_titles:
+        fields[name] = split_placeholder(name)  # « {de Municipalité} »: the column after its preposition
+        column = fields[name][1]
+        if columns.get(column, column) in item_titles:
             parts.append(("item", name))
             items = True
         else:
             parts.append(("text", "{" + name + (f"!{conversion}" if conversion else "")
                           + (f":{spec}" if spec else "") + "}"))
-    return _Template(language, template, tuple(names), tuple(parts) if items else None)
+    return _Template(language, template, tuple(names), tuple(parts) if items else None, fields)
+
+
+def _with_prepositions(t: _Template, values: Mapping[str, str]) -> dict[str, str]:
+    """The text placeholders' values, « {de X} » and « {à X} » given their preposition (french.py)."""
+    out = {}
+    for name, text in values.items():
+        preposition = t.fields.get(name, ("", name))[0]
+        out[name] = with_preposition(preposition, text) if preposition else text
+    return out
 
 
 def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spans: Mapping[str, tuple[int, int]]
@@ -416,12 +433,12 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
     drafts: list[DescriptionDraft] = []
     columns = ctx.columns
     for n, t in enumerate(ctx.descriptions):
-        values = ({name: _cell(cells, ctx, name) for name in t.names} if ctx.blank else
-                  {name: cells.get(columns.get(name, name), "") for name in t.names})
+        values = ({name: _cell(cells, ctx, t.column(name)) for name in t.names} if ctx.blank else
+                  {name: cells.get(columns.get(t.column(name), t.column(name)), "") for name in t.names})
         if not all(values.values()):
             continue
         if t.parts is None:
-            text = t.template.format(**values)
+            text = t.template.format(**_with_prepositions(t, values))
             if len(text) <= MAX_LABEL:
                 descriptions.append((t.language, text))
             continue
@@ -434,12 +451,13 @@ def _descriptions(cells: Cells, ctx: _Ctx, statements: list[StatementDraft], spa
         parts: list[str | ItemSlot] = []
         for kind, what in t.parts:
             if kind == "item":
-                start, end = spans.get(columns.get(what, what), (0, 0))
+                preposition, column = t.fields[what]
+                start, end = spans.get(columns.get(column, column), (0, 0))
                 found = dict.fromkeys(st.mainsnak.value for st in statements[start:end]
                                       if isinstance(st.mainsnak.value, ItemValue | ItemRef))
-                parts.append(ItemSlot(what, values[what], tuple(found)))
+                parts.append(ItemSlot(column, values[what], tuple(found), preposition))
                 continue
-            text = what if kind == "" else what.format(**values)
+            text = what if kind == "" else what.format(**_with_prepositions(t, values))
             if parts and isinstance(parts[-1], str):
                 parts[-1] += text
             else:

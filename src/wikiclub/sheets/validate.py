@@ -13,13 +13,16 @@ from pathlib import Path
 
 from ..errors import MappingError
 from ..model import Issue, MappedRow
+from ..problems import problem_words, severity_words
 from .mapping import SheetMapping, check_mapping
 from .properties import PropertyCatalog
 from .read import Sheet, SheetOptions, gc_paused, read_sheet, write_table
 from .rowmap import MapResult, RowMapper
 
+# Severity and problem in words (French, or English with --lang en); the machine codes in the last two columns.
 REPORT_HEADER = ("fichier/file", "onglet/sheet", "ligne/row", "colonne/column", "valeur/value",
-                 "gravité/severity", "problème/problem", "message", "correction/fix hint")
+                 "gravité/severity", "problème/problem", "message", "correction/fix hint", "code",
+                 "code gravité/severity code")
 
 
 class Validation:
@@ -113,10 +116,11 @@ def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCat
                                                allow_bad_checksums=allow_bad_checksums))
 
 
-def issue_row(issue: Issue) -> list[object]:
+def issue_row(issue: Issue, language: str = "fr") -> list[object]:
     s = issue.source
     return [s.file, s.sheet or "", s.row if s.row is not None else "", s.column or "", issue.value or "",
-            issue.severity, issue.problem, issue.message, issue.hint or ""]
+            severity_words(issue.severity, language), problem_words(issue.problem, language), issue.message,
+            issue.hint or "", issue.problem, issue.severity]
 
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -126,13 +130,13 @@ def sorted_issues(issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda i: (i.source.row or 0, _ORDER[i.severity], i.source.column or ""))
 
 
-def write_report(path: str | Path, issues: list[Issue]) -> None:
+def write_report(path: str | Path, issues: list[Issue], language: str = "fr") -> None:
     """Every problem, one per line: CSV (UTF-8 with BOM) or XLSX by extension; formula-safe cells."""
     with gc_paused():
-        write_table(path, REPORT_HEADER, [issue_row(i) for i in sorted_issues(issues)])
+        write_table(path, REPORT_HEADER, [issue_row(i, language) for i in sorted_issues(issues)])
 
 
-def summary_lines(v: Validation) -> list[str]:
+def summary_lines(v: Validation, language: str = "fr") -> list[str]:
     counts = v.counts()
     lines = [f"Fichier / file : {v.sheet.file}" + (f" — onglet « {v.sheet.sheet} »" if v.sheet.sheet else ""),
              f"En-tête ligne / header row : {v.sheet.header_row}"
@@ -141,12 +145,28 @@ def summary_lines(v: Validation) -> list[str]:
              f"Lignes lues / rows read : {v.rows_read}",
              f"Lignes valides / valid rows : {v.rows_valid}"]
     if counts:
-        width = max(len(p) for _, p in counts)
+        kinds = {p: f"{problem_words(p, language)} [{p}]" for _, p in counts}
+        width = max(len(k) for k in kinds.values())
+        sev_width = max(len(severity_words(s, language)) for s, _ in counts)
         lines.append("Problèmes par type / problems by kind :")
         for (sev, problem), n in sorted(counts.items(), key=lambda kv: (_ORDER[kv[0][0]], -kv[1])):
-            lines.append(f"  {sev:<8} {problem:<{width}} {n:>6}")
+            lines.append(f"  {severity_words(sev, language):<{sev_width}}  {kinds[problem]:<{width}} {n:>6}")
     else:
         lines.append("Aucun problème / no problems.")
+    return lines
+
+
+def problem_lines(issues: list[Issue], limit: int, language: str = "fr") -> list[str]:
+    """The first ``limit`` problems (errors first, then by row), one line each: where, severity, value,
+    what and the fix; then how many more there are."""
+    ranked = sorted(issues, key=lambda i: (_ORDER[i.severity], i.source.row or 0, i.source.column or ""))
+    lines = []
+    for i in ranked[:limit]:
+        value = f" « {i.value} »" if i.value else ""
+        lines.append(f"  {i.source.where()} — {severity_words(i.severity, language)}{value} : {i.message}"
+                     + (f" → {i.hint}" if i.hint else ""))
+    if len(ranked) > limit:
+        lines.append(f"  … et {len(ranked) - limit} autre(s) / and {len(ranked) - limit} more.")
     return lines
 
 
