@@ -30,7 +30,8 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "wikiclub"
 OUTSIDE_WORLD = {"requests", "click", "pywikibot", "wikibaseintegrator", "werkzeug", "pyoxigraph", "flask"}
 FLASK_KINDS = ("web", "atelier")  # the optional ``web`` extra: nothing else may need it
 STAGES = ("sheets", "reconcile", "batch", "report")
-SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape"}
+SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape",
+          "xlsxstyle"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", "web", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {

@@ -186,7 +186,9 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
         for r, row in enumerate(rows, start=start + 1):
             for col, value in enumerate(row, start=1):
                 set_xlsx_text(ws.cell(row=r, column=col), value)
-        ws.freeze_panes = f"B{start + 1}"  # header row and QID column stay in view
+        from ..xlsxstyle import style_table
+
+        style_table(ws, header_row=start, freeze_columns=1)  # header row and QID column stay in view
         wb.save(path)
     elif suffix == ".csv":
         import csv
