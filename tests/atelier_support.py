@@ -149,7 +149,8 @@ def screenshot(driver: Any, name: str) -> None:
     folder = os.environ.get("WIKICLUB_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        height = driver.execute_script("return Math.min(document.documentElement.scrollHeight, 2000)")
+        height = driver.execute_script("window.scrollTo(0, 0); "
+                                       "return Math.min(document.documentElement.scrollHeight, 2000)")
         driver.set_window_size(1280, max(800, int(height)))
         driver.save_screenshot(str(Path(folder) / f"atelier-{name}.png"))
         driver.set_window_size(1280, 900)

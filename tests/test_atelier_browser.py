@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import requests
 from atelier_support import (
-    HOSTILE,
     atelier_wiki,
     chromium,
     credentials_env,
@@ -49,9 +48,14 @@ def browser() -> Iterator[Any]:
 
 
 def _wait(driver: Any, predicate: Any, timeout: float = 60.0, what: str = "") -> Any:
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(predicate, message=what)
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(predicate, message=what)
+    except TimeoutException:
+        main = driver.find_elements("css selector", "main")
+        raise AssertionError(f"{what}: not seen; the page says: {main[0].text if main else driver.title}") from None
 
 
 def _css(driver: Any, selector: str) -> Any:
@@ -193,11 +197,19 @@ def test_the_whole_path_in_the_browser(wiki: Sandbox, browser: Any, tmp_path: Pa
         _wait(d, lambda x: "Révision" in x.title, what="French page")
 
 
-def test_a_push_stopped_midway_is_resumed_by_a_new_atelier(wiki: Sandbox, browser: Any, tmp_path: Path,
+@pytest.fixture
+def fresh_wiki(tmp_path: Path) -> Iterator[Sandbox]:
+    sb = atelier_wiki(tmp_path / "wiki")
+    yield sb
+    sb.running.stop()
+
+
+def test_a_push_stopped_midway_is_resumed_by_a_new_atelier(fresh_wiki: Sandbox, browser: Any, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    wiki = fresh_wiki
     credentials_env(monkeypatch, wiki, tmp_path)
     folder = project(tmp_path / "projet", wiki, throttle=150)  # 0.4 s between edits: time to press « Arrêter »
-    sheet = example_sheet(tmp_path, rows=12, hostile=False)
+    sheet = example_sheet(tmp_path, hostile=False)
     d = browser
     with running_atelier(folder) as run:
         _start_work(d, run.url, sheet)
@@ -222,13 +234,23 @@ def test_a_push_stopped_midway_is_resumed_by_a_new_atelier(wiki: Sandbox, browse
 
     with running_atelier(folder) as run:  # a new atelier: what it knows comes from the batch folder
         d.get(run.url + "/work/lieux/publish")
-        assert "Publication inachevée" in d.page_source
+        _wait(d, lambda x: "Publication inachevée" in x.page_source, 30, "the unfinished push, read from its files")
         _press(d, "Reprendre la publication")
         _job_done(d)
         assert "Publié" in d.page_source
     entries = list(iter_journal(batch))
     assert all(e.state in ("done", "conflict") for e in entries), [e.state for e in entries]
-    assert sum(1 for e in entries if e.attempts > 1) == 0  # nothing sent twice
+    created = [e for e in entries if e.created]
+    assert created and len({e.entity_id for e in created}) == len(created)
+    c = client(wiki, login=False)
+    try:  # nothing created twice: each new item's label is on one item only
+        for e in created:
+            entity = c.get_entities([str(e.entity_id)])[str(e.entity_id)]
+            name = entity["labels"]["fr"]["value"]
+            same = [h for h in c.search_entities(name, language="fr", limit=50) if h.get("label") == name]
+            assert len(same) == 1, (name, same)
+    finally:
+        c.session.close()
 
 
 def test_a_post_without_the_csrf_token_is_refused(wiki: Sandbox, browser: Any, tmp_path: Path,

@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from ..config import is_local_host
 from ..errors import WikiclubError
 from .jobs import Jobs
-from .progress import item_url, state_text, wait_text
+from .progress import item_url, lang_part, note_kind, state_text, wait_text
 from .project import MAX_UPLOAD, Project
 from .reviewing import Decisions
 from .steps import Wiring
@@ -119,6 +119,8 @@ def create_app(project: Project, wiring: Wiring, *, local_only: bool = True,
         return {"tr": tr, "lang": g.get("lang", "fr"), "csrf": at.csrf, "link": at.link,
                 "state_text": lambda s: state_text(s, g.get("lang", "fr")),
                 "wait_text": lambda r: wait_text(r, g.get("lang", "fr")),
+                "own": lambda text: lang_part(text, g.get("lang", "fr")),
+                "note_kind": lambda k: note_kind(k, g.get("lang", "fr")),
                 "site": wiring.settings.site, "project": project}
 
     @app.errorhandler(WikiclubError)

@@ -37,7 +37,7 @@ class Job:
     waiting_until: float = 0.0
     error: str = ""
     hint: str = ""
-    lines: list[str] = field(default_factory=list)
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (text, state) of the last steps
     result: dict[str, Any] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -50,9 +50,9 @@ class Job:
             self.activity = activity or self.activity
             self.waiting_for, self.waiting_until = "", 0.0
 
-    def note(self, line: str) -> None:
+    def note(self, line: str, state: str = "") -> None:
         with self.lock:
-            self.lines = [*self.lines[-(KEPT_LINES - 1):], line]
+            self.lines = [*self.lines[-(KEPT_LINES - 1):], (line, state)]
 
     def waiting(self, what: str, seconds: float) -> None:
         with self.lock:

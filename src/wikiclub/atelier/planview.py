@@ -15,17 +15,23 @@ from typing import Any
 from ..batch.diff import BATCH_ITEM_TYPE, Change, value_text
 from ..batch.model import EntityEdit, Plan
 
-TERM_WORDS = {"label": ("libellé", "label"), "description": ("description", "description"),
-              "alias": ("alias", "alias")}
-
 
 @dataclass(frozen=True)
 class Line:
     kind: str  # label | description | alias | statement | qualifiers | references
-    what: str  # « libellé (fr) », « date de fondation (P571) »
+    prop: str  # the property, named (« date de fondation (P571) »); "" for a term
+    language: str  # the term's language; "" for a statement
     before: tuple[str, ...]
     after: str
-    details: tuple[str, ...] = ()  # qualifiers and references added
+    details: tuple[tuple[str, str], ...] = ()  # ("qualifier" | "reference", text) added
+
+
+@dataclass(frozen=True)
+class Conflict:
+    prop: str
+    wiki: str
+    sheet: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -37,8 +43,8 @@ class ItemView:
     rows: str
     edit_id: str
     lines: tuple[Line, ...]
-    conflicts: tuple[str, ...] = ()
-    merged: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    merged: tuple[tuple[str, str, str], ...] = ()  # (row, the row whose item it shares, why)
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ def snak_text(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
         if dv.get("type") == "wikibase-entityid":
             return named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names)
         if dv.get("type") == BATCH_ITEM_TYPE:
-            return f"nouvel élément / new item « {value.get('label') or value.get('edit_id') or ''} »"
+            return f"« {value.get('label') or value.get('edit_id') or ''} »"  # an item this batch creates
     return value_text(snak)
 
 
@@ -69,11 +75,10 @@ def _snaks(snaks: Any) -> list[Mapping[str, Any]]:
     return [s for g in snaks.values() for s in g] if isinstance(snaks, Mapping) else list(snaks or ())
 
 
-def _details(ch: Change, names: Mapping[str, str]) -> tuple[str, ...]:
-    quals = [f"qualificatif / qualifier : {named(str(q.get('property')), names)} = {snak_text(q, names)}"
-             for q in ch.qualifiers]
-    refs = ["référence / reference : " + ", ".join(f"{named(str(s.get('property')), names)} = {snak_text(s, names)}"
-                                                   for s in _snaks(r.get("snaks")))
+def _details(ch: Change, names: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    quals = [("qualifier", f"{named(str(q.get('property')), names)} = {snak_text(q, names)}") for q in ch.qualifiers]
+    refs = [("reference", ", ".join(f"{named(str(s.get('property')), names)} = {snak_text(s, names)}"
+                                    for s in _snaks(r.get("snaks"))))
             for r in ch.references]
     return tuple(quals + refs)
 
@@ -98,28 +103,25 @@ def _before_claims(current: Mapping[str, Any] | None, pid: str, names: Mapping[s
 
 def _line(ch: Change, current: Mapping[str, Any] | None, names: Mapping[str, str]) -> Line:
     if ch.mainsnak is None:
-        fr, en = TERM_WORDS.get(ch.kind, (ch.kind, ch.kind))
-        what = f"{fr} / {en}" + (f" ({ch.language})" if ch.language else "")
-        return Line(ch.kind, what, _before_terms(current, ch.kind, ch.language), ch.value or ch.text)
+        return Line(ch.kind, "", ch.language or "", _before_terms(current, ch.kind, ch.language), ch.value or ch.text)
     pid = str(ch.mainsnak.get("property", ""))
-    value = snak_text(ch.mainsnak, names)
-    after = value if ch.kind == "statement" else f"{value} (déjà là / already there)"
-    return Line(ch.kind, named(pid, names), _before_claims(current, pid, names), after, _details(ch, names))
+    return Line(ch.kind, named(pid, names), "", _before_claims(current, pid, names), snak_text(ch.mainsnak, names),
+                _details(ch, names))
 
 
 def item_view(e: EntityEdit, current: Mapping[str, Any] | None, link: Callable[[str], str]) -> ItemView:
     names = e.names
     rows = ", ".join(str((p.get("source") or {}).get("row")) for p in e.provenance)
     if e.creation:
-        title = f"Nouvel élément / new item — {e.label}"
+        title = e.label
     elif e.target and names.get(e.target):
         title = named(e.target, names)
     else:
         title = f"{e.target} — {e.label}"
-    conflicts = tuple(f"{named(c.property, names)} : wiki {', '.join(c.existing)} ≠ feuille / sheet {c.wanted} "
-                      f"({c.reason})" for c in e.conflicts)
-    merged = tuple(f"ligne / row {(p.get('source') or {}).get('row')} = ligne / row {p['merged_into'].get('row')} "
-                   f"({p['merged_into'].get('why', '')})" for p in e.provenance if p.get("merged_into"))
+    conflicts = tuple(Conflict(named(c.property, names), ", ".join(c.existing), c.wanted, c.reason)
+                      for c in e.conflicts)
+    merged = tuple((str((p.get("source") or {}).get("row")), str(p["merged_into"].get("row")),
+                    str(p["merged_into"].get("why", ""))) for p in e.provenance if p.get("merged_into"))
     return ItemView(title, e.target or "", link(e.target) if e.target else "", e.creation, rows, e.edit_id,
                     tuple(_line(ch, current, names) for ch in e.changes), conflicts, merged)
 
@@ -130,7 +132,7 @@ def note_view(note: Mapping[str, Any]) -> NoteView:
     if note.get("kind") == "conflict" and isinstance(conflict, Mapping):
         names = note.get("names") or {}
         text = (f"{named(str(conflict.get('property', '')), names)} : wiki {', '.join(conflict.get('existing', ()))}"
-                f" ≠ feuille / sheet {conflict.get('wanted', '')} ({conflict.get('reason', '')})")
+                f" ≠ {conflict.get('wanted', '')} ({conflict.get('reason', '')})")
     return NoteView(str(note.get("kind", "")), str(note.get("row", "")), str(note.get("label", "")), text)
 
 

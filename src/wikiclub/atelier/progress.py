@@ -75,6 +75,27 @@ def state_text(state: str, lang: str = "fr") -> str:
     return fr if lang == "fr" else en
 
 
+def lang_part(text: str, lang: str = "fr") -> str:
+    """The library's messages say « français / English »: a page shows its language's half. Only when the
+    text has exactly one « / » separator (a value holding one, or several pairs, is shown whole)."""
+    parts = str(text).split(" / ")
+    if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+        return str(text)
+    return parts[0].strip() if lang == "fr" else parts[1].strip()
+
+
+NOTE_KINDS = {"conflict": ("conflit", "conflict"), "unresolved": ("non résolu", "unresolved"),
+              "description": ("description", "description"), "less-precise": ("moins précis", "less precise"),
+              "more-precise": ("plus précis", "more precise"), "missing": ("introuvable", "missing"),
+              "redirect": ("redirection", "redirect"), "exists": ("déjà créé", "already exists"),
+              "merged": ("fusion", "merged")}
+
+
+def note_kind(kind: str, lang: str = "fr") -> str:
+    fr, en = NOTE_KINDS.get(kind, (kind, kind))
+    return fr if lang == "fr" else en
+
+
 def wiki_base(settings: Settings) -> str:
     """The wiki's address without ``/w/api.php``."""
     api = settings.site.api_url

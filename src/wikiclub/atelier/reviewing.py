@@ -80,9 +80,11 @@ def _linked(result: Mapping[str, Any], human: Mapping[str, str], link: Callable[
     out = []
     for lr in result.get("linked") or ():
         m = lr.get("match") or {}
-        out.append(LinkedView(str(lr.get("column", "")), str(lr.get("value", "")), str(m.get("decision", "")),
-                              str(m.get("qid") or ""), human.get(str(lr.get("column", "")), ""),
-                              str(m.get("reason", "")), tuple(match_cards(m, link, limit=3))))
+        column, machine_qid = str(lr.get("column", "")), str(m.get("qid") or "")
+        typed = human.get(column, machine_qid)  # the sheet's « → QID » cell starts as the machine's QID
+        out.append(LinkedView(column, str(lr.get("value", "")), str(m.get("decision", "")), machine_qid,
+                              typed if typed != machine_qid else "", str(m.get("reason", "")),
+                              tuple(match_cards(m, link, limit=3))))
     return tuple(out)
 
 

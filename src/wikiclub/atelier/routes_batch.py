@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..batch.folder import read_batch
@@ -15,6 +15,7 @@ from ..errors import UsageError, WikiError
 from .app import Atelier, atelier, tr
 from .planview import plan_views, targets
 from .progress import editgroup_url
+from .routes_work import job_view
 from .status import status
 from .steps import approve_step, close, plan_step, push_step
 
@@ -90,6 +91,7 @@ def publish(name: str) -> str:
     if st.batch is not None:
         group = str(read_batch(st.batch).meta.get("editgroup", ""))
     return render_template("publish.html", work=work, st=st, job=job, editgroup=group,
+                           snap=job_view(job.snapshot(), g.get("lang", "fr")) if job else None,
                            editgroup_url=editgroup_url(at.wiring.settings, group),
                            report=st.push or {})
 

@@ -25,7 +25,7 @@ SERVED = {"couverture.html", "couverture.xlsx", "couverture.csv", "a-completer.c
 class GroupTable:
     name: str
     columns: list[str] = field(default_factory=list)
-    rows: dict[str, dict[str, str]] = field(default_factory=dict)  # region → column → shown value
+    rows: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)  # region → column → (share, n/total)
 
 
 def _read(path: Path) -> Iterator[dict[str, str]]:
@@ -45,9 +45,10 @@ def coverage_tables(path: Path) -> list[GroupTable]:
         if column not in g.columns:
             g.columns.append(column)
         share = row.get("share", "")
-        shown = row["count"] if row["column"] == "items" or not share else f"{float(share):.0%}".replace("%", " %")
-        if share and row["column"] != "items":
-            shown += f" ({row['count']}/{row['total']})"
+        if row["column"] == "items" or not share:
+            shown = (row["count"], "")
+        else:  # 100 % shown as 100 %, with the counts below
+            shown = (f"{float(share):.0%}".replace("%", "\u00a0%"), f"{row['count']}/{row['total']}")
         g.rows.setdefault(_unquote(row["region_name"]), {})[column] = shown
     return list(groups.values())
 

@@ -4,13 +4,14 @@ bar), the jobs' progress as JSON, the language switch."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, Response, abort, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UsageError
 from .app import atelier, tr
-from .progress import wait_text
+from .progress import lang_part, state_text, wait_text
 from .project import MAX_UPLOAD
 from .status import save_checked, status
 from .steps import reconcile_step, validate_step
@@ -46,6 +47,7 @@ def show(name: str) -> str:
     work = at.project.work(name)
     job = at.jobs.latest(name, "reconcile")
     return render_template("work.html", work=work, st=status(at.project, work), job=job,
+                           snap=job_view(job.snapshot(), g.get("lang", "fr")) if job else None,
                            sheet_rel=at.project.rel(work.sheet), mapping_rel=at.project.rel(work.mapping))
 
 
@@ -72,9 +74,15 @@ def job_state(job_id: str) -> Response:
     job = atelier().jobs.get(job_id)
     if job is None:
         abort(404)
-    snap = job.snapshot()
-    snap["waiting_text"] = wait_text(snap["waiting_for"], g.get("lang", "fr")) if snap["waiting_for"] else ""
-    return jsonify(snap)
+    return jsonify(job_view(job.snapshot(), g.get("lang", "fr")))
+
+
+def job_view(snap: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A job's snapshot in the page's language (what it waits for, the step, each line's state)."""
+    return {**snap, "waiting_text": wait_text(snap["waiting_for"], lang) if snap["waiting_for"] else "",
+            "activity": lang_part(snap["activity"], lang), "error": lang_part(snap["error"], lang),
+            "hint": lang_part(snap["hint"], lang),
+            "lines": [text + (f" · {state_text(state, lang)}" if state else "") for text, state in snap["lines"]]}
 
 
 @bp.post("/jobs/<job_id>/stop")
@@ -85,7 +93,7 @@ def job_stop(job_id: str) -> BaseResponse:
         abort(404)
     job.stop.set()
     if request.headers.get("X-CSRF-Token"):
-        return jsonify(job.snapshot())
+        return jsonify(job_view(job.snapshot(), g.get("lang", "fr")))
     target = "batch.publish" if job.kind == "push" else "work.show"
     return redirect(url_for(target, name=job.work))
 

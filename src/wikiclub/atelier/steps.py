@@ -188,8 +188,8 @@ def push_step(job: Job, batch: Path, wiring: Wiring) -> dict[str, Any]:
                 job.waiting(update.waiting_for, update.seconds)
                 return
             job.advance(update.position, update.total, update.label)
-            job.note(f"{update.position}/{update.total} · {update.label} · {update.state}"
-                     + (f" · {update.detail}" if update.detail else ""))
+            job.note(f"{update.position}/{update.total} · {update.label}"
+                     + (f" · {update.detail}" if update.detail else ""), update.state)
             job.check_stop()
 
         try:
