@@ -81,7 +81,12 @@ def lang_part(text: str, lang: str = "fr") -> str:
     parts = str(text).split(" / ")
     if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
         return str(text)
-    return parts[0].strip() if lang == "fr" else parts[1].strip()
+    fr, en = parts[0].strip(), parts[1].strip()
+    if lang != "fr":
+        return en
+    # « Travail inconnu / unknown work: « x » »: what follows the colon belongs to both halves
+    head, colon, tail = en.partition(": ")
+    return f"{fr} : {tail}" if colon and ":" not in fr and head and tail else fr
 
 
 NOTE_KINDS = {"conflict": ("conflit", "conflict"), "unresolved": ("non résolu", "unresolved"),
