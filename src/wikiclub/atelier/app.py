@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import secrets
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,45 +28,18 @@ from werkzeug.exceptions import HTTPException
 
 from ..config import is_local_host
 from ..errors import WikiclubError
-from .jobs import Jobs
-from .progress import item_url, lang_part, note_kind, state_text, wait_text
+from .context import Atelier, tr
+from .progress import lang_part, note_kind, state_text, wait_text
 from .project import MAX_UPLOAD, Project
-from .reviewing import Decisions
 from .steps import Wiring
 
 log = logging.getLogger(__name__)
+App = Flask  # the application's type, for modules that must not import Flask (the CLI)
 LANGS = ("fr", "en")
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": POLICY, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
-
-@dataclass
-class Atelier:
-    """Everything the pages share, for one running atelier."""
-
-    project: Project
-    wiring: Wiring
-    local_only: bool = True
-    jobs: Jobs = field(default_factory=Jobs)
-    decisions: Decisions = field(default_factory=Decisions)
-    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-
-    def link(self, qid: str) -> str:
-        return item_url(self.wiring.settings, qid)
-
-
-def atelier() -> Atelier:
-    from flask import current_app
-
-    found: Atelier = current_app.extensions["atelier"]
-    return found
-
-
-def tr(fr: str, en: str) -> str:
-    """The text in the page's language (French unless the English switch is on)."""
-    return en if getattr(g, "lang", "fr") == "en" else fr
 
 
 def _check_request(at: Atelier) -> Response | None:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..batch.folder import read_batch
 from ..errors import UsageError, WikiError
-from .app import Atelier, atelier, tr
+from .context import Atelier, atelier, tr
 from .planview import plan_views, targets
 from .progress import editgroup_url
 from .routes_work import job_view

@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from .app import atelier
+from .context import atelier
 from .steps import latest_report, report_step
 
 bp = Blueprint("report", __name__)

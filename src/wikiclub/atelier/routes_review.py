@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UsageError
-from .app import atelier, tr
+from .context import atelier, tr
 from .reviewing import Filters, ReviewRow, load_rows, lock_file, next_key
 from .status import status
 

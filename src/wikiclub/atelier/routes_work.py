@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, g, jsonify, redirect, render_templ
 from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UsageError
-from .app import atelier, tr
+from .context import atelier, tr
 from .progress import lang_part, state_text, wait_text
 from .project import MAX_UPLOAD
 from .status import save_checked, status

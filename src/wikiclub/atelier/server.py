@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .app import Atelier
+from .context import Atelier
 
 DEFAULT_PORT = 8767
 

@@ -12,10 +12,10 @@ from .app import main
 from .setup import settings_from, settings_options
 
 if TYPE_CHECKING:
-    from flask import Flask
+    from ..atelier.app import App
 
 
-def build_atelier(folder: Path, site: str | None, config_file: Path | None, *, local_only: bool = True) -> Flask:
+def build_atelier(folder: Path, site: str | None, config_file: Path | None, *, local_only: bool = True) -> App:
     """The atelier's app for ``folder`` (its wikiclub.toml unless ``config_file``): what the command serves,
     and what tests and the demo start in a thread."""
     try:
