@@ -138,3 +138,26 @@ def test_csv_twin_keeps_its_bom_and_header(review: Path) -> None:
     with review.with_suffix(".csv").open(encoding="utf-8-sig", newline="") as fh:
         head = next(csv.reader(fh))
     assert COL_KEY in head and COL_HUMAN in head
+
+
+def test_cells_patched_in_place_keep_everything_else(review: Path, tmp_path: Path) -> None:
+    from wikiclub.reconcile.review_cells import patch_cells
+
+    wb = openpyxl.load_workbook(review)
+    ws = wb.worksheets[0]
+    styles_before = ws.cell(row=3, column=1).fill.fgColor.rgb
+    last_col = ws.max_column
+    wb.close()
+    # a cell that exists (styled), one past the last column (missing in the row), markup-like text
+    assert patch_cells(review, {(3, 3): "<Q2> & « ok »", (4, last_col + 2): "=not a formula", (2, 3): ""})
+    wb = openpyxl.load_workbook(review)
+    ws = wb.worksheets[0]
+    assert ws.cell(row=3, column=3).value == "<Q2> & « ok »" and ws.cell(row=3, column=1).fill.fgColor.rgb == styles_before
+    assert ws.cell(row=4, column=last_col + 2).value == "=not a formula"
+    assert ws.cell(row=4, column=last_col + 2).data_type == "s"  # text, never a formula
+    assert ws.cell(row=2, column=3).value is None and len(ws.data_validations.dataValidation) == 3
+    wb.close()
+    not_xlsx = tmp_path / "x.xlsx"
+    not_xlsx.write_bytes(b"not a zip")
+    assert not patch_cells(not_xlsx, {(1, 1): "x"}) and not_xlsx.read_bytes() == b"not a zip"
+    assert not patch_cells(review, {(999, 1): "x"})  # no such row: the caller rewrites with openpyxl

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -159,22 +159,62 @@ def lock_file(review: Path) -> Path:
     return review.with_name(f".~lock.{review.name}#")
 
 
+def _stamp(review: Path) -> tuple[int, int]:
+    from ..reconcile.review import state_path
+
+    return review.stat().st_mtime_ns, state_path(review).stat().st_mtime_ns
+
+
+def _with_human(row: ReviewRow, value: str | None, linked: Mapping[str, str]) -> ReviewRow:
+    """``row`` as it reads once ``value`` (the decision cell) and ``linked`` (column → QID) are written."""
+    views = tuple(replace(lv, human_qid=linked[lv.column] if linked[lv.column] != lv.machine_qid else "")
+                  if lv.column in linked else lv for lv in row.linked)
+    return replace(row, human=row.human if value is None else value, linked=views)
+
+
 @dataclass
 class Decisions:
-    """Writes decisions into a review sheet, one at a time (a lock), with an undo list per sheet."""
+    """Writes decisions into a review sheet one at a time (a lock), with an undo list per sheet, and keeps
+    the rows read: a page after a decision does not read the whole sheet again. The sheet stays the
+    truth: when its file changed behind the atelier (a spreadsheet saved it), it is read again."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     undo: dict[Path, list[tuple[str, str, dict[str, str]]]] = field(default_factory=dict)
+    cache: dict[Path, tuple[tuple[int, int], list[ReviewRow]]] = field(default_factory=dict)
+
+    def rows(self, review: Path, link: Callable[[str], str]) -> list[ReviewRow]:
+        with self.lock:
+            stamp = _stamp(review)
+            hit = self.cache.get(review)
+            if hit is None or hit[0] != stamp:
+                hit = (stamp, load_rows(review, link))
+                self.cache[review] = hit
+            return hit[1]
+
+    def _write(self, review: Path, key: str, value: str | None, linked: Mapping[str, str]) -> None:
+        """Write, then bring the kept rows up to date (only if they were those of the file before)."""
+        from ..reconcile.review import normalise_human
+
+        before = _stamp(review)
+        write_decisions(review, {key: value} if value is not None else {}, {key: dict(linked)} if linked else None)
+        hit = self.cache.get(review)
+        if hit is None or hit[0] != before:
+            self.cache.pop(review, None)
+            return
+        value = normalise_human(value) if value is not None else None
+        linked = {c: normalise_human(q) for c, q in linked.items()}
+        rows = [_with_human(r, value, linked) if r.key == key else r for r in hit[1]]
+        self.cache[review] = (_stamp(review), rows)
 
     def decide(self, review: Path, row: ReviewRow, value: str) -> None:
         with self.lock:
-            write_decisions(review, {row.key: value})
+            self._write(review, row.key, value, {})
             self.undo.setdefault(review, []).append((row.key, row.human, {}))
 
     def decide_linked(self, review: Path, row: ReviewRow, column: str, qid: str) -> None:
         with self.lock:
-            before = {lv.column: lv.human_qid for lv in row.linked if lv.column == column}
-            write_decisions(review, {}, {row.key: {column: qid}})
+            before = {lv.column: lv.human_qid or lv.machine_qid for lv in row.linked if lv.column == column}
+            self._write(review, row.key, None, {column: qid})
             self.undo.setdefault(review, []).append((row.key, row.human, before))
 
     def undo_last(self, review: Path) -> str | None:
@@ -184,5 +224,5 @@ class Decisions:
             if not stack:
                 return None
             key, human, linked = stack.pop()
-            write_decisions(review, {key: human}, {key: linked} if linked else None)
+            self._write(review, key, human, linked)
             return key

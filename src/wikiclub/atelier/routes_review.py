@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..errors import UsageError
 from .context import atelier, tr
-from .reviewing import Filters, ReviewRow, load_rows, lock_file, next_key
+from .reviewing import Filters, ReviewRow, lock_file, next_key
 from .status import status
 
 bp = Blueprint("review", __name__)
@@ -28,7 +28,7 @@ def page(name: str) -> str:
     work = at.project.work(name)
     if not work.review.exists():
         raise UsageError(tr("Pas encore de révision : réconciliez d'abord.", "No review yet: reconcile first."))
-    rows = load_rows(work.review, at.link)
+    rows = at.decisions.rows(work.review, at.link)
     filters = Filters.from_args(request.args)
     shown = [r for r in rows if filters.keep(r)]
     key = request.args.get("key", "")
@@ -57,11 +57,10 @@ def _row(rows: list[ReviewRow], key: str) -> ReviewRow:
 def decide(name: str) -> BaseResponse:
     at = atelier()
     work = at.project.work(name)
-    rows = load_rows(work.review, at.link)
-    row = _row(rows, request.form.get("key", ""))
+    row = _row(at.decisions.rows(work.review, at.link), request.form.get("key", ""))
     at.decisions.decide(work.review, row, request.form.get("value", ""))
     filters = Filters.from_args(request.form)
-    after = [r for r in load_rows(work.review, at.link) if filters.keep(r) or r.key == row.key]
+    after = [r for r in at.decisions.rows(work.review, at.link) if filters.keep(r) or r.key == row.key]
     return _back(name, next_key(after, row.key), filters)
 
 
@@ -69,7 +68,7 @@ def decide(name: str) -> BaseResponse:
 def decide_linked(name: str) -> BaseResponse:
     at = atelier()
     work = at.project.work(name)
-    row = _row(load_rows(work.review, at.link), request.form.get("key", ""))
+    row = _row(at.decisions.rows(work.review, at.link), request.form.get("key", ""))
     column = request.form.get("column", "")
     if column not in {lv.column for lv in row.linked}:
         raise UsageError(tr(f"Colonne liée inconnue : {column}", f"Unknown linked column: {column}"))

@@ -334,20 +334,35 @@ def write_decisions(review: Path, decisions: Mapping[str, str],
 
 def _write_decisions_xlsx(review: Path, decisions: Mapping[str, str],
                           linked: Mapping[str, Mapping[str, str]]) -> None:
+    """Only the cells that change are rewritten (review_cells); openpyxl rewrites the whole workbook when
+    the file is one that cannot be patched safely."""
     import openpyxl
+
+    from .review_cells import patch_cells
 
     if not review.exists():
         raise InputError(f"Feuille de révision introuvable / review sheet not found: {review}")
+    wb = openpyxl.load_workbook(review, read_only=True, data_only=True)
+    try:
+        table = [["" if v is None else v for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not table:
+        raise InputError(f"{review}: feuille vide / empty sheet")
+    head = [str(h) for h in table[0]]
+    changes = {(n + 2, col + 1): value for n, col, value in _set_cells(table[1:], head, decisions, linked)}
+    if changes and not patch_cells(review, changes):
+        _rewrite_xlsx(review, changes)
+
+
+def _rewrite_xlsx(review: Path, changes: Mapping[tuple[int, int], str]) -> None:
+    import openpyxl
+
     wb = openpyxl.load_workbook(review)
     try:
         ws = wb.worksheets[0]
-        cells = [list(r) for r in ws.iter_rows()]
-        if not cells:
-            raise InputError(f"{review}: feuille vide / empty sheet")
-        head = ["" if c.value is None else str(c.value) for c in cells[0]]
-        values = [[c.value for c in row] for row in cells[1:]]
-        for n, col, value in _set_cells(values, head, decisions, linked):
-            ws.cell(row=n + 2, column=col + 1).value = value or None
+        for (row, col), value in changes.items():
+            ws.cell(row=row, column=col).value = value or None
         tmp = review.with_name(review.stem + ".tmp.xlsx")
         wb.save(tmp)
     finally:
