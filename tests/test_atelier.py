@@ -216,3 +216,27 @@ def test_the_command_has_help_and_refuses_a_missing_folder(tmp_path: Path) -> No
     assert res.exit_code == 0 and "wikiclub atelier" in res.output and "xemple" in res.output
     missing = CliRunner().invoke(main, ["atelier", "--folder", str(tmp_path / "nope")])
     assert missing.exit_code == 2
+
+
+def test_a_stopped_reconciliation_resumes_from_its_checkpoint(app: Flask) -> None:
+    from wikiclub.atelier.jobs import Job
+    from wikiclub.atelier.steps import reconcile_step
+
+    at = app.extensions["atelier"]
+    root = Path(at.project.root)
+    work = at.project.new_work(root / "lieux.csv", root / "mappings" / "lieux.yaml")
+    calls = {"n": 0}
+
+    class StopAfterThree(Job):
+        def check_stop(self) -> None:  # « Arrêter » pressed while the fourth row starts
+            calls["n"] += 1
+            if calls["n"] > 3:
+                raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reconcile_step(StopAfterThree("reconcile", work.name), work, at.wiring)
+    assert not work.review.exists() and len(work.checkpoint.read_text("utf-8").splitlines()) == 3
+    job = Job("reconcile", work.name)
+    result = reconcile_step(job, work, at.wiring)
+    assert work.review.exists() and not work.checkpoint.exists()
+    assert sum(result["counts"][d] for d in ("MATCH", "NEW", "REVIEW")) == job.total == 40, (result, job.total)
