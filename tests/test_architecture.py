@@ -34,7 +34,7 @@ FLASK_KINDS = ("web", "atelier")  # the optional ``web`` extra: nothing else may
 SANDBOX_EXTRA = {"werkzeug", "pyoxigraph"}
 STAGES = ("sheets", "reconcile", "batch", "report")
 SHARED = {"__init__", "__main__", "model", "errors", "config", "credentials", "dumps", "names", "facts", "escape",
-          "wbjson", "siteinfo", "problems", "french"}
+          "wbjson", "siteinfo", "problems", "french", "xlsxstyle"}
 KINDS = {"shared", "adapters", "sandbox", "cli", "atelier", "web", *STAGES}
 # which kinds a kind may import (besides itself)
 ALLOWED: dict[str, set[str]] = {

@@ -58,6 +58,13 @@ class SiteConfig:
         return entity_page_url(self.api_url, self.entity_url)
 
 
+def default_cache_dir() -> Path:
+    """``WIKICLUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/wikiclub`` (~/.cache/wikiclub): property catalogues,
+    siteinfo, the index of a wiki without CirrusSearch."""
+    return Path(os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub"))
+
+
 def entity_page_url(api_url: str, entity_url: str | None = None) -> str:
     """``entity_url`` when known, else ``Special:EntityPage/`` through the wiki's ``index.php`` (next to
     ``api.php`` on every MediaWiki), which leads to the entity's page on any Wikibase whatever its

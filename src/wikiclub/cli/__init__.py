@@ -6,7 +6,7 @@ short message + hint on stderr and its exit code; each stage module adds its com
 
 from __future__ import annotations
 
-from . import batch, demo, reconcile, report, sandbox, setup, sheets  # noqa: F401  (each adds its commands)
+from . import atelier, batch, demo, reconcile, report, sandbox, setup, sheets  # noqa: F401  (each adds its commands)
 from .app import main
 
 __all__ = ["main"]

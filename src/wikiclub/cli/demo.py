@@ -12,6 +12,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -57,8 +58,9 @@ def _run(args: Sequence[str], *, allow: tuple[int, ...] = (0,)) -> int:
 @click.option("-o", "--out", "out_dir", type=OutputPath(directory=True, create_parents=True),
               default=Path("demo-output"), show_default=True,
               help="Dossier de sortie (vidé d'abord) / output folder (emptied first).")
-@click.option("--keep-serving", is_flag=True,
-              help="Laisser le wiki local tourner à la fin (Ctrl-C pour arrêter) / keep the sandbox running.")
+@click.option("--keep-running", "--keep-serving", "keep_serving", is_flag=True,
+              help="Laisser le wiki local et l'atelier tourner à la fin, pour que les liens des fichiers "
+                   "marchent (Ctrl-C pour arrêter) / keep the sandbox and the atelier running.")
 @click.option("--search", type=click.Choice(["cirrus", "sql"]), default="cirrus", show_default=True,
               help="Recherche du wiki local : cirrus (comme Wikidata) ou sql (comme un Wikibase nu, sans "
                    "CirrusSearch) / the sandbox's search: like Wikidata, or like a bare Wikibase.")
@@ -82,7 +84,9 @@ def demo_command(out_dir: Path, keep_serving: bool, search: str) -> None:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     out_dir.mkdir(parents=True)
-    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox", port=0, search=search,
+    # kept running: on the port of the "sandbox" site (wikiclub.toml site = "sandbox" then reaches it)
+    running, account = start_with_bot(SandboxConfig(data_dir=out_dir / "sandbox",
+                                                    port=_free(8765) if keep_serving else 0, search=search,
                                                     log_path=out_dir / "sandbox-requests.jsonl"), user="Démo")
     try:
         stats = load_dump(running.app, kb)
@@ -105,9 +109,10 @@ def demo_command(out_dir: Path, keep_serving: bool, search: str) -> None:
               "-m", str(_repo_file("mappings", "organismes-culturels.yaml")),
               "-o", str(out_dir / "pull" / "organismes-existants.xlsx")])
         _summary(out_dir)
+        atelier_folder = _atelier_project(out_dir, site)
+        _what_to_open(out_dir, atelier_folder, site, keep_serving)
         if keep_serving:
-            click.echo(f"Le wiki local reste ouvert / sandbox still running: {running.api_url} (Ctrl-C)")
-            running.thread.join() if running.thread else None
+            _keep_running(running, atelier_folder)
     finally:
         running.stop()
         os.environ.pop("WIKICLUB_BOT_PASSWORD", None)
@@ -173,3 +178,64 @@ def _summary(out_dir: Path) -> None:
     for path in sorted(out_dir.rglob("*")):
         if path.is_file() and "sandbox" not in path.parts and "cache" not in path.parts:
             click.echo(f"  {path}")
+
+
+def _free(port: int) -> int:
+    """``port`` if nothing listens there, else 0 (any free port)."""
+    import socket
+
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return 0
+    return port
+
+
+def _atelier_project(out_dir: Path, site: str) -> Path:
+    """A project folder for ``wikiclub atelier`` on the demo's wiki: its wikiclub.toml, mappings, sheets."""
+    folder = out_dir / "atelier-projet"
+    (folder / "mappings").mkdir(parents=True, exist_ok=True)
+    for sheet_name, mapping_name in EXAMPLES:
+        shutil.copy(_repo_file("examples", sheet_name), folder / sheet_name)
+        shutil.copy(_repo_file("mappings", mapping_name), folder / "mappings" / mapping_name)
+    shutil.copy(_repo_file("examples", "wikiclub-report.toml"), folder / "wikiclub-report.toml")
+    example = _repo_file("examples", "wikiclub.toml").read_text("utf-8")
+    project = example[example.index("[project]"):]
+    (folder / "wikiclub.toml").write_text(
+        "# Le wiki local de la démo / the demo's sandbox (wikiclub demo --keep-running)\n"
+        f'[wikiclub]\nsite = "{site}"\nthrottle = 0\nmaxlag = 5\n\n{project}', "utf-8")
+    return folder
+
+
+def _what_to_open(out_dir: Path, atelier_folder: Path, site: str, keep_serving: bool) -> None:
+    click.secho("\nÀ ouvrir / to open:", fg="green", bold=True)
+    click.echo(f"  - le rapport / the report: {out_dir / 'rapports' / 'apres' / 'couverture.html'}")
+    click.echo(f"  - une feuille de révision / a review sheet: {out_dir / 'lieux' / 'review.xlsx'}")
+    click.echo(f"  - un lot / a batch: {out_dir / 'batches' / 'lieux' / 'plan.md'}")
+    if keep_serving:
+        return
+    click.echo(f"  - l'atelier (dans le navigateur / in the browser): wikiclub atelier --folder {atelier_folder}")
+    click.echo("    pendant que le wiki de la démo tourne / while the demo's wiki runs: "
+               "wikiclub demo --keep-running (ses liens / its links: " + site.rsplit("/w/", 1)[0] + ")")
+
+
+def _keep_running(running: Any, atelier_folder: Path) -> None:
+    """Keep the sandbox and an atelier on the demo's project until Ctrl-C."""
+    try:
+        from ..atelier.server import start_in_thread as start_atelier
+        from .atelier import build_atelier
+    except ImportError:  # Flask absent: the wiki alone
+        atelier = None
+    else:
+        atelier = start_atelier(build_atelier(atelier_folder, None, None), port=_free(8767))
+        click.secho(f"  - l'atelier / the workshop: {atelier.url}", fg="green", bold=True)
+    click.echo(f"Le wiki local reste ouvert / sandbox still running: {running.url} — Ctrl-C pour arrêter / to stop.")
+    try:
+        while running.thread is not None and running.thread.is_alive():
+            running.thread.join(0.5)  # short waits: Ctrl-C is seen at once
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if atelier is not None:
+            atelier.stop()

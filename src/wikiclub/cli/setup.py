@@ -6,14 +6,13 @@ command reads ``--site`` / ``--config`` the same way.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ..config import CONFIG_FILENAME, Settings, describe_settings, load_settings
+from ..config import CONFIG_FILENAME, Settings, default_cache_dir, describe_settings, load_settings
 from ..errors import CredentialsError, UsageError
 from .app import main
 from .paths import OutputPath
@@ -125,10 +124,7 @@ def item_links(settings: Settings, client: Any = None, *, info: SiteInfo | None 
 
 def cache_dir_for(explicit: Path | None) -> Path:
     """``--cache-dir``, else ``WIKICLUB_CACHE_DIR``, else ``$XDG_CACHE_HOME/wikiclub`` (~/.cache/wikiclub)."""
-    if explicit:
-        return explicit
-    return Path(os.environ.get("WIKICLUB_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "wikiclub"))
+    return explicit or default_cache_dir()
 
 
 @main.command("init")

@@ -84,10 +84,36 @@ def header(results: Sequence[RowResult]) -> list[str]:
     cols = [COL_ROW, COL_NAME, COL_HUMAN, COL_DECISION, COL_QID, COL_LABEL, COL_DESC, COL_LINK, COL_REASON,
             COL_DUP]
     for c in _linked_columns(results):
-        cols += [f"{c}", f"{c} → QID", f"{c} : décision", f"{c} : candidats"]
+        # four columns per linked cell, named so that they do not look alike
+        cols += [f"{c} (feuille / sheet)", f"{c} → QID", f"{c} : décision machine", f"{c} : candidats"]
     for i in range(1, N_CANDIDATES + 1):
         cols += [f"candidat {i}", f"score {i}", f"classe et lieu {i}", f"faits {i}", f"indices {i}"]
     return [*cols, COL_KEY]
+
+
+def candidate_text(c: ScoredCandidate) -> str:
+    """« Q42 — label — description — classes — place »: whatever the candidate carries."""
+    parts = [c.qid, c.label, c.description]
+    for name in ("classes", "types", "places", "place"):
+        extra = getattr(c, name, None)
+        if isinstance(extra, str):
+            parts.append(extra)
+        elif isinstance(extra, Sequence):
+            parts.append(", ".join(str(getattr(x, "label", None) or x) for x in extra))
+    return " — ".join(p for p in parts if p)
+
+
+def _linked_cells(r: RowResult, linked_cols: Sequence[str]) -> list[Any]:
+    by_col = {lr.column: lr for lr in r.linked}
+    line: list[Any] = []
+    for c in linked_cols:
+        lr = by_col.get(c)
+        if lr is None:
+            line += ["", "", "", ""]
+            continue
+        cands = " | ".join(f"{x.qid} {x.label} ({x.score:.0f})" for x in lr.match.candidates[:3])
+        line += [lr.value, lr.match.qid or "", f"{lr.match.decision.value} — {lr.match.reason}", cands]
+    return line
 
 
 def rows_for(results: Sequence[RowResult], item_url: Callable[[str], str]) -> list[list[Any]]:
@@ -103,18 +129,11 @@ def rows_for(results: Sequence[RowResult], item_url: Callable[[str], str]) -> li
                            chosen.description if chosen else "",
                            link(m.qid) if m.qid else "",
                            m.reason, r.duplicate_of or ""]
-        by_col = {lr.column: lr for lr in r.linked}
-        for c in linked_cols:
-            lr = by_col.get(c)
-            if lr is None:
-                line += ["", "", "", ""]
-                continue
-            cands = " | ".join(f"{x.qid} {x.label} ({x.score:.0f})" for x in lr.match.candidates[:3])  # noqa: E501
-            line += [lr.value, lr.match.qid or "", f"{lr.match.decision.value} — {lr.match.reason}", cands]
+        line += _linked_cells(r, linked_cols)
         for i in range(N_CANDIDATES):
             if i < len(m.candidates):
                 sc = m.candidates[i]
-                line += [f"{sc.qid} — {sc.label} — {sc.description}", sc.score, *evidence_cells(sc), sc.explain()]
+                line += [candidate_text(sc), sc.score, *evidence_cells(sc), sc.explain()]
             else:
                 line += ["", "", "", "", ""]
         line.append(r.key)
@@ -133,8 +152,9 @@ def evidence_cells(sc: ScoredCandidate) -> tuple[str, str]:
 
 README_LINES = (  # the « Lisez-moi » sheet of the review workbook
     "Colonne « Votre décision » : vide = garder la décision machine ; un QID (Q123) ; NEW = créer ; "
-    "SKIP = ignorer la ligne.",
+    "SKIP = ignorer la ligne. La liste déroulante propose les candidats, NEW et SKIP.",
     "Column « Your decision »: empty = keep the machine's; a QID; NEW = create; SKIP = leave the row out.",
+    "Lignes en rose : REVIEW, une personne doit décider / pink rows: REVIEW, a person decides.",
     "Colonnes « … → QID » : le QID de la cellule liée (municipalité, lieu…) ; corrigez-le au besoin.",
     "Colonnes « faits N » : chaque fait de la ligne comparé au candidat — ✓ concorde, ✗ contredit, "
     "? inconnu — avec la valeur de la ligne et celle du wiki. Une date de naissance qui contredit "
@@ -142,7 +162,44 @@ README_LINES = (  # the « Lisez-moi » sheet of the review workbook
     "Columns « faits N »: each fact of the row against the candidate — ✓ agrees, ✗ contradicts, "
     "? unknown — with the row's value and the wiki's.",
     "Puis / then: wikiclub reconcile --apply-review CE-FICHIER.xlsx -o records.jsonl",
+    "Ou dans le navigateur / or in the browser: wikiclub atelier (les décisions vont dans ce même fichier "
+    "/ decisions go to this very file; fermez-le d'abord dans LibreOffice / close it in LibreOffice first).",
 )
+CANDIDATE_COLUMNS = 5  # candidat, score, classe et lieu, faits, indices
+
+
+def _write_xlsx(path: Path, head: list[str], body: list[list[Any]], results: Sequence[RowResult],
+                item_url: Callable[[str], str], run: str) -> None:
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+
+    from .. import xlsxstyle
+
+    wb = openpyxl.Workbook()
+    ws = wb.worksheets[0]  # a new workbook has exactly one worksheet
+    ws.title = "Réconciliation"
+    ws.append(head)
+    for line in body:
+        ws.append(line)
+    xlsxstyle.style_table(ws, freeze_columns=3)
+    human = head.index(COL_HUMAN) + 1
+    xlsxstyle.fill_rows(ws, [i for i, r in enumerate(results, start=2) if r.entity.decision == Decision.REVIEW])
+    xlsxstyle.fill_column(ws, human, from_row=2)
+    ws.column_dimensions[get_column_letter(human)].width = 22
+    first_candidate = head.index("candidat 1") + 1
+    for i, r in enumerate(results, start=2):
+        xlsxstyle.link(ws.cell(row=i, column=head.index(COL_LINK) + 1), item_url(r.entity.qid) if r.entity.qid else "")
+        for n, c in enumerate(r.entity.candidates[:N_CANDIDATES]):
+            xlsxstyle.link(ws.cell(row=i, column=first_candidate + CANDIDATE_COLUMNS * n), item_url(c.qid))
+        choices = [c.qid for c in r.entity.candidates[:N_CANDIDATES]] + ["NEW", "SKIP"]
+        xlsxstyle.dropdown(ws, ws.cell(row=i, column=human).coordinate, choices,
+                           prompt="QID, NEW ou SKIP ; vide = décision machine / empty = machine's")
+    notes = wb.create_sheet("Lisez-moi")
+    for text in (*README_LINES, RUN_PREFIX + run):  # the run id finds the .state.jsonl if the file is renamed
+        notes.append([text])
+    notes.column_dimensions["A"].width = 120
+    wb.properties.identifier = RUN_PREFIX + run
+    wb.save(path)
 
 
 def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable[[str], str],
@@ -155,31 +212,7 @@ def write_review(path: Path, results: Sequence[RowResult], *, item_url: Callable
     written: list[Path] = []
     csv_path = path if path.suffix.lower() == ".csv" else path.with_suffix(".csv")
     if path.suffix.lower() == ".xlsx":
-        import openpyxl
-        from openpyxl.styles import Font, PatternFill
-
-        wb = openpyxl.Workbook()
-        ws = wb.worksheets[0]  # a new workbook has exactly one worksheet
-        ws.title = "Réconciliation"
-        ws.append(head)
-        for line in body:
-            ws.append(line)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        human = head.index(COL_HUMAN) + 1
-        fill = PatternFill("solid", fgColor="FFF2CC")
-        for row in ws.iter_rows(min_row=1, min_col=human, max_col=human):
-            row[0].fill = fill
-        for i, line in enumerate(body, start=2):
-            link = line[head.index(COL_LINK)]
-            if link:
-                ws.cell(row=i, column=head.index(COL_LINK) + 1).hyperlink = link
-        ws.freeze_panes = "D2"
-        notes = wb.create_sheet("Lisez-moi")
-        for text in (*README_LINES, RUN_PREFIX + run):  # the run id finds the .state.jsonl if the file is renamed
-            notes.append([text])
-        wb.properties.identifier = RUN_PREFIX + run
-        wb.save(path)
+        _write_xlsx(path, head, body, results, item_url, run)
         written.append(path)
     with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
         w = csv.writer(fh)
@@ -297,3 +330,109 @@ def read_review(path: Path) -> list[HumanDecision]:
         out.append(HumanDecision(key, row, decision, qid if decision == Decision.MATCH else None, linked,
                                  bool(human)))
     return out
+
+
+def human_value(hd: HumanDecision) -> str:
+    """What the « Votre décision » cell holds for ``hd``: "" (the machine's), a QID, NEW or SKIP."""
+    if not hd.by_human:
+        return ""
+    if hd.decision == Decision.MATCH:
+        return hd.qid or ""
+    return hd.decision.value
+
+
+def normalise_human(value: str) -> str:
+    """A decision as typed (q42, nouveau, ignorer, spaces) in its canonical form, or ``InputError``."""
+    text = value.strip().upper()
+    text = {"NOUVEAU": "NEW", "IGNORER": "SKIP"}.get(text, text)
+    if text in ("", "NEW", "SKIP") or _QID.match(text):
+        return text
+    raise InputError(f"« {value} » n'est pas une décision / is not a decision",
+                     "Un QID (Q123), NEW ou SKIP, ou vide pour garder la décision machine.")
+
+
+def _set_cells(rows: list[list[Any]], head: list[str], decisions: Mapping[str, str],
+               linked: Mapping[str, Mapping[str, str]]) -> list[tuple[int, int, str]]:
+    """(row index, column index, value) of every cell to change in a table whose first row is ``head``."""
+    ix = {_unquote(h): i for i, h in enumerate(head)}
+    if COL_KEY not in ix or COL_HUMAN not in ix:
+        raise InputError(f"colonne « {COL_KEY} » ou « {COL_HUMAN} » absente / column missing",
+                         "Ne renommez pas les colonnes de la feuille de révision.")
+    out: list[tuple[int, int, str]] = []
+    for n, row in enumerate(rows):
+        key = _unquote(row[ix[COL_KEY]]) if ix[COL_KEY] < len(row) else ""
+        if key in decisions:
+            out.append((n, ix[COL_HUMAN], decisions[key]))
+        for column, qid in linked.get(key, {}).items():
+            col = ix.get(f"{column} → QID")
+            if col is None:
+                raise InputError(f"colonne « {column} → QID » absente / column missing")
+            out.append((n, col, qid))
+    return out
+
+
+def write_decisions(review: Path, decisions: Mapping[str, str],
+                    linked: Mapping[str, Mapping[str, str]] | None = None) -> None:
+    """Store people's decisions in the review sheet itself (and its CSV twin), as if typed there.
+
+    ``decisions``: row key → "" | QID | NEW | SKIP; ``linked``: row key → {column: QID or ""}. The sheet
+    stays the one review state: what the atelier writes, ``--apply-review`` and a spreadsheet read.
+    """
+    decisions = {k: normalise_human(v) for k, v in decisions.items()}
+    linked = {k: {c: normalise_human(q) for c, q in cols.items()} for k, cols in (linked or {}).items()}
+    for cols in linked.values():
+        for q in cols.values():
+            if q in ("NEW", "SKIP"):
+                raise InputError(f"« {q} » : une cellule liée prend un QID / a linked cell takes a QID")
+    if review.suffix.lower() == ".xlsx":
+        _write_decisions_xlsx(review, decisions, linked)
+    twin = review if review.suffix.lower() == ".csv" else review.with_suffix(".csv")
+    if twin.exists():
+        with twin.open(encoding="utf-8-sig", newline="") as fh:
+            table = [list(r) for r in csv.reader(fh)]
+        if table:
+            for n, col, value in _set_cells(table[1:], table[0], decisions, linked):
+                table[1 + n] += [""] * (col + 1 - len(table[1 + n]))
+                table[1 + n][col] = value
+            tmp = twin.with_name(twin.name + ".tmp")
+            with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+                csv.writer(fh).writerows(table)
+            tmp.replace(twin)
+
+
+def _write_decisions_xlsx(review: Path, decisions: Mapping[str, str],
+                          linked: Mapping[str, Mapping[str, str]]) -> None:
+    """Only the cells that change are rewritten (review_cells); openpyxl rewrites the whole workbook when
+    the file is one that cannot be patched safely."""
+    import openpyxl
+
+    from .review_cells import patch_cells
+
+    if not review.exists():
+        raise InputError(f"Feuille de révision introuvable / review sheet not found: {review}")
+    wb = openpyxl.load_workbook(review, read_only=True, data_only=True)
+    try:
+        table = [["" if v is None else v for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+    if not table:
+        raise InputError(f"{review}: feuille vide / empty sheet")
+    head = [str(h) for h in table[0]]
+    changes = {(n + 2, col + 1): value for n, col, value in _set_cells(table[1:], head, decisions, linked)}
+    if changes and not patch_cells(review, changes):
+        _rewrite_xlsx(review, changes)
+
+
+def _rewrite_xlsx(review: Path, changes: Mapping[tuple[int, int], str]) -> None:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(review)
+    try:
+        ws = wb.worksheets[0]
+        for (row, col), value in changes.items():
+            ws.cell(row=row, column=col).value = value or None
+        tmp = review.with_name(review.stem + ".tmp.xlsx")
+        wb.save(tmp)
+    finally:
+        wb.close()
+    tmp.replace(review)

@@ -231,7 +231,9 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
                 set_xlsx_text(ws.cell(row=r, column=col), value)
                 if col == id_col and item_url is not None and is_item_id(value):
                     ws.cell(row=r, column=col).hyperlink = item_url(value)
-        ws.freeze_panes = f"B{start + 1}"  # header row and QID column stay in view
+        from ..xlsxstyle import style_table
+
+        style_table(ws, header_row=start, freeze_columns=1)  # header row and QID column stay in view
         wb.save(path)
     elif suffix == ".csv":
         import csv

@@ -745,7 +745,9 @@ def write_table(path: str | Path, header: Sequence[str], rows: Sequence[Sequence
         ws.append(list(header))
         for r in safe_rows:
             ws.append(r)
-        ws.freeze_panes = "A2"
+        from ..xlsxstyle import style_table
+
+        style_table(ws)  # widths, bold frozen header, autofilter
         wb.save(path)
         return
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
