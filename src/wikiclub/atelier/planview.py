@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..batch.diff import BATCH_ITEM_TYPE, Change, value_text
+from ..batch.diff import Change
 from ..batch.model import EntityEdit, Plan
+from ..batch.preview import named, snak_value
 
 
 @dataclass(frozen=True)
@@ -55,20 +56,8 @@ class NoteView:
     text: str
 
 
-def named(entity_id: str, names: Mapping[str, str]) -> str:
-    label = names.get(entity_id)
-    return f"{label} ({entity_id})" if label else entity_id
-
-
 def snak_text(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    dv = snak.get("datavalue") or {}
-    value = dv.get("value")
-    if snak.get("snaktype", "value") == "value" and isinstance(value, Mapping):
-        if dv.get("type") == "wikibase-entityid":
-            return named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names)
-        if dv.get("type") == BATCH_ITEM_TYPE:
-            return f"« {value.get('label') or value.get('edit_id') or ''} »"  # an item this batch creates
-    return value_text(snak)
+    return snak_value(snak, names)  # the page's template escapes it
 
 
 def _snaks(snaks: Any) -> list[Mapping[str, Any]]:

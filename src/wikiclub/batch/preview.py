@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..escape import md_escape
@@ -29,21 +29,37 @@ def display_label(entity: Mapping[str, Any] | None, language: str) -> str:
     return ""
 
 
-def _named(entity_id: str, names: Mapping[str, str]) -> str:
-    """« label (Q42) » when the label is known, else the id (escaped: both come from outside)."""
+def _plain(text: str) -> str:
+    return text
+
+
+def named(entity_id: str, names: Mapping[str, str], escape: Callable[[str], str] = _plain) -> str:
+    """« label (Q42) » when the label is known, else the id; ``escape`` makes both inert where they go
+    (Markdown here; a web page's template escapes on its own)."""
     label = names.get(entity_id)
-    return f"{md_escape(label)} ({md_escape(entity_id)})" if label else md_escape(entity_id)
+    return f"{escape(label)} ({escape(entity_id)})" if label else escape(entity_id)
 
 
-def _value_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
+def snak_value(snak: Mapping[str, Any], names: Mapping[str, str], escape: Callable[[str], str] = _plain, *,
+               new_item: str = "") -> str:
+    """A snak's value for people: an item by its label, an item this batch creates by the label it will
+    have (after ``new_item``), anything else as :func:`~wikiclub.batch.diff.value_text` writes it."""
     dv = snak.get("datavalue") or {}
     value = dv.get("value")
     if snak.get("snaktype", "value") == "value" and isinstance(value, Mapping):
         if dv.get("type") == "wikibase-entityid":
-            return _named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names)
+            return named(str(value.get("id") or f"Q{value.get('numeric-id')}"), names, escape)
         if dv.get("type") == BATCH_ITEM_TYPE:
-            return f"nouvel élément / new item « {md_escape(value.get('label') or value.get('edit_id') or '')} »"
-    return md_escape(value_text(snak))
+            return f"{new_item}« {escape(value.get('label') or value.get('edit_id') or '')} »"
+    return escape(value_text(snak))
+
+
+def _named(entity_id: str, names: Mapping[str, str]) -> str:
+    return named(entity_id, names, md_escape)
+
+
+def _value_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    return snak_value(snak, names, md_escape, new_item="nouvel élément / new item ")
 
 
 def _snak_md(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
