@@ -39,7 +39,7 @@ from wikiclub.web.reconcile import create_app
 
 EXAMPLES = ROOT / "examples"
 SHEETS = [("festivals.xlsx", "festivals.yaml"), ("lieux.csv", "lieux.yaml"),
-          ("organismes-culturels.csv", "organismes-culturels.yaml")]
+          ("organismes-culturels.csv", "organismes-culturels.yaml"), ("artistes.csv", "artistes.yaml")]
 BATCH = 10  # OpenRefine's default batch size
 
 
