@@ -162,6 +162,8 @@ def test_review_page_escapes_and_decisions_land_in_the_sheet(app: Flask, wiki: S
                                                                "/work/lieux/batch", "/work/lieux/publish")]
     secret = wiki.admin.password
     assert all(secret not in p for p in pages)
+    batch = pages[-2]  # the French batch page: the plan's notes in French only (held rows among them)
+    assert "<strong>retenu</strong>" in batch and "never created" not in batch and "row held" not in batch, batch
     assert secret not in caplog.text
     published = pages[-1]
     assert "Éléments créés" in published and wiki.running.url + "/wiki/Q" in published

@@ -69,7 +69,8 @@ def test_required_for_creation_holds_an_empty_cell_and_can_turn_the_place_rule_o
     plan = plan_of(tmp_path, rows, options=options)
     assert [e.label for e in plan.edits] == ["Avec site"]
     [note] = [n for n in plan.notes if n["kind"] == "held"]
-    assert note["row"] == 2 and note["missing"] == ["P856"] and "P856 vide / empty" in note["text"]
+    assert note["row"] == 2 and note["missing"] == ["P856"] and "P856 vide" in note["fr"] and "P856 empty" in note["en"]
+    assert note["text"] == f"{note['fr']} / {note['en']}"  # plan.md keeps both languages
     with pytest.raises(MappingError, match="required_for_creation"):
         parse_mapping("entity: {label: {column: Nom}}\ncolumns:\n  V: {property: P131, required_for_creation: 1}\n")
 

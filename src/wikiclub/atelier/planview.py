@@ -53,7 +53,14 @@ class NoteView:
     kind: str
     row: str
     label: str
-    text: str
+    text: str  # « français / English » (plan.md's text)
+    fr: str = ""  # the note in one language, when the plan wrote it so
+    en: str = ""
+
+    def in_language(self, lang: str) -> str:
+        """The note in ``lang`` when the plan wrote it in each language; else the bilingual text."""
+        one = self.fr if lang == "fr" else self.en
+        return one or self.text
 
 
 def snak_text(snak: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -122,7 +129,8 @@ def note_view(note: Mapping[str, Any]) -> NoteView:
         names = note.get("names") or {}
         text = (f"{named(str(conflict.get('property', '')), names)} : wiki {', '.join(conflict.get('existing', ()))}"
                 f" ≠ {conflict.get('wanted', '')} ({conflict.get('reason', '')})")
-    return NoteView(str(note.get("kind", "")), str(note.get("row", "")), str(note.get("label", "")), text)
+    return NoteView(str(note.get("kind", "")), str(note.get("row", "")), str(note.get("label", "")), text,
+                    str(note.get("fr", "")), str(note.get("en", "")))
 
 
 def plan_views(plan: Plan, current: Mapping[str, Mapping[str, Any]], link: Callable[[str], str]

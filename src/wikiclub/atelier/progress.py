@@ -94,7 +94,8 @@ NOTE_KINDS = {"conflict": ("conflit", "conflict"), "unresolved": ("non résolu",
               "description": ("description", "description"), "less-precise": ("moins précis", "less precise"),
               "more-precise": ("plus précis", "more precise"), "missing": ("introuvable", "missing"),
               "redirect": ("redirection", "redirect"), "exists": ("déjà créé", "already exists"),
-              "merged": ("fusion", "merged")}
+              "merged": ("fusion", "merged"), "held": ("retenu", "held"),
+              "constraint": ("contrainte", "constraint")}
 
 
 def note_kind(kind: str, lang: str = "fr") -> str:

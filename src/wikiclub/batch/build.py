@@ -299,9 +299,10 @@ def _hold_invalid(records: Sequence[_Record], notes: list[dict[str, Any]]) -> li
             out.append(rec)
             continue
         what = "; ".join(f"{e.source.column or '?'}: {e.problem} (« {e.value or ''} »)" for e in errors[:5])
-        notes.append(_note("held", rec, f"ligne retenue, erreurs dans le tableur / row held, errors in the sheet: "
-                                        f"{what} — corrigez le tableur puis refaites map / fix the sheet and map "
-                                        "again", rec.target, reason="invalid", problems=[e.problem for e in errors]))
+        fr = f"ligne retenue, erreurs dans le tableur : {what} — corrigez le tableur puis refaites map"
+        en = f"row held, errors in the sheet: {what} — fix the sheet and map again"
+        notes.append(_note("held", rec, f"{fr} / {en}", rec.target, reason="invalid",
+                           problems=[e.problem for e in errors], fr=fr, en=en))
     return out
 
 
@@ -312,15 +313,18 @@ def _required(ent: _Entity, options: PlanOptions) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*options.creation_requires, *([PLACE_PROPERTY] if place else [])]))
 
 
-def _held_text(rec: _Record, missing: Sequence[str]) -> str:
-    parts = []
+def _held_text(rec: _Record, missing: Sequence[str]) -> tuple[str, str]:
+    """Why a creation is held, in French and in English."""
+    fr_parts, en_parts = [], []
     for pid in missing:
         texts = [st.mainsnak.value.text for st in rec.row.statements
                  if st.property == pid and isinstance(st.mainsnak.value, ItemRef)]
-        parts.append(f"{pid} « {' ; '.join(texts)} » non résolu / unresolved" if texts else f"{pid} vide / empty")
-    return (f"nouvel élément retenu, jamais créé sans {', '.join(missing)} / new item held, never created "
-            f"without it: {', '.join(parts)} — résolvez la cellule (feuille de révision) puis planifiez à "
-            "nouveau / resolve the cell and plan again")
+        fr_parts.append(f"{pid} « {' ; '.join(texts)} » non résolu" if texts else f"{pid} vide")
+        en_parts.append(f"{pid} « {' ; '.join(texts)} » unresolved" if texts else f"{pid} empty")
+    return (f"nouvel élément retenu, jamais créé sans {', '.join(missing)} : {', '.join(fr_parts)} — résolvez "
+            "la cellule (feuille de révision) puis planifiez à nouveau",
+            f"new item held, never created without {', '.join(missing)}: {', '.join(en_parts)} — resolve the "
+            "cell and plan again")
 
 
 def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: list[dict[str, Any]]) -> None:
@@ -339,7 +343,8 @@ def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: 
     for key, missing in held.items():
         for rec in entities.pop(key).records:
             held_rows.append(rec.row.source.to_json())
-            notes.append(_note("held", rec, _held_text(rec, missing), None, reason="incomplete", missing=missing))
+            fr, en = _held_text(rec, missing)
+            notes.append(_note("held", rec, f"{fr} / {en}", None, reason="incomplete", missing=missing, fr=fr, en=en))
     # what was said about a held row's cells is said again, better, by its held note
     notes[:] = [n for n in notes if n["kind"] not in ("unresolved", "description") or n["source"] not in held_rows]
     for ent in entities.values():
