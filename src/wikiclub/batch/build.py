@@ -48,7 +48,8 @@ from typing import Any, Protocol
 
 from .. import __version__
 from ..errors import InputError
-from ..model import ITEM_REF_TYPE, MAX_TERM, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
+from ..model import ITEM_REF_TYPE, MAX_TERM, Issue, ItemRef, ItemValue, MappedRow, is_item_id, is_property_id
+from ..problems import problem_words
 from ..sheets.mapping import PLACE_PROPERTY
 from ..sheets.properties import property_info
 from .constraints import (
@@ -298,12 +299,18 @@ def _hold_invalid(records: Sequence[_Record], notes: list[dict[str, Any]]) -> li
         if not errors:
             out.append(rec)
             continue
-        what = "; ".join(f"{e.source.column or '?'}: {e.problem} (« {e.value or ''} »)" for e in errors[:5])
-        fr = f"ligne retenue, erreurs dans le tableur : {what} — corrigez le tableur puis refaites map"
-        en = f"row held, errors in the sheet: {what} — fix the sheet and map again"
+        fr = f"ligne retenue, erreurs dans le tableur : {_errors_text(errors, 'fr')} — corrigez le tableur puis " \
+             "refaites map"
+        en = f"row held, errors in the sheet: {_errors_text(errors, 'en')} — fix the sheet and map again"
         notes.append(_note("held", rec, f"{fr} / {en}", rec.target, reason="invalid",
                            problems=[e.problem for e in errors], fr=fr, en=en))
     return out
+
+
+def _errors_text(errors: Sequence[Issue], language: str) -> str:
+    """The first errors of a row, each with its column, its problem in words and its value."""
+    return "; ".join(f"{e.source.column or '?'} : {problem_words(e.problem, language)} (« {e.value or ''} »)"
+                     for e in errors[:5])
 
 
 def _required(ent: _Entity, options: PlanOptions) -> tuple[str, ...]:
