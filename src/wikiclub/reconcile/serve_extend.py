@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..facts import Facts
 from ..model import is_item_id, is_property_id
+from ..wbjson import Entity
 from .serve_query import RequestError
 
 FactsOf = Callable[[Iterable[str]], Mapping[str, Facts]]
@@ -24,7 +25,7 @@ class EntityReads(Protocol):
     """What the service reads from the wiki beyond candidates: entity JSON (data extension)."""
 
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
 
 
 def _query(raw: Any, max_ids: int) -> tuple[list[str], list[tuple[str, int]]]:
