@@ -176,7 +176,7 @@ class QuantityValue:
     lower: Decimal | None = None
 
     def to_json(self) -> wbjson.DataValue:
-        value: dict[str, Any] = {"amount": _signed(self.amount), "unit": self.unit}
+        value: wbjson.QuantityValue = {"amount": _signed(self.amount), "unit": self.unit}
         if self.upper is not None:
             value["upperBound"] = _signed(self.upper)
         if self.lower is not None:

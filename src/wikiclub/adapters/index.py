@@ -87,7 +87,7 @@ class LocalIndex:
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------------
-    def add_entities(self, entities: Iterable[Mapping[str, Any]]) -> int:
+    def add_entities(self, entities: Iterable[Entity]) -> int:
         n = 0
         with self.db:
             for entity in entities:

@@ -15,6 +15,7 @@ from typing import Any
 from ..batch.diff import Change
 from ..batch.model import EntityEdit, Plan
 from ..batch.preview import named, snak_value
+from ..wbjson import Entity
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,7 @@ def note_view(note: Mapping[str, Any]) -> NoteView:
     return NoteView(str(note.get("kind", "")), str(note.get("row", "")), str(note.get("label", "")), text)
 
 
-def plan_views(plan: Plan, current: Mapping[str, Mapping[str, Any]], link: Callable[[str], str]
+def plan_views(plan: Plan, current: Mapping[str, Entity], link: Callable[[str], str]
                ) -> tuple[list[ItemView], list[NoteView]]:
     items = [item_view(e, current.get(e.target) if e.target else None, link) for e in plan.edits]
     notes = [note_view(n) for n in plan.notes if n.get("kind") != "merged"]

@@ -37,12 +37,13 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..model import LangText, MappedRow
 from ..wbjson import DataValue, Entity, EntityData, Reference, Snak, SnakMap, Statement, TermEdit
 
+_JSON = TypeVar("_JSON")  # a JSON value, whose shape a function keeps
 BATCH_ITEM_TYPE = "wikiclub-batch-item"
 RETRIEVED = "P813"  # "retrieved": ignored when deciding whether a reference is already there
 OVERWRITABLE = frozenset({"labels", "descriptions"})
@@ -592,17 +593,24 @@ def batch_item_ids(obj: Any) -> set[str]:
     return found
 
 
-def resolve_batch_items(obj: Any, created: Mapping[str, str]) -> Any:
-    """A copy of ``obj`` with every batch item replaced by the item datavalue of its created QID.
+def resolve_batch_items(obj: _JSON, created: Mapping[str, str]) -> _JSON:
+    """A copy of ``obj`` (a payload, wanted statements…: the same shape comes back) with every batch
+    item replaced by the item datavalue of its created QID.
 
     Raises KeyError (the edit_id) when one was not created yet.
     """
+    resolved: _JSON = _resolved(obj, created)
+    return resolved
+
+
+def _resolved(obj: Any, created: Mapping[str, str]) -> Any:
+    """:func:`resolve_batch_items` on any JSON value (a batch item datavalue becomes an item one)."""
     if isinstance(obj, Mapping):
         if obj.get("type") == BATCH_ITEM_TYPE and isinstance(obj.get("value"), Mapping):
             qid = created[str(obj["value"]["edit_id"])]
             return {"value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid},
                     "type": "wikibase-entityid"}
-        return {k: resolve_batch_items(v, created) for k, v in obj.items()}
+        return {k: _resolved(v, created) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [resolve_batch_items(v, created) for v in obj]
+        return [_resolved(v, created) for v in obj]
     return obj
