@@ -11,9 +11,9 @@ Typing a value as one of these documents what the code expects, and lets mypy ch
 Nothing checks them at run time: JSON enters typed where it is decoded — the network in one place,
 ``WikibaseClient`` (``get_entities`` → ``dict[str, Entity]``, ``search_entities`` →
 ``list[SearchHit]``, ``edit_entity`` takes :class:`EntityData` and gives an ``Entity``), whose
-answers are ``json.loads`` output (``Any``) annotated as these shapes; files (dumps, caches, a
-batch's ``plan.jsonl``) where they are read. Past that point the code reads them with mypy checking
-every key.
+answers are ``json.loads`` output (``Any``) annotated as these shapes; files (dumps, a batch's
+``plan.jsonl``) where they are read. Past that point mypy checks the keys wherever a value is typed
+with a shape; functions that only read the JSON take ``Mapping[str, Any]``, which every shape is.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ class Entity(TypedDict, total=False):
     title: str
     missing: str
     redirects: dict[str, str]  # {"from": asked id, "to": the target}
-    nochange: str  # in ``wbeditentity``'s answer when the edit changed nothing
+    nochange: str  # ``wbeditentity``'s answer, when nothing changed (as push reads it; no recorded exchange)
 
 
 # --------------------------------------------------------------------------------------------- edits
