@@ -81,8 +81,16 @@ class Wanted:
         def pairs(key: str) -> tuple[LangText, ...]:
             return tuple((str(a), str(b)) for a, b in data.get(key, ()))
 
-        statements: list[Statement] = [s.copy() for s in data.get("statements", ())]
-        return cls(pairs("labels"), pairs("descriptions"), pairs("aliases"), tuple(statements))
+        return cls(pairs("labels"), pairs("descriptions"), pairs("aliases"),
+                   tuple(_statement_of(s) for s in data.get("statements", ())))
+
+
+def _statement_of(raw: Any) -> Statement:
+    """A wanted statement as plan.jsonl holds it: a copy of a JSON object (else TypeError)."""
+    statement: Statement = raw
+    if not isinstance(raw, dict):
+        raise TypeError(f"statement: {type(raw).__name__}, pas un objet / not an object")
+    return statement.copy()
 
 
 @dataclass(frozen=True, slots=True)
