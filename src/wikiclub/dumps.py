@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError
+from .wbjson import Entity
 
 _ENTITY_ID = re.compile(r"[QP][1-9]\d*")
 HINT = ('Each line of a Wikidata JSON dump must be one entity object ({"type": "item", "id": "Q…", …}), '
@@ -41,6 +42,13 @@ def problem(path: Path, lineno: int, what: str) -> InputError:
 
 def parse_lines(path: Path, stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, entity) for each entity line of an open dump; InputError for anything else."""
+    yield from _entity_lines(path, stream)
+
+
+def _entity_lines(path: Path, stream: IO[str]) -> Iterator[tuple[int, Any]]:
+    """The checks of :func:`parse_lines`; each entity is decoded JSON (an object with an entity id,
+    a type that fits it and a property's datatype), typed by the callers: a plain dict for the
+    sandbox, a :class:`~wikiclub.wbjson.Entity` for the readers of dumps (:func:`iter_dump`)."""
     for lineno, line in enumerate(stream, start=1):
         text = line.strip()
         if text.endswith(","):
@@ -67,11 +75,11 @@ def parse_lines(path: Path, stream: IO[str]) -> Iterator[tuple[int, dict[str, An
         yield lineno, entity
 
 
-def iter_dump(path: Path) -> Iterator[dict[str, Any]]:
+def iter_dump(path: Path) -> Iterator[Entity]:
     """The entities of a dump file, in order."""
     try:
         with open_dump(path) as stream:
-            for _lineno, entity in parse_lines(path, stream):
+            for _lineno, entity in _entity_lines(path, stream):
                 yield entity
     except (OSError, EOFError) as exc:  # truncated .gz/.bz2, unreadable file
         raise InputError(f"{path}: cannot be read ({exc})", hint=HINT) from None

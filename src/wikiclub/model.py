@@ -176,7 +176,7 @@ class QuantityValue:
     lower: Decimal | None = None
 
     def to_json(self) -> wbjson.DataValue:
-        value: dict[str, Any] = {"amount": _signed(self.amount), "unit": self.unit}
+        value: wbjson.QuantityValue = {"amount": _signed(self.amount), "unit": self.unit}
         if self.upper is not None:
             value["upperBound"] = _signed(self.upper)
         if self.lower is not None:
@@ -284,13 +284,18 @@ class StatementDraft:
     def property(self) -> str:
         return self.mainsnak.property
 
-    def to_json(self) -> dict[str, Any]:
-        """Wikibase statement JSON (plus ``wikiclub-source``, which a plan strips before sending)."""
-        out: dict[str, Any] = {"mainsnak": self.mainsnak.to_json(), "type": "statement", "rank": self.rank}
+    def statement(self) -> wbjson.Statement:
+        """Wikibase statement JSON, as a plan sends it."""
+        out: wbjson.Statement = {"mainsnak": self.mainsnak.to_json(), "type": "statement", "rank": self.rank}
         if self.qualifiers:
             out["qualifiers"] = _snaks_json(self.qualifiers)
         if self.references:
             out["references"] = [r.to_json() for r in self.references]
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        """:meth:`statement` plus ``wikiclub-source`` (the cell it came from), as a mapped row keeps it."""
+        out: dict[str, Any] = {**self.statement()}
         if self.source is not None:
             out["wikiclub-source"] = self.source.to_json()
         return out

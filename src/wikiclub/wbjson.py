@@ -7,8 +7,13 @@ exchanges in tests/fixtures/wikibase-api/). Keys with a hyphen (``numeric-id``, 
 ``snaks-order``, ``entity-type``) use the functional form. A wiki may add keys these do not list:
 readers use ``.get`` for everything optional.
 
-Typing a value as one of these documents what the code expects, and lets mypy check the key names;
-``json.loads`` gives ``Any``, which is accepted where a shape is expected.
+Typing a value as one of these documents what the code expects, and lets mypy check the key names.
+Nothing checks them at run time: JSON enters typed where it is decoded — the network in one place,
+``WikibaseClient`` (``get_entities`` → ``dict[str, Entity]``, ``search_entities`` →
+``list[SearchHit]``, ``edit_entity`` takes :class:`EntityData` and gives an ``Entity``), whose
+answers are ``json.loads`` output (``Any``) annotated as these shapes; files (dumps, a batch's
+``plan.jsonl``) where they are read. Past that point mypy checks the keys wherever a value is typed
+with a shape; functions that only read the JSON take ``Mapping[str, Any]``, which every shape is.
 """
 
 from __future__ import annotations
@@ -122,6 +127,32 @@ class Entity(TypedDict, total=False):
     title: str
     missing: str
     redirects: dict[str, str]  # {"from": asked id, "to": the target}
+    nochange: str  # ``wbeditentity``'s answer, when nothing changed (as push reads it; no recorded exchange)
+
+
+# --------------------------------------------------------------------------------------------- edits
+
+
+class TermEdit(TypedDict, total=False):
+    """A term in a ``wbeditentity`` payload: an alias marked ``"add": ""`` is added to the existing
+    ones instead of replacing them (``"remove": ""`` would remove it)."""
+
+    language: Required[str]
+    value: Required[str]
+    add: str
+    remove: str
+
+
+class EntityData(TypedDict, total=False):
+    """The ``data`` of a ``wbeditentity`` request: only what changes. Statements sent with an ``id``
+    replace that statement; without one, they are added. Until push time, a batch's payload may hold
+    datavalues of type ``wikiclub-batch-item`` (an item created earlier in the batch)."""
+
+    labels: dict[str, TermEdit]
+    descriptions: dict[str, TermEdit]
+    aliases: dict[str, list[TermEdit]]
+    claims: list[Statement]
+    sitelinks: dict[str, Sitelink]
 
 
 class SearchMatch(TypedDict, total=False):

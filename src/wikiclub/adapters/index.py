@@ -36,6 +36,7 @@ from ..dumps import iter_dump
 from ..errors import UsageError
 from ..facts import Facts, facts_from_entity
 from ..names import acronym, compound_initials, core, fold, identifier_key, url_key
+from ..wbjson import Entity
 from .sparql import WIKIDATA_CONCEPT_BASE, sparql_prefixes
 
 SCHEMA = """
@@ -61,7 +62,7 @@ class SparqlLike(Protocol):
 
 class EntitiesLike(Protocol):
     def get_entities(self, ids: Sequence[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
 
 
 class LocalIndex:
@@ -86,7 +87,7 @@ class LocalIndex:
         self.db.close()
 
     # -- writing -----------------------------------------------------------------------------------
-    def add_entities(self, entities: Iterable[Mapping[str, Any]]) -> int:
+    def add_entities(self, entities: Iterable[Entity]) -> int:
         n = 0
         with self.db:
             for entity in entities:

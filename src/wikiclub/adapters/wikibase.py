@@ -52,6 +52,7 @@ from ..errors import (
     UsageError,
     WikiError,
 )
+from ..wbjson import Entity, EntityData, SearchHit
 from .auth import bot_password_login
 from .mwerrors import classify_answer
 from .waits import (
@@ -201,6 +202,9 @@ class WikibaseClient:
         """One API request with retries, token refresh and re-login; returns the JSON answer.
 
         A request carrying ``token`` is a write (unless it is a logout): see the module docstring.
+        The answer is decoded JSON (``Any`` inside): this is where Wikibase JSON enters the code,
+        the one place it is given its shapes (:mod:`wikiclub.wbjson`) without being checked —
+        ``get_entities``, ``search_entities`` and ``edit_entity`` annotate what they take from it.
         """
         params = {k: v for k, v in params.items() if v is not None}
         params["format"] = "json"
@@ -353,10 +357,11 @@ class WikibaseClient:
 
     # ---- reads ---------------------------------------------------------------------------------
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+                     languages: Sequence[str] | None = None) -> dict[str, Entity]:
         """Entities by id, in the order asked, 50 per request; a missing one is ``{"id", "missing": ""}``.
 
         A redirected id is keyed by the id asked, its value is the target entity (with ``redirects``).
+        The answer's JSON is typed here as :class:`~wikiclub.wbjson.Entity` (see :meth:`call`).
         """
         wanted: list[str] = []
         for raw in ids:
@@ -366,22 +371,23 @@ class WikibaseClient:
                                  "ids look like Q42, P31 or L7")
             if entity_id not in wanted:
                 wanted.append(entity_id)
-        found: dict[str, dict[str, Any]] = {}
+        found: dict[str, Entity] = {}
         for batch in _chunks(wanted, GET_ENTITIES_BATCH):
             params = {"action": "wbgetentities", "ids": "|".join(batch),
                       "props": "|".join(props) if props else None,
                       "languages": "|".join(languages) if languages else None}
-            entities = self.call(params).get("entities", {})
+            entities: dict[str, Entity] = self.call(params).get("entities", {})
             for entity_id in batch:
                 found[entity_id] = entities.get(entity_id) or {"id": entity_id, "missing": ""}
         return found
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
-                        limit: int = 7) -> list[dict[str, Any]]:
+                        limit: int = 7) -> list[SearchHit]:
         """``wbsearchentities``: prefix search on labels and aliases (its limits: docs/architecture.md, « Reconciliation in one paragraph »)."""
         answer = self.call({"action": "wbsearchentities", "search": text, "language": language,
                             "uselang": language, "type": type, "limit": str(limit)})
-        return list(answer.get("search", []))
+        hits: list[SearchHit] = answer.get("search", [])
+        return list(hits)
 
     def _entity_namespaces(self) -> dict[str, int]:
         """Namespace ids of items and properties (0/120 on Wikidata; 120/122 on a default Wikibase)."""
@@ -424,10 +430,10 @@ class WikibaseClient:
         return list(answer.get("query", {}).get("usercontribs", []))
 
     # ---- writes --------------------------------------------------------------------------------
-    def edit_entity(self, data: Mapping[str, Any], *, entity_id: str | None = None,
+    def edit_entity(self, data: EntityData, *, entity_id: str | None = None,
                     new: str | None = None, baserevid: int | None = None, summary: str,
                     bot: bool = False, tags: Sequence[str] = (), clear: bool = False,
-                    warnings: list[str] | None = None) -> dict[str, Any]:
+                    warnings: list[str] | None = None) -> Entity:
         """``wbeditentity``: create (``new="item"``) or change one entity in one edit; returns the entity.
 
         ``warnings``, when given, receives the names of the answer's warning messages (e.g.
@@ -447,7 +453,8 @@ class WikibaseClient:
         answer = self._write(params)
         if warnings is not None:
             warnings += _warning_names(answer)
-        return dict(answer["entity"])
+        entity: Entity = answer["entity"]
+        return entity.copy()
 
     def _write(self, params: dict[str, Any]) -> dict[str, Any]:
         delay = self.throttle.delay()

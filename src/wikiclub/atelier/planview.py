@@ -15,6 +15,7 @@ from typing import Any
 from ..batch.diff import Change
 from ..batch.model import EntityEdit, Plan
 from ..batch.preview import named, snak_value
+from ..wbjson import Entity
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,13 @@ def _before_terms(current: Mapping[str, Any] | None, kind: str, language: str | 
     return ()
 
 
-def _before_claims(current: Mapping[str, Any] | None, pid: str, names: Mapping[str, str]) -> tuple[str, ...]:
+def _before_claims(current: Entity | None, pid: str, names: Mapping[str, str]) -> tuple[str, ...]:
     if current is None:
         return ()
     return tuple(snak_text(st.get("mainsnak") or {}, names) for st in (current.get("claims") or {}).get(pid, ()))
 
 
-def _line(ch: Change, current: Mapping[str, Any] | None, names: Mapping[str, str]) -> Line:
+def _line(ch: Change, current: Entity | None, names: Mapping[str, str]) -> Line:
     if ch.mainsnak is None:
         return Line(ch.kind, "", ch.language or "", _before_terms(current, ch.kind, ch.language), ch.value or ch.text)
     pid = str(ch.mainsnak.get("property", ""))
@@ -105,7 +106,7 @@ def _line(ch: Change, current: Mapping[str, Any] | None, names: Mapping[str, str
                 _details(ch, names))
 
 
-def item_view(e: EntityEdit, current: Mapping[str, Any] | None, link: Callable[[str], str]) -> ItemView:
+def item_view(e: EntityEdit, current: Entity | None, link: Callable[[str], str]) -> ItemView:
     names = e.names
     rows = ", ".join(str((p.get("source") or {}).get("row")) for p in e.provenance)
     if e.creation:
@@ -133,7 +134,7 @@ def note_view(note: Mapping[str, Any]) -> NoteView:
                     str(note.get("fr", "")), str(note.get("en", "")))
 
 
-def plan_views(plan: Plan, current: Mapping[str, Mapping[str, Any]], link: Callable[[str], str]
+def plan_views(plan: Plan, current: Mapping[str, Entity], link: Callable[[str], str]
                ) -> tuple[list[ItemView], list[NoteView]]:
     items = [item_view(e, current.get(e.target) if e.target else None, link) for e in plan.edits]
     notes = [note_view(n) for n in plan.notes if n.get("kind") != "merged"]

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from ..batch.folder import read_batch
 from ..errors import UsageError, WikiError
+from ..wbjson import Entity
 from .context import Atelier, atelier, tr
 from .planview import plan_views, targets
 from .progress import editgroup_url
@@ -31,7 +32,7 @@ def _batch(at: Atelier, name: str) -> tuple[Any, Path]:
     return work, batch
 
 
-def _current(at: Atelier, ids: list[str]) -> tuple[Mapping[str, Any], bool]:
+def _current(at: Atelier, ids: list[str]) -> tuple[Mapping[str, Entity], bool]:
     """The items as they are now (for « before »), or nothing when the wiki does not answer."""
     if not ids:
         return {}, True

@@ -44,7 +44,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .. import __version__
 from ..errors import InputError
@@ -52,6 +52,7 @@ from ..model import ITEM_REF_TYPE, MAX_TERM, Issue, ItemRef, ItemValue, MappedRo
 from ..problems import problem_words
 from ..sheets.mapping import PLACE_PROPERTY
 from ..sheets.properties import property_info
+from ..wbjson import Entity, SearchHit, Statement
 from .constraints import (
     MAX_DEPTH,
     ClassFacts,
@@ -81,10 +82,10 @@ from .preview import _label_languages, display_label
 
 class EntityReader(Protocol):
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]: ...
+                     languages: Sequence[str] | None = None) -> dict[str, Entity]: ...
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
-                        limit: int = 7) -> list[dict[str, Any]]: ...
+                        limit: int = 7) -> list[SearchHit]: ...
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _name_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-_Hits = dict[tuple[str, str], list[dict[str, Any]]]  # (language, label) → search results with that label
+_Hits = dict[tuple[str, str], list[SearchHit]]  # (language, label) → search results with that label
 
 
 @dataclass
@@ -164,7 +165,7 @@ def _label_of(row: MappedRow, language: str) -> str:
     return row.label(language) or (row.labels[0][1] if row.labels else "")
 
 
-def _statement(pid: str, qid: str) -> dict[str, Any]:
+def _statement(pid: str, qid: str) -> Statement:
     return {"mainsnak": {"snaktype": "value", "property": pid, "datavalue": {
         "value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid}, "type": "wikibase-entityid"},
         "datatype": "wikibase-item"}, "type": "statement", "rank": "normal"}
@@ -176,7 +177,7 @@ class _Read:
 
     hits: _Hits
     pids: tuple[str, ...]
-    fetched: dict[str, dict[str, Any]]
+    fetched: dict[str, Entity]
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _group_entities(records: Sequence[_Record], notes: list[dict[str, Any]]) -> 
 
 
 def _current_state(entities: Mapping[str, _Entity], read: _Read,
-                   reader: EntityReader) -> tuple[dict[str, dict[str, Any]], list[str]]:
+                   reader: EntityReader) -> tuple[dict[str, Entity], list[str]]:
     """The matched items as the wiki has them (all read by :func:`_read`) and the single-value properties."""
     fetched = read.fetched
     targets = [e.target for e in entities.values() if e.target]
@@ -275,8 +276,8 @@ def _wanted(entities: Mapping[str, _Entity], notes: list[dict[str, Any]]) -> Non
     """What each entity wants (``ent.wanted``), with item cells resolved against the batch's creations."""
     created = _created_names(entities)
     for ent in entities.values():
-        extra: list[dict[str, Any]] = []
-        statements: list[dict[str, Any]] = []
+        extra: list[Statement] = []
+        statements: list[Statement] = []
         for rec in ent.records:
             if ent.target is None:
                 extra += [_statement("P31", q) for q in rec.row.instance_of]
@@ -361,7 +362,7 @@ def _hold_incomplete(entities: dict[str, _Entity], options: PlanOptions, notes: 
             _drop_pending(ent, key)
 
 
-def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], entities: Mapping[str, _Entity],
+def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, Entity], entities: Mapping[str, _Entity],
               single_value: Sequence[str], checks: _Checks, options: PlanOptions,
               notes: list[dict[str, Any]]) -> tuple[list[_Planned], dict[str, str]]:
     """Diff each entity in order (what is pointed at first) and give each non-empty one its edit id."""
@@ -369,7 +370,7 @@ def _diff_all(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]],
     edit_ids: dict[str, str] = {}
     for ent in ordered:
         target = ent.target
-        entity: Mapping[str, Any] | None = None
+        entity: Entity | None = None
         if target is not None:
             entity = current.get(target)
             if entity is None or "missing" in entity:
@@ -399,7 +400,7 @@ class _Checks:
     single: Mapping[str, str] = field(default_factory=dict)  # pid → single-value / single-best-value
 
 
-def _subject(target: str | None, entity: Mapping[str, Any] | None, statements: Sequence[Mapping[str, Any]]) -> Subject:
+def _subject(target: str | None, entity: Entity | None, statements: Sequence[Statement]) -> Subject:
     """The entity statements go on, with its classes: the wiki's P31 and the batch's."""
     have = [st for st in ((entity or {}).get("claims") or {}).get("P31", ()) if st.get("rank") != "deprecated"]
     p31 = [v[1] for st in (*have, *(s for s in statements if s["mainsnak"]["property"] == "P31"))
@@ -407,14 +408,14 @@ def _subject(target: str | None, entity: Mapping[str, Any] | None, statements: S
     return Subject(target, tuple(dict.fromkeys(p31)))
 
 
-def _added(statements: Sequence[Mapping[str, Any]], entity: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+def _added(statements: Sequence[Statement], entity: Entity | None) -> list[Statement]:
     """The statements whose main value the entity does not have yet (those a batch would add)."""
     claims = (entity or {}).get("claims") or {}
     return [st for st in statements if not any(same_snak(c.get("mainsnak") or {}, st["mainsnak"])
                                                for c in claims.get(st["mainsnak"]["property"], ()))]
 
 
-def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, dict[str, Any]], read: _Read,
+def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, Entity], read: _Read,
                       reader: EntityReader) -> _Checks:
     """Constraints of the properties used (read by :func:`_read`), then what checking them needs: the
     P31/P279 of value items and subjects and their class ancestors (one batched read per level of
@@ -438,12 +439,12 @@ def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, dict[str
     return _Checks(constraints, facts, _holders(pairs, reader), single_value_properties(constraints))
 
 
-def _class_facts(items: Sequence[str], classes: Sequence[str], fetched: Mapping[str, Mapping[str, Any]],
+def _class_facts(items: Sequence[str], classes: Sequence[str], fetched: Mapping[str, Entity],
                  reader: EntityReader) -> ClassFacts:
     """P31/P279 of ``items`` and of every class above them and above ``classes``, breadth first."""
     if not items and not classes:
         return ClassFacts()
-    known: dict[str, Mapping[str, Any]] = {i: fetched[i] for i in items if i in fetched and "claims" in fetched[i]}
+    known: dict[str, Entity] = {i: fetched[i] for i in items if i in fetched and "claims" in fetched[i]}
     unread = [i for i in dict.fromkeys(items) if i not in known]
     if unread:
         known.update(reader.get_entities(unread, props=["claims"]))
@@ -468,7 +469,7 @@ def _holders(pairs: Sequence[tuple[str, str]], reader: EntityReader) -> dict[tup
     return {pair: tuple(str(q) for q in search(*pair, limit=10)) for pair in dict.fromkeys(pairs)}
 
 
-def _checked(wanted: Wanted, ent: _Entity, target: str | None, entity: Mapping[str, Any] | None, checks: _Checks,
+def _checked(wanted: Wanted, ent: _Entity, target: str | None, entity: Entity | None, checks: _Checks,
              notes: list[dict[str, Any]]) -> Wanted:
     """``wanted`` without the statements that would break a constraint: each becomes a ``constraint`` note."""
     if not checks.constraints:
@@ -503,7 +504,7 @@ def _diff_notes(result: EntityDiff, ent: _Entity, target: str | None, notes: lis
         notes.append(_note(d.kind, ent.records[0], _diff_note_text(d), target, precision=d.to_json()))
 
 
-def _name(planned: Sequence[_Planned], notes: list[dict[str, Any]], fetched: Mapping[str, Mapping[str, Any]],
+def _name(planned: Sequence[_Planned], notes: list[dict[str, Any]], fetched: Mapping[str, Entity],
           reader: EntityReader, options: PlanOptions
           ) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
     """Labels for the preview: what :func:`_read` read, and one labels-only read of the other ids named.
@@ -609,7 +610,7 @@ def _entity_keys(records: Sequence[_Record]) -> list[tuple[_Record, str, str]]:
     return out
 
 
-def _dedupe(statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _dedupe(statements: Sequence[Statement]) -> list[Statement]:
     """Equal statements wanted by several rows of one entity are sent once."""
     seen: set[str] = set()
     out = []
@@ -621,7 +622,7 @@ def _dedupe(statements: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _merged_terms(ent: _Entity, statements: tuple[dict[str, Any], ...]) -> Wanted:
+def _merged_terms(ent: _Entity, statements: tuple[Statement, ...]) -> Wanted:
     """Labels, descriptions and aliases of the entity's rows: the first row's label and description
     in each language; for a creation, the other rows' labels become aliases (the name the duplicate
     row used stays findable) — an existing item keeps its terms as the diff decides."""
@@ -680,7 +681,7 @@ def _ids_named(obj: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _names(ids: Sequence[str], fetched: Mapping[str, Mapping[str, Any]], reader: EntityReader,
+def _names(ids: Sequence[str], fetched: Mapping[str, Entity], reader: EntityReader,
            language: str) -> dict[str, str]:
     """id → label shown, for ``ids``: from the entities already read, and the others in one
     labels-only ``get_entities`` call (50 ids a request)."""
@@ -723,7 +724,7 @@ def _search_new(records: Sequence[_Record], reader: EntityReader) -> _Hits:
 
 
 def _read_entities(records: Sequence[_Record], hits: _Hits, pids: Sequence[str],
-                   reader: EntityReader) -> dict[str, dict[str, Any]]:
+                   reader: EntityReader) -> dict[str, Entity]:
     """Matched items, items a NEW row may already be, items named in description drafts and the
     properties used: one ``get_entities`` call (50 ids a request in the client), so naming the items
     costs a request only when the ids overflow a batch of 50."""
@@ -742,7 +743,7 @@ def _read_entities(records: Sequence[_Record], hits: _Hits, pids: Sequence[str],
     return reader.get_entities(list(ids)) if ids else {}
 
 
-def _term(entity: Mapping[str, Any] | None, kind: str, language: str) -> str:
+def _term(entity: Entity | None, kind: Literal["labels", "descriptions"], language: str) -> str:
     """An entity's label (or description) in ``language``; for labels, else the ``mul`` one
     (Wikidata's label "for all languages", often the name of a place)."""
     terms = (entity or {}).get(kind) or {}
@@ -753,7 +754,7 @@ def _term(entity: Mapping[str, Any] | None, kind: str, language: str) -> str:
     return ""
 
 
-def _fill_descriptions(records: Sequence[_Record], fetched: Mapping[str, Mapping[str, Any]], lang: str,
+def _fill_descriptions(records: Sequence[_Record], fetched: Mapping[str, Entity], lang: str,
                        overwrite: frozenset[str], notes: list[dict[str, Any]]) -> list[_Record]:
     """Description drafts filled with the labels of the items their item cells name.
 
@@ -820,14 +821,14 @@ def _already_created(records: Sequence[_Record], hits: _Hits, notes: list[dict[s
     return out
 
 
-def _resolve_refs(st: dict[str, Any], names: Mapping[str, str], entities: Mapping[str, _Entity], ent: _Entity,
-                  rec: _Record, notes: list[dict[str, Any]]) -> dict[str, Any] | None:
+def _resolve_refs(st: Statement, names: Mapping[str, str], entities: Mapping[str, _Entity], ent: _Entity,
+                  rec: _Record, notes: list[dict[str, Any]]) -> Statement | None:
     """Item references still to resolve → a creation of this batch, or the statement is left out."""
     snaks = [st["mainsnak"], *(s for g in (st.get("qualifiers") or {}).values() for s in g),
              *(s for r in st.get("references", ()) for g in r.get("snaks", {}).values() for s in g)]
     for snak in snaks:
-        dv = snak.get("datavalue") or {}
-        if dv.get("type") != ITEM_REF_TYPE:
+        dv = snak.get("datavalue")
+        if dv is None or dv.get("type") != ITEM_REF_TYPE:
             continue
         text = str(dv["value"]["text"])
         key = names.get(_name_key(text))
@@ -899,7 +900,7 @@ def _topological(entities: list[_Entity], notes: list[dict[str, Any]]) -> list[_
 
 
 def _drop_pending(e: _Entity, key: str) -> None:
-    def points(st: Mapping[str, Any]) -> bool:
+    def points(st: Statement) -> bool:
         return key in json.dumps(st) and "wikiclub-pending" in json.dumps(st)
 
     e.wanted = Wanted(e.wanted.labels, e.wanted.descriptions, e.wanted.aliases,

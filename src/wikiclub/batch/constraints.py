@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..wbjson import Entity
+
 CONSTRAINT, REGEX, CLASS, RELATION, ITEM, EXCEPTION = "P2302", "P1793", "P2308", "P2309", "P2305", "P2303"
 KINDS = {"Q19474404": "single-value", "Q52060874": "single-best-value", "Q21502404": "format",
          "Q21502410": "distinct-values", "Q21510865": "value-type", "Q21503250": "type", "Q21510859": "one-of"}
@@ -133,7 +135,7 @@ class ClassFacts:
         return False if any(self.known(s) for s in starts) else None
 
 
-def facts_of(entities: Mapping[str, Mapping[str, Any]]) -> ClassFacts:
+def facts_of(entities: Mapping[str, Entity]) -> ClassFacts:
     """P31/P279 of entity JSON (as ``wbgetentities`` gives it), for :class:`ClassFacts`."""
     inst: dict[str, tuple[str, ...]] = {}
     sub: dict[str, tuple[str, ...]] = {}

@@ -37,11 +37,13 @@ import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..model import LangText, MappedRow
+from ..wbjson import DataValue, Entity, EntityData, Reference, Snak, SnakMap, Statement, TermEdit
 
+_JSON = TypeVar("_JSON")  # a JSON value, whose shape a function keeps
 BATCH_ITEM_TYPE = "wikiclub-batch-item"
 RETRIEVED = "P813"  # "retrieved": ignored when deciding whether a reference is already there
 OVERWRITABLE = frozenset({"labels", "descriptions"})
@@ -57,16 +59,15 @@ class Wanted:
     labels: tuple[LangText, ...] = ()
     descriptions: tuple[LangText, ...] = ()
     aliases: tuple[LangText, ...] = ()
-    statements: tuple[dict[str, Any], ...] = ()
+    statements: tuple[Statement, ...] = ()
 
     @classmethod
-    def from_row(cls, row: MappedRow, *, extra: Sequence[dict[str, Any]] = (),
-                 drop: Callable[[dict[str, Any]], bool] | None = None) -> Wanted:
+    def from_row(cls, row: MappedRow, *, extra: Sequence[Statement] = (),
+                 drop: Callable[[Statement], bool] | None = None) -> Wanted:
         """From a mapped row; ``extra`` statements (P31, P5008) first; ``drop`` filters statements out."""
         statements = list(extra)
         for st in row.statements:
-            js = st.to_json()
-            js.pop("wikiclub-source", None)
+            js = st.statement()
             if drop is None or not drop(js):
                 statements.append(js)
         return cls(row.labels, row.descriptions, row.aliases, tuple(statements))
@@ -81,7 +82,15 @@ class Wanted:
             return tuple((str(a), str(b)) for a, b in data.get(key, ()))
 
         return cls(pairs("labels"), pairs("descriptions"), pairs("aliases"),
-                   tuple(dict(s) for s in data.get("statements", ())))
+                   tuple(_statement_of(s) for s in data.get("statements", ())))
+
+
+def _statement_of(raw: Any) -> Statement:
+    """A wanted statement as plan.jsonl holds it: a copy of a JSON object (else TypeError)."""
+    statement: Statement = raw
+    if not isinstance(raw, dict):
+        raise TypeError(f"statement: {type(raw).__name__}, pas un objet / not an object")
+    return statement.copy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +101,9 @@ class Change:
     text: str  # readable, for plan.md and the report
     language: str | None = None
     value: str | None = None  # the term for label/description/alias
-    mainsnak: dict[str, Any] | None = None
-    qualifiers: tuple[dict[str, Any], ...] = ()  # qualifier snaks added
-    references: tuple[dict[str, Any], ...] = ()  # references added
+    mainsnak: Snak | None = None
+    qualifiers: tuple[Snak, ...] = ()  # qualifier snaks added
+    references: tuple[Reference, ...] = ()  # references added
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "text": self.text}
@@ -128,8 +137,8 @@ class Conflict:
     reason: str
     wanted: str
     existing: tuple[str, ...] = ()
-    mainsnak: dict[str, Any] | None = None
-    existing_snaks: tuple[dict[str, Any], ...] = ()
+    mainsnak: Snak | None = None
+    existing_snaks: tuple[Snak, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return _with_snaks({"property": self.property, "reason": self.reason, "wanted": self.wanted,
@@ -153,8 +162,8 @@ class DiffNote:
     property: str
     wanted: str
     existing: tuple[str, ...] = ()
-    mainsnak: dict[str, Any] | None = None
-    existing_snaks: tuple[dict[str, Any], ...] = ()
+    mainsnak: Snak | None = None
+    existing_snaks: tuple[Snak, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return _with_snaks({"kind": self.kind, "property": self.property, "wanted": self.wanted,
@@ -166,8 +175,7 @@ class DiffNote:
                    *_snaks_of(data))
 
 
-def _with_snaks(out: dict[str, Any], mainsnak: dict[str, Any] | None,
-                existing_snaks: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+def _with_snaks(out: dict[str, Any], mainsnak: Snak | None, existing_snaks: tuple[Snak, ...]) -> dict[str, Any]:
     """The snaks a conflict or note was made from, written only when there are some."""
     if mainsnak is not None:
         out["mainsnak"] = mainsnak
@@ -176,13 +184,15 @@ def _with_snaks(out: dict[str, Any], mainsnak: dict[str, Any] | None,
     return out
 
 
-def _snaks_of(data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, tuple[dict[str, Any], ...]]:
-    return data.get("mainsnak"), tuple(data.get("existing_snaks", ()))
+def _snaks_of(data: Mapping[str, Any]) -> tuple[Snak | None, tuple[Snak, ...]]:
+    mainsnak: Snak | None = data.get("mainsnak")
+    existing: list[Snak] = list(data.get("existing_snaks", ()))
+    return mainsnak, tuple(existing)
 
 
 @dataclass(frozen=True)
 class EntityDiff:
-    data: dict[str, Any]  # the wbeditentity payload; {} when nothing is missing
+    data: EntityData  # the wbeditentity payload; {} when nothing is missing
     changes: tuple[Change, ...] = ()
     conflicts: tuple[Conflict, ...] = field(default=())
     notes: tuple[DiffNote, ...] = ()
@@ -347,7 +357,7 @@ def same_snak(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return same_datavalue(dva, dvb, str(a.get("datatype") or b.get("datatype") or ""))
 
 
-def _snak_list(snaks: Any) -> list[dict[str, Any]]:
+def _snak_list(snaks: SnakMap | Sequence[Snak] | None) -> list[Snak]:
     """Snaks of a qualifiers/reference map ``{P: [snak]}`` (or a plain list) as one list."""
     if isinstance(snaks, Mapping):
         return [s for group in snaks.values() for s in group]
@@ -407,11 +417,13 @@ def _clean(text: str) -> str:
     return " ".join(text.split())  # Wikibase trims and collapses white space in terms
 
 
-def _diff_terms(wanted: Wanted, current: Mapping[str, Any], overwrite: frozenset[str], data: dict[str, Any],
+def _diff_terms(wanted: Wanted, current: Mapping[str, Any], overwrite: frozenset[str], data: EntityData,
                 changes: list[Change]) -> dict[str, str]:
     """Labels and descriptions to add (or, when asked, to overwrite); returns the labels after the edit."""
     labels = _terms(current, "labels")
-    for kind, singular in (("labels", "label"), ("descriptions", "description")):
+    kinds: tuple[tuple[Literal["labels", "descriptions"], str], ...] = (("labels", "label"),
+                                                                       ("descriptions", "description"))
+    for kind, singular in kinds:
         have = _terms(current, kind)
         for lang, raw in getattr(wanted, kind):
             text = _clean(raw)
@@ -430,7 +442,7 @@ def _diff_terms(wanted: Wanted, current: Mapping[str, Any], overwrite: frozenset
 
 
 def _diff_aliases(wanted: Wanted, current: Mapping[str, Any], labels: Mapping[str, str], creating: bool,
-                  data: dict[str, Any], changes: list[Change]) -> None:
+                  data: EntityData, changes: list[Change]) -> None:
     """Aliases the entity lacks (neither an alias nor the label in that language), always added."""
     aliases = {lang: [str(a.get("value", "")) for a in group]
                for lang, group in (current.get("aliases") or {}).items()}
@@ -438,7 +450,7 @@ def _diff_aliases(wanted: Wanted, current: Mapping[str, Any], labels: Mapping[st
         text = _clean(raw)
         if not text or text == labels.get(lang) or text in aliases.get(lang, []):
             continue
-        entry: dict[str, Any] = {"language": lang, "value": text}
+        entry: TermEdit = {"language": lang, "value": text}
         if not creating:
             entry["add"] = ""  # added to the existing aliases, never replacing them
         data.setdefault("aliases", {}).setdefault(lang, []).append(entry)
@@ -446,7 +458,7 @@ def _diff_aliases(wanted: Wanted, current: Mapping[str, Any], labels: Mapping[st
         changes.append(Change("alias", f"alias {lang}: « {text} »", lang, text))
 
 
-def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_value: Iterable[str] = (),
+def diff_entity(wanted: Wanted, current: Entity | None, *, single_value: Iterable[str] = (),
                 overwrite: Iterable[str] = ()) -> EntityDiff:
     """The smallest ``wbeditentity`` payload that brings ``current`` (None: a new item) to ``wanted``."""
     current = current or {}
@@ -454,7 +466,7 @@ def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_val
     unknown = overwrite - OVERWRITABLE
     if unknown:
         raise ValueError(f"cannot overwrite {sorted(unknown)} (only {sorted(OVERWRITABLE)})")
-    data: dict[str, Any] = {}
+    data: EntityData = {}
     changes: list[Change] = []
     conflicts: list[Conflict] = []
     labels = _diff_terms(wanted, current, overwrite, data, changes)
@@ -467,15 +479,15 @@ def diff_entity(wanted: Wanted, current: Mapping[str, Any] | None, *, single_val
     return EntityDiff(data, tuple(changes), tuple(conflicts), tuple(notes))
 
 
-def _present(group: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _present(group: Iterable[Statement]) -> list[Statement]:
     """Statements that hold a value (not deprecated, not somevalue/novalue)."""
     return [s for s in group if s.get("rank") != "deprecated"
             and s.get("mainsnak", {}).get("snaktype", "value") == "value"]
 
 
-def _new_statement(st: Mapping[str, Any], pid: str, group: list[dict[str, Any]], single: frozenset[str],
+def _new_statement(st: Statement, pid: str, group: list[Statement], single: frozenset[str],
                    changes: list[Change], conflicts: list[Conflict], notes: list[DiffNote]
-                   ) -> dict[str, Any] | None:
+                   ) -> Statement | None:
     """A wanted statement with no equal in ``group``: appended as a new statement (and returned), unless
     the wiki already says it more precisely (a note) or the property takes a single value (a conflict)."""
     mainsnak = st["mainsnak"]
@@ -495,7 +507,7 @@ def _new_statement(st: Mapping[str, Any], pid: str, group: list[dict[str, Any]],
     coarser = [s for s in present if less_precise(s["mainsnak"], mainsnak)]
     if coarser:  # added next to the coarser value, which stays (it is somebody's statement)
         notes.append(_diff_note("more-precise", mainsnak, coarser))
-    new = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
+    new: Statement = {"mainsnak": mainsnak, "type": "statement", "rank": st.get("rank", "normal")}
     if st.get("qualifiers"):
         new["qualifiers"] = copy.deepcopy(st["qualifiers"])
     if st.get("references"):
@@ -507,7 +519,7 @@ def _new_statement(st: Mapping[str, Any], pid: str, group: list[dict[str, Any]],
     return new
 
 
-def _extend_statement(st: Mapping[str, Any], match: dict[str, Any], changes: list[Change]) -> bool:
+def _extend_statement(st: Statement, match: Statement, changes: list[Change]) -> bool:
     """The wanted statement's qualifiers and references that ``match`` (an equal statement) lacks, added
     to it; False when it lacks none."""
     added_q = [q for q in _snak_list(st.get("qualifiers"))
@@ -533,13 +545,13 @@ def _extend_statement(st: Mapping[str, Any], match: dict[str, Any], changes: lis
     return True
 
 
-def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, Any], single: frozenset[str],
-                     changes: list[Change], conflicts: list[Conflict], notes: list[DiffNote]) -> list[dict[str, Any]]:
+def _diff_statements(wanted: Sequence[Statement], claims: Mapping[str, list[Statement]], single: frozenset[str],
+                     changes: list[Change], conflicts: list[Conflict], notes: list[DiffNote]) -> list[Statement]:
     # Work on copies: existing statements we extend are sent whole, with their id.
-    work: dict[str, list[dict[str, Any]]] = {p: copy.deepcopy(list(g)) for p, g in claims.items()}
-    touched: dict[int, dict[str, Any]] = {}  # id(statement) → statement, in first-touched order
+    work: dict[str, list[Statement]] = {p: copy.deepcopy(list(g)) for p, g in claims.items()}
+    touched: dict[int, Statement] = {}  # id(statement) → statement, in first-touched order
     for raw in wanted:
-        st = copy.deepcopy(dict(raw))
+        st = copy.deepcopy(raw)
         mainsnak = st["mainsnak"]
         pid = str(mainsnak["property"])
         group = work.setdefault(pid, [])
@@ -553,24 +565,24 @@ def _diff_statements(wanted: Sequence[Mapping[str, Any]], claims: Mapping[str, A
     return list(touched.values())
 
 
-def _diff_note(kind: str, mainsnak: Mapping[str, Any], others: Sequence[Mapping[str, Any]]) -> DiffNote:
+def _diff_note(kind: str, mainsnak: Snak, others: Sequence[Statement]) -> DiffNote:
     return DiffNote(kind, str(mainsnak.get("property")), value_text(mainsnak),
-                    tuple(value_text(s["mainsnak"]) for s in others), dict(mainsnak),
-                    tuple(dict(s["mainsnak"]) for s in others))
+                    tuple(value_text(s["mainsnak"]) for s in others), mainsnak.copy(),
+                    tuple(s["mainsnak"].copy() for s in others))
 
 
-def _distinct_refs(refs: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _distinct_refs(refs: Iterable[Reference]) -> list[Reference]:
+    out: list[Reference] = []
     for r in refs:
         if not reference_covered(r, out):
-            out.append(copy.deepcopy(dict(r)))
+            out.append(copy.deepcopy(r))
     return out
 
 
 # --------------------------------------------------------------------------------------------- batch items
 
 
-def batch_item(edit_id: str, label: str = "") -> dict[str, Any]:
+def batch_item(edit_id: str, label: str = "") -> DataValue:
     """The datavalue of an item created earlier in the same batch (replaced by its QID at push time)."""
     return {"type": BATCH_ITEM_TYPE, "value": {"edit_id": edit_id, "label": label}}
 
@@ -589,17 +601,24 @@ def batch_item_ids(obj: Any) -> set[str]:
     return found
 
 
-def resolve_batch_items(obj: Any, created: Mapping[str, str]) -> Any:
-    """A copy of ``obj`` with every batch item replaced by the item datavalue of its created QID.
+def resolve_batch_items(obj: _JSON, created: Mapping[str, str]) -> _JSON:
+    """A copy of ``obj`` (a payload, wanted statements…: the same shape comes back) with every batch
+    item replaced by the item datavalue of its created QID.
 
     Raises KeyError (the edit_id) when one was not created yet.
     """
+    resolved: _JSON = _resolved(obj, created)
+    return resolved
+
+
+def _resolved(obj: Any, created: Mapping[str, str]) -> Any:
+    """:func:`resolve_batch_items` on any JSON value (a batch item datavalue becomes an item one)."""
     if isinstance(obj, Mapping):
         if obj.get("type") == BATCH_ITEM_TYPE and isinstance(obj.get("value"), Mapping):
             qid = created[str(obj["value"]["edit_id"])]
             return {"value": {"entity-type": "item", "numeric-id": int(qid[1:]), "id": qid},
                     "type": "wikibase-entityid"}
-        return {k: resolve_batch_items(v, created) for k, v in obj.items()}
+        return {k: _resolved(v, created) for k, v in obj.items()}
     if isinstance(obj, list):
-        return [resolve_batch_items(v, created) for v in obj]
+        return [_resolved(v, created) for v in obj]
     return obj

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..wbjson import Entity, Snak, SnakMap, Statement
 from .diff import (
     Change,
     Conflict,
@@ -104,12 +105,12 @@ def why_refused(change: Change, approved: Sequence[Change]) -> str:
 
 
 def _snak(change: Change) -> str:
-    snak = change.mainsnak or {}
+    snak: Mapping[str, Any] = change.mainsnak or {}
     return f"{snak.get('property')} = {value_text(snak)}"
 
 
-def _kept_qualifiers(statement: Mapping[str, Any], allowed: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    kept: dict[str, list[Any]] = {}
+def _kept_qualifiers(statement: Statement, allowed: Sequence[Snak]) -> SnakMap:
+    kept: SnakMap = {}
     for prop, group in (statement.get("qualifiers") or {}).items():
         ok = [q for q in group if _snaks_within([q], allowed)]
         if ok:
@@ -117,11 +118,14 @@ def _kept_qualifiers(statement: Mapping[str, Any], allowed: Sequence[Mapping[str
     return kept
 
 
-def _strip(statement: Mapping[str, Any], allowed: Sequence[Change]) -> dict[str, Any] | None:
+def _strip(statement: Statement, allowed: Sequence[Change]) -> Statement | None:
     """``statement`` with only the qualifiers and references ``allowed`` covers (None: drop it)."""
     if not any(a.kind == "statement" for a in allowed):
         return None  # approved only as additions to a statement that was there: never created
-    out = {k: v for k, v in statement.items() if k not in ("qualifiers", "qualifiers-order", "references")}
+    out = statement.copy()
+    out.pop("qualifiers", None)
+    out.pop("qualifiers-order", None)
+    out.pop("references", None)
     kept = _kept_qualifiers(statement, [q for a in allowed for q in a.qualifiers])
     if kept:
         out["qualifiers"] = kept
@@ -145,7 +149,7 @@ def restrict(wanted: Wanted, refused: Sequence[Change], approved: Sequence[Chang
         elif change.kind == "alias":
             aliases = [t for t in aliases if (t[0], " ".join(t[1].split())) != (change.language, change.value)]
         elif change.mainsnak is not None:
-            kept: list[dict[str, Any]] = []
+            kept: list[Statement] = []
             for st in statements:
                 if same_snak(st.get("mainsnak", {}), change.mainsnak):
                     stripped = _strip(st, _about(change, approved))
@@ -169,7 +173,7 @@ def _new_conflicts(found: Iterable[Conflict], approved: Sequence[Conflict]) -> l
     return out
 
 
-def check_replan(wanted: Wanted, current: Mapping[str, Any] | None, approved: Sequence[Change],
+def check_replan(wanted: Wanted, current: Entity | None, approved: Sequence[Change],
                  approved_conflicts: Sequence[Conflict], *, single_value: Iterable[str] = (),
                  overwrite: Iterable[str] = ()) -> Checked:
     """Plan ``wanted`` against ``current`` again, keeping only approved changes; the reasons for the rest."""
@@ -186,7 +190,7 @@ def check_replan(wanted: Wanted, current: Mapping[str, Any] | None, approved: Se
     return Checked(result, tuple(reasons + _new_conflicts(result.conflicts, approved_conflicts)))
 
 
-def duplicates(changes: Iterable[Change], entity: Mapping[str, Any]) -> list[str]:
+def duplicates(changes: Iterable[Change], entity: Entity) -> list[str]:
     """What ``changes`` added that ``entity`` (the entity read again after the write) now holds twice or
     more: a stale write Wikibase patched onto somebody else's simultaneous, equal edit."""
     claims = entity.get("claims") or {}

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..wbjson import EntityData
 from .diff import (
     Change,
     Conflict,
@@ -44,7 +45,7 @@ class EntityEdit:
     edit_id: str
     target: str | None  # QID, or None for a creation
     baserevid: int | None
-    data: dict[str, Any]  # the payload (may hold batch items, resolved at push time)
+    data: EntityData  # the payload (may hold batch items, resolved at push time)
     summary: str
     label: str  # for people: the item's label in the batch's first language
     wanted: Wanted  # what the rows want: push re-plans from it when the item moved
@@ -69,12 +70,20 @@ class EntityEdit:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> EntityEdit:
         return cls(int(data["seq"]), str(data["edit_id"]), data.get("target"), data.get("baserevid"),
-                   dict(data["data"]), str(data["summary"]), str(data.get("label", "")),
+                   _payload(data["data"]), str(data["summary"]), str(data.get("label", "")),
                    Wanted.from_json(data.get("wanted", {})),
                    tuple(Change.from_json(c) for c in data.get("changes", ())),
                    tuple(Conflict.from_json(c) for c in data.get("conflicts", ())),
                    tuple(data.get("provenance", ())), tuple(data.get("depends_on", ())),
                    {str(k): str(v) for k, v in (data.get("names") or {}).items()})
+
+
+def _payload(raw: Any) -> EntityData:
+    """A line's ``data``, as plan.jsonl holds it (a JSON object: else TypeError, a malformed line)."""
+    payload: EntityData = raw
+    if not isinstance(raw, dict):
+        raise TypeError(f"data: {type(raw).__name__}, pas un objet / not an object")
+    return payload.copy()
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ from ..errors import (
     TransportError,
     WikiError,
 )
+from ..wbjson import Entity, EntityData
 from .approve import check_approved
 from .contribs import Landed, find_markers, iso_minus
 from .diff import Wanted, resolve_batch_items
@@ -84,12 +85,12 @@ class PushClient(Protocol):
     requests_made: int
 
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]: ...
+                     languages: Sequence[str] | None = None) -> dict[str, Entity]: ...
 
-    def edit_entity(self, data: Mapping[str, Any], *, entity_id: str | None = None, new: str | None = None,
+    def edit_entity(self, data: EntityData, *, entity_id: str | None = None, new: str | None = None,
                     baserevid: int | None = None, summary: str, bot: bool = False,
                     tags: Sequence[str] = (), clear: bool = False,
-                    warnings: list[str] | None = None) -> dict[str, Any]: ...
+                    warnings: list[str] | None = None) -> Entity: ...
 
     def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]: ...
 
@@ -211,7 +212,7 @@ class Payload:
 
     target: str | None
     baserevid: int | None
-    data: Mapping[str, Any]
+    data: EntityData
     issues: tuple[str, ...] = ()
     changes: tuple[Any, ...] = ()
 
@@ -224,7 +225,7 @@ class Saved:
     revid: int | None
     nochange: bool
     warnings: tuple[str, ...] = ()
-    entity: Mapping[str, Any] | None = None
+    entity: Entity | None = None
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,7 @@ class _Pusher:
         meta = plan.meta
         self.single_value = tuple(meta.get("single_value", ()))
         self.overwrite = tuple(meta.get("overwrite", ()))
-        self.fresh: dict[str, tuple[dict[str, Any], float]] = {}  # target → (entity, read at)
+        self.fresh: dict[str, tuple[Entity, float]] = {}  # target → (entity, read at)
         self.queue: list[EntityEdit] = []
         self.position = 0
         self.user = ""
@@ -328,7 +329,7 @@ class _Pusher:
         self.scan_requests = 0
 
     # ---- reads ---------------------------------------------------------------------------------
-    def _current(self, target: str) -> dict[str, Any]:
+    def _current(self, target: str) -> Entity:
         """The entity as it is now: from the last window read if young enough, else a new window."""
         now = self.options.clock()
         hit = self.fresh.get(target)
@@ -422,7 +423,7 @@ class _Pusher:
                                              f"creating « {label} », a conflict: {dep.detail}")
         return Settle("failed", detail=f"dépend de / depends on creation {creation} ({label}) not done yet")
 
-    def _attempt(self, edit: EntityEdit, data: dict[str, Any], wanted: Wanted, again: Again) -> Settle | Again:
+    def _attempt(self, edit: EntityEdit, data: EntityData, wanted: Wanted, again: Again) -> Settle | Again:
         """One try: (re-read), plan again, journal "sent", write, and what its outcome calls for."""
         prepared = self._prepare(edit, data, wanted, reread=again.reread)
         if isinstance(prepared, Settle):
@@ -439,10 +440,10 @@ class _Pusher:
         saved = Saved(str(entity.get("id")), entity.get("lastrevid"), "nochange" in entity, tuple(warnings), entity)
         return self._decide(edit, prepared, saved, again)
 
-    def _prepare(self, edit: EntityEdit, data: dict[str, Any], wanted: Wanted, *, reread: bool) -> Payload | Settle:
+    def _prepare(self, edit: EntityEdit, data: EntityData, wanted: Wanted, *, reread: bool) -> Payload | Settle:
         """What to send now: the edit planned again from what it wants against the entity as it is, with
         only what was approved; an unmoved entity must give exactly the approved payload."""
-        current: dict[str, Any] | None = None
+        current: Entity | None = None
         if edit.target is not None:
             if reread:
                 self.fresh.pop(edit.target, None)
@@ -494,7 +495,7 @@ class _Pusher:
         if PATCHED in saved.warnings and saved.entity_id:
             # A real Wikibase answers a patched stale write with the entity as this write made it,
             # *without* the concurrent change (docs/sandbox.md): read it again to see what it holds now.
-            now = self.client.get_entities([saved.entity_id]).get(saved.entity_id) or saved.entity or {}
+            now: Entity = self.client.get_entities([saved.entity_id]).get(saved.entity_id) or saved.entity or {}
             doubled = duplicates(payload.changes, now)
             if doubled:
                 return Settle("conflict", saved.entity_id, saved.revid,
@@ -655,8 +656,8 @@ def _push_locked(batch_dir: Path, plan: Plan, client: PushClient, options: PushO
     return report
 
 
-def _dry_payload(edit: EntityEdit, plan: Plan, current: Mapping[str, Any] | None,
-                 created: Mapping[str, str]) -> Mapping[str, Any]:
+def _dry_payload(edit: EntityEdit, plan: Plan, current: Entity | None,
+                 created: Mapping[str, str]) -> EntityData:
     """What push would send for ``edit`` now (approved changes only)."""
     if edit.target is None or current is None or current.get("lastrevid") == edit.baserevid:
         return edit.data

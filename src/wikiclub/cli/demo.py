@@ -135,8 +135,8 @@ def _show_search_and_item(site: str) -> None:
     qid = hits[0]["id"]
     entity = client.get_entities([qid])[qid]
     click.secho(f"\nÉlément / item {qid}:", fg="cyan", bold=True)
-    for kind in ("labels", "descriptions"):
-        for lang, term in sorted(entity.get(kind, {}).items()):
+    for kind, terms in (("labels", entity.get("labels", {})), ("descriptions", entity.get("descriptions", {}))):
+        for lang, term in sorted(terms.items()):
             click.echo(f"  {kind[:-1]:<12} {lang}: {term['value']}")
     for pid, statements in sorted(entity.get("claims", {}).items()):
         for st in statements:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import click
 
@@ -21,6 +21,7 @@ from ..sheets.validate import (
     write_records,
     write_report,
 )
+from ..wbjson import Entity
 from .app import main
 from .i18n import current_language
 from .paths import OutputPath
@@ -59,7 +60,7 @@ def catalog_for(mapping: SheetMapping, *, properties: Path | None, site: str | N
 
     client = WikibaseClient.from_settings(settings, make_session(settings))
     try:
-        def fetch(ids: Sequence[str]) -> Mapping[str, Mapping[str, Any]]:
+        def fetch(ids: Sequence[str]) -> Mapping[str, Entity]:
             return client.get_entities(ids, props=("labels", "datatype", "claims"), languages=("fr", "en"))
 
         # --refresh: every id of the mapping asked again, the answers replacing what the cache said

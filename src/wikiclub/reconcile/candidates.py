@@ -19,6 +19,7 @@ from ..adapters.index import LocalIndex
 from ..errors import WikiError
 from ..facts import Facts, facts_from_entity
 from ..names import core, fold, identifier_variants, name_parts, url_variants
+from ..wbjson import Entity, SearchHit
 from .model import ReconQuery
 
 
@@ -73,9 +74,9 @@ class WikibaseLike(Protocol):
     """What ``adapters.wikibase.WikibaseClient`` offers that reconciliation uses."""
 
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
-                        limit: int = 7) -> list[Any]: ...
+                        limit: int = 7) -> list[SearchHit]: ...
     def search_statements(self, prop: str, value: str) -> list[Any]: ...
     def search_text(self, words: str, *, limit: int = 50) -> list[str]: ...
 

@@ -12,15 +12,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..wbjson import Entity, SearchHit
+
 MAX_SEARCH = 50  # wbsearchentities' limit for most users
 
 
 class Reader(Protocol):
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
-                        limit: int = 7) -> list[dict[str, Any]]: ...
+                        limit: int = 7) -> list[SearchHit]: ...
 
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> Mapping[str, Mapping[str, Any]]: ...
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def _places(entity: Mapping[str, Any]) -> list[str]:
     return claim_ids(entity, "P131") or claim_ids(entity, "P17")
 
 
-def _fits(classes: list[str], wanted: str | None, about: Mapping[str, Mapping[str, Any]]) -> bool:
+def _fits(classes: list[str], wanted: str | None, about: Mapping[str, Entity]) -> bool:
     """No class asked, or the hit is an instance of it or of one of its direct subclasses."""
     if wanted is None:
         return True

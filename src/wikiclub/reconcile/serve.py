@@ -35,6 +35,7 @@ from ..model import is_item_id, is_property_id
 from ..names import fold
 from ..sheets.mapping import SheetMapping
 from ..sheets.properties import PropertyCatalog, PropertyInfo
+from ..wbjson import Entity, SearchHit
 from .candidates import CandidateSource
 from .model import Decision, Match, ScoredCandidate, Thresholds
 from .run import Reconciler
@@ -74,8 +75,8 @@ def item_url(site: SiteConfig, qid: str) -> str:
     return site.api_url.rsplit("/w/", 1)[0].rstrip("/") + "/wiki/" + qid
 
 
-PropertySearch = Callable[[str, str], Sequence[Mapping[str, Any]]]
-Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+PropertySearch = Callable[[str, str], Sequence[SearchHit]]
+Fetch = Callable[[Sequence[str]], Mapping[str, Entity]]
 
 
 class SiteAsker(Protocol):
@@ -93,7 +94,7 @@ class WikiReads(EntityReads, Protocol):
     """The wiki reads of the service in API mode (``adapters.wikibase.WikibaseClient``)."""
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
-                        limit: int = 7) -> list[Any]: ...
+                        limit: int = 7) -> list[SearchHit]: ...
 
 
 def build_service(source: CandidateSource, site: SiteInfo, mappings: Sequence[SheetMapping],

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from ..facts import Facts
 from ..model import is_item_id, is_property_id
+from ..wbjson import DataValue, Entity, Statement
 from .serve_query import RequestError
 
 FactsOf = Callable[[Iterable[str]], Mapping[str, Facts]]
@@ -24,7 +25,7 @@ class EntityReads(Protocol):
     """What the service reads from the wiki beyond candidates: entity JSON (data extension)."""
 
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> Mapping[str, Any]: ...
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
 
 
 def _query(raw: Any, max_ids: int) -> tuple[list[str], list[tuple[str, int]]]:
@@ -103,16 +104,16 @@ def best_values(claims: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return out
 
 
-def _item(qid: str) -> dict[str, Any]:
+def _item(qid: str) -> DataValue:
     return {"type": "wikibase-entityid", "value": {"id": qid}}
 
 
-def claims_from_facts(f: Facts) -> dict[str, list[dict[str, Any]]]:
+def claims_from_facts(f: Facts) -> dict[str, list[Statement]]:
     """The statements the local index keeps, in the JSON form of ``wbgetentities``."""
-    claims: dict[str, list[dict[str, Any]]] = {}
+    claims: dict[str, list[Statement]] = {}
 
-    def add(pid: str, datavalue: dict[str, Any]) -> None:
-        claims.setdefault(pid, []).append({"mainsnak": {"snaktype": "value", "datavalue": datavalue},
+    def add(pid: str, datavalue: DataValue) -> None:
+        claims.setdefault(pid, []).append({"mainsnak": {"snaktype": "value", "property": pid, "datavalue": datavalue},
                                            "rank": "normal"})
 
     for qid in f.instance_of:
@@ -131,7 +132,7 @@ def claims_from_facts(f: Facts) -> dict[str, list[dict[str, Any]]]:
     return claims
 
 
-def claims_of(ids: Sequence[str], entities: EntityReads | None, facts: FactsOf) -> dict[str, Mapping[str, Any]]:
+def claims_of(ids: Sequence[str], entities: EntityReads | None, facts: FactsOf) -> dict[str, dict[str, list[Statement]]]:
     """Statements of the items: their JSON from the wiki, else what the local index keeps."""
     wanted = [i for i in ids if is_item_id(i)]
     if entities is not None and wanted:

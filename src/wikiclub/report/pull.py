@@ -30,7 +30,7 @@ from ..escape import csv_cell, set_xlsx_text
 from ..model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
 from ..sheets.datatypes import format_value
 from ..sheets.mapping import ColumnSpec, SheetMapping
-from ..wbjson import Statement, Term
+from ..wbjson import Entity, Statement, Term
 from .queries import Namespaces, selection_pattern
 from .spec import Selection
 
@@ -49,7 +49,7 @@ class Endpoint(Protocol):
 
 class EntityReader(Protocol):
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]: ...
+                     languages: Sequence[str] | None = None) -> dict[str, Entity]: ...
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,8 @@ def pull(mapping: SheetMapping, selection: Selection, endpoint: Endpoint, reader
     if linked:
         for qid, e in reader.get_entities(linked, props=["labels"], languages=[lang, "en"]).items():
             found = e.get("labels", {})
-            labels[qid] = (found.get(lang) or found.get("en") or {}).get("value", "")
+            term = found.get(lang) or found.get("en")
+            labels[qid] = term.get("value", "") if term else ""
     header, table = build_rows(mapping, entities, labels)
     write_sheet(out, header, table, mapping, f"Éléments existants — {mapping.path}", item_url)
     return PullResult(out, tuple(header), len(table), classes)

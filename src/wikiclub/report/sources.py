@@ -19,8 +19,9 @@ it on kb.jsonl), and both cost one bounded request per block of ids:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
+from ..wbjson import Entity
 from .budget import Collector
 from .cache import FactCache
 from .itemdata import ENTITY_PROPS, ItemFacts, facts_from_entity
@@ -33,7 +34,7 @@ API_BATCH = 50  # wbgetentities ids per request (the limit without apihighlimits
 
 class EntityReader(Protocol):
     def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
-                     languages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]: ...
+                     languages: Sequence[str] | None = None) -> dict[str, Entity]: ...
 
 
 class FactSource(Protocol):
@@ -54,7 +55,7 @@ class ApiFacts:
         self.gone: set[str] = set()  # deleted or redirected since the query service saw them
 
     def _get(self, ids: Sequence[str], props: Sequence[str], languages: Sequence[str] | None
-             ) -> Iterator[tuple[str, dict[str, Any]]]:
+             ) -> Iterator[tuple[str, Entity]]:
         """The entities of ``ids``, 50 per request, one request after the other (Wikimedia's API
         etiquette). Not overlapped with the caller's work in a thread: measured, the thread fighting
         the caller for the GIL made reading the socket several times slower."""
@@ -91,7 +92,7 @@ class ApiFacts:
         return {**fresh, **{f.id: f for f in read}}
 
 
-def _absent(asked: str, entity: dict[str, Any]) -> bool:
+def _absent(asked: str, entity: Entity) -> bool:
     """Deleted, missing, or a redirect (the target is counted as itself, if it belongs)."""
     return "missing" in entity or entity.get("id") != asked or entity.get("type", "item") != "item"
 

@@ -28,14 +28,14 @@ from typing import Any
 
 from ..dumps import iter_dump
 from ..errors import InputError
-from ..wbjson import Statement, Term
+from ..wbjson import Entity, Statement, Term
 
 FORMAT_CONSTRAINT, SINGLE_VALUE, DISTINCT_VALUES = "Q21502404", "Q19474404", "Q21502410"
 SINGLE_BEST_VALUE = "Q52060874"  # Wikidata's P569/P570: one best value (several only with ranks)
 CATALOG_VERSION = 2  # 2: « missing_since », the date of each « does not exist » answer
 UNKNOWN_TTL = 3600.0  # seconds an « unknown property/item » answer is believed
 
-Fetch = Callable[[Sequence[str]], Mapping[str, Mapping[str, Any]]]
+Fetch = Callable[[Sequence[str]], Mapping[str, Entity]]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,13 @@ def _constraint_kind(claim: Statement) -> str | None:
     dv = snak.get("datavalue") if snak is not None else None
     kind = dv["value"] if dv is not None else None
     return str(kind["id"]) if isinstance(kind, Mapping) and "id" in kind else None
+
+
+def _with_id(entity: Entity, asked: str) -> Entity:
+    """A copy of ``entity`` that says its id (the id asked when the answer does not)."""
+    out = entity.copy()
+    out["id"] = entity.get("id", asked)
+    return out
 
 
 def property_info(entity: Mapping[str, Any]) -> PropertyInfo:
@@ -106,7 +113,7 @@ class PropertyCatalog:
         return False if qid in self.missing else None
 
     @classmethod
-    def from_entities(cls, site: str, entities: Iterable[Mapping[str, Any]]) -> PropertyCatalog:
+    def from_entities(cls, site: str, entities: Iterable[Entity]) -> PropertyCatalog:
         props: dict[str, PropertyInfo] = {}
         items: dict[str, str] = {}
         missing: set[str] = set()
@@ -146,7 +153,7 @@ class PropertyCatalog:
         if not unknown:
             return self
         answer = fetch(unknown)
-        entities = [dict(e, id=e.get("id", k)) for k, e in answer.items()]
+        entities = [_with_id(e, k) for k, e in answer.items()]
         entities += [{"id": k, "missing": ""} for k in unknown if k not in answer]
         fresh = PropertyCatalog.from_entities(self.site, entities)
         when = time.time() if now is None else now
