@@ -73,8 +73,18 @@ def sb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     s.running.stop()
 
 
-def plan(sb: Sandbox, tmp: Path, rows: list[tuple[str | None, Any]]) -> tuple[Plan, WikibaseClient]:
+def plan(sb: Sandbox, tmp: Path, rows: list[tuple[str | None, Any]],
+         on_search: Any = None) -> tuple[Plan, WikibaseClient]:
     c = client(sb, login=False)
+    if on_search is not None:  # what the plan searched, as sent (list=search's srsearch)
+        call = c.call
+
+        def counting(params: Any, **kw: Any) -> Any:
+            if params.get("list") == "search":
+                on_search(str(params.get("srsearch", "")))
+            return call(params, **kw)
+
+        c.call = counting  # type: ignore[method-assign]
     records = read_reconciled(write_records(tmp / "records.jsonl", rows))
     return build_plan(records, c, site={"name": "sb", "api_url": sb.api_url}, batch_id="constraints"), c
 
@@ -175,6 +185,23 @@ def test_distinct_values_an_identifier_already_on_another_item(sb: Sandbox, tmp_
         "distinct-values"]
     # the label search, the batched read, the namespaces, one haswbstatement, the labels plan.md shows
     assert c.requests_made == 5
+
+
+def test_distinct_values_of_many_rows_are_asked_in_a_few_or_searches(sb: Sandbox, tmp_path: Path) -> None:
+    """30 new identifiers cost a few ``haswbstatement:P=a|P=b…`` searches (each within CirrusSearch's
+    300-character query limit), not 30; the one already on an item is still found."""
+    taken = "0000 0001 1987 4420"  # L'Écart's (Q900264)
+    isnis = [f"0000 0004 {n:04d} {n:04d}" for n in range(29)] + [taken]
+    rows: list[tuple[str | None, Any]] = [
+        (None, row(2 + n, f"Centre nouveau {n}", st("P213", "external-id", StringValue(isni)),
+                   st("P131", "wikibase-item", ItemValue(ROUYN)), desc=f"centre d'artistes {n}"))
+        for n, isni in enumerate(isnis)]
+    asked: list[str] = []
+    p, c = plan(sb, tmp_path, rows, on_search=asked.append)
+    [violation] = notes(p, "distinct-values")
+    assert violation["value"] == taken and violation["related"] == [ECART]
+    searches = [q for q in asked if "haswbstatement" in q]
+    assert 1 < len(searches) <= 4 and all(len(q) <= 300 for q in searches), searches
 
 
 def test_unknown_classes_are_not_guessed() -> None:

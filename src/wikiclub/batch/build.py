@@ -420,7 +420,7 @@ def _constraint_reads(ordered: Sequence[_Entity], current: Mapping[str, Entity],
     """Constraints of the properties used (read by :func:`_read`), then what checking them needs: the
     P31/P279 of value items and subjects and their class ancestors (one batched read per level of
     the hierarchy, only when a type or value-type constraint applies), and the items already holding
-    each identifier a distinct-values property would get (one ``haswbstatement`` search per value)."""
+    each identifier a distinct-values property would get (``haswbstatement`` OR searches, few values each)."""
     constraints = {p: read_constraints(read.fetched[p]) for p in read.pids if "missing" not in read.fetched[p]}
     constraints = {p: c for p, c in constraints.items() if c}
     if not constraints:
@@ -460,13 +460,63 @@ def _class_facts(items: Sequence[str], classes: Sequence[str], fetched: Mapping[
     return facts_of(known)
 
 
+# CirrusSearch refuses a full-text query longer than this ($wgCirrusSearchMaxFullTextQueryLength, 300 by
+# default); ``haswbstatement:P1=a|P2=b`` is one such query (| is OR: Help:Extension:WikibaseCirrusSearch).
+MAX_SEARCH_QUERY = 300
+HOLDER_HITS = 50  # hits asked per OR search; a search that fills it is asked again pair by pair
+
+
+def _or_groups(pairs: Sequence[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The pairs cut into OR searches that stay within the query length (quotes and keyword counted)."""
+    groups: list[list[tuple[str, str]]] = []
+    size = 0
+    for prop, value in pairs:
+        cost = len(prop) + len(value) + 2  # "P=v" and its "|"
+        if not groups or size + cost > MAX_SEARCH_QUERY - len('haswbstatement:""'):
+            groups.append([])
+            size = 0
+        groups[-1].append((prop, value))
+        size += cost
+    return groups
+
+
+def _holds(entity: Entity, prop: str, value: str) -> bool:
+    """Whether ``entity`` has a ``prop`` statement of value ``value`` (case aside, as haswbstatement)."""
+    for st in (entity.get("claims") or {}).get(prop) or []:
+        snak = st.get("mainsnak")
+        datavalue = snak.get("datavalue") if snak is not None else None
+        if datavalue is not None and str(datavalue.get("value", "")).casefold() == value.casefold():
+            return True
+    return False
+
+
 def _holders(pairs: Sequence[tuple[str, str]], reader: EntityReader) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(property, value) → the items having that statement (``haswbstatement``), one search per pair.
-    A reader without statement search (an offline reader) finds none."""
+    """(property, value) → the items having that statement. One ``haswbstatement`` OR search per group
+    of pairs (not one per pair), then one batched read of the items found, to know which pair each
+    holds — usually none: a new identifier is on no item. A reader without statement search (an
+    offline reader) finds none."""
     search = getattr(reader, "search_statements", None)
     if not callable(search):
         return {}
-    return {pair: tuple(str(q) for q in search(*pair, limit=10)) for pair in dict.fromkeys(pairs)}
+    unique = list(dict.fromkeys(pairs))
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    found: list[str] = []  # hits of OR searches: which pair each holds is read below
+    for group in _or_groups(unique):
+        (prop, value), rest = group[0], group[1:]
+        hits = [str(q) for q in search(prop, value + "".join(f"|{p}={v}" for p, v in rest), limit=HOLDER_HITS)]
+        if len(hits) >= HOLDER_HITS:  # maybe more than shown: each pair on its own
+            out.update({(p, v): tuple(str(q) for q in search(p, v, limit=10)) for p, v in group})
+        elif not rest:  # one pair: its hits are its holders
+            out[(prop, value)] = tuple(hits)
+        else:
+            found += hits
+            out.update({pair: () for pair in group})
+    entities = reader.get_entities(list(dict.fromkeys(found)), props=["claims"]) if found else {}
+    for q, e in entities.items():
+        for pair in out:
+            if "missing" not in e and _holds(e, *pair) and q not in out[pair]:
+                out[pair] += (q,)
+    return out
 
 
 def _checked(wanted: Wanted, ent: _Entity, target: str | None, entity: Entity | None, checks: _Checks,
