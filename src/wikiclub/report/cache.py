@@ -54,6 +54,11 @@ class FactCache:
     def close(self) -> None:
         self.conn.close()
 
+    def empty(self) -> bool:
+        """Nothing cached for this site and these languages (a first run: no revision to check)."""
+        return self.conn.execute("SELECT 1 FROM facts WHERE site = ? AND languages = ? LIMIT 1",
+                                 (self.site, self.key)).fetchone() is None
+
     def get(self, ids: list[str]) -> dict[str, ItemFacts]:
         """The cached facts of ``ids`` read with the same languages (others are misses)."""
         out: dict[str, ItemFacts] = {}

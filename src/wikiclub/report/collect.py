@@ -128,7 +128,9 @@ def _groups_and_worklist(spec: ReportSpec, pop: Population, run: Collector) -> t
 
 def _population(run: Collector, spec: ReportSpec, ns: Namespaces, options: Options) -> tuple[Population, FactSource]:
     """Who is in the project (ids from SPARQL), what each item says (its facts), and its classes' closure."""
-    found = find_candidates(run, spec.selection, ns)
+    # revisions are only of use to check cached item data
+    found = find_candidates(run, spec.selection, ns,
+                            versions=options.reader is not None and options.cache is not None and not options.cache.empty())
     source = _source(run, spec, ns, options)
     facts = _read_facts(run, source, found.ids(), found.versions)
     if isinstance(source, ApiFacts) and source.gone:  # not unread: gone (SPARQL lags behind the wiki)

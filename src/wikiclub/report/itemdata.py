@@ -63,22 +63,37 @@ def truthy_items(statements: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _sourced(statement: Mapping[str, Any]) -> bool:
-    return any(IMPORTED_FROM not in (ref.get("snaks") or {}) for ref in statement.get("references") or ())
+def statement_counts(claims: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[tuple[str, ...], int, int]:
+    """(properties with at least one statement, sorted; statements; sourced statements) — one pass,
+    as cheap as it can be: it runs on every statement of every item of the WikiProject."""
+    properties: list[str] = []
+    statements = sourced = 0
+    for pid, group in claims.items():
+        if not group:
+            continue
+        properties.append(pid)
+        statements += len(group)
+        for statement in group:
+            for ref in statement.get("references") or ():
+                if IMPORTED_FROM not in (ref.get("snaks") or ()):
+                    sourced += 1
+                    break
+    properties.sort()
+    return tuple(properties), statements, sourced
 
 
 def facts_from_entity(entity: Mapping[str, Any], languages: Sequence[str]) -> ItemFacts:
     """The facts of an entity as ``wbgetentities`` returns it (with ``languages`` asked)."""
     claims: Mapping[str, list[Mapping[str, Any]]] = entity.get("claims") or {}
     labels = entity.get("labels") or {}
+    descriptions = entity.get("descriptions") or {}
     first = labels.get(languages[0]) if languages else None
+    properties, statements, sourced = statement_counts(claims)
     return ItemFacts(
         id=str(entity["id"]), revision=int(entity.get("lastrevid") or 0),
-        classes=truthy_items(claims.get("P31", ())),
+        classes=truthy_items(claims["P31"]) if "P31" in claims else (),
         labels=tuple(lang for lang in languages if lang in labels),
-        descriptions=tuple(lang for lang in languages if lang in (entity.get("descriptions") or {})),
-        sitelinks=tuple(sorted(entity.get("sitelinks") or {})),
-        properties=tuple(sorted(pid for pid, sts in claims.items() if sts)),
-        statements=sum(len(sts) for sts in claims.values()),
-        sourced=sum(1 for sts in claims.values() for st in sts if _sourced(st)),
+        descriptions=tuple(lang for lang in languages if lang in descriptions),
+        sitelinks=tuple(sorted(entity.get("sitelinks") or ())),
+        properties=properties, statements=statements, sourced=sourced,
         label=str(first.get("value", "")) if isinstance(first, Mapping) else "")
