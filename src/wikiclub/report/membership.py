@@ -67,10 +67,10 @@ def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespac
     found.links.setdefault(region, []).append((region, SELF))
     level = [region]
     while level:
-        def children(block: Sequence[str]) -> list[tuple[str, str, str]]:
+        def children(block: Sequence[str]) -> list[tuple[str, str]]:
             rows = run.select(children_query(block, via, PARENT, ns, versions))
             _versions(found, rows, "c", ns)
-            return [(entity_id(r["c"], ns), str(r["via"]), entity_id(r["p"], ns)) for r in rows if "c" in r]
+            return [(entity_id(r["c"], ns), str(r["via"])) for r in rows if "c" in r]
 
         results, failed = run.blocks(level, BLOCK, children, f"région {region}")
         if failed:
@@ -79,7 +79,7 @@ def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespac
                 found.unreached.add(region)
         level = []
         for rows in results:
-            for child, prop, _parent in rows:
+            for child, prop in rows:
                 if (region, prop) not in found.links.get(child, []):
                     found.links.setdefault(child, []).append((region, prop))
                 if prop == PARENT and child not in seen:

@@ -97,15 +97,16 @@ def _values(var: str, ids: Sequence[str]) -> str:
 
 def children_query(parents: Sequence[str], via: Sequence[str], parent_property: str, ns: Namespaces,
                    versions: bool = True) -> str:
-    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?child ?via ?parent``, and (with
-    ``versions``) the child's revision (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
+    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?c`` and the property ``?via`` (the parent
+    itself is not returned: a third less to send and parse), and (with ``versions``) the child's revision
+    (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
 
     One UNION branch per property (a ``VALUES ?via`` join makes some engines scan every triple of
     the property): each branch is an index lookup from the bound parent.
     """
     branches = " UNION ".join(f'{{ ?c wdt:{p} ?p . BIND("{p}" AS ?via) }}'
                               for p in dict.fromkeys((parent_property, *via)))
-    return (f"{ns.header()}SELECT ?c ?via ?p{_version(versions)} WHERE {{ {_values('p', parents)} {branches}\n"
+    return (f"{ns.header()}SELECT ?c ?via{_version(versions)} WHERE {{ {_values('p', parents)} {branches}\n"
             f"  {_optional_version(versions, '?c')}}}")
 
 

@@ -90,9 +90,21 @@ def has(f: ItemFacts, m: Measure) -> bool:
     return m.key in f.properties
 
 
+def _measure_counts(facts: Sequence[ItemFacts], measures: Sequence[Measure]) -> tuple[tuple[str, int], ...]:
+    """Per measure, how many of ``facts`` have it (what :func:`has` says), counted in one pass."""
+    kinds = {m.kind for m in measures}
+    seen: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
+    for f in facts:
+        for kind, keys in (("label", f.labels), ("description", f.descriptions), ("sitelink", f.sitelinks),
+                           ("property", f.properties)):
+            if kind in seen:
+                seen[kind].update(set(keys))
+    return tuple(sorted((m.id, seen[m.kind][m.key]) for m in measures))
+
+
 def _cell(group: GroupSpec, region: str, members: Sequence[Member], unread: int, status: CellStatus) -> Cell:
     facts = [m.facts for m in members]
-    counts = tuple(sorted((m.id, sum(1 for f in facts if has(f, m))) for m in group.measures))
+    counts = _measure_counts(facts, group.measures)
     statements = None if any(f.statements is None for f in facts) else sum(f.statements or 0 for f in facts)
     sourced = None if any(f.sourced is None for f in facts) else sum(f.sourced or 0 for f in facts)
     return Cell(group.id, region, len(facts) + unread, counts, statements, sourced, len(facts), status)
