@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .itemdata import ItemFacts
 from .membership import Candidates, applicable, bucket
@@ -91,14 +92,11 @@ def has(f: ItemFacts, m: Measure) -> bool:
 
 
 def _measure_counts(facts: Sequence[ItemFacts], measures: Sequence[Measure]) -> tuple[tuple[str, int], ...]:
-    """Per measure, how many of ``facts`` have it (what :func:`has` says), counted in one pass."""
+    """Per measure, how many of ``facts`` have it (what :func:`has` says), counted in one pass per kind:
+    a fact lists each language, site and property once, so counting occurrences counts facts."""
     kinds = {m.kind for m in measures}
-    seen: dict[str, Counter[str]] = {kind: Counter() for kind in kinds}
-    for f in facts:
-        for kind, keys in (("label", f.labels), ("description", f.descriptions), ("sitelink", f.sitelinks),
-                           ("property", f.properties)):
-            if kind in seen:
-                seen[kind].update(set(keys))
+    fields = {"label": "labels", "description": "descriptions", "sitelink": "sitelinks", "property": "properties"}
+    seen = {kind: Counter(chain.from_iterable(getattr(f, fields[kind]) for f in facts)) for kind in kinds}
     return tuple(sorted((m.id, seen[m.kind][m.key]) for m in measures))
 
 
