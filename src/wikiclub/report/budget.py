@@ -10,8 +10,10 @@ the blocks not yet run are *not measured*: the report says so (partial), it neve
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -22,6 +24,25 @@ T = TypeVar("T")
 MAX_SPLIT_DEPTH = 3  # a block of 1,000 ends in blocks of 125 at worst
 MAX_TIMEOUTS = 12  # per report; then a block that times out is given up at once
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total or None)
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a report reads (restored after, as it was).
+
+    A report builds millions of small objects that only reference counting frees (decoded JSON,
+    rows, facts: no cycles), and keeps hundreds of thousands of them: the collector, triggered every
+    700 allocations, kept walking them — measured at 100,000 items, a third of the report's time
+    (``docs/reports.md``, « Coût »). What little cyclic garbage the HTTP clients leave is collected
+    after the report, when the collector runs again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Endpoint(Protocol):

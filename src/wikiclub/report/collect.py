@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 from ..config import entity_page_url
 from ..errors import WikiError
-from .budget import Budget, Collector, Endpoint, Progress
+from .budget import Budget, Collector, Endpoint, Progress, cycle_collector_paused
 from .cache import FactCache
 from .itemdata import ItemFacts
 from .membership import entity_id, find_candidates, superclasses
@@ -128,7 +128,9 @@ def _groups_and_worklist(spec: ReportSpec, pop: Population, run: Collector) -> t
 
 def _population(run: Collector, spec: ReportSpec, ns: Namespaces, options: Options) -> tuple[Population, FactSource]:
     """Who is in the project (ids from SPARQL), what each item says (its facts), and its classes' closure."""
-    found = find_candidates(run, spec.selection, ns)
+    # revisions are only of use to check cached item data
+    found = find_candidates(run, spec.selection, ns,
+                            versions=options.reader is not None and options.cache is not None and not options.cache.empty())
     source = _source(run, spec, ns, options)
     facts = _read_facts(run, source, found.ids(), found.versions)
     if isinstance(source, ApiFacts) and source.gone:  # not unread: gone (SPARQL lags behind the wiki)
@@ -156,29 +158,30 @@ def build_coverage(spec: ReportSpec, endpoint: Endpoint, *, site: str, endpoint_
     """Measure the WikiProject: membership on ``endpoint`` (SPARQL), measures from ``options.reader``
     (the wiki's API) or, without one, from ``endpoint`` too."""
     options = options or Options()
-    link = options.item_url or (lambda eid: entity_page_url(api_url) + eid)
-    ns = Namespaces.for_base(concept_base)
-    budget = Budget(options.budget, options.clock) if options.clock else Budget(options.budget)
-    run = Collector(endpoint, budget, options.progress)
-    taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
-    pop, source = _population(run, spec, ns, options)
-    groups, work = _groups_and_worklist(spec, pop, run)
-    ids = _named_ids(spec, groups, work)
-    labels = _labels(run, spec, ns, ids)
-    if spec.by_p31:
-        groups = [replace(g, name=labels.get(g.id, g.id)) for g in groups]
-    all_groups = (spec.overall, *groups)
-    if isinstance(source, ApiFacts) and source.reused:
-        run.note("info", f"{source.reused} élément(s) repris du cache (révision inchangée) / items reused from "
-                         "the cache (same revision)")
-    return CoverageTable(
-        taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
-        regions=spec.regions, languages=spec.languages, groups=all_groups,
-        cells=all_cells(pop, all_groups, spec.regions), labels=tuple(sorted(labels.items())),
-        worklist=tuple(work), notes=tuple(run.notes), queries=run.queries, entity_url=_url_prefix(link, "Q1"),
-        property_url=_url_prefix(link, "P1"),
-        own=own or OwnEdits(available=False), requests=run.requests, seconds=budget.elapsed,
-        method=source.method)
+    with cycle_collector_paused():
+        link = options.item_url or (lambda eid: entity_page_url(api_url) + eid)
+        ns = Namespaces.for_base(concept_base)
+        budget = Budget(options.budget, options.clock) if options.clock else Budget(options.budget)
+        run = Collector(endpoint, budget, options.progress)
+        taken = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
+        pop, source = _population(run, spec, ns, options)
+        groups, work = _groups_and_worklist(spec, pop, run)
+        ids = _named_ids(spec, groups, work)
+        labels = _labels(run, spec, ns, ids)
+        if spec.by_p31:
+            groups = [replace(g, name=labels.get(g.id, g.id)) for g in groups]
+        all_groups = (spec.overall, *groups)
+        if isinstance(source, ApiFacts) and source.reused:
+            run.note("info", f"{source.reused} élément(s) repris du cache (révision inchangée) / items reused from "
+                             "the cache (same revision)")
+        return CoverageTable(
+            taken_at=taken.isoformat().replace("+00:00", "Z"), site=site, endpoint=endpoint_url, project=spec.name,
+            regions=spec.regions, languages=spec.languages, groups=all_groups,
+            cells=all_cells(pop, all_groups, spec.regions), labels=tuple(sorted(labels.items())),
+            worklist=tuple(work), notes=tuple(run.notes), queries=run.queries, entity_url=_url_prefix(link, "Q1"),
+            property_url=_url_prefix(link, "P1"),
+            own=own or OwnEdits(available=False), requests=run.requests, seconds=budget.elapsed,
+            method=source.method)
 
 
 __all__ = ["Endpoint", "Options", "build_coverage"]

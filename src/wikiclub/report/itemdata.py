@@ -36,14 +36,18 @@ class ItemFacts:
     label: str = ""  # in the first language asked ("" when none)
 
     def to_json(self) -> str:
-        return json.dumps({"id": self.id, "revision": self.revision, "classes": self.classes, "labels": self.labels,
-                           "descriptions": self.descriptions, "sitelinks": self.sitelinks,
-                           "properties": self.properties, "statements": self.statements, "sourced": self.sourced,
-                           "label": self.label}, ensure_ascii=False, separators=(",", ":"))
+        """A JSON array in field order (the cache's row body: written 100,000 times by a first report)."""
+        return json.dumps([self.id, self.revision, self.classes, self.labels, self.descriptions, self.sitelinks,
+                           self.properties, self.statements, self.sourced, self.label],
+                          ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ItemFacts:
         d = json.loads(text)
+        if isinstance(d, list):
+            return cls(d[0], int(d[1]), tuple(d[2]), tuple(d[3]), tuple(d[4]), tuple(d[5]), tuple(d[6]), d[7], d[8],
+                       d[9])
+        # an object: a row written before the array form
         return cls(d["id"], int(d["revision"]), tuple(d["classes"]), tuple(d["labels"]),
                    tuple(d["descriptions"]), tuple(d["sitelinks"]), tuple(d["properties"]),
                    d["statements"], d["sourced"], d.get("label", ""))
@@ -63,22 +67,37 @@ def truthy_items(statements: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-def _sourced(statement: Mapping[str, Any]) -> bool:
-    return any(IMPORTED_FROM not in (ref.get("snaks") or {}) for ref in statement.get("references") or ())
+def statement_counts(claims: Mapping[str, Sequence[Mapping[str, Any]]]) -> tuple[tuple[str, ...], int, int]:
+    """(properties with at least one statement, sorted; statements; sourced statements) — one pass,
+    as cheap as it can be: it runs on every statement of every item of the WikiProject."""
+    properties: list[str] = []
+    statements = sourced = 0
+    for pid, group in claims.items():
+        if not group:
+            continue
+        properties.append(pid)
+        statements += len(group)
+        for statement in group:
+            for ref in statement.get("references") or ():
+                if IMPORTED_FROM not in (ref.get("snaks") or ()):
+                    sourced += 1
+                    break
+    properties.sort()
+    return tuple(properties), statements, sourced
 
 
 def facts_from_entity(entity: Mapping[str, Any], languages: Sequence[str]) -> ItemFacts:
     """The facts of an entity as ``wbgetentities`` returns it (with ``languages`` asked)."""
     claims: Mapping[str, list[Mapping[str, Any]]] = entity.get("claims") or {}
     labels = entity.get("labels") or {}
+    descriptions = entity.get("descriptions") or {}
     first = labels.get(languages[0]) if languages else None
+    properties, statements, sourced = statement_counts(claims)
     return ItemFacts(
         id=str(entity["id"]), revision=int(entity.get("lastrevid") or 0),
-        classes=truthy_items(claims.get("P31", ())),
+        classes=truthy_items(claims["P31"]) if "P31" in claims else (),
         labels=tuple(lang for lang in languages if lang in labels),
-        descriptions=tuple(lang for lang in languages if lang in (entity.get("descriptions") or {})),
-        sitelinks=tuple(sorted(entity.get("sitelinks") or {})),
-        properties=tuple(sorted(pid for pid, sts in claims.items() if sts)),
-        statements=sum(len(sts) for sts in claims.values()),
-        sourced=sum(1 for sts in claims.values() for st in sts if _sourced(st)),
+        descriptions=tuple(lang for lang in languages if lang in descriptions),
+        sitelinks=tuple(sorted(entity.get("sitelinks") or ())),
+        properties=properties, statements=statements, sourced=sourced,
         label=str(first.get("value", "")) if isinstance(first, Mapping) else "")

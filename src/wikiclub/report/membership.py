@@ -61,15 +61,16 @@ class Candidates:
         return item in self.focus or item in self.query
 
 
-def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespaces, found: Candidates) -> None:
+def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespaces, found: Candidates,
+                 versions: bool) -> None:
     seen = {region}
     found.links.setdefault(region, []).append((region, SELF))
     level = [region]
     while level:
-        def children(block: Sequence[str]) -> list[tuple[str, str, str]]:
-            rows = run.select(children_query(block, via, PARENT, ns))
+        def children(block: Sequence[str]) -> list[tuple[str, str]]:
+            rows = run.select(children_query(block, via, PARENT, ns, versions))
             _versions(found, rows, "c", ns)
-            return [(entity_id(r["c"], ns), str(r["via"]), entity_id(r["p"], ns)) for r in rows if "c" in r]
+            return [(entity_id(r["c"], ns), str(r["via"])) for r in rows if "c" in r]
 
         results, failed = run.blocks(level, BLOCK, children, f"région {region}")
         if failed:
@@ -78,7 +79,7 @@ def _walk_region(run: Collector, region: str, via: tuple[str, ...], ns: Namespac
                 found.unreached.add(region)
         level = []
         for rows in results:
-            for child, prop, _parent in rows:
+            for child, prop in rows:
                 if (region, prop) not in found.links.get(child, []):
                     found.links.setdefault(child, []).append((region, prop))
                 if prop == PARENT and child not in seen:
@@ -101,16 +102,21 @@ def _read_list(run: Collector, query: str, what: str, ns: Namespaces, found: Can
     return {entity_id(r["item"], ns) for rows in results for r in rows if "item" in r}, not failed
 
 
-def find_candidates(run: Collector, selection: Selection, ns: Namespaces) -> Candidates:
+def find_candidates(run: Collector, selection: Selection, ns: Namespaces, versions: bool = True) -> Candidates:
+    """The candidates, with their revisions (``versions``) where the endpoint has them: only of use to
+    check a cache of item data (on a first run, without a cache, or with SPARQL measures they are not
+    asked — the queries are lighter)."""
     found = Candidates()
     via = selection.link_properties
     for region in selection.regions:
-        _walk_region(run, region, via, ns, found)
+        _walk_region(run, region, via, ns, found, versions)
     if selection.focus_item:
-        found.focus, ok = _read_list(run, focus_query(selection.focus_item, ns), "liste de suivi", ns, found)
+        found.focus, ok = _read_list(run, focus_query(selection.focus_item, ns, versions), "liste de suivi", ns,
+                                     found)
         found.selection_complete &= ok
     if selection.query.strip():
-        found.query, ok = _read_list(run, custom_query(selection.query, ns), "requête du projet", ns, found)
+        found.query, ok = _read_list(run, custom_query(selection.query, ns, versions), "requête du projet", ns,
+                                     found)
         found.selection_complete &= ok
     return found
 

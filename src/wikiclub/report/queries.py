@@ -95,17 +95,28 @@ def _values(var: str, ids: Sequence[str]) -> str:
     return f"VALUES ?{var} {{ {' '.join(f'wd:{i}' for i in ids)} }}"
 
 
-def children_query(parents: Sequence[str], via: Sequence[str], parent_property: str, ns: Namespaces) -> str:
-    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?child ?via ?parent``, and the
-    child's revision (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
+def children_query(parents: Sequence[str], via: Sequence[str], parent_property: str, ns: Namespaces,
+                   versions: bool = True) -> str:
+    """Items pointing at ``parents`` by one of ``via`` (truthy): ``?c`` and the property ``?via`` (the parent
+    itself is not returned: a third less to send and parse), and (with ``versions``) the child's revision
+    (``schema:version``, where the endpoint has it: WDQS-shaped RDF).
 
     One UNION branch per property (a ``VALUES ?via`` join makes some engines scan every triple of
     the property): each branch is an index lookup from the bound parent.
     """
     branches = " UNION ".join(f'{{ ?c wdt:{p} ?p . BIND("{p}" AS ?via) }}'
                               for p in dict.fromkeys((parent_property, *via)))
-    return (f"{ns.header()}SELECT ?c ?via ?p ?v WHERE {{ {_values('p', parents)} {branches}\n"
-            f"  OPTIONAL {{ ?c schema:version ?v }} }}")
+    return (f"{ns.header()}SELECT ?c ?via{_version(versions)} WHERE {{ {_values('p', parents)} {branches}\n"
+            f"  {_optional_version(versions, '?c')}}}")
+
+
+def _version(versions: bool) -> str:
+    return " ?v" if versions else ""
+
+
+def _optional_version(versions: bool, var: str) -> str:
+    """The revision of ``var``, asked only when it is of use (a cache to check against)."""
+    return f"OPTIONAL {{ {var} schema:version ?v }} " if versions else ""
 
 
 def superclass_query(classes: Sequence[str], ns: Namespaces) -> str:
@@ -113,14 +124,14 @@ def superclass_query(classes: Sequence[str], ns: Namespaces) -> str:
     return f"{ns.header()}SELECT ?c ?s WHERE {{ {_values('c', classes)} ?c wdt:P279 ?s . }}"
 
 
-def focus_query(focus_item: str, ns: Namespaces) -> str:
-    return (f"{ns.header()}SELECT ?item ?v WHERE {{ ?item wdt:P5008 wd:{focus_item} . "
-            f"OPTIONAL {{ ?item schema:version ?v }} }}")
+def focus_query(focus_item: str, ns: Namespaces, versions: bool = True) -> str:
+    return (f"{ns.header()}SELECT ?item{_version(versions)} WHERE {{ ?item wdt:P5008 wd:{focus_item} . "
+            f"{_optional_version(versions, '?item')}}}")
 
 
-def custom_query(pattern: str, ns: Namespaces) -> str:
-    return (f"{ns.header()}SELECT DISTINCT ?item ?v WHERE {{ {{ {pattern.strip()} }} "
-            f"OPTIONAL {{ ?item schema:version ?v }} }}")
+def custom_query(pattern: str, ns: Namespaces, versions: bool = True) -> str:
+    return (f"{ns.header()}SELECT DISTINCT ?item{_version(versions)} WHERE {{ {{ {pattern.strip()} }} "
+            f"{_optional_version(versions, '?item')}}}")
 
 
 def statements_probe(ns: Namespaces) -> str:

@@ -170,7 +170,7 @@ def build_spec(project: WikiProject, doc: dict[str, Any] | None = None, where: s
     _check_known_keys(doc, where)
     defaults = doc.get("defaults", {})
     selection = _selection(project, doc.get("selection", {}), where)
-    languages = project.languages or ("fr", "en")
+    languages = tuple(dict.fromkeys(project.languages or ("fr", "en")))  # each once: the tally counts per fact
     props = _ids(defaults.get("properties", list(DEFAULT_PROPERTIES)), _PID, f"{where} [defaults] properties",
                  '["P131", "P856"]')
     sites = _ids(defaults.get("sitelinks", list(DEFAULT_SITELINKS)), _SITE, f"{where} [defaults] sitelinks",

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from .itemdata import ItemFacts
 from .membership import Candidates, applicable, bucket
@@ -90,9 +91,18 @@ def has(f: ItemFacts, m: Measure) -> bool:
     return m.key in f.properties
 
 
+def _measure_counts(facts: Sequence[ItemFacts], measures: Sequence[Measure]) -> tuple[tuple[str, int], ...]:
+    """Per measure, how many of ``facts`` have it (what :func:`has` says), counted in one pass per kind:
+    a fact lists each language, site and property once, so counting occurrences counts facts."""
+    kinds = {m.kind for m in measures}
+    fields = {"label": "labels", "description": "descriptions", "sitelink": "sitelinks", "property": "properties"}
+    seen = {kind: Counter(chain.from_iterable(getattr(f, fields[kind]) for f in facts)) for kind in kinds}
+    return tuple(sorted((m.id, seen[m.kind][m.key]) for m in measures))
+
+
 def _cell(group: GroupSpec, region: str, members: Sequence[Member], unread: int, status: CellStatus) -> Cell:
     facts = [m.facts for m in members]
-    counts = tuple(sorted((m.id, sum(1 for f in facts if has(f, m))) for m in group.measures))
+    counts = _measure_counts(facts, group.measures)
     statements = None if any(f.statements is None for f in facts) else sum(f.statements or 0 for f in facts)
     sourced = None if any(f.sourced is None for f in facts) else sum(f.sourced or 0 for f in facts)
     return Cell(group.id, region, len(facts) + unread, counts, statements, sourced, len(facts), status)

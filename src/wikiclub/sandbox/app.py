@@ -23,7 +23,7 @@ from .config import SandboxConfig
 from .context import ApiRequest, Handler, Session
 from .db import SandboxDB, utc_now
 from .faults import FaultInjector
-from .mw import ApiError, error_header, error_response_body, maxlag_error
+from .mw import ApiError, api_json, error_header, error_response_body, maxlag_error, plain
 from .pages import entity_id_of_path, label_of, linked_ids, render_entity_page
 from .rdf import SparqlStore
 from .users import RateLimiter, User, effective_rate_limits
@@ -192,7 +192,7 @@ class SandboxApp:
         return {"warnings": {m: {"*": t} for m, t in req.warnings.items()}, **body}
 
     def json_response(self, req: ApiRequest, body: dict[str, Any], status: int = 200) -> Response:
-        response = Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), status=status,
+        response = Response(api_json(body), status=status,
                             content_type="application/json; charset=utf-8")
         response.headers["Cache-Control"] = "private, must-revalidate, max-age=0"
         for k, v in req.response_headers.items():
@@ -252,7 +252,7 @@ class SandboxApp:
         for start in range(0, len(ids), 50):
             req = ApiRequest(params={"ids": "|".join(ids[start:start + 50]), **params}, query_keys=frozenset(),
                              method="GET", session=Session(id="pages"), app=self)
-            for eid, entity in self.actions["wbgetentities"](req).get("entities", {}).items():
+            for eid, entity in plain(self.actions["wbgetentities"](req).get("entities", {})).items():
                 if "missing" not in entity:
                     out[eid] = entity
         return out
@@ -277,7 +277,7 @@ class SandboxApp:
             body = handler(req)
         except ApiError:
             return Response("Not found\n", status=404, mimetype="text/plain")
-        entity = body.get("entities", {}).get(entity_id, {})
+        entity = plain(body.get("entities", {}).get(entity_id, {}))
         if "missing" in entity:
             return Response("Not found\n", status=404, mimetype="text/plain")
         return Response(json.dumps({"entities": {entity_id: entity}}, ensure_ascii=False),

@@ -15,11 +15,13 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .context import Wiki
 from .db import SandboxDB, save_revision
 from .entities import CONTENT_MODEL, NS, canonical, entity_type_of, revision_content, title_of
+from .mw import RawJSON
 
 EXTRA_SCHEMA = """
 CREATE TABLE IF NOT EXISTS sitelinks (entity_id TEXT NOT NULL, site TEXT NOT NULL, title TEXT NOT NULL);
@@ -89,9 +91,81 @@ def get_entity(db: SandboxDB, entity_id: str) -> StoredEntity | None:
     return _row_to_stored(row) if row else None
 
 
-def get_entities(db: SandboxDB, ids: list[str]) -> tuple[dict[str, StoredEntity], dict[str, str]]:
-    """Entities by id in one query, and the redirects among the ids (id → target)."""
-    found: dict[str, StoredEntity] = {}
+@dataclass(frozen=True)
+class EntityParts:
+    """A stored entity cut in three: its head decoded (type, datatype, id, labels, descriptions,
+    aliases), its claims and its sitelinks (items only) as JSON text."""
+
+    head: dict[str, Any]
+    claims: RawJSON
+    sitelinks: RawJSON | None
+
+
+_HEAD_KEYS = {"item": ["type", "id", "labels", "descriptions", "aliases"],
+              "property": ["type", "datatype", "id", "labels", "descriptions", "aliases"]}
+_CLAIMS, _SITELINKS = ',"claims":', ',"sitelinks":'
+
+
+def _json_part(text: str) -> RawJSON | None:
+    if text == "[]":  # the revision form of an empty map
+        return RawJSON("{}")
+    return RawJSON(text) if text[:1] == "{" and text[-1:] == "}" else None
+
+
+def split_stored(text: str) -> EntityParts | None:
+    """Cut the stored JSON of an entity without decoding its claims and sitelinks (None: not in the
+    stored form, decode it all).
+
+    The text was written by ``json.dumps`` of :func:`~.entities.canonical` (``revision_content`` or
+    :func:`save_entity`: keys in Wikibase's order, ``claims`` then ``sitelinks`` last), compact and
+    with non-ASCII as is — the encoder of the API's answers. A ``"`` inside a string is always written
+    ``\\"``, so ``,"claims":`` can only be a key; labels, descriptions and aliases are keyed by
+    language codes, claims by property ids and sitelinks by site ids: the first ``,"claims":`` is the
+    entity's own, the last ``,"sitelinks":`` too. The head must decode to exactly the keys before
+    ``claims``, else the caller decodes the whole text.
+    """
+    start = text.find(_CLAIMS)
+    if start < 0 or text[-1:] != "}":
+        return None
+    try:
+        head = decode(text[:start] + "}")
+    except ValueError:
+        return None
+    keys = _HEAD_KEYS.get(str(head.get("type")))
+    if keys is None or list(head) != keys:
+        return None
+    end = text.rfind(_SITELINKS) if head["type"] == "item" else -1
+    if head["type"] == "item" and end < start:
+        return None
+    claims = _json_part(text[start + len(_CLAIMS):end if end > 0 else -1])
+    sitelinks = _json_part(text[end + len(_SITELINKS):-1]) if end > 0 else None
+    if claims is None or (head["type"] == "item" and sitelinks is None):
+        return None
+    return EntityParts(head, claims, sitelinks)
+
+
+@dataclass(frozen=True)
+class StoredText:
+    """A current entity as stored (its JSON text), decoded only as far as the reader needs."""
+
+    text: str
+    pageid: int
+    lastrevid: int
+    modified: str
+
+    @cached_property
+    def entity(self) -> dict[str, Any]:
+        return decode(self.text)
+
+    @cached_property
+    def parts(self) -> EntityParts | None:
+        return split_stored(self.text)
+
+
+def get_entities(db: SandboxDB, ids: list[str]) -> tuple[dict[str, StoredText], dict[str, str]]:
+    """Entities by id in one query (as text: decoded as far as each reader needs), and the redirects
+    among the ids (id → target)."""
+    found: dict[str, StoredText] = {}
     redirects: dict[str, str] = {}
     if not ids:
         return found, redirects
@@ -104,7 +178,8 @@ def get_entities(db: SandboxDB, ids: list[str]) -> tuple[dict[str, StoredEntity]
             redirects[row["id"]] = row["redirect_to"]
             targets.append(row["redirect_to"])
         else:
-            found[row["id"]] = _row_to_stored(row)
+            found[row["id"]] = StoredText(row["json"], int(row["pageid"] or 0), int(row["lastrevid"] or 0),
+                                          row["modified"] or "")
     missing_targets = [t for t in targets if t not in found]
     if missing_targets:
         more, _ = get_entities(db, missing_targets)

@@ -15,6 +15,9 @@ The response always has HTTP 200 (except faults such as 503) and the header
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +27,53 @@ DOCREF = (
     "&lt;https://lists.wikimedia.org/postorius/lists/mediawiki-api-announce.lists.wikimedia.org/&gt; "
     "for notice of API deprecations and breaking changes."
 )
+
+
+class RawJSON:
+    """A part of an answer that is already JSON text, written into the answer as is.
+
+    ``text`` must be what :func:`api_json` would write for the decoded value (compact separators,
+    ``ensure_ascii=False``): ``wbgetentities`` hands the ``claims`` and ``sitelinks`` of a stored entity
+    this way, cut from the stored text, which the same encoder wrote — the answer's bytes are those of
+    decoding and encoding again, without the cost (``tests/sandbox/test_wbgetentities_raw.py``).
+    """
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def value(self) -> Any:
+        return json.loads(self.text)
+
+
+def api_json(body: Any) -> str:
+    """The JSON of an API answer: compact, UTF-8 as is (MediaWiki's ``format=json``), with every
+    :class:`RawJSON` written as its text."""
+    raws: list[str] = []
+    nonce = secrets.token_hex(8)  # a placeholder no stored string can be equal to
+
+    def placeholder(value: Any) -> str:
+        if not isinstance(value, RawJSON):
+            raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        raws.append(value.text)
+        return f"\x00{nonce}{len(raws) - 1}\x00"
+
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=placeholder)
+    if not raws:
+        return text
+    return re.sub(rf'"\\u0000{nonce}(\d+)\\u0000"', lambda m: raws[int(m.group(1))], text)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every :class:`RawJSON` decoded (for code that reads an answer as data)."""
+    if isinstance(value, RawJSON):
+        return value.value()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 @dataclass

@@ -155,9 +155,12 @@ def _selector_error(req: ApiRequest) -> ApiError:
                     'Either provide the Item "ids" or pairs of "sites" and "titles" for corresponding page')
 
 
-def render_entity(stored: store.StoredEntity, props: list[str], languages: list[str] | None,
+def render_entity(stored: store.StoredText, props: list[str], languages: list[str] | None,
                   fallback: bool, redirect_from: str | None = None) -> dict[str, Any]:
-    entity = stored.entity
+    """One entity of the answer. Claims and sitelinks go out as the stored JSON text (:class:`RawJSON`,
+    the same bytes as decoding and encoding them again) when the stored text is in its usual form."""
+    parts = stored.parts
+    entity = parts.head if parts is not None else stored.entity
     out: dict[str, Any] = {}
     if "info" in props:
         out.update({"pageid": stored.pageid, "ns": 120 if entity["type"] == "item" else 122,
@@ -176,9 +179,9 @@ def render_entity(stored: store.StoredEntity, props: list[str], languages: list[
         aliases = entity.get("aliases") or {}
         out["aliases"] = aliases if languages is None else {k: v for k, v in aliases.items() if k in languages}
     if "claims" in props:
-        out["claims"] = entity.get("claims") or {}
+        out["claims"] = parts.claims if parts is not None else entity.get("claims") or {}
     if "sitelinks" in props and entity["type"] == "item":
-        out["sitelinks"] = entity.get("sitelinks") or {}
+        out["sitelinks"] = parts.sitelinks if parts is not None else entity.get("sitelinks") or {}
     return out
 
 
