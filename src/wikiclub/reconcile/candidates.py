@@ -97,6 +97,37 @@ def _ids_of(results: Sequence[Any]) -> list[str]:
     return out
 
 
+class RunMemo:
+    """A client whose searches are asked once per run: the same search (text, language, limit) or the same
+    statement lookup sent again gets the first answer, without a request. One per run (``Finder`` makes
+    it), never shared between runs: a later run sees the wiki's edits. Failures are not remembered."""
+
+    def __init__(self, client: WikibaseLike) -> None:
+        self.client = client
+        self._answers: dict[tuple[Any, ...], Any] = {}
+
+    def _once(self, key: tuple[Any, ...], ask: Callable[[], Any]) -> Any:
+        if key not in self._answers:
+            self._answers[key] = ask()
+        return self._answers[key]
+
+    def get_entities(self, ids: Iterable[str], *, props: Sequence[str] | None = None,
+                     languages: Sequence[str] | None = None) -> Mapping[str, Entity]:
+        return self.client.get_entities(ids, props=props, languages=languages)  # Knowledge keeps facts by id
+
+    def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
+                        limit: int = 7) -> list[SearchHit]:
+        return list(self._once(("wbsearchentities", text, language, type, limit),
+                               partial(self.client.search_entities, text, language=language, type=type,
+                                       limit=limit)))
+
+    def search_statements(self, prop: str, value: str) -> list[Any]:
+        return list(self._once(("haswbstatement", prop, value), partial(self.client.search_statements, prop, value)))
+
+    def search_text(self, words: str, *, limit: int = 50) -> list[str]:
+        return list(self._once(("search", words, limit), partial(self.client.search_text, words, limit=limit)))
+
+
 class ApiSource:
     """Candidates through ``wbsearchentities`` and ``haswbstatement``; facts by ``wbgetentities``
     (50 ids a request, only the properties matching reads). Falls back to the other language only
@@ -114,6 +145,12 @@ class ApiSource:
         self.statement_search = statement_search if statement_search != SPARQL or sparql else NO_STATEMENT_SEARCH
         self.sparql = sparql
         self.concept_base = concept_base
+
+    def for_run(self) -> ApiSource:
+        """The same source, its searches asked once for the run (``RunMemo``); ``Finder`` calls it."""
+        return ApiSource(RunMemo(self.client), languages=self.languages, limit=self.limit,
+                         format_patterns=self.patterns, statement_search=self.statement_search,
+                         sparql=self.sparql, concept_base=self.concept_base)
 
     def search(self, names: Sequence[str], language: str) -> list[str]:
         # Primary language, whole name then its parts; then a shorter prefix (prefix search misses a
@@ -218,7 +255,10 @@ class Finder:
     the caller, which skips them when a name candidate already holds the value."""
 
     def __init__(self, source: CandidateSource) -> None:
-        self.source = source
+        # A source that can remember its requests for the run does (ApiSource.for_run): two rows whose
+        # lookups overlap — a town searched as a cell and as a widening text — cost one request.
+        for_run = getattr(source, "for_run", None)
+        self.source: CandidateSource = for_run() if callable(for_run) else source
         self._search: dict[tuple[tuple[str, ...], str], list[str]] = {}
         self._ids: dict[tuple[str, str], list[str]] = {}
         self._web: dict[str, list[str]] = {}

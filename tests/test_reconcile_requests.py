@@ -1,0 +1,64 @@
+"""Every distinct lookup is asked once per run: ``wikiclub reconcile`` on each example sheet, through the
+API of a sandbox that logs its requests (JSON lines), never sends the same request twice — same action,
+same parameters, tokens aside."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import Sandbox, make_sandbox
+
+from wikiclub.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHEETS = [("organismes-culturels.csv", "organismes-culturels.yaml"), ("lieux.csv", "lieux.yaml"),
+          ("festivals.xlsx", "festivals.yaml"), ("artistes.csv", "artistes.yaml")]
+ASIDE = ("token", "cookie", "format", "formatversion", "maxlag", "assert", "errorformat", "uselang",
+         "origin", "requestid", "curtimestamp")
+
+
+@pytest.fixture(scope="module")
+def logged_sandbox(tmp_path_factory: pytest.TempPathFactory) -> tuple[Sandbox, Path]:
+    from wikiclub.sandbox.load import load_dump
+
+    folder = tmp_path_factory.mktemp("logged-sandbox")
+    log = folder / "requests.jsonl"
+    sb = make_sandbox(folder / "wiki", log_path=log)
+    load_dump(sb.app, EXAMPLES / "kb.jsonl")
+    yield sb, log
+    sb.running.stop()
+
+
+def request_key(entry: dict[str, object]) -> str:
+    """What makes two requests the same: the action and the parameters, tokens and envelope aside."""
+    params = entry.get("params")
+    kept = {k: v for k, v in (params.items() if isinstance(params, dict) else ())
+            if not any(a in k.lower() for a in ASIDE)}
+    return json.dumps([entry.get("action"), entry.get("method"), sorted(kept.items())], ensure_ascii=False)
+
+
+def lines_of(log: Path) -> list[dict[str, object]]:
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(("sheet", "mapping"), SHEETS)
+def test_reconcile_sends_no_identical_request_twice(logged_sandbox: tuple[Sandbox, Path], tmp_path: Path,
+                                                    sheet: str, mapping: str) -> None:
+    sb, log = logged_sandbox
+    before = len(lines_of(log))
+    res = CliRunner().invoke(main, ["reconcile", str(EXAMPLES / sheet), "-m", str(ROOT / "mappings" / mapping),
+                                    "--site", sb.site, "--no-progress", "--cache-dir", str(tmp_path / "cache"),
+                                    "-o", str(tmp_path / "review.xlsx")])
+    assert res.exit_code == 0, res.output
+    sent = lines_of(log)[before:]
+    assert any(e.get("action") == "wbsearchentities" for e in sent), "the run asked the wiki nothing"
+    repeats = {k: n for k, n in Counter(request_key(e) for e in sent).items() if n > 1}
+    assert not repeats, f"{len(repeats)} requests sent more than once (of {len(sent)}): " + "; ".join(
+        f"{n}× {k}" for k, n in list(repeats.items())[:10])
