@@ -7,7 +7,8 @@ with kb.jsonl (API: wbsearchentities, haswbstatement, wbgetentities) and/or the 
 both scorers, and prints per sheet and overall:
 
 * MATCH precision — MATCH decisions whose QID is the expected one;
-* recall — expected QID given as MATCH, or as the top candidate of a REVIEW;
+* strict MATCH recall — expected QID given as MATCH (a REVIEW is not a match);
+* lenient recall — expected QID given as MATCH, or as the top candidate of a REVIEW;
 * NEW accuracy — rows expected NEW that were decided NEW;
 * REVIEW share — rows left to a person.
 The linked columns (municipalite, lieu, organisme) are measured the same way, as is a
@@ -37,6 +38,7 @@ class Tally:
     match_ok: int = 0
     expected_existing: int = 0
     found: int = 0
+    strict: int = 0
     expected_new: int = 0
     new_ok: int = 0
     review: int = 0
@@ -58,11 +60,13 @@ class Tally:
             self.expected_existing += 1
             ok = (decision == "MATCH" and qid == expected) or (decision == "REVIEW" and top == expected)
             self.found += ok
+            self.strict += decision == "MATCH" and qid == expected
             if decision == "NEW":
                 self.errors.append(f"{where}: NEW, attendu {expected}")
 
     def merge(self, other: Tally) -> None:
-        for k in ("rows", "match", "match_ok", "expected_existing", "found", "expected_new", "new_ok", "review"):
+        for k in ("rows", "match", "match_ok", "expected_existing", "found", "strict", "expected_new", "new_ok",
+                  "review"):
             setattr(self, k, getattr(self, k) + getattr(other, k))
         self.errors += other.errors
 
@@ -71,13 +75,15 @@ class Tally:
             return f"{a / b:.3f}" if b else "–"
 
         return (f"| {name} | {self.rows} | {ratio(self.match_ok, self.match)} ({self.match_ok}/{self.match}) | "
+                f"{ratio(self.strict, self.expected_existing)} ({self.strict}/{self.expected_existing}) | "
                 f"{ratio(self.found, self.expected_existing)} ({self.found}/{self.expected_existing}) | "
                 f"{ratio(self.new_ok, self.expected_new)} ({self.new_ok}/{self.expected_new}) | "
                 f"{ratio(self.review, self.rows)} ({self.review}) |")
 
 
-HEAD = ("| sheet | rows | MATCH precision | recall | NEW accuracy | REVIEW share |\n"
-        "|---|---|---|---|---|---|")
+HEAD = ("| sheet | rows | MATCH precision | strict MATCH recall | lenient recall (MATCH or REVIEW, right top-1) "
+        "| NEW accuracy | REVIEW share |\n"
+        "|---|---|---|---|---|---|---|")
 
 
 def load_truth() -> dict[tuple[str, int], dict[str, str]]:
@@ -149,7 +155,8 @@ def leave_one_out(entity: dict[str, Tally]) -> list[str]:
         for sheet, x in entity.items():
             if sheet != held:
                 t.merge(x)
-        lines.append(f"- without {held}: precision {t.match_ok / max(1, t.match):.3f}, recall "
+        lines.append(f"- without {held}: precision {t.match_ok / max(1, t.match):.3f}, strict recall "
+                     f"{t.strict / max(1, t.expected_existing):.3f}, lenient recall "
                      f"{t.found / max(1, t.expected_existing):.3f}, REVIEW {t.review / max(1, t.rows):.3f}")
     return [*lines, ""]
 
