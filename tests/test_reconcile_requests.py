@@ -62,3 +62,33 @@ def test_reconcile_sends_no_identical_request_twice(logged_sandbox: tuple[Sandbo
     repeats = {k: n for k, n in Counter(request_key(e) for e in sent).items() if n > 1}
     assert not repeats, f"{len(repeats)} requests sent more than once (of {len(sent)}): " + "; ".join(
         f"{n}× {k}" for k, n in list(repeats.items())[:10])
+
+
+def test_the_memory_lasts_one_run_only(logged_sandbox: tuple[Sandbox, Path]) -> None:
+    """A second run with the same source asks again (it must see the wiki's edits), and within one run
+    the same town in two rows is searched once."""
+    from wikiclub.adapters.http import WikiclubSession
+    from wikiclub.adapters.wikibase import WikibaseClient
+    from wikiclub.reconcile.candidates import ApiSource
+    from wikiclub.reconcile.model import ReconQuery
+    from wikiclub.reconcile.run import PLACE, LinkedCell, RowInput, reconcile_rows
+
+    sb, log = logged_sandbox
+    client = WikibaseClient(sb.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None), throttle=None,
+                            sleep=lambda s: None)
+    source = ApiSource(client)
+    rows = [RowInput(f"t:{n}", n, ReconQuery(text=name, language="fr"),
+                     (LinkedCell("Municipalité", "Rouyn-Noranda", role=PLACE),))
+            for n, name in ((2, "Théâtre du cuivre"), (3, "Agora des Arts"))]
+
+    def town_searches() -> int:
+        sent = lines_of(log)[before:]
+        return sum(1 for e in sent if e.get("action") == "wbsearchentities"
+                   and isinstance(e.get("params"), dict) and e["params"].get("search") == "Rouyn-Noranda")
+
+    before = len(lines_of(log))
+    reconcile_rows(rows, source)
+    assert town_searches() == 1
+    before = len(lines_of(log))
+    reconcile_rows(rows, source)
+    assert town_searches() == 1
