@@ -28,9 +28,9 @@ ADMIN_PREFIXES = ("ville", "municipalite", "city of", "town of", "township of", 
 # when two names are compared (dropped at the end of a name; the few that also open one, at its
 # start). Sources (docs/reconciliation.md, « Sources des règles »): Loi canadienne sur les sociétés
 # par actions, art. 10 (Limitée, Limited, Incorporée, Incorporated, Corporation, Ltée, Ltd., Inc.,
-# Corp.); Loi sur les sociétés par actions du Québec, art. 17 and Code civil du Québec, art. 2189 and
-# 2236 (S.E.N.C., S.E.N.C.R.L., S.E.C.); Loi sur les coopératives du Québec, art. 6 (« coopérative »,
-# « coop »); Loi sur la publicité légale des entreprises (« enr. », enregistrée); the usual « Cie »
+# Corp.); Loi sur les sociétés par actions (Québec); Code civil du Québec and Code des professions
+# (S.E.N.C., S.E.N.C.R.L., S.E.C.); Loi sur les coopératives du Québec (« coopérative », « coop » in
+# the name); Loi sur la publicité légale des entreprises (« enr. », enregistrée); the usual « Cie »
 # (compagnie, « & Cie ») and « OBNL » / « OSBL » (organisme à / sans but lucratif); English LLC, LLP,
 # PLC.
 LEGAL_SUFFIXES = frozenset([
