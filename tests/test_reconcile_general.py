@@ -90,6 +90,7 @@ def world() -> list[dict[str, Any]]:
         item("Q70034", "Grand-Vallon", p31=MUNI, p131=SOUTH),
         item("Q70035", "Brisay", p31=MUNI, p131="Q70034", p31_ended=2002, description="ancienne municipalité"),
         item("Q70036", "Notre-Dame-des-Sables", p31=MUNI, p131=NORTH),
+        item("Q70038", "Vallon", p31=MUNI, p131=SOUTH, claims=dissolved, description="ancienne ville fusionnée"),
         item("Q70037", "Lac-Véron", p31=MUNI, p131=ONTARIO, description="canton de l'Ontario"),
         item("Q70050", "Théâtre des Ombrelles", p31=ORG, p131="Q70034", claims=site),
         item("Q70051", "Mémoire du Vallon", p31=ORG, p131="Q70034", claims=official),
@@ -175,6 +176,11 @@ def test_dissolved_is_a_contradiction_only_beside_a_current_homonym(facts: dict[
     assert both[0].qid == "Q70030" and [c.blocked for c in both] == [False, True]
     alone = Scorer(kb).score(q, [facts["Q70031"]], is_place=True)
     assert not alone[0].blocked  # the only one of that name: a former municipality may be meant
+    # « Vallon », merged into Grand-Vallon: the former town is not MATCHed beside the current city
+    merged = Scorer(kb).score(ReconQuery("Vallon", types=(MUNI,), strict_types=True),
+                              [facts["Q70038"], facts["Q70034"]], is_place=True)
+    assert merged[0].qid == "Q70038" and merged[0].blocked
+    assert decide(merged, Thresholds()).decision == Decision.REVIEW
 
 
 def test_official_name_statement_is_a_name(facts: dict[str, Facts]) -> None:

@@ -282,8 +282,8 @@ def in_scope(feature: Feature) -> bool:
     return feature.name in (CLUE, "région") and feature.points > 0
 
 
-def dissolved_feature() -> Feature:
-    return Feature("ancien", "dissous, alors qu'une municipalité actuelle porte ce nom", PLACE_CONTRA, blocks=True)
+def dissolved_feature(detail: str, *, points: float = PLACE_CONTRA) -> Feature:
+    return Feature("ancien", detail, points, blocks=True)
 
 
 def outside_feature(where: str) -> Feature:

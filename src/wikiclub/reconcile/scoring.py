@@ -185,21 +185,42 @@ def relative_features(query: ReconQuery, scored: Sequence[ScoredCandidate], fact
       province). Not for a row's entity: a person or an organisation of the region may be tied by
       its statements to places elsewhere.
     """
-    extra: dict[str, list[Feature]] = {}
     if not is_place:
-        return extra
-    current = [s for s in scored if not facts[s.qid].dissolved and not s.blocked]
-    for s in scored:
-        if facts[s.qid].dissolved and any(_homonym(s, c) for c in current):
-            extra.setdefault(s.qid, []).append(F.dissolved_feature())
+        return {}
+    extra = _dissolved_beside_current(scored, facts)
     if query.within or query.area_clues:
         inside = [s for s in scored if s.qid not in extra and not s.blocked
                   and any(F.in_scope(f) for f in s.features)]
         where = ", ".join(f"« {c} »" for c in query.area_clues) or "la région"
         for s in scored:
             if s not in inside and s.qid not in extra and any(_homonym(s, i) for i in inside):
-                extra.setdefault(s.qid, []).append(F.outside_feature(where))
+                extra[s.qid] = [F.outside_feature(where)]
     return extra
+
+
+def _dissolved_beside_current(scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts]
+                              ) -> dict[str, list[Feature]]:
+    """A dissolved municipality beside a current one of the same name, or beside the one it was
+    merged into (its « replaced by », P1366, or a current name that holds all its words: « Rouyn » /
+    « Rouyn-Noranda »)."""
+    current = [s for s in scored if not facts[s.qid].dissolved and not s.blocked]
+    out: dict[str, list[Feature]] = {}
+    for s in scored:
+        if not facts[s.qid].dissolved:
+            continue
+        if any(_homonym(s, c) for c in current):
+            out[s.qid] = [F.dissolved_feature("dissous, alors qu'une municipalité actuelle porte ce nom")]
+        elif any(_merged_into(facts[s.qid], facts[c.qid]) for c in current):
+            # not a contradiction of the name: kept first, so the cell goes to a person (REVIEW)
+            out[s.qid] = [F.dissolved_feature("dissous, fusionné dans un autre candidat", points=0.0)]
+    return out
+
+
+def _merged_into(old: Facts, new: Facts) -> bool:
+    if new.qid in old.items("P1366"):
+        return True
+    a, b = set(core(old.label()).split()), set(core(new.label()).split())
+    return bool(a) and a < b
 
 
 @dataclass(frozen=True)
