@@ -91,6 +91,8 @@ def test_saint_and_notre_dame_abbreviations() -> None:
     ("N.-D.-des-Sables", "Notre-Dame-des-Sables", (), ()),
     ("Ville de Québec", "Québec", (), ()),  # the city: a name must remain
     ("Québec", "Québec", (), ()),
+    ("Val-d’Étang", "Val-d’Étang", (), ()),  # as typed when nothing is removed
+    ("Val-d’Étang (Qc)", "Val-d'Étang", ("Qc",), ()),
 ])
 def test_place_cells(cell: str, name: str, provinces: tuple[str, ...], clues: tuple[str, ...]) -> None:
     pc = place_cell(cell)

@@ -714,7 +714,8 @@ def place_cell(text: str) -> PlaceCell:
     """Read a municipality cell: « Mun. de St-Félix (Qué.) » → name « Saint-Félix », province
     « Qué. »; « 12, rue X, Amos (Québec) J9T 1A1 » → « Amos »; « Évain, Rouyn-Noranda » → « Évain »
     with the clue « Rouyn-Noranda »; « Ville-Marie (ville) » → « Ville-Marie »."""
-    text = " ".join(text.translate(_APOS).split())
+    typed = text = " ".join(text.split())
+    text = text.translate(_APOS)
     cell: dict[str, list[str]] = {"provinces": [], "clues": [], "postal": [], "designation": []}
     cell["postal"] = _POSTAL_CODE.findall(text)
     text = _POSTAL_CODE.sub("", text).strip(" ,")
@@ -737,5 +738,6 @@ def place_cell(text: str) -> PlaceCell:
     if cell["designation"] and not fold(name).startswith(fold(cell["designation"][0])):  # « Senneterre (P) » → « Paroisse de Senneterre »
         name = f"{cell['designation'][0]} de {name}"
     postal = area_from_postal_code(" ".join(cell["postal"])) or ""
-    return PlaceCell(expand_place_abbreviations(name.strip(" ,")) or text, tuple(cell["provinces"]),
+    name = expand_place_abbreviations(name.strip(" ,")) or text
+    return PlaceCell(typed if fold(name) == fold(typed) else name, tuple(cell["provinces"]),  # as typed
                      tuple(cell["clues"]), postal)
