@@ -76,7 +76,7 @@ def world() -> list[dict[str, Any]]:
     dissolved = {"P576": [_value_claim("P576", "time", _time_snak("P576", 1971)["datavalue"]["value"])]}
     site = {"P856": [_value_claim("P856", "url", "https://www.ombrelles-theatre.org/")]}
     official = {"P1448": [_value_claim("P1448", "monolingualtext",
-                                       {"text": "Société d'histoire du Bas-Vallon", "language": "fr"})]}
+                                       {"text": "Cercle historique boréal", "language": "fr"})]}
     return [
         item(MUNI, "municipalité du Québec"), item(ORG, "organisme"), item(REGION_CLASS, "région administrative"),
         item(CANADA, "Canada"), item(QUEBEC, "Québec", p131=CANADA), item(ONTARIO, "Ontario", p131=CANADA),
@@ -185,7 +185,7 @@ def test_dissolved_is_a_contradiction_only_beside_a_current_homonym(facts: dict[
 
 def test_official_name_statement_is_a_name(facts: dict[str, Facts]) -> None:
     kb = Knowledge(lambda ids: {i: facts[i] for i in ids if i in facts})
-    q = ReconQuery("SOCIÉTÉ D'HISTOIRE DU BAS-VALLON", places=("Q70034",))
+    q = ReconQuery("CERCLE HISTORIQUE BORÉAL", places=("Q70034",))
     ranked = Scorer(kb).score(q, [facts["Q70051"]])
     assert ranked[0].name_score >= 0.9 and "P1448" in ranked[0].features[0].detail
     assert decide(ranked, Thresholds()).decision == Decision.MATCH
@@ -201,3 +201,16 @@ def test_website_page_of_the_official_site(client: WikibaseClient) -> None:
     # another page of a subdomain: found by the registrable domain, but not decisive
     assert res[1].entity.decision != Decision.MATCH
     assert any(c.qid == "Q70050" for c in res[1].entity.candidates)
+
+
+def test_local_index_finds_by_official_name(tmp_path: Path) -> None:
+    from wikiclub.adapters.index import LocalIndex
+    from wikiclub.reconcile.candidates import IndexSource
+
+    with LocalIndex(tmp_path / "kb.sqlite", create=True) as index:
+        index.add_entities(world())
+        assert IndexSource(index).search(["Cercle historique boréal"], "fr")[:1] == ["Q70051"]
+        res = reconcile_rows([RowInput("s:2", 2, ReconQuery("Cercle historique boréal"),
+                                       (LinkedCell("Municipalité", "Grand-Vallon", types=(MUNI,), role=PLACE),))],
+                             IndexSource(index))
+    assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70051")

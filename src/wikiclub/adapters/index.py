@@ -106,7 +106,7 @@ class LocalIndex:
         cur.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?)",
                     (f.qid, f.lastrevid, json.dumps(f.to_json(), ensure_ascii=False)))
         seen: set[str] = set()
-        for _, _, text in f.names():
+        for _, _, text in (*f.names(), *f.name_statements()):  # official, short and native names too
             folded = fold(text)
             if not folded or folded in seen:
                 continue
