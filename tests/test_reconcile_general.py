@@ -214,3 +214,14 @@ def test_local_index_finds_by_official_name(tmp_path: Path) -> None:
                                        (LinkedCell("Municipalité", "Grand-Vallon", types=(MUNI,), role=PLACE),))],
                              IndexSource(index))
     assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70051")
+
+
+def test_unresolved_cell_agrees_by_a_name_statement(facts: dict[str, Facts]) -> None:
+    from wikiclub.facts import Claim
+    from wikiclub.reconcile.evidence import compare_items
+    from wikiclub.reconcile.model import AGREES, RowFact
+
+    kb = Knowledge(lambda ids: {i: facts[i] for i in ids if i in facts})
+    held = [Claim("item", "Q70051")]  # e.g. the candidate's owner (P127) is the Mémoire du Vallon
+    verdict = compare_items(RowFact("P127", "item", text="Cercle historique boréal"), held, kb)
+    assert verdict.verdict == AGREES

@@ -165,7 +165,7 @@ def compare_items(row: RowFact, values: Sequence[Claim], kb: Knowledge) -> Verdi
     wiki = ", ".join(_label(kb, c.value) for c in values)
     if not row.items:
         names = {core(n) for c in values for f in [kb.known(c.value) or kb.get(c.value)] if f
-                 for _, _, n in f.names()}
+                 for _, _, n in (*f.names(), *f.name_statements())}
         if core(row.text) in names:
             return Verdict(AGREES, wiki, "même nom (cellule non réconciliée)")
         return Verdict(UNKNOWN, wiki, "cellule non réconciliée")
