@@ -23,6 +23,8 @@ P_INSTANCE, P_SUBCLASS, P_ADMIN = "P31", "P279", "P131"
 LOCATION_FALLBACKS = ("P159", "P276")
 P_WEBSITE, P_COORDS, P_DISSOLVED, P_POPULATION, P_FORMAT = "P856", "P625", "P576", "P1082", "P1793"
 YEAR_PROPS = ("P571", "P580", "P569")
+P_END = "P582"  # end time: on the item, or as a qualifier of its class (« municipalité » until 2002)
+NAME_PROPS = ("P1448", "P1813", "P1705")  # official name, short name, native label: names of the item
 NEEDED_PROPS = (P_INSTANCE, P_SUBCLASS, P_ADMIN, *LOCATION_FALLBACKS, P_WEBSITE, P_COORDS, P_DISSOLVED,
                 P_POPULATION, *YEAR_PROPS)
 # Wikidata's meaning of a few properties and classes, the same on every Wikibase that mirrors its ids.
@@ -91,6 +93,15 @@ class Facts:
         for lang, texts in self.aliases.items():
             for text in texts:
                 yield "alias", lang, text
+
+    def name_statements(self) -> Iterator[tuple[str, str, str]]:
+        """(kind, language, text) for the names the wiki states as statements: the official name
+        (P1448), the short name (P1813) and the native label (P1705); kind is "alias P1448"… — they
+        weigh as aliases."""
+        for prop in NAME_PROPS:
+            for c in self.values(prop):
+                if c.kind in ("text", "string") and c.value:
+                    yield f"alias {prop}", c.extra, c.value
 
     def label(self, languages: tuple[str, ...] = ("fr", "en")) -> str:
         for lang in languages:
@@ -235,6 +246,15 @@ def _claims(claims: Mapping[str, Any]) -> tuple[tuple[str, Claim], ...]:
     return tuple(out)
 
 
+def _dissolved(claims: Mapping[str, Any]) -> bool:
+    """Dissolved or ended: a dissolution date (P576), an end time (P582), or every class statement
+    (P31) ended by an end-time qualifier (a former municipality merged into a city)."""
+    if claims.get(P_DISSOLVED) or claims.get(P_END):
+        return True
+    classes = [st for st in claims.get(P_INSTANCE, ()) if st.get("rank") != "deprecated"]
+    return bool(classes) and all((st.get("qualifiers") or {}).get(P_END) for st in classes)
+
+
 def _located(claims: Mapping[str, Any]) -> tuple[str, ...]:
     located = _ids(claims, P_ADMIN)
     for prop in LOCATION_FALLBACKS:
@@ -307,7 +327,7 @@ def facts_from_entity(entity: Mapping[str, Any]) -> Facts:
         instance_of=_ids(claims, P_INSTANCE), subclass_of=_ids(claims, P_SUBCLASS), located_in=_located(claims),
         identifiers=_identifiers(claims),
         websites=tuple(str(v) for v in _values(claims, P_WEBSITE) if isinstance(v, str)),
-        coordinates=_coordinates(claims), years=_years(claims), dissolved=bool(claims.get(P_DISSOLVED)),
+        coordinates=_coordinates(claims), years=_years(claims), dissolved=_dissolved(claims),
         population=_population(claims), lastrevid=int(entity.get("lastrevid") or 0), format_pattern=pattern,
         claims=_claims(claims), constraints=constraints,
     )

@@ -24,7 +24,24 @@ STOPWORDS = frozenset(
 # Words that only say which kind of administrative unit or legal form a name has; removed at the
 # start ("Ville de …") or at the end ("… Inc.") of the core form.
 ADMIN_PREFIXES = ("ville", "municipalite", "city of", "town of", "township of", "village")
-LEGAL_SUFFIXES = frozenset(["inc", "ltee", "ltd", "llc", "corp", "co", "enr", "senc", "obnl"])
+# Legal forms, folded (dots of an initialism removed: « S.E.N.C.R.L. » → "sencrl"); optional words
+# when two names are compared (dropped at the end of a name; the few that also open one, at its
+# start). Sources (docs/reconciliation.md, « Sources des règles »): Loi canadienne sur les sociétés
+# par actions, art. 10 (Limitée, Limited, Incorporée, Incorporated, Corporation, Ltée, Ltd., Inc.,
+# Corp.); Loi sur les sociétés par actions (Québec); Code civil du Québec and Code des professions
+# (S.E.N.C., S.E.N.C.R.L., S.E.C.); Loi sur les coopératives du Québec (« coopérative », « coop » in
+# the name); Loi sur la publicité légale des entreprises (« enr. », enregistrée); the usual « Cie »
+# (compagnie, « & Cie ») and « OBNL » / « OSBL » (organisme à / sans but lucratif); English LLC, LLP,
+# PLC.
+LEGAL_SUFFIXES = frozenset([
+    "inc", "incorporated", "incorporee", "ltee", "limitee", "ltd", "limited", "llc", "llp", "plc", "corp",
+    "corporation", "co", "cie", "enr", "enrg", "senc", "sencrl", "sec", "srl", "sarf", "coop", "cooperative",
+    "obnl", "osbl",
+])
+LEGAL_PREFIXES = frozenset(["corporation", "corp", "coop", "cooperative"])
+# Abbreviations of Quebec place names, Commission de toponymie du Québec (« St » Saint, « Ste »
+# Sainte, « Sts » Saints, « Stes » Saintes, « N.-D. » Notre-Dame): expanded in the core form.
+SAINT_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 # Path segments that only select a language version of a website.
 LANGUAGE_SEGMENTS = frozenset(["fr", "en", "fr-ca", "en-ca", "fr_ca", "en_ca", "francais", "english", "accueil", "home", "index.html", "index.php"])
 
@@ -41,10 +58,29 @@ def fold(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text).replace("_", " ").split())
 
 
+_INITIALISM = re.compile(r"(?<!\w)(?:[^\W\d_]\.){2,}(?:[^\W\d_](?!\w))?")
+_NOTRE_DAME = re.compile(r"(?<!\w)N\.?\s?[-‑–]\s?D\.?(?!\w)", re.IGNORECASE)
+
+
+def join_initialisms(text: str) -> str:
+    """« C.L.S.C. » → « CLSC », « S.E.N.C.R.L. » → « SENCRL »: an initialism with dots written as one
+    word (the letters of « N.-D. », « R.-N. » stay apart: a hyphen shows a compound's initials)."""
+    return _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), text)
+
+
+def _expand_saints(tokens: list[str]) -> list[str]:
+    """Commission de toponymie's abbreviations: "st" → "saint", "n d" (« N.-D. ») → "notre dame"."""
+    out: list[str] = []
+    for t in tokens:
+        out.append(SAINT_ABBREVIATIONS.get(t, t))
+    return out
+
+
 @lru_cache(maxsize=65536)
 def core(text: str) -> str:
-    """The distinctive words of a name: folded, without articles, admin prefixes or legal forms."""
-    tokens = fold(text).split()
+    """The distinctive words of a name: folded, without articles, admin prefixes or legal forms;
+    initialisms with dots joined (« C.L.S.C. » = « CLSC »), « St-/Ste-/N.-D. » expanded."""
+    tokens = _expand_saints(fold(_NOTRE_DAME.sub("Notre-Dame", join_initialisms(text))).split())
     for prefix in ADMIN_PREFIXES:
         words = prefix.split()
         if len(tokens) > len(words) and tokens[: len(words)] == words:
@@ -52,13 +88,17 @@ def core(text: str) -> str:
             break
     while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
         tokens.pop()
+    while len(tokens) > 1 and tokens[0] in LEGAL_PREFIXES:
+        tokens.pop(0)
     kept = [t for t in tokens if t not in STOPWORDS and not _YEAR.fullmatch(t)]
     return " ".join(kept or tokens)
 
 
 _LEAD = re.compile(r"^(?:(?:ville|municipalit[ée]|city|town|township|village)\s+(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)"
                    r"|(?:le|la|les|the)\s+|l['’]\s*)", re.IGNORECASE)
-_TRAIL_LEGAL = re.compile(r"[\s,]*\(?\b(?:inc|lt[ée]e|ltd|llc|corp|enr|s\.?e\.?n\.?c|obnl)\b\.?\)?\s*$", re.IGNORECASE)
+_TRAIL_LEGAL = re.compile(r"[\s,]*\(?(?:[&+]\s*|\bet\s+)?\b(?:inc|incorporated|incorpor[ée]e|lt[ée]e|limit[ée]e|ltd|limited|llc|llp"
+                          r"|corp|corporation|enr|enrg|cie|co|coop|coop[ée]rative|s\.?e\.?n\.?c(?:\.?r\.?l)?|s\.?e\.?c"
+                          r"|obnl|osbl)\b\.?\)?\s*$", re.IGNORECASE)
 
 
 def bare_name(text: str) -> str:
@@ -145,12 +185,36 @@ def url_key(url: str) -> tuple[str, str] | None:
     return host, "/".join(segments)
 
 
-def url_variants(url: str) -> tuple[str, ...]:
-    """The spellings a wiki is likely to store for the same site (exact lookups by value)."""
-    key = url_key(url)
-    if key is None:
-        return ()
-    host, path = key
+# Public suffixes of two labels under which a name is registered (Public Suffix List,
+# publicsuffix.org: the Canadian provincial domains and the common second-level domains of a few
+# countries): "festival.qc.ca" is registrable, "qc.ca" is not.
+SECOND_LEVEL_SUFFIXES = frozenset([
+    "ab.ca", "bc.ca", "mb.ca", "nb.ca", "nf.ca", "nl.ca", "ns.ca", "nt.ca", "nu.ca", "on.ca", "pe.ca", "qc.ca",
+    "sk.ca", "yk.ca", "gc.ca", "co.uk", "org.uk", "ac.uk", "gov.uk", "com.au", "org.au", "co.nz", "org.nz",
+    "com.br", "co.jp",
+])
+# Pages that present the site's owner itself (« à propos », contact…): a link to one of them names
+# the same organisation as the site's root.
+SITE_PAGES = frozenset([
+    "a-propos", "apropos", "a_propos", "about", "about-us", "aboutus", "qui-sommes-nous", "nous", "contact",
+    "contacts", "contactez-nous", "nous-joindre", "joindre", "mission", "notre-mission", "historique",
+    "notre-histoire", "histoire", "history", "equipe", "notre-equipe", "team", "our-team",
+])
+
+
+def registrable_domain(host: str) -> str:
+    """"billets.festival.qc.ca" → "festival.qc.ca"; "www.x.org" (already without www.) → "x.org"."""
+    labels = host.lower().split(".")
+    n = 3 if len(labels) >= 3 and ".".join(labels[-2:]) in SECOND_LEVEL_SUFFIXES else 2
+    return ".".join(labels[-n:])
+
+
+def site_page(path: str) -> bool:
+    """Whether a URL path (as ``url_key`` gives it) is one page presenting the site's owner."""
+    return "/" not in path and unidecode(path.split(".")[0]) in SITE_PAGES
+
+
+def _spellings(host: str, path: str) -> list[str]:
     tail = f"/{path}/" if path else "/"
     out = []
     for scheme in ("https", "http"):
@@ -158,6 +222,23 @@ def url_variants(url: str) -> tuple[str, ...]:
             out.append(f"{scheme}://{www}{host}{tail}")
             if path:
                 out.append(f"{scheme}://{www}{host}/{path}")
+    return out
+
+
+def url_variants(url: str) -> tuple[str, ...]:
+    """The spellings a wiki is likely to store for the same site (exact lookups by value): the URL,
+    then its site root (« https://x.org/a-propos » → « https://x.org/ »), then the root of its
+    registrable domain (« billets.x.org » → « x.org »)."""
+    key = url_key(url)
+    if key is None:
+        return ()
+    host, path = key
+    out = _spellings(host, path)
+    if path:
+        out += _spellings(host, "")
+    domain = registrable_domain(host)
+    if domain != host:
+        out += _spellings(domain, "")
     return tuple(dict.fromkeys(out))
 
 
@@ -499,3 +580,164 @@ def _overlap(a: set[str], b: set[str]) -> float:
 def generations_differ(a: PersonName, b: PersonName) -> bool:
     """Both names say which generation, and not the same one (père / fils, Sr / Jr, II / III)."""
     return bool(a.generation and b.generation and a.generation != b.generation)
+
+
+# --- municipality cells ---------------------------------------------------------------------------
+
+# What a municipality cell holds besides the name (sources in docs/reconciliation.md, « Sources des
+# règles »):
+# * designations written before the name, spelt out or abbreviated as the Commission de toponymie du
+#   Québec and the Répertoire des municipalités (ministère des Affaires municipales) write them:
+#   « Mun. » / « M. » municipalité, « V. » ville, « Cant. » / « CT » canton, « Par. » / « P. »
+#   paroisse, « VL » village, « CU » cité; the same codes, or the words, in parentheses after it;
+# * province and country qualifiers: Canada Post's two-letter symbols (QC, ON…), the traditional
+#   abbreviations (Qué., Ont., P.Q.) and the names (``PROVINCE_ABBREVIATIONS``, ``PROVINCE_NAMES``);
+# * a full postal address: street number, street type (Canada Post's list of street types in French
+#   and English, Canadian Addressing Guide), postal box, postal code.
+DESIGNATIONS = frozenset([
+    "municipalite", "mun", "m", "ville", "v", "canton", "cant", "ct", "paroisse", "par", "p", "village", "vl",
+    "cite", "cu", "sd", "municipalite de canton", "municipalite de paroisse", "municipalite de village",
+    "canton uni", "cantons unis", "city", "town", "township", "village municipality",
+])
+PROVINCE_NAMES = frozenset(fold(n) for n in (
+    "Québec", "Ontario", "Alberta", "Saskatchewan", "Manitoba", "Colombie-Britannique", "British Columbia",
+    "Nouveau-Brunswick", "New Brunswick", "Nouvelle-Écosse", "Nova Scotia", "Île-du-Prince-Édouard",
+    "Prince Edward Island", "Terre-Neuve-et-Labrador", "Newfoundland and Labrador", "Yukon",
+    "Territoires du Nord-Ouest", "Northwest Territories", "Nunavut"))
+COUNTRY_NAMES = frozenset(["canada", "ca", "can"])
+STREET_TYPES = frozenset([
+    "rue", "avenue", "av", "ave", "boulevard", "boul", "bd", "blvd", "chemin", "ch", "route", "rte", "rang", "rg",
+    "montee", "place", "pl", "allee", "impasse", "imp", "cote", "carre", "croissant", "cr", "crois", "promenade",
+    "prom", "terrasse", "tsse", "autoroute", "aut", "sentier", "sent", "square", "sq", "quai", "ruelle", "passage",
+    "street", "st", "road", "rd", "drive", "dr", "lane", "ln", "way", "court", "crt", "crescent", "cres",
+    "highway", "hwy", "circle", "parkway", "pky", "trail", "terrace",
+])
+POSTAL_BOX = re.compile(r"^(?:c\.?\s?p\.?|case postale|b\.?\s?p\.?|p\.?\s?o\.?\s?box|bureau|local|suite|app(?:artement)?"
+                        r"|unit[ée]?)\b", re.IGNORECASE)
+_POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z][\s-]?\d[A-Za-z]\d\b")
+# « Mun. de X », « V. de X », « Ville de X »: a designation that says nothing of which place, dropped.
+_LEAD_DESIGNATION = re.compile(
+    r"^(?:mun\.?|m\.|ville|v\.|cit[ée]|municipalit[ée]|city|town)\s*(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)",
+    re.IGNORECASE)
+# « Par. de X », « Cant. de X », « VL de X »: a designation that tells homonyms apart (the parish
+# municipality of X is not the town of X), spelt out.
+_LEAD_ABBREVIATED = re.compile(r"^(?P<abbr>par\.|p\.|cant\.?|ct\.?|vl\.?)\s*(?=de\s|d['’]|du\s|des\s)", re.IGNORECASE)
+_SPELT = {"par": "Paroisse", "p": "Paroisse", "cant": "Canton", "ct": "Canton", "vl": "Village"}
+_SPELT_CODES = {**_SPELT, "paroisse": "Paroisse", "canton": "Canton", "village": "Village"}
+_SECTOR = re.compile(r"^secteur\s+(?P<part>.+?)\s+(?:de\s+|du\s+|d['’]\s*)(?P<city>.+)$", re.IGNORECASE)
+_SAINT = re.compile(r"(?<!\w)(St|Ste|Sts|Stes)\.?(?=[\s\-‑–])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlaceCell:
+    """A municipality cell read: the name to look for, the provinces or countries it names (a
+    mismatch is another place), and the other areas it names (a region, an amalgamated city: hints
+    that favour a candidate inside them, never against one)."""
+
+    name: str
+    provinces: tuple[str, ...] = ()
+    clues: tuple[str, ...] = ()
+    postal_province: str = ""
+
+
+def _qualifier_kind(text: str) -> str:
+    """"province", "country", "designation", "postal", "sector" or "" (another area) for a qualifier."""
+    f = fold(join_initialisms(text))
+    squeezed = f.replace(" ", "")
+    if squeezed in PROVINCE_ABBREVIATIONS or f in PROVINCE_NAMES:
+        return "province"
+    if f in COUNTRY_NAMES:
+        return "country"
+    if f in DESIGNATIONS or squeezed in DESIGNATIONS:
+        return "designation"
+    if _POSTAL_CODE.fullmatch(text.strip()):
+        return "postal"
+    if f.startswith("secteur ") or f.startswith("quartier ") or f.startswith("arrondissement "):
+        return "sector"
+    return ""
+
+
+def _address_tail(parts: list[str]) -> list[str]:
+    """The parts of a comma-separated address after its street line(s) and postal box."""
+    def street(part: str) -> bool:
+        words = fold(part).split()
+        return bool(words) and (words[0].isdigit() or words[0] in STREET_TYPES
+                                or len(words) > 1 and words[0][:1].isdigit() and words[1] in STREET_TYPES
+                                or POSTAL_BOX.match(part.strip()) is not None)
+    k = 0
+    while k < len(parts) - 1 and street(parts[k]):
+        k += 1
+    return parts[k:] if k else parts
+
+
+def _trailing_province(text: str) -> tuple[str, str]:
+    """« Amos QC », « Hearst Ont. », « Lévis Québec »: (name, province) when the last space-separated
+    word(s) name a province and a name remains; else (text, "")."""
+    words = text.split(" ")
+    for n in (3, 2, 1):
+        if len(words) > n:
+            tail = " ".join(words[-n:])
+            head = " ".join(words[:-n]).rstrip(" ,")
+            distinctive = [w for w in fold(head).split() if w not in STOPWORDS and w not in DESIGNATIONS]
+            if _qualifier_kind(tail) == "province" and distinctive:
+                return head, tail
+    return text, ""
+
+
+def _sort_qualifiers(quals: list[str], cell: dict[str, list[str]]) -> None:
+    for q in quals:
+        q = q.strip(" ,.;")
+        if not q:
+            continue
+        kind = _qualifier_kind(q)
+        if kind == "postal":
+            cell["postal"].append(q)
+        elif kind == "province":
+            cell["provinces"].append(q)
+        elif not kind:
+            cell["clues"].append(q)
+        elif kind == "designation" and fold(q).replace(" ", "") in _SPELT_CODES:
+            cell["designation"].append(_SPELT_CODES[fold(q).replace(" ", "")])
+        # a sector (« (secteur X) »: a part of the place), a country, « (ville) », « (M) » say nothing
+        # of which place
+
+
+def expand_place_abbreviations(text: str) -> str:
+    """« St-Félix » → « Saint-Félix », « Ste-Anne » → « Sainte-Anne », « N.-D.-du-Nord » →
+    « Notre-Dame-du-Nord » (Commission de toponymie du Québec's abbreviations)."""
+    full = {"st": "Saint", "ste": "Sainte", "sts": "Saints", "stes": "Saintes"}
+    text = _SAINT.sub(lambda m: full[m.group(1).lower()], text)
+    return _NOTRE_DAME.sub("Notre-Dame", text)
+
+
+def place_cell(text: str) -> PlaceCell:
+    """Read a municipality cell: « Mun. de St-Félix (Qué.) » → name « Saint-Félix », province
+    « Qué. »; « 12, rue X, Amos (Québec) J9T 1A1 » → « Amos »; « Évain, Rouyn-Noranda » → « Évain »
+    with the clue « Rouyn-Noranda »; « Ville-Marie (ville) » → « Ville-Marie »."""
+    typed = text = " ".join(text.split())
+    text = text.translate(_APOS)
+    cell: dict[str, list[str]] = {"provinces": [], "clues": [], "postal": [], "designation": []}
+    cell["postal"] = _POSTAL_CODE.findall(text)
+    text = _POSTAL_CODE.sub("", text).strip(" ,")
+    quals = re.findall(r"\(([^()]*)\)", text)
+    text = re.sub(r"\s*\([^()]*\)\s*", " ", text).strip(" ,")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    parts = _address_tail(parts) if len(parts) > 1 else parts
+    name = parts[0] if parts else text
+    quals = parts[1:] + quals
+    sector = _SECTOR.match(name)
+    if sector:
+        name, quals = sector.group("part"), [sector.group("city"), *quals]
+    name, province = _trailing_province(name)
+    quals.append(province)
+    lead = _LEAD_DESIGNATION.match(name)
+    if lead and len(name) > lead.end() + 1:
+        name = name[lead.end():]
+    name = _LEAD_ABBREVIATED.sub(lambda m: _SPELT[m.group("abbr").rstrip(".").lower()] + " ", name)
+    _sort_qualifiers(quals, cell)
+    if cell["designation"] and not fold(name).startswith(fold(cell["designation"][0])):  # « Senneterre (P) » → « Paroisse de Senneterre »
+        name = f"{cell['designation'][0]} de {name}"
+    postal = area_from_postal_code(" ".join(cell["postal"])) or ""
+    name = expand_place_abbreviations(name.strip(" ,")) or text
+    return PlaceCell(typed if fold(name) == fold(typed) else name, tuple(cell["provinces"]),  # as typed
+                     tuple(cell["clues"]), postal)

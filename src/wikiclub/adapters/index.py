@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from ..dumps import iter_dump
 from ..errors import UsageError
 from ..facts import Facts, facts_from_entity
-from ..names import acronym, compound_initials, core, fold, identifier_key, url_key
+from ..names import acronym, compound_initials, core, fold, identifier_key, registrable_domain, url_key
 from ..wbjson import Entity
 from .sparql import WIKIDATA_CONCEPT_BASE, sparql_prefixes
 
@@ -106,7 +106,7 @@ class LocalIndex:
         cur.execute("INSERT OR REPLACE INTO entity VALUES (?, ?, ?)",
                     (f.qid, f.lastrevid, json.dumps(f.to_json(), ensure_ascii=False)))
         seen: set[str] = set()
-        for _, _, text in f.names():
+        for _, _, text in (*f.names(), *f.name_statements()):  # official, short and native names too
             folded = fold(text)
             if not folded or folded in seen:
                 continue
@@ -191,6 +191,9 @@ class LocalIndex:
             return []
         rows = self.db.execute("SELECT qid, path FROM website WHERE host = ?", (key[0],)).fetchall()
         exact = [q for q, p in rows if p == key[1]]
+        domain = registrable_domain(key[0])
+        if not rows and domain != key[0]:  # « billets.x.org »: the site of the registrable domain
+            rows = self.db.execute("SELECT qid, path FROM website WHERE host = ?", (domain,)).fetchall()
         return exact or [q for q, _ in rows]
 
     def remove(self, qids: Sequence[str]) -> None:

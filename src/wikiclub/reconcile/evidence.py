@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..facts import CLASS_LIKE, HARD_DATES, HUMAN, Claim, Facts
-from ..names import core, fold, identifier_key, url_key
+from ..names import core, fold, identifier_key, registrable_domain, url_key
 from .knowledge import Knowledge
 from .model import AGREES, CONTRADICTS, UNKNOWN, FactCheck, ReconQuery, RowFact
 
@@ -165,7 +165,7 @@ def compare_items(row: RowFact, values: Sequence[Claim], kb: Knowledge) -> Verdi
     wiki = ", ".join(_label(kb, c.value) for c in values)
     if not row.items:
         names = {core(n) for c in values for f in [kb.known(c.value) or kb.get(c.value)] if f
-                 for _, _, n in f.names()}
+                 for _, _, n in (*f.names(), *f.name_statements())}
         if core(row.text) in names:
             return Verdict(AGREES, wiki, "même nom (cellule non réconciliée)")
         return Verdict(UNKNOWN, wiki, "cellule non réconciliée")
@@ -205,7 +205,7 @@ def compare_value(row: RowFact, c: Claim, kb: Knowledge) -> Verdict:
         return Verdict(CONTRADICTS, c.value, "autre identifiant")
     if row.kind == "url":
         rk, ck = url_key(row.value), url_key(c.value)
-        if rk and ck and rk[0] == ck[0]:
+        if rk and ck and (rk[0] == ck[0] or registrable_domain(rk[0]) == registrable_domain(ck[0])):
             return Verdict(AGREES, c.value, "même site" if rk == ck else "même domaine")
         return Verdict(CONTRADICTS, c.value, "autre site")
     if row.kind == "quantity":

@@ -30,6 +30,8 @@ from ..names import (
     looks_like_acronym,
     name_parts,
     person_name,
+    registrable_domain,
+    site_page,
     url_key,
 )
 from .evidence import Findings
@@ -50,6 +52,8 @@ AREA_OK, AREA_BAD_STRONG, AREA_BAD_WEAK = 10.0, -40.0, -15.0
 COORDS_MAX, COORDS_VIA_PLACE = 15.0, 5.0
 YEAR_OK, YEAR_BAD = 5.0, -10.0
 FORMER = -10.0
+CLUE = "indice"  # the feature of an area named in the cell that is not a province (a region, a city)
+HOMONYM_GAP = 0.05  # names this close are homonyms for the rules between candidates (scoring.py)
 ID_BAD, WEB_HOST, WEB_OTHER = -25.0, 15.0, -5.0
 # Facts of the row checked against the candidate (evidence.py), beyond those scored above.
 FACT_HARD_OK, FACT_PLACE_OK, FACT_OK, FACT_SMALL_OK = 12.0, 8.0, 6.0, 3.0
@@ -256,10 +260,35 @@ def place_features(query: ReconQuery, cand: Facts, kb: Knowledge, *, is_place: b
         elif chain:
             out.append(Feature("région", "hors des régions du projet", WITHIN_OUT))
     hints = [(h, True) for h in query.area_hints] + [(h, False) for h in query.area_guesses]
-    if hints and chain:
+    if (hints or query.area_clues) and chain:
         names = kb.place_names(chain - {cand.qid}) if is_place else kb.place_names(chain)
         out += [_area_feature(text, strong, names) for text, strong in hints]
+        out += [_clue_feature(text, names) for text in query.area_clues]
     return out
+
+
+def _clue_feature(text: str, names: Iterable[str]) -> Feature:
+    """Another area the cell names (« Évain, Rouyn-Noranda », « Ville-Marie (Témiscamingue) »): a
+    hint for a candidate inside it, never against one (an amalgamated city or a region may not be
+    among the candidate's ancestors by that name)."""
+    if any(area_matches(text, n) for n in names):
+        return Feature(CLUE, f"« {text} » concorde", AREA_OK)
+    return Feature(CLUE, f"« {text} » : indice sans concordance", 0.0)
+
+
+def in_scope(feature: Feature) -> bool:
+    """Whether ``feature`` says the candidate lies in an area the row names (a clue of the cell, or
+    the query's regions: the WikiProject's, or a region column's)."""
+    return feature.name in (CLUE, "région") and feature.points > 0
+
+
+def dissolved_feature(detail: str, *, points: float = PLACE_CONTRA) -> Feature:
+    return Feature("ancien", detail, points, blocks=True)
+
+
+def outside_feature(where: str) -> Feature:
+    return Feature("région", f"hors de {where}, alors qu'un homonyme y est", WITHIN_OUT + AREA_BAD_WEAK,
+                   blocks=True)
 
 
 def _place_verdict(p: str, cand: Facts, chain: frozenset[str], kb: Knowledge) -> tuple[float, str, bool]:
@@ -351,10 +380,13 @@ def website_feature(query: ReconQuery, cand: Facts) -> Feature | None:
         for c in ckeys:
             if q == c:
                 return Feature("site web", f"{q[0]}/{q[1]}".rstrip("/"), 100.0, decisive=True)
+            if q[0] == c[0] and not c[1] and site_page(q[1]):  # « x.org/a-propos »: a page about the site's owner
+                return Feature("site web", f"{q[0]}/{q[1]} : page de présentation du site {c[0]}", 100.0,
+                               decisive=True)
     for q in qkeys:
         for c in ckeys:
-            if q[0] == c[0]:
-                return Feature("site web", f"même domaine {q[0]}", WEB_HOST)
+            if q[0] == c[0] or registrable_domain(q[0]) == registrable_domain(c[0]):
+                return Feature("site web", f"même domaine {registrable_domain(q[0])}", WEB_HOST)
     return Feature("site web", f"{ckeys[0][0]} ≠ {qkeys[0][0]}", WEB_OTHER)
 
 

@@ -57,6 +57,7 @@ class ReconQuery:
     place_text: str = ""
     area_hints: tuple[str, ...] = ()
     area_guesses: tuple[str, ...] = ()
+    area_clues: tuple[str, ...] = ()  # other areas the cell names (a region, an amalgamated city): only favour
     identifiers: tuple[tuple[str, str], ...] = ()
     websites: tuple[str, ...] = ()
     coordinates: tuple[float, float] | None = None

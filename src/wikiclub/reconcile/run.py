@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..facts import Facts
-from ..names import bare_name, core, first_word, fold, initials_family, shorter_names, split_qualifier
+from ..names import bare_name, core, first_word, fold, initials_family, place_cell, shorter_names
 from .candidates import CandidateSource, Finder, fuzzy_words_of, search_words_of
 from .decide import baseline_decide, decide
 from .duplicates import RowKey, RowMarks, group_rows
@@ -89,10 +89,25 @@ def baseline_judge(kb: Knowledge, thresholds: Thresholds) -> Judge:
 
 
 def linked_query(cell: LinkedCell) -> ReconQuery:
-    text, qualifier = split_qualifier(cell.value) if cell.role == PLACE else (cell.value, "")
-    return ReconQuery(text=text, other_names=(cell.value,) if qualifier else (), language=cell.language,
-                      types=cell.types, within=cell.within, area_hints=(qualifier,) if qualifier else (),
+    """The query of an item cell. A municipality cell is read by ``names.place_cell``: the name
+    without designation, province or country, address or postal code, « St-/N.-D. » spelt out; the
+    provinces it names are hints a candidate must agree with, the other areas (a region, an
+    amalgamated city) hints that only favour a candidate inside them."""
+    if cell.role != PLACE:
+        return ReconQuery(text=cell.value, language=cell.language, types=cell.types, within=cell.within,
+                          strict_types=True)
+    pc = place_cell(cell.value)
+    # the whole cell is searched too (a wiki label may hold the parenthesis), unless it is an address
+    others = (cell.value,) if fold(pc.name) != fold(cell.value) and not any(ch.isdigit() for ch in cell.value) else ()
+    guesses = (pc.postal_province,) if pc.postal_province and not pc.provinces else ()
+    return ReconQuery(text=pc.name, other_names=others, language=cell.language, types=cell.types,
+                      within=cell.within, area_hints=pc.provinces, area_guesses=guesses, area_clues=pc.clues,
                       strict_types=True)
+
+
+def place_name(value: str) -> str:
+    """The municipality's name in a place cell (« 12, rue X, Amos (Québec) » → « Amos »)."""
+    return place_cell(value).name if value else ""
 
 
 def plausible_places(m: Match, t: Thresholds) -> tuple[str, ...]:
@@ -216,7 +231,7 @@ class Reconciler:
         """The row's queries (its entity, its linked cells) still decided NEW, with the row's place text
         for the entity's query."""
         res = self.row(r)
-        place_text = next((c.value for c in r.linked if c.role == PLACE), "")
+        place_text = place_name(next((c.value for c in r.linked if c.role == PLACE), ""))
         todo = [(r.entity, res.entity, place_text)]
         by_column = {lr.column: lr.match for lr in res.linked}
         todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
@@ -326,12 +341,12 @@ class Reconciler:
             if cell.role != PLACE:
                 continue
             base = linked_query(cell)
-            q = replace(base, coordinates=ctx.coordinates, area_guesses=ctx.area_guesses)
+            q = replace(base, coordinates=ctx.coordinates, area_guesses=(*base.area_guesses, *ctx.area_guesses))
             m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
             place_index = len(linked)
             linked.append(LinkedResult(cell.column, cell.value, m))
             places += plausible_places(m, self.t)
-            place_text = cell.value
+            place_text = base.text
         return linked, places, place_text, place_index
 
     def _cell_facts(self, r: RowInput, places: tuple[str, ...], place_text: str) -> list[RowFact]:
@@ -343,7 +358,8 @@ class Reconciler:
                 continue
             base = linked_query(cell)
             if cell.role == PLACE:
-                q = replace(base, coordinates=r.entity.coordinates, area_guesses=r.entity.area_guesses)
+                q = replace(base, coordinates=r.entity.coordinates,
+                            area_guesses=(*base.area_guesses, *r.entity.area_guesses))
                 m = self._judge_cell(cell.column, q, self.finder.candidate_ids(base), True)
             else:
                 q = replace(base, places=places, place_text=place_text)

@@ -7,7 +7,7 @@ percentage; an equal identifier or official website scores 100.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -50,7 +50,7 @@ class Scorer:
     def forms(self, cand: Facts) -> tuple[tuple[str, str, F.NameForms], ...]:
         if cand.qid not in self._forms:
             forms = []
-            for k, lang, t in cand.names():
+            for k, lang, t in (*cand.names(), *cand.name_statements()):
                 parts = name_parts(t, qualifiers=False)  # "Timmins Museum: National Exhibition Centre" → its parts too
                 forms.append((k, lang, F.NameForms.of(parts[0])))
                 forms += [(f"{k}-part", lang, F.NameForms.of(p)) for p in parts[1:]]
@@ -86,6 +86,11 @@ class Scorer:
                                                         if f is not None)])
         ctx = self._context(query, is_place)
         out = [self._one(query, cand, ctx, is_place) for cand in candidates]
+        extra = relative_features(query, out, {c.qid: c for c in candidates}, is_place=is_place)
+        if extra:
+            by_qid = {c.qid: c for c in candidates}
+            out = [self._one(query, by_qid[s.qid], ctx, is_place, extra[s.qid]) if s.qid in extra else s
+                   for s in out]
         pop = {c.qid: c.population or 0.0 for c in candidates}
         # Ties: blocked last, then (people) the stronger evidence, then the more populous (the
         # better-known homonym), then the older id.
@@ -131,8 +136,9 @@ class Scorer:
         feats += F.year_features(query, cand)
         return feats
 
-    def _one(self, query: ReconQuery, cand: Facts, ctx: _Context, is_place: bool) -> ScoredCandidate:
-        feats = self._features(query, cand, ctx, is_place)
+    def _one(self, query: ReconQuery, cand: Facts, ctx: _Context, is_place: bool,
+             extra: Sequence[Feature] = ()) -> ScoredCandidate:
+        feats = [*self._features(query, cand, ctx, is_place), *extra]
         findings = examine(query, cand, self.kb) if not is_place else Findings((), False, False)
         feats += F.fact_features(query, findings)
         decisive = any(f.decisive for f in feats)
@@ -161,6 +167,60 @@ class Scorer:
         places = cand.located_in or cand.items(*PERSON_PLACES)
         return Evidence(cand.qid, cand.label(languages), cand.description(languages), labels(cand.instance_of),
                         labels(places), findings.checks)
+
+
+def _homonym(a: ScoredCandidate, b: ScoredCandidate) -> bool:
+    """Whether ``b``'s name is plausible and at least about as close to the row's as ``a``'s."""
+    return b.name_score >= max(F.PLAUSIBLE_NAME, a.name_score - F.HOMONYM_GAP)
+
+
+def relative_features(query: ReconQuery, scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts], *,
+                      is_place: bool) -> dict[str, list[Feature]]:
+    """Evidence that depends on the other candidates, by QID:
+
+    * a municipality cell: a dissolved candidate (P576 or an end time) when a current one bears the
+      same name is a contradiction, never a MATCH — the current one is meant;
+    * a municipality outside the areas the query names (its ``within`` regions, an area named in
+      the cell) when a homonym lies inside them is not a MATCH either (homonym towns of one
+      province). Not for a row's entity: a person or an organisation of the region may be tied by
+      its statements to places elsewhere.
+    """
+    if not is_place:
+        return {}
+    extra = _dissolved_beside_current(scored, facts)
+    if query.within or query.area_clues:
+        inside = [s for s in scored if s.qid not in extra and not s.blocked
+                  and any(F.in_scope(f) for f in s.features)]
+        where = ", ".join(f"« {c} »" for c in query.area_clues) or "la région"
+        for s in scored:
+            if s not in inside and s.qid not in extra and any(_homonym(s, i) for i in inside):
+                extra[s.qid] = [F.outside_feature(where)]
+    return extra
+
+
+def _dissolved_beside_current(scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts]
+                              ) -> dict[str, list[Feature]]:
+    """A dissolved municipality beside a current one of the same name, or beside the one it was
+    merged into (its « replaced by », P1366, or a current name that holds all its words: « Rouyn » /
+    « Rouyn-Noranda »)."""
+    current = [s for s in scored if not facts[s.qid].dissolved and not s.blocked]
+    out: dict[str, list[Feature]] = {}
+    for s in scored:
+        if not facts[s.qid].dissolved:
+            continue
+        if any(_homonym(s, c) for c in current):
+            out[s.qid] = [F.dissolved_feature("dissous, alors qu'une municipalité actuelle porte ce nom")]
+        elif any(_merged_into(facts[s.qid], facts[c.qid]) for c in current):
+            # not a contradiction of the name: kept first, so the cell goes to a person (REVIEW)
+            out[s.qid] = [F.dissolved_feature("dissous, fusionné dans un autre candidat", points=0.0)]
+    return out
+
+
+def _merged_into(old: Facts, new: Facts) -> bool:
+    if new.qid in old.items("P1366"):
+        return True
+    a, b = set(core(old.label()).split()), set(core(new.label()).split())
+    return bool(a) and a < b
 
 
 @dataclass(frozen=True)
