@@ -51,6 +51,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "mojibake": ("caractères mal décodés", "mojibake (garbled characters)"),
     "multi-line": ("valeur sur plusieurs lignes", "multi-line value"),
     "no-data": ("aucune donnée", "no data"),
+    "no-match": ("motif sans correspondance", "pattern does not match"),
     "no-focus-item": ("pas de liste de suivi", "no focus-list item"),
     "not-really-csv": ("pas vraiment un CSV", "not really a CSV"),
     "note-row": ("ligne de note", "note row"),

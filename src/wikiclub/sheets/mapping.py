@@ -57,10 +57,20 @@ _bounds_schema = {"type": "object", "additionalProperties": False, "properties":
     "latitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     "longitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
 }}
-_text_spec = {"type": "object", "required": ["column"], "additionalProperties": False, "properties": {
-    "column": {"type": "string"}, "language": {"type": "string"},
-    "split": {"type": ["string", "array"], "items": {"type": "string"}},
-}}
+# A label or alias: a column, or a template joining columns (« {Prénom} {Nom} »).
+_text_spec = {"type": "object", "additionalProperties": False,
+              "oneOf": [{"required": ["column"]}, {"required": ["template"]}], "properties": {
+                  "column": {"type": "string"}, "template": {"type": "string"}, "language": {"type": "string"},
+                  "split": {"type": ["string", "array"], "items": {"type": "string"}},
+              }}
+# A derived column: computed from other columns of the row before anything else reads it.
+_derived = {"type": "object", "additionalProperties": False,
+            "oneOf": [{"required": ["template"]}, {"required": ["extract"]}], "properties": {
+                "template": {"type": "string"},
+                "extract": {"type": "object", "required": ["column", "pattern"], "additionalProperties": False,
+                            "properties": {"column": {"type": "string"}, "pattern": {"type": "string"},
+                                           "on_no_match": {"enum": ["error", "warn"]}}},
+            }}
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -116,6 +126,7 @@ SCHEMA: dict[str, Any] = {
                 "circa": {"type": "boolean"},
                 "rank": {"enum": ["preferred", "normal", "deprecated"]},
             }}},
+        "derived": {"type": "object", "additionalProperties": _derived},
         "coordinates": {"type": "array", "items": {
             "type": "object", "required": ["property", "latitude", "longitude"], "additionalProperties": False,
             "properties": {"property": {"type": "string", "pattern": PID}, "latitude": {"type": "string"},
@@ -132,6 +143,21 @@ class TextSpec:
     column: str
     language: str
     split: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DerivedColumn:
+    """A column computed from the row's other cells (``derived:`` in the mapping, or a label's
+    ``template``): a template joining columns, or the part of another column a pattern extracts."""
+
+    name: str
+    template: str | None = None
+    source: str | None = None  # extract: the column read
+    pattern: str | None = None  # extract: the regular expression (case-insensitive)
+    on_no_match: str = "error"
+
+    def sources(self) -> list[str]:
+        return _placeholders(self.template) if self.template is not None else [self.source or ""]
 
 
 @dataclass(frozen=True)
@@ -201,6 +227,7 @@ class SheetMapping:
     # ``entity.id``: the column whose QID says which item a row is (optional in the sheet; empty cells
     # are reconciled by name). ``pull`` writes it; see docs/mappings.md.
     id_column: str | None = None
+    derived: tuple[DerivedColumn, ...] = ()  # in the order they are computed
 
     def line_of(self, *path: str) -> int | None:
         while path:
@@ -220,7 +247,9 @@ class SheetMapping:
         cols += [str(v["column"]) for ref in self._all_refs() for v in ref.values() if isinstance(v, Mapping)]
         cols += [str(v["column"]) for c in self.columns for v in c.qualifiers.values() if isinstance(v, Mapping)]
         cols += [name for tpl in self.descriptions.values() for name in _placeholders(tpl)]
-        return list(dict.fromkeys(cols))
+        cols += [name for d in self.derived for name in d.sources()]
+        derived = {d.name for d in self.derived}  # computed, not read from the sheet
+        return [c for c in dict.fromkeys(cols) if c not in derived]
 
     def _all_refs(self) -> Iterator[Mapping[str, Any]]:
         yield from self.references
@@ -261,9 +290,14 @@ class SheetMapping:
 
 
 def _placeholders(template: str) -> list[str]:
+    """The columns a template names (« {de Municipalité} » names Municipalité); none when the template
+    is malformed (``check_mapping`` reports it)."""
     import string
 
-    return [split_placeholder(name)[1] for _, name, _, _ in string.Formatter().parse(template) if name]
+    try:
+        return [split_placeholder(name)[1] for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError:
+        return []
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -291,7 +325,7 @@ def _text_specs(raw: Any, default_lang: str) -> tuple[TextSpec, ...]:
     out = []
     for spec in items:
         split = spec.get("split", ())
-        out.append(TextSpec(spec["column"], spec.get("language", default_lang),
+        out.append(TextSpec(spec.get("column", spec.get("template", "")), spec.get("language", default_lang),
                             (split,) if isinstance(split, str) else tuple(split)))
     return tuple(out)
 
@@ -447,7 +481,25 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
         tuple(opts.get("blank", ())), _regions(data.get("regions")), lines,
-        id_column=_id_column(ent.get("id"), name, lines))
+        id_column=_id_column(ent.get("id"), name, lines), derived=_derived_columns(data))
+
+
+def _derived_columns(data: Mapping[str, Any]) -> tuple[DerivedColumn, ...]:
+    """``derived:`` in order, then the labels' and aliases' templates (each its own derived column,
+    named by the template's text)."""
+    out: dict[str, DerivedColumn] = {}
+    for col, spec in (data.get("derived") or {}).items():
+        ext = spec.get("extract")
+        out[str(col)] = (DerivedColumn(str(col), template=spec["template"]) if ext is None else
+                         DerivedColumn(str(col), source=ext["column"], pattern=ext["pattern"],
+                                       on_no_match=ext.get("on_no_match", "error")))
+    ent = data["entity"]
+    label = ent["label"]
+    for spec in [*(label if isinstance(label, list) else [label]), *(ent.get("aliases") or ())]:
+        template = spec.get("template")
+        if template is not None and template not in out:
+            out[template] = DerivedColumn(template, template=template)
+    return tuple(out.values())
 
 
 def _id_column(raw: Any, name: str, lines: Mapping[tuple[str, ...], int]) -> str | None:
@@ -482,8 +534,10 @@ def datatype_of(mapping: SheetMapping, spec: ColumnSpec, catalog: PropertyCatalo
 
 
 def check_mapping(mapping: SheetMapping, catalog: PropertyCatalog) -> list[MappingProblem]:
-    """Everything wrong with a mapping for this site (empty list: fine)."""
+    """Everything wrong with a mapping for this site (empty list: fine): first what is wrong whatever
+    the site and the rows (:func:`structure_problems`), then the site's properties and items."""
     checker = _MappingChecker(mapping, catalog)
+    checker.problems += structure_problems(mapping)
     for spec in mapping.columns:
         if spec.use != "ignore":
             checker.column(spec)
@@ -591,3 +645,114 @@ def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:
         if spec.item and qid in (*spec.item[0], *spec.item[1]):
             return ("columns", spec.column, "item")
     return ("entity",)
+
+
+# ------------------------------------------------------------------------- what fails on every row
+
+_TEMPLATE_HINT = ("Un modèle nomme des colonnes entre accolades : « {Prénom} {Nom} » ; une accolade seule "
+                  "s'écrit {{ ou }} / a template names columns in braces.")
+_DERIVED_HINT = ("Pour joindre des colonnes : label: {template: \"{Prénom} {Nom}\"}, ou une colonne dérivée "
+                 "(derived: {Nom complet: {template: \"{Prénom} {Nom}\"}}) puis « Nom complet » "
+                 "(docs/mappings.md, « Colonnes dérivées »).")
+
+
+def structure_problems(mapping: SheetMapping) -> list[MappingProblem]:
+    """What would fail on every row whatever the sheet holds, found without the rows: malformed
+    templates, a template where a column name is expected, a derived column used before it is
+    computed, a pattern that does not compile."""
+    out: list[MappingProblem] = []
+    for language, template in mapping.descriptions.items():
+        out += _template_problems(mapping, template, ("entity", "description", language), ())
+    known: list[str] = []
+    for d in mapping.derived:
+        path = _derived_path(mapping, d)
+        if d.template is not None:
+            out += _template_problems(mapping, d.template, path, tuple(x.name for x in mapping.derived
+                                                                        if x.name not in known))
+        else:
+            out += _pattern_problems(mapping, d, path)
+        known.append(d.name)
+    for path, column in _column_references(mapping):
+        if "{" in column or "}" in column:
+            out.append(MappingProblem(mapping.where(*path), f"« {column} » est un modèle, pas un nom de colonne "
+                                      "/ a template where a column name is expected.", _DERIVED_HINT))
+    return out
+
+
+def _derived_path(mapping: SheetMapping, d: DerivedColumn) -> tuple[str, ...]:
+    if ("derived", d.name) in mapping.lines:
+        return ("derived", d.name, "template" if d.template is not None else "extract")
+    return ("entity", "label") if any(t.column == d.name for t in mapping.labels) else ("entity", "aliases")
+
+
+def _template_problems(mapping: SheetMapping, template: str, path: tuple[str, ...], later: tuple[str, ...]
+                       ) -> list[MappingProblem]:
+    """A template that cannot be filled: malformed braces, no column at all (for a derived column),
+    a placeholder a row can never fill, a derived column named before it is computed."""
+    import string
+
+    where = mapping.where(*path)
+    try:
+        fields = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        return [MappingProblem(where, f"modèle mal formé « {template} » ({exc}) / malformed template.",
+                               _TEMPLATE_HINT)]
+    out = []
+    if not fields and (path[0] == "derived" or path[:2] in (("entity", "label"), ("entity", "aliases"))):
+        out.append(MappingProblem(where, f"le modèle « {template} » ne nomme aucune colonne / names no "
+                                  "column.", _TEMPLATE_HINT))
+    for name, conv, spec in fields:
+        column = split_placeholder(name)[1] if name else ""
+        if not column.strip() or conv or spec or any(c in name for c in ".[]"):
+            out.append(MappingProblem(where, f"« {{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}} »"
+                                      f" ne nomme pas une colonne que le modèle peut remplir / cannot be filled.",
+                                      "Écrivez le nom exact de la colonne entre accolades, sans « . », « [ », "
+                                      "« ! » ni « : » (renommez la colonne au besoin) / a plain column name."))
+        elif column in later:
+            out.append(MappingProblem(where, f"« {column} » est une colonne dérivée calculée plus bas (ou "
+                                      "celle-ci même) / a derived column defined later.",
+                                      "Placez-la plus haut dans derived: (les colonnes dérivées sont calculées "
+                                      "dans l'ordre) / move it above."))
+    return out
+
+
+def _pattern_problems(mapping: SheetMapping, d: DerivedColumn, path: tuple[str, ...]) -> list[MappingProblem]:
+    try:
+        compiled = re.compile(d.pattern or "", re.IGNORECASE)
+    except re.error as exc:
+        return [MappingProblem(mapping.where(*path, "pattern"), f"motif invalide « {d.pattern} » ({exc}) / "
+                               "invalid regular expression.",
+                               "Vérifiez les parenthèses et les caractères spéciaux ( ) [ ] . * + ? \\ ; "
+                               "la partie gardée s'écrit (?P<value>…) / the kept part is (?P<value>…).")]
+    if compiled.groups > 1 and "value" not in compiled.groupindex:
+        return [MappingProblem(mapping.where(*path, "pattern"), f"le motif « {d.pattern} » a plusieurs "
+                               "groupes ; lequel garder ? / several groups, which one to keep?",
+                               "Nommez la partie gardée (?P<value>…), les autres (?:…) / name the kept part.")]
+    return []
+
+
+def _column_references(mapping: SheetMapping) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every place the mapping names a sheet column, with its YAML path."""
+    derived = {d.name for d in mapping.derived}
+    for key, specs in (("label", mapping.labels), ("aliases", mapping.aliases)):
+        for t in specs:
+            if t.column not in derived:
+                yield ("entity", key), t.column
+    for c in mapping.columns:
+        yield ("columns", c.column), c.column
+        for qp, v in c.qualifiers.items():
+            if isinstance(v, Mapping):
+                yield ("columns", c.column, "qualifiers", qp), str(v.get("column"))
+    for i, cs in enumerate(mapping.coordinates):
+        yield ("coordinates", str(i)), cs.latitude
+        yield ("coordinates", str(i)), cs.longitude
+    for ref in mapping._all_refs():
+        for v in ref.values():
+            if isinstance(v, Mapping):
+                yield ("references",), str(v.get("column"))
+    if mapping.id_column:
+        yield ("entity", "id"), mapping.id_column
+    for d in mapping.derived:
+        if d.source is not None:
+            yield ("derived", d.name, "extract", "column"), d.source

@@ -53,7 +53,7 @@ from .datatypes import (
     split_cell,
     vocab_key,
 )
-from .mapping import CIRCA, SOURCING_CIRCUMSTANCES, ColumnSpec, SheetMapping, datatype_of
+from .mapping import CIRCA, SOURCING_CIRCUMSTANCES, ColumnSpec, DerivedColumn, SheetMapping, datatype_of
 from .plausible import DEATH, check_row
 from .properties import PropertyCatalog
 from .read import CELL_COUNT, Sheet, gc_paused, normalize_key
@@ -107,6 +107,7 @@ class RowMapper:
                  allow_bad_checksums: bool = False) -> None:
         columns, issues = resolve_columns(sheet, mapping)
         columns.update(_id_title(sheet, mapping))
+        columns.update({d.name: d.name for d in mapping.derived})  # computed per row (_derive)
         issues = [*sheet.issues, *issues]
         if not sheet.rows:
             issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
@@ -206,6 +207,27 @@ class _Template:
         return self.fields.get(name, ("", name))[1]
 
 
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """A derived column, compiled once: the template's parts (literal, preposition, column) or the pattern."""
+
+    spec: DerivedColumn
+    parts: tuple[tuple[str, str, str], ...] = ()
+    pattern: re.Pattern[str] | None = None
+
+
+def _compile_derived(d: DerivedColumn) -> _Derived:
+    import string
+
+    if d.template is None:
+        return _Derived(d, pattern=re.compile(d.pattern or "", re.IGNORECASE))
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(d.template):
+        preposition, column = split_placeholder(name) if name else ("", "")
+        parts.append((literal, preposition, column))
+    return _Derived(d, tuple(parts))
+
+
 @dataclass
 class _Ctx:
     mapping: SheetMapping
@@ -228,9 +250,11 @@ class _Ctx:
     match: dict[tuple[str, ...], MatchHints] = field(default_factory=dict)
     row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
     death_column: bool = False  # the mapping maps a death date (P570): "born 130 years ago" is worth a look
+    derived: tuple[_Derived, ...] = ()
 
     def __post_init__(self) -> None:
         m = self.mapping
+        self.derived = tuple(_compile_derived(d) for d in m.derived)
         self.blank = frozenset(vocab_key(b) for b in m.blank)
         plans = []
         for spec in m.columns:
@@ -310,6 +334,7 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
                          read, row.cells)
     cells = row.as_dict()
     issues: list[Issue] = list(read)
+    derived = _derive(cells, ctx, src, issues) if ctx.derived else ()
     ctx.row_refs.clear()
     labels = _texts(cells, src, ctx, m.labels, issues, "label")
     if not labels:
@@ -333,7 +358,56 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
     item_id = _item_id(cells, ctx, src, issues)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts, item_id)
+                     _match_hints(ctx, types), focus, tuple(issues), row.cells + derived, drafts, item_id)
+
+
+def _derive(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> tuple[tuple[str, str], ...]:
+    """Compute the derived columns into ``cells`` (in the mapping's order: one may use an earlier one);
+    returns the non-empty ones, kept with the row's cells (review sheets, reconciliation's texts)."""
+    out = []
+    for d in ctx.derived:
+        value = _template_value(d, cells, ctx) if d.pattern is None else _extract(d, cells, ctx, src, issues)
+        cells[d.spec.name] = value
+        if value:
+            out.append((d.spec.name, value))
+    return tuple(out)
+
+
+_EDGE_SEPARATORS = " ,;:/-–—"
+
+
+def _template_value(d: _Derived, cells: Cells, ctx: _Ctx) -> str:
+    """The template filled with the row's cells: empty when every cell it names is empty; otherwise
+    spaces collapsed and the separators left at either end by an empty cell removed (« , Amos » → « Amos »)."""
+    text, filled = [], False
+    for literal, preposition, column in d.parts:
+        text.append(literal)
+        if column:
+            cell = _cell(cells, ctx, column).strip()
+            filled = filled or bool(cell)
+            text.append(with_preposition(preposition, cell) if preposition and cell else cell)
+    return " ".join("".join(text).split()).strip(_EDGE_SEPARATORS) if filled else ""
+
+
+def _extract(d: _Derived, cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> str:
+    """The part of the source cell the pattern keeps (its group « value », else its only group, else
+    the whole match); a cell the pattern does not match is a problem naming the cell, never a silent empty."""
+    spec, pattern = d.spec, d.pattern
+    source = spec.source or ""
+    text = _cell(cells, ctx, source)
+    if not text or pattern is None:
+        return ""
+    found = pattern.search(text)
+    if found is None:
+        issues.append(_issue(src, source, text[:200], "no-match",
+                             f"La colonne dérivée « {spec.name} » ne trouve rien dans cette cellule (motif "
+                             f"« {spec.pattern} ») / the pattern does not match.",
+                             f"Corrigez la cellule, ou élargissez le motif dans {ctx.mapping.where('derived', spec.name)}"
+                             " (on_no_match: warn pour laisser la valeur vide) / fix the cell or the pattern.",
+                             "warning" if spec.on_no_match == "warn" else "error"))
+        return ""
+    group = "value" if "value" in pattern.groupindex else (1 if pattern.groups else 0)
+    return " ".join((found.group(group) or "").split())
 
 
 def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Issue],

@@ -1,0 +1,249 @@
+"""Mappings that express real sheets: what ``mapping check`` refuses without the rows, derived columns
+(templates, extractions), one column feeding several properties, context columns (region, category),
+several identifier schemes in one column, several tabs in one mapping. Real files, real runs."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wikiclub.cli import main
+from wikiclub.errors import MappingError
+from wikiclub.model import ItemRef, ItemValue, MappedRow, StringValue
+from wikiclub.sheets.mapping import check_mapping, parse_mapping
+from wikiclub.sheets.properties import PropertyCatalog
+from wikiclub.sheets.validate import validate_sheet
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+TODAY = dt.date(2024, 5, 1)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> PropertyCatalog:
+    return PropertyCatalog.from_dump(DATA / "kb.jsonl")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_yaml(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(main, list(args))
+    return res.exit_code, res.output
+
+
+def mapped(sheet: Path, mapping: Path, catalog: PropertyCatalog) -> list[MappedRow]:
+    from wikiclub.sheets.mapping import load_mapping
+
+    return list(validate_sheet(sheet, load_mapping(mapping), catalog, today=TODAY).result.rows)
+
+
+def values(row: MappedRow, pid: str) -> list[object]:
+    return [s.mainsnak.value for s in row.statements if s.property == pid]
+
+
+# ------------------------------------------------------------------- a. check refuses what validate fails
+
+
+TEMPLATE_AS_COLUMN = """version: 1
+entity:
+  label: {column: "{Prénom} {Nom}", language: fr}
+columns:
+  Site: {property: P856}
+"""
+
+
+def test_check_refuses_a_template_where_a_column_is_expected(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    path = write_yaml(tmp_path / "gens.yaml", TEMPLATE_AS_COLUMN)
+    problems = check_mapping(parse_mapping(TEMPLATE_AS_COLUMN, str(path)), catalog)
+    assert [p.where for p in problems] == [f"{path}:3"]
+    assert "modèle, pas un nom de colonne" in problems[0].message and "template:" in (problems[0].hint or "")
+    code, out = run_cli("mapping", "check", str(path), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and f"{path}:3" in out and "{template:" in out
+    # validate refuses the mapping too (a user error, not one error per row)
+    sheet = write_csv(tmp_path / "gens.csv", ["Prénom", "Nom", "Site"], [["Ada", "Vézina", ""]])
+    with pytest.raises(MappingError, match="modèle, pas un nom de colonne"):
+        validate_sheet(sheet, parse_mapping(TEMPLATE_AS_COLUMN, str(path)), catalog)
+    code, out = run_cli("validate", str(sheet), "-m", str(path), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and "gens.yaml:3" in out and "modèle, pas un nom de colonne" in out
+
+
+@pytest.mark.parametrize(("yaml_text", "line", "words"), [
+    # malformed braces in a description
+    ('entity:\n  label: {column: Nom}\n  description: {fr: "salle {à Ville"}\ncolumns: {}\n', 3, "mal formé"),
+    # a placeholder no row can fill (format spec / attribute access)
+    ('entity:\n  label: {column: Nom}\n  description: {fr: "salle {Ville:d}"}\ncolumns: {}\n', 3, "ne nomme pas"),
+    # a derived column used before it is computed
+    ('entity:\n  label: {column: Nom}\nderived:\n  A: {template: "{B} x"}\n  B: {template: "{Nom}"}\n'
+     'columns: {}\n', 4, "plus bas"),
+    # a template naming no column
+    ('entity:\n  label: {template: "Salle"}\ncolumns: {}\n', 2, "aucune colonne"),
+    # a pattern that does not compile, and one whose kept part is not said
+    ('entity:\n  label: {column: Nom}\nderived:\n  V:\n    extract: {column: Adresse, pattern: "(?P<value>[a-z"}\n'
+     'columns: {}\n', 5, "motif invalide"),
+    ('entity:\n  label: {column: Nom}\nderived:\n  V:\n    extract:\n      column: Adresse\n      pattern: "(a)(b)"\n'
+     'columns: {}\n', 7, "plusieurs groupes"),
+    # a template in a qualifier's column
+    ('entity:\n  label: {column: Nom}\ncolumns:\n  Genre:\n    property: P136\n'
+     '    qualifiers: {P580: {column: "{Début}"}}\n', 6, "modèle, pas un nom"),
+])
+def test_check_refuses_templates_that_fail_every_row(tmp_path: Path, catalog: PropertyCatalog, yaml_text: str,
+                                                     line: int, words: str) -> None:
+    path = write_yaml(tmp_path / "m.yaml", yaml_text)
+    problems = check_mapping(parse_mapping(yaml_text, str(path)), catalog)
+    assert any(p.where == f"{path}:{line}" and words in p.message for p in problems), problems
+    code, out = run_cli("mapping", "check", str(path), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and f"m.yaml:{line}" in out and words in out
+
+
+# -------------------------------------------------------------------------------- b. derived columns
+
+DERIVED = """version: 1
+entity:
+  label: {template: "{Prénom} {Nom}", language: fr}
+  description: {fr: "salle {à Ville}"}
+derived:
+  Ville:
+    extract:
+      column: Adresse
+      pattern: ',\\s*(?P<value>[^,(]+?)\\s*(?:\\(Québec\\)|QC)?\\s*,?\\s*J\\d[A-Z] ?\\d[A-Z]\\d'
+columns:
+  Ville: {property: P131, item: {types: [Q900061, Q900060]}}
+  Adresse: {property: P6375, language: fr}
+"""
+
+
+def test_label_template_and_extraction(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "salles.yaml", DERIVED)
+    assert check_mapping(parse_mapping(DERIVED, str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "salles.csv", ["Prénom", "Nom", "Adresse"], [
+        ["Salle", "Mirabeau-Tessier", "12, rue des Pins, Rouyn-Noranda (Québec) J9X 1A1"],
+        ["", "Grange Potvin", "3 chemin du Lac, Ville-Marie QC J9V 2B3"],
+        ["Atelier", "Lune", "40 boulevard Nord, La Sarre, J9Z 9Z9"],
+        ["Hangar", "Bleu", "sans adresse connue"],
+    ])
+    rows = mapped(sheet, mapping, catalog)
+    assert [r.labels for r in rows] == [(("fr", "Salle Mirabeau-Tessier"),), (("fr", "Grange Potvin"),),
+                                        (("fr", "Atelier Lune"),), (("fr", "Hangar Bleu"),)]
+    assert [values(r, "P131") for r in rows[:3]] == [[ItemRef("Rouyn-Noranda", ("Q900061", "Q900060"))],
+                                                     [ItemRef("Ville-Marie", ("Q900061", "Q900060"))],
+                                                     [ItemRef("La Sarre", ("Q900061", "Q900060"))]]
+    # an item column: the description waits for the item's label (a draft naming the derived cell)
+    assert [(s.column, s.text) for d in rows[2].description_drafts for s in d.slots()] == [("Ville", "La Sarre")]
+    assert ("Ville", "Ville-Marie") in rows[1].cells  # kept with the row (review sheets, evidence texts)
+    # a cell the pattern does not match: an error naming file, row, column and value, not a silent empty
+    assert values(rows[3], "P131") == [] and not rows[3].valid
+    (err,) = [i for i in rows[3].issues if i.problem == "no-match"]
+    assert (err.source.file, err.source.row, err.source.column, err.value) == (
+        "salles.csv", 5, "Adresse", "sans adresse connue")
+    assert "Ville" in err.message and "salles.yaml:6" in (err.hint or "")
+    code, out = run_cli("validate", str(sheet), "-m", str(mapping), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and "motif sans correspondance" in out and "sans adresse connue" in out
+
+
+def test_no_match_can_be_a_warning(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    text = DERIVED.replace("      column: Adresse\n", "      column: Adresse\n      on_no_match: warn\n")
+    mapping = write_yaml(tmp_path / "salles.yaml", text)
+    sheet = write_csv(tmp_path / "salles.csv", ["Prénom", "Nom", "Adresse"], [["Hangar", "Bleu", "inconnue"]])
+    (row,) = mapped(sheet, mapping, catalog)
+    assert row.valid and [i.severity for i in row.issues if i.problem == "no-match"] == ["warning"]
+    assert row.descriptions == () and row.description_drafts == ()  # its cell is empty: no description
+
+
+def test_derived_template_chain_and_empty_parts(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    text = """version: 1
+entity:
+  label: {column: Nom complet}
+  aliases: [{template: "{Nom}, {Prénom}"}]
+derived:
+  Nom complet: {template: "{Prénom} {Nom}"}
+  Résumé: {template: "{Nom complet} — {Ville}"}
+columns:
+  Résumé: {property: P1448, language: fr}
+"""
+    mapping = write_yaml(tmp_path / "p.yaml", text)
+    assert check_mapping(parse_mapping(text, str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "p.csv", ["Prénom", "Nom", "Ville"], [["Odile", "Brassard", "Amos"],
+                                                                       ["", "Brassard", ""]])
+    first, second = mapped(sheet, mapping, catalog)
+    assert first.labels == (("fr", "Odile Brassard"),) and first.aliases == (("fr", "Brassard, Odile"),)
+    assert [v.text for v in values(first, "P1448")] == ["Odile Brassard — Amos"]  # type: ignore[attr-defined]
+    # empty cells leave no stray separator
+    assert second.labels == (("fr", "Brassard"),) and second.aliases == (("fr", "Brassard"),)
+    assert [v.text for v in values(second, "P1448")] == ["Brassard"]  # type: ignore[attr-defined]
+
+
+def reconcile_records(records: Path, sandbox) -> list:  # noqa: ANN001
+    """``reconcile`` (the library, as the CLI runs it) of a ``map`` output against the sandbox."""
+    from wikiclub.adapters.http import make_session
+    from wikiclub.adapters.wikibase import WikibaseClient
+    from wikiclub.config import load_settings
+    from wikiclub.reconcile.candidates import ApiSource
+    from wikiclub.reconcile.stage import reconcile_mapped
+    from wikiclub.sheets.validate import read_records
+
+    settings = load_settings({"site": sandbox.api_url}, env={})
+    client = WikibaseClient.from_settings(settings, make_session(settings))
+    return reconcile_mapped(read_records(records), ApiSource(client))
+
+
+def map_cli(sheet: Path, mapping: Path, records: Path) -> None:
+    code, out = run_cli("map", str(sheet), "-m", str(mapping), "-o", str(records), "--properties",
+                        str(DATA / "kb.jsonl"))
+    assert code == 0, out
+
+
+def test_derived_map_and_reconcile_against_the_sandbox(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    """map (CLI) then reconcile: the extracted municipality is reconciled as the row's place cell."""
+    mapping = write_yaml(tmp_path / "salles.yaml", DERIVED)
+    sheet = write_csv(tmp_path / "salles.csv", ["Prénom", "Nom", "Adresse"], [
+        ["Salle", "Mirabeau-Tessier", "12, rue des Pins, Rouyn-Noranda (Québec) J9X 1A1"]])
+    map_cli(sheet, mapping, tmp_path / "salles.jsonl")
+    (result,) = reconcile_records(tmp_path / "salles.jsonl", kb_sandbox)
+    assert [(c.column, c.match.qid) for c in result.linked] == [("Ville", "Q900141")]
+
+
+def test_item_values_and_strings_still_work(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    """A mapping without derived columns maps as before (the derived machinery is off)."""
+    text = "entity:\n  label: {column: Nom}\ncolumns:\n  Site: {property: P856}\n  Lieu: {property: P131}\n"
+    mapping = write_yaml(tmp_path / "m.yaml", text)
+    sheet = write_csv(tmp_path / "m.csv", ["Nom", "Site", "Lieu"], [["Café Nordet", "nordet.example", "Q900141"]])
+    (row,) = mapped(sheet, mapping, catalog)
+    assert values(row, "P856") == [StringValue("https://nordet.example")]
+    assert values(row, "P131") == [ItemValue("Q900141")] and row.cells == (("Nom", "Café Nordet"),
+                                                                           ("Site", "nordet.example"),
+                                                                           ("Lieu", "Q900141"))
+
+
+def doc_example(marker: str) -> str:
+    """The English section's YAML example of docs/mappings.md holding ``marker``."""
+    import re
+
+    text = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
+    english = text[text.index("## English"):]
+    return next(b for b in re.findall(r"```yaml\n(.*?)```", english, re.S) if marker in b)
+
+
+def test_the_documented_derived_example_works(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "doc.yaml", doc_example("derived:"))
+    assert check_mapping(parse_mapping(mapping.read_text(encoding="utf-8"), str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "doc.csv", ["Prénom", "Nom", "Adresse"],
+                      [["Irène", "Caouette", "7, av. du Lac, Amos (Québec) J9T 2K4"]])
+    (row,) = mapped(sheet, mapping, catalog)
+    assert row.labels == (("fr", "Irène Caouette"),)
+    assert values(row, "P131") == [ItemRef("Amos", ("Q900061", "Q900060"))]
+    assert ("Résumé", "Irène Caouette — Amos") in row.cells
