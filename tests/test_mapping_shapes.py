@@ -247,3 +247,44 @@ def test_the_documented_derived_example_works(tmp_path: Path, catalog: PropertyC
     assert row.labels == (("fr", "Irène Caouette"),)
     assert values(row, "P131") == [ItemRef("Amos", ("Q900061", "Q900060"))]
     assert ("Résumé", "Irène Caouette — Amos") in row.cells
+
+
+# ----------------------------------------------------------------- c. one column, several properties
+
+SEVERAL = """version: 1
+entity:
+  label: {column: Nom}
+  description: {fr: "organisme {de Ville}"}
+columns:
+  Ville:                      # one column, two statements
+    - {property: P131, item: {types: [Q900061, Q900060]}}
+    - {property: P159, item: {types: [Q900061, Q900060]}}
+  Site:
+    - {property: P856}
+    - property: P854
+      references: false
+"""
+
+
+def test_one_column_feeds_several_properties(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "o.yaml", SEVERAL)
+    assert check_mapping(parse_mapping(SEVERAL, str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "o.csv", ["Nom", "Ville", "Site"], [["Cercle Boréalis", "Amos", "borealis.example"]])
+    (row,) = mapped(sheet, mapping, catalog)
+    ref = ItemRef("Amos", ("Q900061", "Q900060"))
+    assert values(row, "P131") == [ref] and values(row, "P159") == [ref]
+    assert values(row, "P856") == values(row, "P854") == [StringValue("https://borealis.example")]
+    # the description's item slot holds the column's items (both statements name the same town)
+    assert [s.values for d in row.description_drafts for s in d.slots()] == [(ref,)]
+    # a bad spec in the list is reported at its line
+    bad = SEVERAL.replace("    - {property: P159,", "    - {propriety: P159,")
+    with pytest.raises(MappingError, match=r"o\.yaml:8"):
+        parse_mapping(bad, str(tmp_path / "o.yaml"))
+
+
+def test_one_column_several_properties_reconciled_once(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    mapping = write_yaml(tmp_path / "o.yaml", SEVERAL)
+    sheet = write_csv(tmp_path / "o.csv", ["Nom", "Ville", "Site"], [["Cercle Boréalis", "Rouyn-Noranda", ""]])
+    map_cli(sheet, mapping, tmp_path / "o.jsonl")
+    (result,) = reconcile_records(tmp_path / "o.jsonl", kb_sandbox)
+    assert {c.match.qid for c in result.linked} == {"Q900141"}

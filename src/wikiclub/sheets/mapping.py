@@ -72,6 +72,31 @@ _derived = {"type": "object", "additionalProperties": False,
                                            "on_no_match": {"enum": ["error", "warn"]}}},
             }}
 
+_column_schema: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "properties": {
+        "property": {"type": "string", "pattern": PID},
+        "use": {"enum": ["statement", "instance_of", "ignore"]},
+        "datatype": {"enum": sorted(KNOWN_DATATYPES)},
+        "values": {"type": "object", "additionalProperties": _value_target},
+        "on_unknown": {"enum": ["error", "warn"]},
+        "item": _item_hints,
+        "split": {"type": ["string", "array"], "items": {"type": "string"}},
+        "parse": {"enum": ["email", "phone"]},
+        "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
+        "unit": {"type": "string", "pattern": QID},
+        "unit_words": {"type": "array", "items": {"type": "string"}},
+        "bounds": _bounds_schema,
+        "qualifiers": _snak_map,
+        "references": _references,
+        "required": {"type": "boolean"},
+        "required_for_creation": {"type": "boolean"},
+        "circa": {"type": "boolean"},
+        "rank": {"enum": ["preferred", "normal", "deprecated"]},
+    }}
+# One column feeding several properties: a list of specs under its title.
+_column_or_list = {"if": {"type": "array"}, "then": {"type": "array", "items": _column_schema, "minItems": 1},
+                   "else": _column_schema}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -105,27 +130,7 @@ SCHEMA: dict[str, Any] = {
                              {"type": "object", "required": ["column"], "additionalProperties": False,
                               "properties": {"column": {"type": "string", "minLength": 1}}}]},
         }},
-        "columns": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": False, "properties": {
-                "property": {"type": "string", "pattern": PID},
-                "use": {"enum": ["statement", "instance_of", "ignore"]},
-                "datatype": {"enum": sorted(KNOWN_DATATYPES)},
-                "values": {"type": "object", "additionalProperties": _value_target},
-                "on_unknown": {"enum": ["error", "warn"]},
-                "item": _item_hints,
-                "split": {"type": ["string", "array"], "items": {"type": "string"}},
-                "parse": {"enum": ["email", "phone"]},
-                "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
-                "unit": {"type": "string", "pattern": QID},
-                "unit_words": {"type": "array", "items": {"type": "string"}},
-                "bounds": _bounds_schema,
-                "qualifiers": _snak_map,
-                "references": _references,
-                "required": {"type": "boolean"},
-                "required_for_creation": {"type": "boolean"},
-                "circa": {"type": "boolean"},
-                "rank": {"enum": ["preferred", "normal", "deprecated"]},
-            }}},
+        "columns": {"type": "object", "additionalProperties": _column_or_list},
         "derived": {"type": "object", "additionalProperties": _derived},
         "coordinates": {"type": "array", "items": {
             "type": "object", "required": ["property", "latitude", "longitude"], "additionalProperties": False,
@@ -464,7 +469,8 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
     lang = opts.get("language", "fr")
     ent = data["entity"]
     sheet = data.get("sheet") or {}
-    columns = [_column_spec(str(col), spec, name, lines) for col, spec in (data.get("columns") or {}).items()]
+    columns = [_column_spec(str(col), one, name, lines) for col, spec in (data.get("columns") or {}).items()
+               for one in (spec if isinstance(spec, list) else [spec])]
     coords = []
     for spec in data.get("coordinates") or ():
         refs = spec.get("references")

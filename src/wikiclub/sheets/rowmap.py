@@ -432,8 +432,8 @@ def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Iss
             continue
         start = len(statements)
         _statements(text, plan, cells, src, ctx, issues, statements)
-        if plan.title in ctx.slot_titles:
-            spans[plan.title] = (start, len(statements))
+        if plan.title in ctx.slot_titles:  # a column feeding several properties: its specs are adjacent
+            spans[plan.title] = (spans.get(plan.title, (start, 0))[0], len(statements))
     return types
 
 
