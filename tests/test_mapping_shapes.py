@@ -288,3 +288,82 @@ def test_one_column_several_properties_reconciled_once(kb_sandbox, tmp_path: Pat
     map_cli(sheet, mapping, tmp_path / "o.jsonl")
     (result,) = reconcile_records(tmp_path / "o.jsonl", kb_sandbox)
     assert {c.match.qid for c in result.linked} == {"Q900141"}
+
+
+# ------------------------------------------------------------- d. context columns: hints, not statements
+
+CONTEXT = """version: 1
+entity:
+  label: {column: Nom}
+  match: {within: [Q176, Q1904]}
+columns:
+  Ville: {property: P131, item: {types: [Q900061, Q900060], within: [Q176, Q1904]}}
+  Région:
+    use: region               # scopes the Ville column (the P131 column by default)
+    values: {Abitibi-Témiscamingue: Q900126, Montréal: Q900220, Ailleurs: null}
+  Catégorie:
+    - use: category           # a weighted type hint for the row's own item
+      values: {musée: Q33506, salle de spectacle: Q900053, bibliothèque: Q7075}
+    - use: instance_of        # the same column also gives P31 to items created
+      on_unknown: warn
+      values: {musée: Q33506}
+"""
+
+
+def test_region_and_category_are_hints_not_statements(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "ctx.yaml", CONTEXT)
+    assert check_mapping(parse_mapping(CONTEXT, str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "ctx.csv", ["Nom", "Ville", "Région", "Catégorie"], [
+        ["Maison Lortie", "Ville-Marie", "Abitibi-Témiscamingue", "Salle de spectacle"],
+        ["Atelier Cormier", "Ville-Marie", "Montréal", "Musée"],
+        ["Galerie Perreault", "Ville-Marie", "", ""],
+        ["Kiosque Arsenault", "Ville-Marie", "Gaspésie", "Cabane"],
+    ])
+    rows = mapped(sheet, mapping, catalog)
+    assert [values(r, "P131") for r in rows] == [
+        [ItemRef("Ville-Marie", ("Q900061", "Q900060"), ("Q900126",))],
+        [ItemRef("Ville-Marie", ("Q900061", "Q900060"), ("Q900220",))],
+        [ItemRef("Ville-Marie", ("Q900061", "Q900060"), ("Q176", "Q1904"))],  # no region: the mapping's
+        [ItemRef("Ville-Marie", ("Q900061", "Q900060"), ("Q176", "Q1904"))]]
+    assert [r.match.hints for r in rows] == [("Q900053",), ("Q33506",), (), ()]
+    assert [r.instance_of for r in rows] == [(), ("Q33506",), (), ()]
+    # never statements: only the P131 cell
+    assert {s.property for r in rows for s in r.statements} == {"P131"}
+    # an unknown region or category word is a warning: the row stays valid, without the hint
+    assert rows[3].valid and sorted(i.message.split(" « ")[0] for i in rows[3].issues) == [
+        "Catégorie inconnue", "Région inconnue", "Type inconnu"]
+    # the hints survive the records file
+    from wikiclub.reconcile.inputs import row_input
+    from wikiclub.sheets.validate import read_records, write_records
+
+    write_records(tmp_path / "ctx.jsonl", rows)
+    again = read_records(tmp_path / "ctx.jsonl")
+    assert [r.match.hints for r in again] == [r.match.hints for r in rows]
+    query = row_input(again[0]).entity
+    assert query.type_hints == ("Q900053",) and row_input(again[0]).linked[0].within == ("Q900126",)
+
+
+def test_region_column_picks_the_homonym_town(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    """Two towns named Ville-Marie in Quebec: the region cell decides which one the row means."""
+    mapping = write_yaml(tmp_path / "ctx.yaml", CONTEXT)
+    sheet = write_csv(tmp_path / "ctx.csv", ["Nom", "Ville", "Région", "Catégorie"], [
+        ["Maison Lortie", "Ville-Marie", "Abitibi-Témiscamingue", ""],
+        ["Atelier Cormier", "Ville-Marie", "Montréal", ""]])
+    map_cli(sheet, mapping, tmp_path / "ctx.jsonl")
+    first, second = reconcile_records(tmp_path / "ctx.jsonl", kb_sandbox)
+    assert first.linked[0].match.qid == "Q900167" and second.linked[0].match.qid == "Q900221"
+
+
+@pytest.mark.parametrize(("yaml_text", "words"), [
+    ("entity:\n  label: {column: Nom}\ncolumns:\n  Région: {use: region, values: {A: Q900126}}\n", "ne limite aucune"),
+    ("entity:\n  label: {column: Nom}\ncolumns:\n  Ville: {property: P131}\n"
+     "  Région: {use: region, scopes: Ville, values: {A: Q900126}}\n", "pas une colonne d'éléments"),
+    ("entity:\n  label: {column: Nom}\ncolumns:\n  Cat: {use: category, property: P31, values: {a: Q33506}}\n",
+     "jamais une déclaration"),
+])
+def test_check_refuses_hint_columns_that_cannot_work(tmp_path: Path, catalog: PropertyCatalog, yaml_text: str,
+                                                     words: str) -> None:
+    path = write_yaml(tmp_path / "h.yaml", yaml_text)
+    assert any(words in p.message for p in check_mapping(parse_mapping(yaml_text, str(path)), catalog))
+    with pytest.raises(MappingError, match="demande values"):
+        parse_mapping("entity:\n  label: {column: Nom}\ncolumns:\n  Région: {use: region}\n", "h.yaml")

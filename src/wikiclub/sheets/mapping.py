@@ -75,7 +75,8 @@ _derived = {"type": "object", "additionalProperties": False,
 _column_schema: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "properties": {
         "property": {"type": "string", "pattern": PID},
-        "use": {"enum": ["statement", "instance_of", "ignore"]},
+        "use": {"enum": ["statement", "instance_of", "region", "category", "ignore"]},
+    "scopes": {"type": ["string", "array"], "items": {"type": "string"}},
         "datatype": {"enum": sorted(KNOWN_DATATYPES)},
         "values": {"type": "object", "additionalProperties": _value_target},
         "on_unknown": {"enum": ["error", "warn"]},
@@ -192,6 +193,11 @@ class ColumnSpec:
     required_for_creation: bool | None = None  # None: the default (P131: held when given but unresolved)
     circa: bool = False  # time: « vers 1925 » read as 1925 with the qualifier P1480 = circa
     rank: str = "normal"
+    scopes: tuple[str, ...] = ()  # use: region — the item columns it scopes (default: the P131 columns)
+
+
+# Columns that are hints for reconciliation, never statements: their words map to items (``values``).
+HINT_USES = ("instance_of", "region", "category")
 
 
 @dataclass(frozen=True)
@@ -446,22 +452,29 @@ def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tu
         raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
                            "column without property.",
                            "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
-    if use == "instance_of" and not spec.get("values"):
-        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: instance_of demande values "
-                           "(mot → classe) / needs values.", "Ex. values: {Musée: Q33506}")
+    if use in HINT_USES and not spec.get("values"):
+        example = "{Abitibi-Témiscamingue: Q900126}" if use == "region" else "{Musée: Q33506}"
+        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: {use} demande values "
+                           f"(mot → élément) / needs values.", f"Ex. values: {example}")
+    if "scopes" in spec and use != "region":
+        raise MappingError(f"{name}:{lines.get(('columns', col, 'scopes'), 1)} : scopes ne va qu'avec use: region "
+                           "/ scopes is for region columns only.", "Retirez scopes, ou mettez use: region.")
     values = _value_map(col, spec, name, lines)
     item = spec.get("item")
     split = spec.get("split", ())
     refs = spec.get("references")
+    scopes = spec.get("scopes", ())
+    # an unknown word in a hint column leaves the row without the hint (a warning), unless told otherwise
+    on_unknown = spec.get("on_unknown", "warn" if use in ("region", "category") else "error")
     return ColumnSpec(
-        col, use, spec.get("property"), spec.get("datatype"), values, spec.get("on_unknown", "error"),
+        col, use, spec.get("property"), spec.get("datatype"), values, on_unknown,
         None if item is None else (tuple(item.get("types", ())), tuple(item.get("within", ()))),
         (split,) if isinstance(split, str) else tuple(split), spec.get("parse"), spec.get("language"),
         spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
         dict(spec.get("qualifiers") or {}),
         None if refs is None else (() if refs is False else tuple(refs)),
         bool(spec.get("required", False)), spec.get("required_for_creation"), bool(spec.get("circa", False)),
-        spec.get("rank", "normal"))
+        spec.get("rank", "normal"), (scopes,) if isinstance(scopes, str) else tuple(scopes))
 
 
 def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
@@ -621,8 +634,12 @@ class _MappingChecker:
         """A column's property, the keys that need another datatype, its values', qualifiers' and
         references' properties."""
         base = ("columns", spec.column)
-        dt = "wikibase-item" if spec.use == "instance_of" else self.prop(spec.property or "", *base, "property",
-                                                                        datatype=spec.datatype)
+        if spec.use in ("region", "category"):
+            self.problems += _hint_problems(self.mapping, spec)
+        if spec.use in HINT_USES and not spec.property:
+            dt: str | None = "wikibase-item"
+        else:
+            dt = self.prop(spec.property or "", *base, "property", datatype=spec.datatype)
         for key, needed in _NEEDS.items():
             if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
                 self.problems.append(MappingProblem(
@@ -641,6 +658,37 @@ class _MappingChecker:
         for i, ref in enumerate(spec.references or ()):
             for rp in ref:
                 self.prop(rp, *base, "references", str(i), rp)
+
+
+def scoped_columns(mapping: SheetMapping, spec: ColumnSpec) -> tuple[str, ...]:
+    """The item columns a region column scopes: its ``scopes``, else the columns of P131 to reconcile."""
+    return spec.scopes or tuple(dict.fromkeys(c.column for c in mapping.columns
+                                              if c.property == PLACE_PROPERTY and c.item is not None))
+
+
+def _hint_problems(mapping: SheetMapping, spec: ColumnSpec) -> list[MappingProblem]:
+    """A hint column must not carry a property (it is never a statement); a region column must scope
+    item columns to reconcile."""
+    out = []
+    if spec.property:
+        out.append(MappingProblem(mapping.where("columns", spec.column, "property"), f"use: {spec.use} n'est "
+                                  "jamais une déclaration : property ne s'y applique pas / a hint has no property.",
+                                  "Retirez property, ou ajoutez une entrée de plus pour la déclaration (une liste "
+                                  "sous le titre de la colonne)."))
+    if spec.use != "region":
+        return out
+    reconciled = {c.column for c in mapping.columns if c.item is not None and c.use == "statement"}
+    scoped = scoped_columns(mapping, spec)
+    if not scoped:
+        out.append(MappingProblem(mapping.where("columns", spec.column), "use: region ne limite aucune colonne : "
+                                  "pas de colonne P131 à réconcilier / no place column to scope.",
+                                  "Ajoutez scopes: [Municipalité] (une colonne avec item: à réconcilier)."))
+    for name in scoped:
+        if name not in reconciled:
+            out.append(MappingProblem(mapping.where("columns", spec.column, "scopes"), f"scopes : « {name} » n'est "
+                                      "pas une colonne d'éléments à réconcilier du mapping / not an item column.",
+                                      "Nommez une colonne du mapping qui a item: {…}."))
+    return out
 
 
 def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:

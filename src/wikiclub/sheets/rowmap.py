@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -53,7 +53,15 @@ from .datatypes import (
     split_cell,
     vocab_key,
 )
-from .mapping import CIRCA, SOURCING_CIRCUMSTANCES, ColumnSpec, DerivedColumn, SheetMapping, datatype_of
+from .mapping import (
+    CIRCA,
+    SOURCING_CIRCUMSTANCES,
+    ColumnSpec,
+    DerivedColumn,
+    SheetMapping,
+    datatype_of,
+    scoped_columns,
+)
 from .plausible import DEATH, check_row
 from .properties import PropertyCatalog
 from .read import CELL_COUNT, Sheet, gc_paused, normalize_key
@@ -251,24 +259,14 @@ class _Ctx:
     row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
     death_column: bool = False  # the mapping maps a death date (P570): "born 130 years ago" is worth a look
     derived: tuple[_Derived, ...] = ()
+    scoped: frozenset[str] = frozenset()  # the item columns a region column scopes
 
     def __post_init__(self) -> None:
         m = self.mapping
         self.derived = tuple(_compile_derived(d) for d in m.derived)
+        self.scoped = frozenset(c for spec in m.columns if spec.use == "region" for c in scoped_columns(m, spec))
         self.blank = frozenset(vocab_key(b) for b in m.blank)
-        plans = []
-        for spec in m.columns:
-            if spec.use == "ignore" or spec.column not in self.columns:
-                continue
-            datatype = datatype_of(m, spec, self.catalog)
-            parser = opts = None
-            values: dict[str, Parsed | ValueParseError] = {}
-            if datatype is not None and datatype != "wikibase-item" and spec.use != "instance_of":
-                opts = _opts(self, spec, spec.property or "")
-                parser = parser_for(datatype, spec.parse)
-                values = self.value_cache(datatype, opts, spec.parse)
-            plans.append(_Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
-                                 id(spec.references), _datatype(self, spec.property or "", spec)))
+        plans = [self.plan(spec) for spec in m.columns if spec.use != "ignore" and spec.column in self.columns]
         self.plans = tuple(plans)
         item_titles = {p.title for p in plans if p.spec.use == "statement" and p.datatype == "wikibase-item"}
         self.descriptions = tuple(_template(lang, template, item_titles, self.columns)
@@ -276,6 +274,18 @@ class _Ctx:
         self.slot_titles = frozenset(self.columns.get(t.column(name), t.column(name)) for t in self.descriptions
                                      if t.parts for kind, name in t.parts if kind == "item")
         self.death_column = any(p.spec.property == DEATH for p in plans)
+
+    def plan(self, spec: ColumnSpec) -> _Column:
+        """What parsing a column's cells needs, worked out once per sheet."""
+        datatype = datatype_of(self.mapping, spec, self.catalog)
+        parser = opts = None
+        values: dict[str, Parsed | ValueParseError] = {}
+        if datatype is not None and datatype != "wikibase-item" and spec.use == "statement":
+            opts = _opts(self, spec, spec.property or "")
+            parser = parser_for(datatype, spec.parse)
+            values = self.value_cache(datatype, opts, spec.parse)
+        return _Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
+                       id(spec.references), _datatype(self, spec.property or "", spec))
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
@@ -344,7 +354,10 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
     statements: list[StatementDraft] = []
     spans: dict[str, tuple[int, int]] = {}  # sheet title → its statements (for item placeholders)
-    types = _column_statements(cells, src, ctx, issues, statements, spans)
+    hints = _column_statements(cells, src, ctx, issues, statements, spans)
+    types = hints["instance_of"]
+    if hints["region"]:
+        _scope(statements, hints["region"], ctx)
     descriptions, drafts = _descriptions(cells, ctx, statements, spans)
     for cs in m.coordinates:
         st = _coordinates(cells, src, ctx, cs, issues)
@@ -358,7 +371,8 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
     item_id = _item_id(cells, ctx, src, issues)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     _match_hints(ctx, types), focus, tuple(issues), row.cells + derived, drafts, item_id)
+                     _match_hints(ctx, types, hints["category"]), focus, tuple(issues), row.cells + derived, drafts,
+                     item_id)
 
 
 def _derive(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> tuple[tuple[str, str], ...]:
@@ -411,11 +425,12 @@ def _extract(d: _Derived, cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[
 
 
 def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Issue],
-                       statements: list[StatementDraft], spans: dict[str, tuple[int, int]]) -> list[str]:
+                       statements: list[StatementDraft], spans: dict[str, tuple[int, int]]) -> dict[str, list[str]]:
     """The statements of every mapped column (appended to ``statements``; ``spans``: where each item
-    column a description template names put its statements); returns the classes of ``instance_of``
-    columns."""
-    types: list[str] = []
+    column a description template names put its statements); returns the items of the hint columns
+    by use: the classes of ``instance_of`` columns, the regions of ``region`` columns, the classes of
+    ``category`` columns."""
+    hints: dict[str, list[str]] = {"instance_of": [], "region": [], "category": []}
     blank = ctx.blank
     for plan in ctx.plans:
         text = cells.get(plan.title, "")
@@ -427,14 +442,24 @@ def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Iss
                 issues.append(_issue(src, spec.column, "", "missing-value", "Valeur obligatoire manquante / "
                                      "required value missing.", f"Remplissez « {spec.column} »."))
             continue
-        if plan.spec.use == "instance_of":
-            types += _type_values(text, plan, src, issues)
+        if plan.spec.use in hints:
+            hints[plan.spec.use] += _type_values(text, plan, src, issues)
             continue
         start = len(statements)
         _statements(text, plan, cells, src, ctx, issues, statements)
         if plan.title in ctx.slot_titles:  # a column feeding several properties: its specs are adjacent
             spans[plan.title] = (spans.get(plan.title, (start, 0))[0], len(statements))
-    return types
+    return hints
+
+
+def _scope(statements: list[StatementDraft], regions: list[str], ctx: _Ctx) -> None:
+    """A region column's items become the ``within`` of the scoped columns' cells still to reconcile
+    (a homonym town elsewhere then loses points); nothing else of the row changes."""
+    within = tuple(dict.fromkeys(regions))
+    for n, st in enumerate(statements):
+        value = st.mainsnak.value
+        if isinstance(value, ItemRef) and st.source is not None and st.source.column in ctx.scoped:
+            statements[n] = replace(st, mainsnak=replace(st.mainsnak, value=replace(value, within=within)))
 
 
 def _single_value_warnings(statements: list[StatementDraft], src: SourceRef, ctx: _Ctx, issues: list[Issue]
@@ -453,16 +478,17 @@ def _single_value_warnings(statements: list[StatementDraft], src: SourceRef, ctx
                                  "warning"))
 
 
-def _match_hints(ctx: _Ctx, types: list[str]) -> MatchHints:
-    """The reconciliation's class and region hints for rows of these classes (shared between rows)."""
-    key = tuple(types)
+def _match_hints(ctx: _Ctx, types: list[str], categories: list[str]) -> MatchHints:
+    """The reconciliation's class and region hints for rows of these classes and categories (shared
+    between rows)."""
+    key = (*types, "", *categories)
     match = ctx.match.get(key)
     if match is None:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
         m = ctx.mapping
         match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within,
-                                           m.match_name_alone)
+                                           m.match_name_alone, tuple(dict.fromkeys(categories)))
     return match
 
 
@@ -564,6 +590,10 @@ def _texts(cells: Cells, src: SourceRef, ctx: _Ctx, specs: Any, issues: list[Iss
     return out
 
 
+_UNKNOWN_WORDS = {"instance_of": ("Type inconnu", "type"), "region": ("Région inconnue", "region"),
+                  "category": ("Catégorie inconnue", "category")}
+
+
 def _type_values(text: str, plan: _Column, src: SourceRef, issues: list[Issue]) -> list[str]:
     out = []
     spec, cache = plan.spec, plan.cache
@@ -575,8 +605,9 @@ def _type_values(text: str, plan: _Column, src: SourceRef, issues: list[Issue]) 
             tgt = cache[part] = spec.values.get(vocab_key(part))
         if tgt is None:
             sev = "warning" if spec.on_unknown == "warn" else "error"
-            issues.append(_issue(src, spec.column, part, "unknown-value", f"Type inconnu « {part} » / unknown type.",
-                                 _known_hint(spec), sev))
+            what = _UNKNOWN_WORDS.get(spec.use, _UNKNOWN_WORDS["instance_of"])
+            issues.append(_issue(src, spec.column, part, "unknown-value", f"{what[0]} « {part} » / "
+                                 f"unknown {what[1]}.", _known_hint(spec), sev))
         elif tgt.item:
             out.append(tgt.item)
     return out
