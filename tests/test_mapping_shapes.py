@@ -367,3 +367,68 @@ def test_check_refuses_hint_columns_that_cannot_work(tmp_path: Path, catalog: Pr
     assert any(words in p.message for p in check_mapping(parse_mapping(yaml_text, str(path)), catalog))
     with pytest.raises(MappingError, match="demande values"):
         parse_mapping("entity:\n  label: {column: Nom}\ncolumns:\n  Région: {use: region}\n", "h.yaml")
+
+
+# ------------------------------------------------------- e. several identifier schemes in one column
+
+SCHEMES = """version: 1
+entity:
+  label: {column: Nom}
+columns:
+  Identifiants:
+    split: ";"
+    schemes: {ISNI: P213, VIAF: P214, GND: P227, LC: P244}
+"""
+
+
+def test_one_column_several_identifier_schemes(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "ids.yaml", SCHEMES)
+    assert check_mapping(parse_mapping(SCHEMES, str(mapping)), catalog) == []
+    sheet = write_csv(tmp_path / "ids.csv", ["Nom", "Identifiants"], [
+        ["Rosalie Thibodeau", "ISNI 0000 0001 2345 6789 ; VIAF 12345"],
+        ["Marc-Aurèle Gingras", "viaf: 987654; n79021164; 0000000477771233"],
+        ["Solange Demers", "123456789"],       # fits VIAF and GND: which one?
+        ["Yvon Lafrenière", "BnF 1234"],        # an unknown word, no format fits
+        ["Nadia Bélanger", "ISNI 0000 0001 2345 6788"],  # the word decides; the check digit is wrong
+    ])
+    rows = mapped(sheet, mapping, catalog)
+    ids = [sorted((s.property, s.mainsnak.value.value) for s in r.statements) for r in rows]  # type: ignore[union-attr]
+    assert ids[0] == [("P213", "0000 0001 2345 6789"), ("P214", "12345")]
+    assert ids[1] == [("P213", "0000 0004 7777 1233"), ("P214", "987654"), ("P244", "n79021164")]
+    assert ids[2] == ids[3] == [] and ids[4] == [("P213", "0000 0001 2345 6788")] and not rows[4].valid
+    problems = [[(i.problem, i.source.column, i.value) for i in r.issues if i.severity == "error"] for r in rows]
+    assert problems[2] == [("unknown-scheme", "Identifiants", "123456789")]
+    assert "P214" in rows[2].issues[0].message and "P227" in rows[2].issues[0].message
+    assert problems[3] == [("unknown-scheme", "Identifiants", "BnF 1234")]
+    assert "ISNI, VIAF, GND, LC" in (rows[3].issues[0].hint or "")
+    assert [p[0] for p in problems[4]] == ["bad-checksum"]
+    code, out = run_cli("validate", str(sheet), "-m", str(mapping), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and "identifiant non reconnu" in out
+
+
+@pytest.mark.parametrize(("yaml_text", "error"), [
+    ("entity:\n  label: {column: Nom}\ncolumns:\n  Ids: {property: P213, schemes: {ISNI: P213}}\n", "ni property"),
+    ("entity:\n  label: {column: Nom}\ncolumns:\n  Ids: {schemes: {ISNI: Q5}}\n", "Ids/schemes/ISNI"),
+])
+def test_schemes_refused_at_load(yaml_text: str, error: str) -> None:
+    with pytest.raises(MappingError, match=error):
+        parse_mapping(yaml_text, "ids.yaml")
+
+
+def test_schemes_must_be_identifier_properties(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    text = "entity:\n  label: {column: Nom}\ncolumns:\n  Ids:\n    schemes: {ISNI: P213, Ville: P131}\n"
+    problems = check_mapping(parse_mapping(text, "ids.yaml"), catalog)
+    assert [(p.where, "P131" in p.message) for p in problems] == [("ids.yaml:5", True)]
+
+
+def test_identifier_schemes_decide_between_homonyms(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    """Two people of the same name on the wiki: the VIAF number found in the mixed column picks one."""
+    text = SCHEMES.replace("  label: {column: Nom}\n", "  label: {column: Nom}\n  instance_of: [Q5]\n"
+                           "  match: {types: [Q5]}\n")
+    mapping = write_yaml(tmp_path / "ids.yaml", text)
+    sheet = write_csv(tmp_path / "ids.csv", ["Nom", "Identifiants"], [["Claire Dubé", "VIAF 284736195"],
+                                                                       ["Claire Dubé", "0000 0004 6612 8349"]])
+    map_cli(sheet, mapping, tmp_path / "ids.jsonl")
+    first, second = reconcile_records(tmp_path / "ids.jsonl", kb_sandbox)
+    assert (first.entity.decision.value, first.entity.qid) == ("MATCH", "Q900519")
+    assert (second.entity.decision.value, second.entity.qid) == ("MATCH", "Q900520")

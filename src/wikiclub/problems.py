@@ -67,6 +67,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "two-digit-year": ("année à deux chiffres", "two-digit year"),
     "unexpected-text": ("texte inattendu", "unexpected text"),
     "unknown-property": ("propriété inconnue", "unknown property"),
+    "unknown-scheme": ("identifiant non reconnu", "unrecognised identifier scheme"),
     "unknown-value": ("valeur inconnue", "unknown value"),
     "unsupported-datatype": ("type de données non pris en charge", "unsupported datatype"),
 }

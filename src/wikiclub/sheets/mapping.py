@@ -77,6 +77,8 @@ _column_schema: dict[str, Any] = {
         "property": {"type": "string", "pattern": PID},
         "use": {"enum": ["statement", "instance_of", "region", "category", "ignore"]},
     "scopes": {"type": ["string", "array"], "items": {"type": "string"}},
+    # several identifier schemes in one column: scheme word → property (« ISNI 0000… », « VIAF 123 »)
+    "schemes": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "pattern": PID}},
         "datatype": {"enum": sorted(KNOWN_DATATYPES)},
         "values": {"type": "object", "additionalProperties": _value_target},
         "on_unknown": {"enum": ["error", "warn"]},
@@ -194,6 +196,7 @@ class ColumnSpec:
     circa: bool = False  # time: « vers 1925 » read as 1925 with the qualifier P1480 = circa
     rank: str = "normal"
     scopes: tuple[str, ...] = ()  # use: region — the item columns it scopes (default: the P131 columns)
+    schemes: tuple[tuple[str, str], ...] = ()  # (word, property): a column holding several identifier schemes
 
 
 # Columns that are hints for reconciliation, never statements: their words map to items (``values``).
@@ -271,6 +274,7 @@ class SheetMapping:
 
     def property_ids(self) -> list[str]:
         ids = [c.property for c in self.columns if c.property and c.use == "statement"]
+        ids += [pid for c in self.columns for _, pid in c.schemes]
         ids += [t.property for c in self.columns for t in c.values.values() if t.property]
         ids += [s.property for s in self.coordinates]
         ids += [p for c in self.columns for p in c.qualifiers]
@@ -447,8 +451,12 @@ def _value_map(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tupl
 
 def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
                  ) -> ColumnSpec:
-    use = spec.get("use", "statement" if "property" in spec else "ignore")
-    if use == "statement" and "property" not in spec:
+    use = spec.get("use", "statement" if "property" in spec or "schemes" in spec else "ignore")
+    if "schemes" in spec and ("property" in spec or use != "statement"):
+        raise MappingError(f"{name}:{lines.get(('columns', col, 'schemes'), 1)} : schemes donne les propriétés "
+                           "de la colonne : ni property ni use à côté / schemes replaces property.",
+                           "Ex. Identifiants: {split: \";\", schemes: {ISNI: P213, VIAF: P214}}")
+    if use == "statement" and "property" not in spec and "schemes" not in spec:
         raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
                            "column without property.",
                            "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
@@ -474,7 +482,8 @@ def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tu
         dict(spec.get("qualifiers") or {}),
         None if refs is None else (() if refs is False else tuple(refs)),
         bool(spec.get("required", False)), spec.get("required_for_creation"), bool(spec.get("circa", False)),
-        spec.get("rank", "normal"), (scopes,) if isinstance(scopes, str) else tuple(scopes))
+        spec.get("rank", "normal"), (scopes,) if isinstance(scopes, str) else tuple(scopes),
+        tuple((str(word), str(pid)) for word, pid in (spec.get("schemes") or {}).items()))
 
 
 def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
@@ -636,8 +645,17 @@ class _MappingChecker:
         base = ("columns", spec.column)
         if spec.use in ("region", "category"):
             self.problems += _hint_problems(self.mapping, spec)
-        if spec.use in HINT_USES and not spec.property:
-            dt: str | None = "wikibase-item"
+        if spec.schemes:
+            for word, pid in spec.schemes:
+                found = self.prop(pid, *base, "schemes", word)
+                if found and found not in ("external-id", "string"):
+                    self.problems.append(MappingProblem(
+                        self.mapping.where(*base, "schemes", word), f"schemes : {pid} est de type {found} ; un "
+                        "schéma d'identifiant attend external-id / an identifier property is expected.",
+                        "Ex. ISNI: P213, VIAF: P214."))
+            dt: str | None = "external-id"
+        elif spec.use in HINT_USES and not spec.property:
+            dt = "wikibase-item"
         else:
             dt = self.prop(spec.property or "", *base, "property", datatype=spec.datatype)
         for key, needed in _NEEDS.items():

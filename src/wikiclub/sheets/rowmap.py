@@ -184,6 +184,8 @@ class _Column:
     values: dict[str, Parsed | ValueParseError]  # the parser's cache, shared with alike columns/references
     refs_key: int  # id() of the column's references override (the per-row memo key)
     snak_datatype: str  # the datatype of the column's own snaks
+    schemes: tuple[tuple[str, _Column], ...] = ()  # identifier schemes: (folded word, the scheme's column)
+    scheme_word: re.Pattern[str] | None = None  # a value's leading scheme word (« ISNI 0000… », « VIAF: 12 »)
 
 
 def _detached(exc: ValueParseError) -> ValueParseError:
@@ -284,8 +286,12 @@ class _Ctx:
             opts = _opts(self, spec, spec.property or "")
             parser = parser_for(datatype, spec.parse)
             values = self.value_cache(datatype, opts, spec.parse)
+        schemes = tuple((vocab_key(word), self.plan(replace(spec, property=pid, schemes=(), split=())))
+                        for word, pid in spec.schemes)
+        words = "|".join(re.escape(word) for word, _ in sorted(spec.schemes, key=lambda s: -len(s[0])))
+        scheme_word = re.compile(rf"\s*({words})(?![^\W\d_])\s*[:#=–-]?\s*(.+)", re.IGNORECASE) if words else None
         return _Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
-                       id(spec.references), _datatype(self, spec.property or "", spec))
+                       id(spec.references), _datatype(self, spec.property or "", spec), schemes, scheme_word)
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
@@ -653,6 +659,11 @@ _ParsedCell = tuple[tuple[Snak, ...], tuple[Note, ...]]
 
 def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseError:
     """The statements' main snaks for one cell part, with notes; or the error."""
+    if plan.schemes:
+        found = _scheme_of(text, plan)
+        if isinstance(found, ValueParseError):
+            return found
+        plan, text = found
     spec = plan.spec
     pid = spec.property or ""
     datatype = plan.datatype
@@ -691,6 +702,26 @@ def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseE
             return _detached(exc)
     snak = Snak(pid, plan.snak_datatype, result.value)
     return ((snak, _CIRCA_SNAK) if result.circa else (snak,)), result.notes
+
+
+def _scheme_of(text: str, plan: _Column) -> tuple[_Column, str] | ValueParseError:
+    """Which identifier scheme a value of a multi-scheme column is: its leading word (« ISNI 0000… »,
+    « viaf: 123 »), else the one scheme whose format (P1793) it fits; none or several is an error."""
+    found = plan.scheme_word.fullmatch(text) if plan.scheme_word else None
+    if found is not None:
+        word = vocab_key(found.group(1))
+        return next(sub for key, sub in plan.schemes if key == word), found.group(2).strip()
+    fits = [sub for _, sub in plan.schemes if sub.opts is not None and sub.opts.format_regex and sub.parser
+            and not isinstance(_parse_cached(text, sub.parser, sub.opts, sub.values), ValueParseError)]
+    if len(fits) == 1:
+        return fits[0], text
+    names = ", ".join(word for word, _ in plan.spec.schemes)
+    which = (f"plusieurs formats lui conviennent ({', '.join(s.spec.property or '' for s in fits)}) / fits several"
+             if fits else "aucun format connu ne lui convient / fits no known format")
+    return ValueParseError(f"« {text[:80]} » : quel identifiant ? {which}.",
+                           f"Écrivez le nom du schéma devant la valeur ({names} : ex. « {plan.spec.schemes[0][0]} "
+                           f"{text[:20]} ») / write the scheme's name before the value.",
+                           problem="unknown-scheme", value=text)
 
 
 # A circa date's qualifier (P1480 sourcing circumstances = circa): it follows its statement's snak in
