@@ -449,9 +449,9 @@ def _value_map(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tupl
     return values
 
 
-def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
-                 ) -> ColumnSpec:
-    use = spec.get("use", "statement" if "property" in spec or "schemes" in spec else "ignore")
+def _check_column_keys(col: str, spec: Mapping[str, Any], use: str, name: str,
+                       lines: Mapping[tuple[str, ...], int]) -> None:
+    """The keys a column's ``use`` needs or refuses (the schema cannot say it at the YAML line)."""
     if "schemes" in spec and ("property" in spec or use != "statement"):
         raise MappingError(f"{name}:{lines.get(('columns', col, 'schemes'), 1)} : schemes donne les propriétés "
                            "de la colonne : ni property ni use à côté / schemes replaces property.",
@@ -467,6 +467,12 @@ def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tu
     if "scopes" in spec and use != "region":
         raise MappingError(f"{name}:{lines.get(('columns', col, 'scopes'), 1)} : scopes ne va qu'avec use: region "
                            "/ scopes is for region columns only.", "Retirez scopes, ou mettez use: region.")
+
+
+def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
+                 ) -> ColumnSpec:
+    use = spec.get("use", "statement" if "property" in spec or "schemes" in spec else "ignore")
+    _check_column_keys(col, spec, use, name, lines)
     values = _value_map(col, spec, name, lines)
     item = spec.get("item")
     split = spec.get("split", ())
@@ -639,12 +645,9 @@ class _MappingChecker:
                                                 f"Mettez datatype: {info.datatype} ou retirez la clé."))
         return info.datatype
 
-    def column(self, spec: ColumnSpec) -> None:
-        """A column's property, the keys that need another datatype, its values', qualifiers' and
-        references' properties."""
+    def column_datatype(self, spec: ColumnSpec) -> str | None:
+        """The datatype a column's cells have (its property's; a schemes column's are identifiers)."""
         base = ("columns", spec.column)
-        if spec.use in ("region", "category"):
-            self.problems += _hint_problems(self.mapping, spec)
         if spec.schemes:
             for word, pid in spec.schemes:
                 found = self.prop(pid, *base, "schemes", word)
@@ -653,11 +656,18 @@ class _MappingChecker:
                         self.mapping.where(*base, "schemes", word), f"schemes : {pid} est de type {found} ; un "
                         "schéma d'identifiant attend external-id / an identifier property is expected.",
                         "Ex. ISNI: P213, VIAF: P214."))
-            dt: str | None = "external-id"
-        elif spec.use in HINT_USES and not spec.property:
-            dt = "wikibase-item"
-        else:
-            dt = self.prop(spec.property or "", *base, "property", datatype=spec.datatype)
+            return "external-id"
+        if spec.use in HINT_USES and not spec.property:
+            return "wikibase-item"
+        return self.prop(spec.property or "", *base, "property", datatype=spec.datatype)
+
+    def column(self, spec: ColumnSpec) -> None:
+        """A column's property, the keys that need another datatype, its values', qualifiers' and
+        references' properties."""
+        base = ("columns", spec.column)
+        if spec.use in ("region", "category"):
+            self.problems += _hint_problems(self.mapping, spec)
+        dt = self.column_datatype(spec)
         for key, needed in _NEEDS.items():
             if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
                 self.problems.append(MappingProblem(

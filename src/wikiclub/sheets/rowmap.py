@@ -659,11 +659,6 @@ _ParsedCell = tuple[tuple[Snak, ...], tuple[Note, ...]]
 
 def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseError:
     """The statements' main snaks for one cell part, with notes; or the error."""
-    if plan.schemes:
-        found = _scheme_of(text, plan)
-        if isinstance(found, ValueParseError):
-            return found
-        plan, text = found
     spec = plan.spec
     pid = spec.property or ""
     datatype = plan.datatype
@@ -704,6 +699,14 @@ def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseE
     return ((snak, _CIRCA_SNAK) if result.circa else (snak,)), result.notes
 
 
+def _parse_part(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseError:
+    """One cell part parsed by its column; in a column of several identifier schemes, by the value's scheme."""
+    if not plan.schemes:
+        return _parse_one(text, plan, ctx)
+    found = _scheme_of(text, plan)
+    return found if isinstance(found, ValueParseError) else _parse_one(found[1], found[0], ctx)
+
+
 def _scheme_of(text: str, plan: _Column) -> tuple[_Column, str] | ValueParseError:
     """Which identifier scheme a value of a multi-scheme column is: its leading word (« ISNI 0000… »,
     « viaf: 123 »), else the one scheme whose format (P1793) it fits; none or several is an error."""
@@ -737,7 +740,7 @@ def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx:
     for part in split_cell(text, spec.split) if spec.split else (text,):
         cached = cache.get(part)
         if cached is None:
-            cached = _parse_one(part, plan, ctx)
+            cached = _parse_part(part, plan, ctx)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[part] = cached
