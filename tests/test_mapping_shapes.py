@@ -432,3 +432,82 @@ def test_identifier_schemes_decide_between_homonyms(kb_sandbox, tmp_path: Path) 
     first, second = reconcile_records(tmp_path / "ids.jsonl", kb_sandbox)
     assert (first.entity.decision.value, first.entity.qid) == ("MATCH", "Q900519")
     assert (second.entity.decision.value, second.entity.qid) == ("MATCH", "Q900520")
+
+
+# ------------------------------------------------------------------- f. several tabs in one mapping
+
+TABS = """version: 1
+sheet:
+  names: [Salles, Autres lieux]     # two tabs of the same kind; « Notes » is not read
+entity:
+  label: {column: Nom, language: fr}
+  instance_of: [Q900052]
+  match: {within: [Q176, Q1904]}
+columns:
+  Ville: {property: P131, item: {types: [Q900061, Q900060], within: [Q176, Q1904]}}
+"""
+
+
+def write_tabs(path: Path) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    first = wb.active
+    first.title = "Salles"
+    for line in (["Nom", "Ville"], ["Salle des Épinettes", "Amos"], ["Grange Lachance", "Rouyn-Noranda"]):
+        first.append(line)
+    second = wb.create_sheet("Autres lieux")
+    for line in (["Ville", "Nom"], ["Amos", "SALLE DES EPINETTES"], ["Ville-Marie", "Kiosque Beaudry"],
+                 ["Rouyn-Noranda", "Grange Lachance"]):
+        second.append(line)
+    wb.create_sheet("Notes").append(["Liste tenue par le comité"])
+    wb.save(path)
+    wb.close()
+    return path
+
+
+def test_several_tabs_validate_and_map_together(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "tabs.yaml", TABS)
+    sheet = write_tabs(tmp_path / "lieux.xlsx")
+    rows = mapped(sheet, mapping, catalog)
+    assert [(r.source.sheet, r.source.row, r.labels[0][1]) for r in rows] == [
+        ("Salles", 2, "Salle des Épinettes"), ("Salles", 3, "Grange Lachance"),
+        ("Autres lieux", 2, "SALLE DES EPINETTES"), ("Autres lieux", 3, "Kiosque Beaudry"),
+        ("Autres lieux", 4, "Grange Lachance")]
+    code, out = run_cli("validate", str(sheet), "-m", str(mapping), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 0, out
+    assert "« Salles » (2), « Autres lieux » (3)" in out and "Lignes lues / rows read : 5" in out
+    # --sheet still picks one tab
+    code, out = run_cli("validate", str(sheet), "-m", str(mapping), "--sheet", "Autres lieux", "--properties",
+                        str(DATA / "kb.jsonl"))
+    assert code == 0 and "Lignes lues / rows read : 3" in out
+    with pytest.raises(MappingError, match="names excludes name"):
+        parse_mapping(TABS.replace("  names:", "  name: Salles\n  names:"), "tabs.yaml")
+
+
+def test_several_tabs_reconciled_together_with_duplicates_across_tabs(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001
+    import json
+
+    mapping = write_yaml(tmp_path / "tabs.yaml", TABS)
+    sheet = write_tabs(tmp_path / "lieux.xlsx")
+    records = tmp_path / "lieux.jsonl"
+    map_cli(sheet, mapping, records)
+    review = tmp_path / "review.xlsx"
+    code, out = run_cli("reconcile", str(records), "--site", kb_sandbox.site, "--no-progress", "-o", str(review))
+    assert code == 0, out
+    state = {d["result"]["key"].split(":", 1)[1]: d["result"] for d in map(
+        json.loads, review.with_name("review.state.jsonl").read_text(encoding="utf-8").splitlines()) if "result" in d}
+    # the same new venue in both tabs: one entity, found across tabs (row 2 of each tab, not confused)
+    assert state["Autres lieux:2"]["duplicate_of"] == 2
+    assert state["Autres lieux:2"]["duplicate_key"].endswith("lieux.xlsx:Salles:2")
+    assert state["Salles:2"]["duplicate_of"] is None and state["Autres lieux:3"]["duplicate_of"] is None
+    assert state["Autres lieux:4"]["duplicate_key"].endswith(":Salles:3")
+    # apply the review: the second tab's row joins the first tab's creation (one item, not two)
+    applied = tmp_path / "applied.jsonl"
+    code, out = run_cli("reconcile", "--apply-review", str(review), "-o", str(applied))
+    assert code == 0, out
+    items = {d["reconcile"]["key"].split(":", 1)[1]: d["reconcile"]
+             for d in map(json.loads, applied.read_text(encoding="utf-8").splitlines())}
+    assert items["Autres lieux:2"].get("same_as", "").endswith(":Salles:2")
+    assert items["Autres lieux:4"].get("same_as", "").endswith(":Salles:3")
+    assert "same_as" not in items["Autres lieux:3"]

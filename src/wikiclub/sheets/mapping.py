@@ -110,6 +110,8 @@ SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "sheet": {"type": "object", "additionalProperties": False, "properties": {
             "name": {"type": "string"}, "index": {"type": "integer", "minimum": 1},
+            # several tabs of the same kind, read and reconciled together (duplicates across tabs)
+            "names": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True},
             "header_row": {"type": "integer", "minimum": 1},
             "footer": {"enum": ["auto", "keep"]},
             "encoding": {"type": "string"}, "delimiter": {"enum": [",", ";", "\t", "|"]},
@@ -242,6 +244,7 @@ class SheetMapping:
     # are reconciled by name). ``pull`` writes it; see docs/mappings.md.
     id_column: str | None = None
     derived: tuple[DerivedColumn, ...] = ()  # in the order they are computed
+    sheet_names: tuple[str, ...] = ()  # sheet.names: several tabs of the same kind, mapped together
 
     def line_of(self, *path: str) -> int | None:
         while path:
@@ -515,7 +518,18 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
         tuple(opts.get("blank", ())), _regions(data.get("regions")), lines,
-        id_column=_id_column(ent.get("id"), name, lines), derived=_derived_columns(data))
+        id_column=_id_column(ent.get("id"), name, lines), derived=_derived_columns(data),
+        sheet_names=_sheet_names(sheet, name, lines))
+
+
+def _sheet_names(sheet: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]) -> tuple[str, ...]:
+    """``sheet.names``: the tabs to read together (not with ``name`` or ``index``, which pick one)."""
+    names = tuple(str(n) for n in sheet.get("names") or ())
+    if names and ("name" in sheet or "index" in sheet):
+        raise MappingError(f"{name}:{lines.get(('sheet', 'names'), 1)} : sheet.names (plusieurs onglets) ne va pas "
+                           "avec name ou index (un onglet) / names excludes name and index.",
+                           "Gardez names: [Salles, Autres lieux] seul, ou name: Salles seul.")
+    return names
 
 
 def _derived_columns(data: Mapping[str, Any]) -> tuple[DerivedColumn, ...]:
