@@ -511,3 +511,15 @@ def test_several_tabs_reconciled_together_with_duplicates_across_tabs(kb_sandbox
     assert items["Autres lieux:2"].get("same_as", "").endswith(":Salles:2")
     assert items["Autres lieux:4"].get("same_as", "").endswith(":Salles:3")
     assert "same_as" not in items["Autres lieux:3"]
+
+
+def test_a_derived_column_named_like_a_sheet_column_is_said(tmp_path: Path, catalog: PropertyCatalog) -> None:
+    mapping = write_yaml(tmp_path / "salles.yaml", DERIVED)
+    sheet = write_csv(tmp_path / "salles.csv", ["Prénom", "Nom", "Adresse", "ville"], [
+        ["Salle", "Roy", "1 rue A, Amos QC J9T 1A1", "Malartic"]])
+    validation = validate_sheet(sheet, parse_mapping(DERIVED, str(mapping)), catalog, today=TODAY)
+    (row,) = validation.result.rows
+    assert values(row, "P131") == [ItemRef("Amos", ("Q900061", "Q900060"))]  # the derived value wins
+    (warning,) = [i for i in validation.result.issues if i.problem == "derived-shadows-column"]
+    assert (warning.severity, warning.source.column) == ("warning", "ville")
+    assert "salles.yaml:6" in (warning.hint or "")

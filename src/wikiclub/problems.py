@@ -31,6 +31,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "cell-count": ("nombre de cellules inattendu", "unexpected number of cells"),
     "circa-date": ("date approximative", "approximate (circa) date"),
     "death-before-birth": ("décès avant la naissance", "death before birth"),
+    "derived-shadows-column": ("colonne dérivée masquant une colonne", "derived column hides a column"),
     "duplicate-column": ("colonne en double", "duplicate column"),
     "encoding-guess": ("encodage deviné", "encoding guessed"),
     "excel-serial-date": ("date Excel en nombre", "Excel serial date"),

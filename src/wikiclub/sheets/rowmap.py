@@ -116,7 +116,7 @@ class RowMapper:
         columns, issues = resolve_columns(sheet, mapping)
         columns.update(_id_title(sheet, mapping))
         columns.update({d.name: d.name for d in mapping.derived})  # computed per row (_derive)
-        issues = [*sheet.issues, *issues]
+        issues = [*sheet.issues, *issues, *_shadowed(sheet, mapping)]
         if not sheet.rows:
             issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
                                 "the header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
@@ -295,6 +295,16 @@ class _Ctx:
 
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
+
+
+def _shadowed(sheet: Sheet, mapping: SheetMapping) -> list[Issue]:
+    """A derived column named like a column of the sheet: the derived value is used, the sheet's is not."""
+    titles = {normalize_key(c): c for c in sheet.columns}
+    return [Issue("warning", "derived-shadows-column", f"La colonne dérivée « {d.name} » remplace la colonne "
+                  f"« {titles[normalize_key(d.name)]} » du tableur / the derived column hides the sheet's column.",
+                  SourceRef(sheet.file, sheet.sheet, sheet.header_row, titles[normalize_key(d.name)]), d.name,
+                  f"Renommez la colonne dérivée dans {mapping.where('derived', d.name)} si le tableur doit être lu.")
+            for d in mapping.derived if normalize_key(d.name) in titles]
 
 
 _ITEM_ID = re.compile(r"(?:^|[/:=])([Qq][1-9]\d*)$")
