@@ -483,6 +483,13 @@ def test_several_tabs_validate_and_map_together(tmp_path: Path, catalog: Propert
     assert code == 0 and "Lignes lues / rows read : 3" in out
     with pytest.raises(MappingError, match="names excludes name"):
         parse_mapping(TABS.replace("  names:", "  name: Salles\n  names:"), "tabs.yaml")
+    # a tab the workbook does not have, and a CSV (no tabs at all): said, not read twice or skipped
+    code, out = run_cli("validate", str(sheet), "-m", str(write_yaml(tmp_path / "t2.yaml", TABS.replace(
+        "Autres lieux]", "Autres salles]"))), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and "Autres salles" in out and "Traceback" not in out
+    csv_sheet = write_csv(tmp_path / "lieux.csv", ["Nom", "Ville"], [["Salle des Épinettes", "Amos"]])
+    code, out = run_cli("validate", str(csv_sheet), "-m", str(mapping), "--properties", str(DATA / "kb.jsonl"))
+    assert code == 1 and "n'a pas d'onglets" in out and "sheet.names" in out
 
 
 def test_several_tabs_reconciled_together_with_duplicates_across_tabs(kb_sandbox, tmp_path: Path) -> None:  # noqa: ANN001

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import MappingError
+from ..errors import MappingError, SheetError
 from ..model import Issue, MappedRow
 from ..problems import problem_words, severity_words
 from .mapping import SheetMapping, check_mapping
@@ -128,6 +128,12 @@ def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCat
     parts = []
     for tab in tabs:
         read = read_sheet(path, sheet_options(mapping, tab))
+        if len(tabs) > 1 and read.sheet is None:
+            raise SheetError(f"{read.file} : le mapping nomme plusieurs onglets (sheet.names : "
+                             f"{', '.join(mapping.sheet_names)}) mais ce fichier n'a pas d'onglets / the mapping "
+                             "names several tabs, this file has none.",
+                             "Donnez le classeur (.xlsx, .ods) ; pour un CSV d'un seul onglet, retirez sheet.names "
+                             f"de {mapping.path} / give the workbook, or remove sheet.names.")
         parts.append((read, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item,
                                       allow_bad_checksums=allow_bad_checksums)))
     return Validation(parts[0][0], mapping, parts[0][1], tuple(parts[1:]))
