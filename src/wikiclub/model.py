@@ -346,21 +346,25 @@ class Issue:
 class MatchHints:
     """What reconciliation should look for: classes (or their subclasses) and regions; and what a
     name alone gives (``name_alone``: "review" or "match"; "" = the class's default: review for
-    people, match otherwise)."""
+    people, match otherwise); ``hints``: the classes a category column suggests (``use: category``)."""
 
     types: tuple[str, ...] = ()
     within: tuple[str, ...] = ()
     name_alone: str = ""
+    hints: tuple[str, ...] = ()  # classes the row's category cell suggests (a weighted hint, never a statement)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"types": list(self.types), "within": list(self.within)}
         if self.name_alone:
             out["name_alone"] = self.name_alone
+        if self.hints:
+            out["hints"] = list(self.hints)
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> MatchHints:
-        return cls(tuple(data.get("types", ())), tuple(data.get("within", ())), str(data.get("name_alone") or ""))
+        return cls(tuple(data.get("types", ())), tuple(data.get("within", ())), str(data.get("name_alone") or ""),
+                   tuple(data.get("hints", ())))
 
 
 LangText = tuple[str, str]  # (language, text)

@@ -31,6 +31,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "cell-count": ("nombre de cellules inattendu", "unexpected number of cells"),
     "circa-date": ("date approximative", "approximate (circa) date"),
     "death-before-birth": ("décès avant la naissance", "death before birth"),
+    "derived-shadows-column": ("colonne dérivée masquant une colonne", "derived column hides a column"),
     "duplicate-column": ("colonne en double", "duplicate column"),
     "encoding-guess": ("encodage deviné", "encoding guessed"),
     "excel-serial-date": ("date Excel en nombre", "Excel serial date"),
@@ -51,6 +52,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "mojibake": ("caractères mal décodés", "mojibake (garbled characters)"),
     "multi-line": ("valeur sur plusieurs lignes", "multi-line value"),
     "no-data": ("aucune donnée", "no data"),
+    "no-match": ("motif sans correspondance", "pattern does not match"),
     "no-focus-item": ("pas de liste de suivi", "no focus-list item"),
     "not-really-csv": ("pas vraiment un CSV", "not really a CSV"),
     "note-row": ("ligne de note", "note row"),
@@ -66,6 +68,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {  # code → (French, English)
     "two-digit-year": ("année à deux chiffres", "two-digit year"),
     "unexpected-text": ("texte inattendu", "unexpected text"),
     "unknown-property": ("propriété inconnue", "unknown property"),
+    "unknown-scheme": ("identifiant non reconnu", "unrecognised identifier scheme"),
     "unknown-value": ("valeur inconnue", "unknown value"),
     "unsupported-datatype": ("type de données non pris en charge", "unsupported datatype"),
 }

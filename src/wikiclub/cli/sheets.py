@@ -222,6 +222,10 @@ def mapping_check_command(mapping_path: Path, properties: Path | None, cache_dir
                           refresh: bool, site: str | None, config_file: Path | None) -> None:
     """Vérifier un mapping (schéma, puis propriétés et éléments du site) / check a mapping.
 
+    Refuse aussi ce qui échouerait à chaque ligne (un modèle « {Prénom} {Nom} » là où un nom de
+    colonne est attendu, un modèle mal formé, une colonne dérivée utilisée avant d'être calculée, un
+    motif invalide), avec la ligne du YAML et la correction (docs/mappings.md).
+
     Sans --site ni --properties : le schéma et le cache des propriétés. Avec --site : les propriétés
     et éléments manquants sont demandés au site une fois, puis gardés en cache (hors ligne ensuite) ;
     une réponse « n'existe pas » n'est gardée qu'une heure ; --refresh redemande tout.

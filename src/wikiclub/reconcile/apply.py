@@ -126,7 +126,9 @@ def _groups(results: Mapping[str, RowResult]) -> dict[str, list[str]]:
     for k, r in results.items():
         by_row[(k.rsplit(":", 1)[0], r.row)] = k
     for k, r in results.items():
-        if r.duplicate_of is not None:
+        if r.duplicate_key in results:  # a duplicate in another tab
+            parent[root(k)] = root(r.duplicate_key)
+        elif r.duplicate_of is not None:
             other = by_row.get((k.rsplit(":", 1)[0], int(r.duplicate_of)))
             if other is not None and other != k:
                 parent[root(k)] = root(other)
@@ -196,7 +198,9 @@ def _provenance(hd: HumanDecision, result: RowResult, final: Final) -> dict[str,
                                   "machine_qid": result.entity.qid}
     if result.duplicate_of is not None:
         provenance["duplicate_of"] = result.duplicate_of
-    if result.distinct_from:  # look-alike rows that are other entities: plan never merges them
+    if result.distinct_keys:  # a run over several tabs: the look-alikes' own keys
+        provenance["distinct_from"] = list(result.distinct_keys)
+    elif result.distinct_from:  # look-alike rows that are other entities: plan never merges them
         sheet = hd.key.rsplit(":", 1)[0]
         provenance["distinct_from"] = [f"{sheet}:{row}" for row in result.distinct_from]
     if final.same_as is not None:

@@ -121,7 +121,9 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
     """One ``RowInput``: the row's names, hints and facts, and its item columns as linked cells.
 
     ``datatypes`` (property → datatype) tells which string values are external identifiers; by
-    default the statement's own datatype is used. A person's name written « Nom, Prénom » is also
+    default the statement's own datatype is used. The row's category cell (``use: category``) adds its
+    classes to the type hints; its region cell (``use: region``) already is the ``within`` of the place
+    cells it scopes (their ``ItemRef``), so it reaches the linked cells' queries as it is. A person's name written « Nom, Prénom » is also
     searched in natural order.
     """
     names = [t for lang, t in row.labels if lang == language] + [t for lang, t in row.labels if lang != language]
@@ -133,7 +135,8 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
     text = names[0] if names else ""
     query = ReconQuery(
         text=text, other_names=tuple(dict.fromkeys(n for n in names[1:] if n != text)), language=language,
-        types=tuple(row.match.types), type_hints=tuple(row.instance_of), within=tuple(row.match.within),
+        types=tuple(row.match.types), type_hints=tuple(dict.fromkeys((*row.instance_of, *row.match.hints))),
+        within=tuple(row.match.within),
         area_guesses=tuple(dict.fromkeys(g.guesses)), identifiers=tuple(g.identifiers),
         websites=tuple(g.websites), coordinates=g.coords, years=tuple(g.years), facts=tuple(g.facts),
         person=person, name_alone=row.match.name_alone or ("review" if person else "match"))

@@ -236,3 +236,7 @@ class RowResult:
     duplicate_of: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     distinct_from: tuple[int, ...] = ()  # rows that look alike but are other entities (never merged)
+    # A run over several tabs (or files): row numbers alone are ambiguous, so a duplicate or a distinct
+    # look-alike in another tab is also named by its key ("file:sheet:row"); empty within one tab.
+    duplicate_key: str = ""
+    distinct_keys: tuple[str, ...] = ()

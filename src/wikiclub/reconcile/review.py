@@ -116,6 +116,15 @@ def _linked_cells(r: RowResult, linked_cols: Sequence[str]) -> list[Any]:
     return line
 
 
+def _duplicate_cell(r: RowResult) -> int | str:
+    """The row this one duplicates: its number, with its tab's name when it is in another tab."""
+    if r.duplicate_of is None:
+        return ""
+    if r.duplicate_key and r.duplicate_key.rsplit(":", 1)[0] != r.key.rsplit(":", 1)[0]:
+        return f"{r.duplicate_key.rsplit(':', 2)[-2]} : {r.duplicate_of}"
+    return r.duplicate_of
+
+
 def rows_for(results: Sequence[RowResult], item_url: Callable[[str], str]) -> list[list[Any]]:
     """The review sheet's rows; ``item_url`` links an item as the wiki serves it (``SiteInfo.item_url``,
     or the configured ``entity_url``)."""
@@ -128,7 +137,7 @@ def rows_for(results: Sequence[RowResult], item_url: Callable[[str], str]) -> li
         line: list[Any] = [r.row, r.name, "", m.decision.value, m.qid or "", chosen.label if chosen else "",
                            chosen.description if chosen else "",
                            link(m.qid) if m.qid else "",
-                           m.reason, r.duplicate_of or ""]
+                           m.reason, _duplicate_cell(r)]
         line += _linked_cells(r, linked_cols)
         for i in range(N_CANDIDATES):
             if i < len(m.candidates):

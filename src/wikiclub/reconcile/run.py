@@ -442,17 +442,30 @@ def flag_duplicates(results: Sequence[RowResult], inputs: dict[str, RowInput]) -
     """``duplicate_of`` for rows of one entity, ``distinct_from`` for look-alikes that are not
     (``duplicates.group_rows``: numbers in names, identifiers, websites, dates, père/fils)."""
     keys = []
-    for res in results:
+    for n, res in enumerate(results):  # grouped by position: row numbers repeat across tabs
         m = res.entity
         qid = m.qid if m.decision == Decision.MATCH else None
         if m.decision == Decision.REVIEW and m.top:
             qid = m.top.qid
         places = tuple(sorted({lr.match.qid or lr.value for lr in res.linked if lr.match.qid}))
         query = inputs[res.key].entity if res.key in inputs else None
-        keys.append(RowKey(res.row, qid, core(res.name), places, RowMarks.of(res.name, query)))
+        keys.append(RowKey(n, qid, core(res.name), places, RowMarks.of(res.name, query)))
     g = group_rows(keys)
-    return [replace(res, duplicate_of=g.duplicates.get(res.row), distinct_from=tuple(g.distinct.get(res.row, ())))
-            for res in results]
+    return [_with_duplicates(res, results, g.duplicates.get(n), g.distinct.get(n, ())) for n, res in enumerate(results)]
+
+
+def _with_duplicates(res: RowResult, results: Sequence[RowResult], dup: int | None, distinct: Sequence[int]
+                     ) -> RowResult:
+    """A row's duplicate and distinct look-alikes (positions in ``results``) as row numbers, and as keys
+    too when one of them is in another tab or file (``duplicate_key``, ``distinct_keys``)."""
+    sheet = res.key.rsplit(":", 1)[0]
+    other = results[dup] if dup is not None else None
+    alike = [results[i] for i in distinct]
+    elsewhere = any(r.key.rsplit(":", 1)[0] != sheet for r in [*alike, *([other] if other else [])])
+    return replace(res, duplicate_of=other.row if other else None,
+                   distinct_from=tuple(r.row for r in alike if r.key.rsplit(":", 1)[0] == sheet),
+                   duplicate_key=other.key if other and elsewhere else "",
+                   distinct_keys=tuple(r.key for r in alike) if elsewhere else ())
 
 
 __all__ = ["ITEM", "PLACE", "LinkedCell", "Reconciler", "RowInput", "match_from_json", "reconcile_rows"]

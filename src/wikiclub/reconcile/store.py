@@ -43,11 +43,14 @@ def match_from_json(d: dict[str, Any]) -> Match:
 
 
 def result_to_json(r: RowResult) -> dict[str, Any]:
-    return {
+    out = {
         "key": r.key, "row": r.row, "name": r.name, "entity": match_to_json(r.entity),
         "linked": [{"column": lr.column, "value": lr.value, "match": match_to_json(lr.match)} for lr in r.linked],
         "duplicate_of": r.duplicate_of, "notes": list(r.notes), "distinct_from": list(r.distinct_from),
     }
+    if r.duplicate_key or r.distinct_keys:  # a run over several tabs (model.RowResult)
+        out.update(duplicate_key=r.duplicate_key, distinct_keys=list(r.distinct_keys))
+    return out
 
 
 def result_from_json(d: dict[str, Any]) -> RowResult:
@@ -56,4 +59,5 @@ def result_from_json(d: dict[str, Any]) -> RowResult:
         linked=tuple(LinkedResult(x["column"], x["value"], match_from_json(x["match"])) for x in d.get("linked", ())),
         duplicate_of=d.get("duplicate_of"), notes=tuple(d.get("notes", ())),
         distinct_from=tuple(int(x) for x in d.get("distinct_from", ())),
+        duplicate_key=str(d.get("duplicate_key") or ""), distinct_keys=tuple(d.get("distinct_keys", ())),
     )

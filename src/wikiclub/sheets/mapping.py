@@ -57,10 +57,48 @@ _bounds_schema = {"type": "object", "additionalProperties": False, "properties":
     "latitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
     "longitude": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
 }}
-_text_spec = {"type": "object", "required": ["column"], "additionalProperties": False, "properties": {
-    "column": {"type": "string"}, "language": {"type": "string"},
-    "split": {"type": ["string", "array"], "items": {"type": "string"}},
-}}
+# A label or alias: a column, or a template joining columns (« {Prénom} {Nom} »).
+_text_spec = {"type": "object", "additionalProperties": False,
+              "oneOf": [{"required": ["column"]}, {"required": ["template"]}], "properties": {
+                  "column": {"type": "string"}, "template": {"type": "string"}, "language": {"type": "string"},
+                  "split": {"type": ["string", "array"], "items": {"type": "string"}},
+              }}
+# A derived column: computed from other columns of the row before anything else reads it.
+_derived = {"type": "object", "additionalProperties": False,
+            "oneOf": [{"required": ["template"]}, {"required": ["extract"]}], "properties": {
+                "template": {"type": "string"},
+                "extract": {"type": "object", "required": ["column", "pattern"], "additionalProperties": False,
+                            "properties": {"column": {"type": "string"}, "pattern": {"type": "string"},
+                                           "on_no_match": {"enum": ["error", "warn"]}}},
+            }}
+
+_column_schema: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "properties": {
+        "property": {"type": "string", "pattern": PID},
+        "use": {"enum": ["statement", "instance_of", "region", "category", "ignore"]},
+    "scopes": {"type": ["string", "array"], "items": {"type": "string"}},
+    # several identifier schemes in one column: scheme word → property (« ISNI 0000… », « VIAF 123 »)
+    "schemes": {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string", "pattern": PID}},
+        "datatype": {"enum": sorted(KNOWN_DATATYPES)},
+        "values": {"type": "object", "additionalProperties": _value_target},
+        "on_unknown": {"enum": ["error", "warn"]},
+        "item": _item_hints,
+        "split": {"type": ["string", "array"], "items": {"type": "string"}},
+        "parse": {"enum": ["email", "phone"]},
+        "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
+        "unit": {"type": "string", "pattern": QID},
+        "unit_words": {"type": "array", "items": {"type": "string"}},
+        "bounds": _bounds_schema,
+        "qualifiers": _snak_map,
+        "references": _references,
+        "required": {"type": "boolean"},
+        "required_for_creation": {"type": "boolean"},
+        "circa": {"type": "boolean"},
+        "rank": {"enum": ["preferred", "normal", "deprecated"]},
+    }}
+# One column feeding several properties: a list of specs under its title.
+_column_or_list = {"if": {"type": "array"}, "then": {"type": "array", "items": _column_schema, "minItems": 1},
+                   "else": _column_schema}
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -72,6 +110,8 @@ SCHEMA: dict[str, Any] = {
         "description": {"type": "string"},
         "sheet": {"type": "object", "additionalProperties": False, "properties": {
             "name": {"type": "string"}, "index": {"type": "integer", "minimum": 1},
+            # several tabs of the same kind, read and reconciled together (duplicates across tabs)
+            "names": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "uniqueItems": True},
             "header_row": {"type": "integer", "minimum": 1},
             "footer": {"enum": ["auto", "keep"]},
             "encoding": {"type": "string"}, "delimiter": {"enum": [",", ";", "\t", "|"]},
@@ -95,27 +135,8 @@ SCHEMA: dict[str, Any] = {
                              {"type": "object", "required": ["column"], "additionalProperties": False,
                               "properties": {"column": {"type": "string", "minLength": 1}}}]},
         }},
-        "columns": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": False, "properties": {
-                "property": {"type": "string", "pattern": PID},
-                "use": {"enum": ["statement", "instance_of", "ignore"]},
-                "datatype": {"enum": sorted(KNOWN_DATATYPES)},
-                "values": {"type": "object", "additionalProperties": _value_target},
-                "on_unknown": {"enum": ["error", "warn"]},
-                "item": _item_hints,
-                "split": {"type": ["string", "array"], "items": {"type": "string"}},
-                "parse": {"enum": ["email", "phone"]},
-                "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[a-z0-9]+)*$"},
-                "unit": {"type": "string", "pattern": QID},
-                "unit_words": {"type": "array", "items": {"type": "string"}},
-                "bounds": _bounds_schema,
-                "qualifiers": _snak_map,
-                "references": _references,
-                "required": {"type": "boolean"},
-                "required_for_creation": {"type": "boolean"},
-                "circa": {"type": "boolean"},
-                "rank": {"enum": ["preferred", "normal", "deprecated"]},
-            }}},
+        "columns": {"type": "object", "additionalProperties": _column_or_list},
+        "derived": {"type": "object", "additionalProperties": _derived},
         "coordinates": {"type": "array", "items": {
             "type": "object", "required": ["property", "latitude", "longitude"], "additionalProperties": False,
             "properties": {"property": {"type": "string", "pattern": PID}, "latitude": {"type": "string"},
@@ -132,6 +153,21 @@ class TextSpec:
     column: str
     language: str
     split: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DerivedColumn:
+    """A column computed from the row's other cells (``derived:`` in the mapping, or a label's
+    ``template``): a template joining columns, or the part of another column a pattern extracts."""
+
+    name: str
+    template: str | None = None
+    source: str | None = None  # extract: the column read
+    pattern: str | None = None  # extract: the regular expression (case-insensitive)
+    on_no_match: str = "error"
+
+    def sources(self) -> list[str]:
+        return _placeholders(self.template) if self.template is not None else [self.source or ""]
 
 
 @dataclass(frozen=True)
@@ -161,6 +197,12 @@ class ColumnSpec:
     required_for_creation: bool | None = None  # None: the default (P131: held when given but unresolved)
     circa: bool = False  # time: « vers 1925 » read as 1925 with the qualifier P1480 = circa
     rank: str = "normal"
+    scopes: tuple[str, ...] = ()  # use: region — the item columns it scopes (default: the P131 columns)
+    schemes: tuple[tuple[str, str], ...] = ()  # (word, property): a column holding several identifier schemes
+
+
+# Columns that are hints for reconciliation, never statements: their words map to items (``values``).
+HINT_USES = ("instance_of", "region", "category")
 
 
 @dataclass(frozen=True)
@@ -201,6 +243,8 @@ class SheetMapping:
     # ``entity.id``: the column whose QID says which item a row is (optional in the sheet; empty cells
     # are reconciled by name). ``pull`` writes it; see docs/mappings.md.
     id_column: str | None = None
+    derived: tuple[DerivedColumn, ...] = ()  # in the order they are computed
+    sheet_names: tuple[str, ...] = ()  # sheet.names: several tabs of the same kind, mapped together
 
     def line_of(self, *path: str) -> int | None:
         while path:
@@ -220,7 +264,9 @@ class SheetMapping:
         cols += [str(v["column"]) for ref in self._all_refs() for v in ref.values() if isinstance(v, Mapping)]
         cols += [str(v["column"]) for c in self.columns for v in c.qualifiers.values() if isinstance(v, Mapping)]
         cols += [name for tpl in self.descriptions.values() for name in _placeholders(tpl)]
-        return list(dict.fromkeys(cols))
+        cols += [name for d in self.derived for name in d.sources()]
+        derived = {d.name for d in self.derived}  # computed, not read from the sheet
+        return [c for c in dict.fromkeys(cols) if c not in derived]
 
     def _all_refs(self) -> Iterator[Mapping[str, Any]]:
         yield from self.references
@@ -231,6 +277,7 @@ class SheetMapping:
 
     def property_ids(self) -> list[str]:
         ids = [c.property for c in self.columns if c.property and c.use == "statement"]
+        ids += [pid for c in self.columns for _, pid in c.schemes]
         ids += [t.property for c in self.columns for t in c.values.values() if t.property]
         ids += [s.property for s in self.coordinates]
         ids += [p for c in self.columns for p in c.qualifiers]
@@ -261,9 +308,14 @@ class SheetMapping:
 
 
 def _placeholders(template: str) -> list[str]:
+    """The columns a template names (« {de Municipalité} » names Municipalité); none when the template
+    is malformed (``check_mapping`` reports it)."""
     import string
 
-    return [split_placeholder(name)[1] for _, name, _, _ in string.Formatter().parse(template) if name]
+    try:
+        return [split_placeholder(name)[1] for _, name, _, _ in string.Formatter().parse(template) if name]
+    except ValueError:
+        return []
 
 
 # --------------------------------------------------------------------------------------------- loading
@@ -291,7 +343,7 @@ def _text_specs(raw: Any, default_lang: str) -> tuple[TextSpec, ...]:
     out = []
     for spec in items:
         split = spec.get("split", ())
-        out.append(TextSpec(spec["column"], spec.get("language", default_lang),
+        out.append(TextSpec(spec.get("column", spec.get("template", "")), spec.get("language", default_lang),
                             (split,) if isinstance(split, str) else tuple(split)))
     return tuple(out)
 
@@ -400,29 +452,47 @@ def _value_map(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tupl
     return values
 
 
-def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
-                 ) -> ColumnSpec:
-    use = spec.get("use", "statement" if "property" in spec else "ignore")
-    if use == "statement" and "property" not in spec:
+def _check_column_keys(col: str, spec: Mapping[str, Any], use: str, name: str,
+                       lines: Mapping[tuple[str, ...], int]) -> None:
+    """The keys a column's ``use`` needs or refuses (the schema cannot say it at the YAML line)."""
+    if "schemes" in spec and ("property" in spec or use != "statement"):
+        raise MappingError(f"{name}:{lines.get(('columns', col, 'schemes'), 1)} : schemes donne les propriétés "
+                           "de la colonne : ni property ni use à côté / schemes replaces property.",
+                           "Ex. Identifiants: {split: \";\", schemes: {ISNI: P213, VIAF: P214}}")
+    if use == "statement" and "property" not in spec and "schemes" not in spec:
         raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : colonne « {col} » sans property / "
                            "column without property.",
                            "Ajoutez property: P… ou use: ignore (ou use: instance_of avec values).")
-    if use == "instance_of" and not spec.get("values"):
-        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: instance_of demande values "
-                           "(mot → classe) / needs values.", "Ex. values: {Musée: Q33506}")
+    if use in HINT_USES and not spec.get("values"):
+        example = "{Abitibi-Témiscamingue: Q900126}" if use == "region" else "{Musée: Q33506}"
+        raise MappingError(f"{name}:{lines.get(('columns', col), 1)} : use: {use} demande values "
+                           f"(mot → élément) / needs values.", f"Ex. values: {example}")
+    if "scopes" in spec and use != "region":
+        raise MappingError(f"{name}:{lines.get(('columns', col, 'scopes'), 1)} : scopes ne va qu'avec use: region "
+                           "/ scopes is for region columns only.", "Retirez scopes, ou mettez use: region.")
+
+
+def _column_spec(col: str, spec: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]
+                 ) -> ColumnSpec:
+    use = spec.get("use", "statement" if "property" in spec or "schemes" in spec else "ignore")
+    _check_column_keys(col, spec, use, name, lines)
     values = _value_map(col, spec, name, lines)
     item = spec.get("item")
     split = spec.get("split", ())
     refs = spec.get("references")
+    scopes = spec.get("scopes", ())
+    # an unknown word in a hint column leaves the row without the hint (a warning), unless told otherwise
+    on_unknown = spec.get("on_unknown", "warn" if use in ("region", "category") else "error")
     return ColumnSpec(
-        col, use, spec.get("property"), spec.get("datatype"), values, spec.get("on_unknown", "error"),
+        col, use, spec.get("property"), spec.get("datatype"), values, on_unknown,
         None if item is None else (tuple(item.get("types", ())), tuple(item.get("within", ()))),
         (split,) if isinstance(split, str) else tuple(split), spec.get("parse"), spec.get("language"),
         spec.get("unit"), tuple(spec.get("unit_words", ())), _bounds(spec.get("bounds")),
         dict(spec.get("qualifiers") or {}),
         None if refs is None else (() if refs is False else tuple(refs)),
         bool(spec.get("required", False)), spec.get("required_for_creation"), bool(spec.get("circa", False)),
-        spec.get("rank", "normal"))
+        spec.get("rank", "normal"), (scopes,) if isinstance(scopes, str) else tuple(scopes),
+        tuple((str(word), str(pid)) for word, pid in (spec.get("schemes") or {}).items()))
 
 
 def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]) -> SheetMapping:
@@ -430,7 +500,8 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
     lang = opts.get("language", "fr")
     ent = data["entity"]
     sheet = data.get("sheet") or {}
-    columns = [_column_spec(str(col), spec, name, lines) for col, spec in (data.get("columns") or {}).items()]
+    columns = [_column_spec(str(col), one, name, lines) for col, spec in (data.get("columns") or {}).items()
+               for one in (spec if isinstance(spec, list) else [spec])]
     coords = []
     for spec in data.get("coordinates") or ():
         refs = spec.get("references")
@@ -447,7 +518,36 @@ def _build(data: Mapping[str, Any], name: str, lines: dict[tuple[str, ...], int]
         sheet.get("footer", "auto"), sheet.get("encoding"), sheet.get("delimiter"),
         opts.get("date_order", "dmy"), lang, str(opts.get("phone_country", "1")),
         tuple(opts.get("blank", ())), _regions(data.get("regions")), lines,
-        id_column=_id_column(ent.get("id"), name, lines))
+        id_column=_id_column(ent.get("id"), name, lines), derived=_derived_columns(data),
+        sheet_names=_sheet_names(sheet, name, lines))
+
+
+def _sheet_names(sheet: Mapping[str, Any], name: str, lines: Mapping[tuple[str, ...], int]) -> tuple[str, ...]:
+    """``sheet.names``: the tabs to read together (not with ``name`` or ``index``, which pick one)."""
+    names = tuple(str(n) for n in sheet.get("names") or ())
+    if names and ("name" in sheet or "index" in sheet):
+        raise MappingError(f"{name}:{lines.get(('sheet', 'names'), 1)} : sheet.names (plusieurs onglets) ne va pas "
+                           "avec name ou index (un onglet) / names excludes name and index.",
+                           "Gardez names: [Salles, Autres lieux] seul, ou name: Salles seul.")
+    return names
+
+
+def _derived_columns(data: Mapping[str, Any]) -> tuple[DerivedColumn, ...]:
+    """``derived:`` in order, then the labels' and aliases' templates (each its own derived column,
+    named by the template's text)."""
+    out: dict[str, DerivedColumn] = {}
+    for col, spec in (data.get("derived") or {}).items():
+        ext = spec.get("extract")
+        out[str(col)] = (DerivedColumn(str(col), template=spec["template"]) if ext is None else
+                         DerivedColumn(str(col), source=ext["column"], pattern=ext["pattern"],
+                                       on_no_match=ext.get("on_no_match", "error")))
+    ent = data["entity"]
+    label = ent["label"]
+    for spec in [*(label if isinstance(label, list) else [label]), *(ent.get("aliases") or ())]:
+        template = spec.get("template")
+        if template is not None and template not in out:
+            out[template] = DerivedColumn(template, template=template)
+    return tuple(out.values())
 
 
 def _id_column(raw: Any, name: str, lines: Mapping[tuple[str, ...], int]) -> str | None:
@@ -482,8 +582,10 @@ def datatype_of(mapping: SheetMapping, spec: ColumnSpec, catalog: PropertyCatalo
 
 
 def check_mapping(mapping: SheetMapping, catalog: PropertyCatalog) -> list[MappingProblem]:
-    """Everything wrong with a mapping for this site (empty list: fine)."""
+    """Everything wrong with a mapping for this site (empty list: fine): first what is wrong whatever
+    the site and the rows (:func:`structure_problems`), then the site's properties and items."""
     checker = _MappingChecker(mapping, catalog)
+    checker.problems += structure_problems(mapping)
     for spec in mapping.columns:
         if spec.use != "ignore":
             checker.column(spec)
@@ -557,12 +659,29 @@ class _MappingChecker:
                                                 f"Mettez datatype: {info.datatype} ou retirez la clé."))
         return info.datatype
 
+    def column_datatype(self, spec: ColumnSpec) -> str | None:
+        """The datatype a column's cells have (its property's; a schemes column's are identifiers)."""
+        base = ("columns", spec.column)
+        if spec.schemes:
+            for word, pid in spec.schemes:
+                found = self.prop(pid, *base, "schemes", word)
+                if found and found not in ("external-id", "string"):
+                    self.problems.append(MappingProblem(
+                        self.mapping.where(*base, "schemes", word), f"schemes : {pid} est de type {found} ; un "
+                        "schéma d'identifiant attend external-id / an identifier property is expected.",
+                        "Ex. ISNI: P213, VIAF: P214."))
+            return "external-id"
+        if spec.use in HINT_USES and not spec.property:
+            return "wikibase-item"
+        return self.prop(spec.property or "", *base, "property", datatype=spec.datatype)
+
     def column(self, spec: ColumnSpec) -> None:
         """A column's property, the keys that need another datatype, its values', qualifiers' and
         references' properties."""
         base = ("columns", spec.column)
-        dt = "wikibase-item" if spec.use == "instance_of" else self.prop(spec.property or "", *base, "property",
-                                                                        datatype=spec.datatype)
+        if spec.use in ("region", "category"):
+            self.problems += _hint_problems(self.mapping, spec)
+        dt = self.column_datatype(spec)
         for key, needed in _NEEDS.items():
             if getattr(spec, key) and dt and dt != needed and spec.use == "statement":
                 self.problems.append(MappingProblem(
@@ -583,6 +702,37 @@ class _MappingChecker:
                 self.prop(rp, *base, "references", str(i), rp)
 
 
+def scoped_columns(mapping: SheetMapping, spec: ColumnSpec) -> tuple[str, ...]:
+    """The item columns a region column scopes: its ``scopes``, else the columns of P131 to reconcile."""
+    return spec.scopes or tuple(dict.fromkeys(c.column for c in mapping.columns
+                                              if c.property == PLACE_PROPERTY and c.item is not None))
+
+
+def _hint_problems(mapping: SheetMapping, spec: ColumnSpec) -> list[MappingProblem]:
+    """A hint column must not carry a property (it is never a statement); a region column must scope
+    item columns to reconcile."""
+    out = []
+    if spec.property:
+        out.append(MappingProblem(mapping.where("columns", spec.column, "property"), f"use: {spec.use} n'est "
+                                  "jamais une déclaration : property ne s'y applique pas / a hint has no property.",
+                                  "Retirez property, ou ajoutez une entrée de plus pour la déclaration (une liste "
+                                  "sous le titre de la colonne)."))
+    if spec.use != "region":
+        return out
+    reconciled = {c.column for c in mapping.columns if c.item is not None and c.use == "statement"}
+    scoped = scoped_columns(mapping, spec)
+    if not scoped:
+        out.append(MappingProblem(mapping.where("columns", spec.column), "use: region ne limite aucune colonne : "
+                                  "pas de colonne P131 à réconcilier / no place column to scope.",
+                                  "Ajoutez scopes: [Municipalité] (une colonne avec item: à réconcilier)."))
+    for name in scoped:
+        if name not in reconciled:
+            out.append(MappingProblem(mapping.where("columns", spec.column, "scopes"), f"scopes : « {name} » n'est "
+                                      "pas une colonne d'éléments à réconcilier du mapping / not an item column.",
+                                      "Nommez une colonne du mapping qui a item: {…}."))
+    return out
+
+
 def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:
     for spec in mapping.columns:
         for tgt in spec.values.values():
@@ -591,3 +741,114 @@ def _find_value(mapping: SheetMapping, qid: str) -> Sequence[str]:
         if spec.item and qid in (*spec.item[0], *spec.item[1]):
             return ("columns", spec.column, "item")
     return ("entity",)
+
+
+# ------------------------------------------------------------------------- what fails on every row
+
+_TEMPLATE_HINT = ("Un modèle nomme des colonnes entre accolades : « {Prénom} {Nom} » ; une accolade seule "
+                  "s'écrit {{ ou }} / a template names columns in braces.")
+_DERIVED_HINT = ("Pour joindre des colonnes : label: {template: \"{Prénom} {Nom}\"}, ou une colonne dérivée "
+                 "(derived: {Nom complet: {template: \"{Prénom} {Nom}\"}}) puis « Nom complet » "
+                 "(docs/mappings.md, « Colonnes dérivées »).")
+
+
+def structure_problems(mapping: SheetMapping) -> list[MappingProblem]:
+    """What would fail on every row whatever the sheet holds, found without the rows: malformed
+    templates, a template where a column name is expected, a derived column used before it is
+    computed, a pattern that does not compile."""
+    out: list[MappingProblem] = []
+    for language, template in mapping.descriptions.items():
+        out += _template_problems(mapping, template, ("entity", "description", language), ())
+    known: list[str] = []
+    for d in mapping.derived:
+        path = _derived_path(mapping, d)
+        if d.template is not None:
+            out += _template_problems(mapping, d.template, path, tuple(x.name for x in mapping.derived
+                                                                        if x.name not in known))
+        else:
+            out += _pattern_problems(mapping, d, path)
+        known.append(d.name)
+    for path, column in _column_references(mapping):
+        if "{" in column or "}" in column:
+            out.append(MappingProblem(mapping.where(*path), f"« {column} » est un modèle, pas un nom de colonne "
+                                      "/ a template where a column name is expected.", _DERIVED_HINT))
+    return out
+
+
+def _derived_path(mapping: SheetMapping, d: DerivedColumn) -> tuple[str, ...]:
+    if ("derived", d.name) in mapping.lines:
+        return ("derived", d.name, "template" if d.template is not None else "extract")
+    return ("entity", "label") if any(t.column == d.name for t in mapping.labels) else ("entity", "aliases")
+
+
+def _template_problems(mapping: SheetMapping, template: str, path: tuple[str, ...], later: tuple[str, ...]
+                       ) -> list[MappingProblem]:
+    """A template that cannot be filled: malformed braces, no column at all (for a derived column),
+    a placeholder a row can never fill, a derived column named before it is computed."""
+    import string
+
+    where = mapping.where(*path)
+    try:
+        fields = [(name, conv, spec) for _, name, spec, conv in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        return [MappingProblem(where, f"modèle mal formé « {template} » ({exc}) / malformed template.",
+                               _TEMPLATE_HINT)]
+    out = []
+    if not fields and (path[0] == "derived" or path[:2] in (("entity", "label"), ("entity", "aliases"))):
+        out.append(MappingProblem(where, f"le modèle « {template} » ne nomme aucune colonne / names no "
+                                  "column.", _TEMPLATE_HINT))
+    for name, conv, spec in fields:
+        column = split_placeholder(name)[1] if name else ""
+        if not column.strip() or conv or spec or any(c in name for c in ".[]"):
+            out.append(MappingProblem(where, f"« {{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}} »"
+                                      f" ne nomme pas une colonne que le modèle peut remplir / cannot be filled.",
+                                      "Écrivez le nom exact de la colonne entre accolades, sans « . », « [ », "
+                                      "« ! » ni « : » (renommez la colonne au besoin) / a plain column name."))
+        elif column in later:
+            out.append(MappingProblem(where, f"« {column} » est une colonne dérivée calculée plus bas (ou "
+                                      "celle-ci même) / a derived column defined later.",
+                                      "Placez-la plus haut dans derived: (les colonnes dérivées sont calculées "
+                                      "dans l'ordre) / move it above."))
+    return out
+
+
+def _pattern_problems(mapping: SheetMapping, d: DerivedColumn, path: tuple[str, ...]) -> list[MappingProblem]:
+    try:
+        compiled = re.compile(d.pattern or "", re.IGNORECASE)
+    except re.error as exc:
+        return [MappingProblem(mapping.where(*path, "pattern"), f"motif invalide « {d.pattern} » ({exc}) / "
+                               "invalid regular expression.",
+                               "Vérifiez les parenthèses et les caractères spéciaux ( ) [ ] . * + ? \\ ; "
+                               "la partie gardée s'écrit (?P<value>…) / the kept part is (?P<value>…).")]
+    if compiled.groups > 1 and "value" not in compiled.groupindex:
+        return [MappingProblem(mapping.where(*path, "pattern"), f"le motif « {d.pattern} » a plusieurs "
+                               "groupes ; lequel garder ? / several groups, which one to keep?",
+                               "Nommez la partie gardée (?P<value>…), les autres (?:…) / name the kept part.")]
+    return []
+
+
+def _column_references(mapping: SheetMapping) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every place the mapping names a sheet column, with its YAML path."""
+    derived = {d.name for d in mapping.derived}
+    for key, specs in (("label", mapping.labels), ("aliases", mapping.aliases)):
+        for t in specs:
+            if t.column not in derived:
+                yield ("entity", key), t.column
+    for c in mapping.columns:
+        yield ("columns", c.column), c.column
+        for qp, v in c.qualifiers.items():
+            if isinstance(v, Mapping):
+                yield ("columns", c.column, "qualifiers", qp), str(v.get("column"))
+    for i, cs in enumerate(mapping.coordinates):
+        yield ("coordinates", str(i)), cs.latitude
+        yield ("coordinates", str(i)), cs.longitude
+    for ref in mapping._all_refs():
+        for v in ref.values():
+            if isinstance(v, Mapping):
+                yield ("references",), str(v.get("column"))
+    if mapping.id_column:
+        yield ("entity", "id"), mapping.id_column
+    for d in mapping.derived:
+        if d.source is not None:
+            yield ("derived", d.name, "extract", "column"), d.source

@@ -18,7 +18,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -53,7 +53,15 @@ from .datatypes import (
     split_cell,
     vocab_key,
 )
-from .mapping import CIRCA, SOURCING_CIRCUMSTANCES, ColumnSpec, SheetMapping, datatype_of
+from .mapping import (
+    CIRCA,
+    SOURCING_CIRCUMSTANCES,
+    ColumnSpec,
+    DerivedColumn,
+    SheetMapping,
+    datatype_of,
+    scoped_columns,
+)
 from .plausible import DEATH, check_row
 from .properties import PropertyCatalog
 from .read import CELL_COUNT, Sheet, gc_paused, normalize_key
@@ -107,7 +115,8 @@ class RowMapper:
                  allow_bad_checksums: bool = False) -> None:
         columns, issues = resolve_columns(sheet, mapping)
         columns.update(_id_title(sheet, mapping))
-        issues = [*sheet.issues, *issues]
+        columns.update({d.name: d.name for d in mapping.derived})  # computed per row (_derive)
+        issues = [*sheet.issues, *issues, *_shadowed(sheet, mapping)]
         if not sheet.rows:
             issues.append(Issue("error", "no-data", "Aucune ligne de données sous l'en-tête / no data rows under "
                                 "the header.", SourceRef(sheet.file, sheet.sheet, sheet.header_row), None,
@@ -175,6 +184,8 @@ class _Column:
     values: dict[str, Parsed | ValueParseError]  # the parser's cache, shared with alike columns/references
     refs_key: int  # id() of the column's references override (the per-row memo key)
     snak_datatype: str  # the datatype of the column's own snaks
+    schemes: tuple[tuple[str, _Column], ...] = ()  # identifier schemes: (folded word, the scheme's column)
+    scheme_word: re.Pattern[str] | None = None  # a value's leading scheme word (« ISNI 0000… », « VIAF: 12 »)
 
 
 def _detached(exc: ValueParseError) -> ValueParseError:
@@ -206,6 +217,27 @@ class _Template:
         return self.fields.get(name, ("", name))[1]
 
 
+@dataclass(frozen=True, slots=True)
+class _Derived:
+    """A derived column, compiled once: the template's parts (literal, preposition, column) or the pattern."""
+
+    spec: DerivedColumn
+    parts: tuple[tuple[str, str, str], ...] = ()
+    pattern: re.Pattern[str] | None = None
+
+
+def _compile_derived(d: DerivedColumn) -> _Derived:
+    import string
+
+    if d.template is None:
+        return _Derived(d, pattern=re.compile(d.pattern or "", re.IGNORECASE))
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(d.template):
+        preposition, column = split_placeholder(name) if name else ("", "")
+        parts.append((literal, preposition, column))
+    return _Derived(d, tuple(parts))
+
+
 @dataclass
 class _Ctx:
     mapping: SheetMapping
@@ -228,23 +260,15 @@ class _Ctx:
     match: dict[tuple[str, ...], MatchHints] = field(default_factory=dict)
     row_refs: dict[int, tuple[Reference, ...]] = field(default_factory=dict)  # per row: built once, shared
     death_column: bool = False  # the mapping maps a death date (P570): "born 130 years ago" is worth a look
+    derived: tuple[_Derived, ...] = ()
+    scoped: frozenset[str] = frozenset()  # the item columns a region column scopes
 
     def __post_init__(self) -> None:
         m = self.mapping
+        self.derived = tuple(_compile_derived(d) for d in m.derived)
+        self.scoped = frozenset(c for spec in m.columns if spec.use == "region" for c in scoped_columns(m, spec))
         self.blank = frozenset(vocab_key(b) for b in m.blank)
-        plans = []
-        for spec in m.columns:
-            if spec.use == "ignore" or spec.column not in self.columns:
-                continue
-            datatype = datatype_of(m, spec, self.catalog)
-            parser = opts = None
-            values: dict[str, Parsed | ValueParseError] = {}
-            if datatype is not None and datatype != "wikibase-item" and spec.use != "instance_of":
-                opts = _opts(self, spec, spec.property or "")
-                parser = parser_for(datatype, spec.parse)
-                values = self.value_cache(datatype, opts, spec.parse)
-            plans.append(_Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
-                                 id(spec.references), _datatype(self, spec.property or "", spec)))
+        plans = [self.plan(spec) for spec in m.columns if spec.use != "ignore" and spec.column in self.columns]
         self.plans = tuple(plans)
         item_titles = {p.title for p in plans if p.spec.use == "statement" and p.datatype == "wikibase-item"}
         self.descriptions = tuple(_template(lang, template, item_titles, self.columns)
@@ -253,8 +277,34 @@ class _Ctx:
                                      if t.parts for kind, name in t.parts if kind == "item")
         self.death_column = any(p.spec.property == DEATH for p in plans)
 
+    def plan(self, spec: ColumnSpec) -> _Column:
+        """What parsing a column's cells needs, worked out once per sheet."""
+        datatype = datatype_of(self.mapping, spec, self.catalog)
+        parser = opts = None
+        values: dict[str, Parsed | ValueParseError] = {}
+        if datatype is not None and datatype != "wikibase-item" and spec.use == "statement":
+            opts = _opts(self, spec, spec.property or "")
+            parser = parser_for(datatype, spec.parse)
+            values = self.value_cache(datatype, opts, spec.parse)
+        schemes = tuple((vocab_key(word), self.plan(replace(spec, property=pid, schemes=(), split=())))
+                        for word, pid in spec.schemes)
+        words = "|".join(re.escape(word) for word, _ in sorted(spec.schemes, key=lambda s: -len(s[0])))
+        scheme_word = re.compile(rf"\s*({words})(?![^\W\d_])\s*[:#=–-]?\s*(.+)", re.IGNORECASE) if words else None
+        return _Column(spec, self.columns[spec.column], {}, datatype, parser, opts, values,
+                       id(spec.references), _datatype(self, spec.property or "", spec), schemes, scheme_word)
+
     def value_cache(self, datatype: str, opts: ParseOptions, kind: str | None) -> dict[str, Parsed | ValueParseError]:
         return self.values.setdefault(parse_key(datatype, opts, kind), {})
+
+
+def _shadowed(sheet: Sheet, mapping: SheetMapping) -> list[Issue]:
+    """A derived column named like a column of the sheet: the derived value is used, the sheet's is not."""
+    titles = {normalize_key(c): c for c in sheet.columns}
+    return [Issue("warning", "derived-shadows-column", f"La colonne dérivée « {d.name} » remplace la colonne "
+                  f"« {titles[normalize_key(d.name)]} » du tableur / the derived column hides the sheet's column.",
+                  SourceRef(sheet.file, sheet.sheet, sheet.header_row, titles[normalize_key(d.name)]), d.name,
+                  f"Renommez la colonne dérivée dans {mapping.where('derived', d.name)} si le tableur doit être lu.")
+            for d in mapping.derived if normalize_key(d.name) in titles]
 
 
 _ITEM_ID = re.compile(r"(?:^|[/:=])([Qq][1-9]\d*)$")
@@ -310,6 +360,7 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
                          read, row.cells)
     cells = row.as_dict()
     issues: list[Issue] = list(read)
+    derived = _derive(cells, ctx, src, issues) if ctx.derived else ()
     ctx.row_refs.clear()
     labels = _texts(cells, src, ctx, m.labels, issues, "label")
     if not labels:
@@ -319,7 +370,10 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     aliases = _texts(cells, src, ctx, m.aliases, issues, "alias") if m.aliases else []
     statements: list[StatementDraft] = []
     spans: dict[str, tuple[int, int]] = {}  # sheet title → its statements (for item placeholders)
-    types = _column_statements(cells, src, ctx, issues, statements, spans)
+    hints = _column_statements(cells, src, ctx, issues, statements, spans)
+    types = hints["instance_of"]
+    if hints["region"]:
+        _scope(statements, hints["region"], ctx)
     descriptions, drafts = _descriptions(cells, ctx, statements, spans)
     for cs in m.coordinates:
         st = _coordinates(cells, src, ctx, cs, issues)
@@ -333,15 +387,66 @@ def _map_row(row: Row, ctx: _Ctx, focus: str | None) -> MappedRow:
     instance_of = tuple(dict.fromkeys(types)) or m.instance_of
     item_id = _item_id(cells, ctx, src, issues)
     return MappedRow(src, tuple(labels), tuple(descriptions), tuple(aliases), tuple(statements), instance_of,
-                     _match_hints(ctx, types), focus, tuple(issues), row.cells, drafts, item_id)
+                     _match_hints(ctx, types, hints["category"]), focus, tuple(issues), row.cells + derived, drafts,
+                     item_id)
+
+
+def _derive(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> tuple[tuple[str, str], ...]:
+    """Compute the derived columns into ``cells`` (in the mapping's order: one may use an earlier one);
+    returns the non-empty ones, kept with the row's cells (review sheets, reconciliation's texts)."""
+    out = []
+    for d in ctx.derived:
+        value = _template_value(d, cells, ctx) if d.pattern is None else _extract(d, cells, ctx, src, issues)
+        cells[d.spec.name] = value
+        if value:
+            out.append((d.spec.name, value))
+    return tuple(out)
+
+
+_EDGE_SEPARATORS = " ,;:/-–—"
+
+
+def _template_value(d: _Derived, cells: Cells, ctx: _Ctx) -> str:
+    """The template filled with the row's cells: empty when every cell it names is empty; otherwise
+    spaces collapsed and the separators left at either end by an empty cell removed (« , Amos » → « Amos »)."""
+    text, filled = [], False
+    for literal, preposition, column in d.parts:
+        text.append(literal)
+        if column:
+            cell = _cell(cells, ctx, column).strip()
+            filled = filled or bool(cell)
+            text.append(with_preposition(preposition, cell) if preposition and cell else cell)
+    return " ".join("".join(text).split()).strip(_EDGE_SEPARATORS) if filled else ""
+
+
+def _extract(d: _Derived, cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> str:
+    """The part of the source cell the pattern keeps (its group « value », else its only group, else
+    the whole match); a cell the pattern does not match is a problem naming the cell, never a silent empty."""
+    spec, pattern = d.spec, d.pattern
+    source = spec.source or ""
+    text = _cell(cells, ctx, source)
+    if not text or pattern is None:
+        return ""
+    found = pattern.search(text)
+    if found is None:
+        issues.append(_issue(src, source, text[:200], "no-match",
+                             f"La colonne dérivée « {spec.name} » ne trouve rien dans cette cellule (motif "
+                             f"« {spec.pattern} ») / the pattern does not match.",
+                             f"Corrigez la cellule, ou élargissez le motif dans {ctx.mapping.where('derived', spec.name)}"
+                             " (on_no_match: warn pour laisser la valeur vide) / fix the cell or the pattern.",
+                             "warning" if spec.on_no_match == "warn" else "error"))
+        return ""
+    group = "value" if "value" in pattern.groupindex else (1 if pattern.groups else 0)
+    return " ".join((found.group(group) or "").split())
 
 
 def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Issue],
-                       statements: list[StatementDraft], spans: dict[str, tuple[int, int]]) -> list[str]:
+                       statements: list[StatementDraft], spans: dict[str, tuple[int, int]]) -> dict[str, list[str]]:
     """The statements of every mapped column (appended to ``statements``; ``spans``: where each item
-    column a description template names put its statements); returns the classes of ``instance_of``
-    columns."""
-    types: list[str] = []
+    column a description template names put its statements); returns the items of the hint columns
+    by use: the classes of ``instance_of`` columns, the regions of ``region`` columns, the classes of
+    ``category`` columns."""
+    hints: dict[str, list[str]] = {"instance_of": [], "region": [], "category": []}
     blank = ctx.blank
     for plan in ctx.plans:
         text = cells.get(plan.title, "")
@@ -353,14 +458,24 @@ def _column_statements(cells: Cells, src: SourceRef, ctx: _Ctx, issues: list[Iss
                 issues.append(_issue(src, spec.column, "", "missing-value", "Valeur obligatoire manquante / "
                                      "required value missing.", f"Remplissez « {spec.column} »."))
             continue
-        if plan.spec.use == "instance_of":
-            types += _type_values(text, plan, src, issues)
+        if plan.spec.use in hints:
+            hints[plan.spec.use] += _type_values(text, plan, src, issues)
             continue
         start = len(statements)
         _statements(text, plan, cells, src, ctx, issues, statements)
-        if plan.title in ctx.slot_titles:
-            spans[plan.title] = (start, len(statements))
-    return types
+        if plan.title in ctx.slot_titles:  # a column feeding several properties: its specs are adjacent
+            spans[plan.title] = (spans.get(plan.title, (start, 0))[0], len(statements))
+    return hints
+
+
+def _scope(statements: list[StatementDraft], regions: list[str], ctx: _Ctx) -> None:
+    """A region column's items become the ``within`` of the scoped columns' cells still to reconcile
+    (a homonym town elsewhere then loses points); nothing else of the row changes."""
+    within = tuple(dict.fromkeys(regions))
+    for n, st in enumerate(statements):
+        value = st.mainsnak.value
+        if isinstance(value, ItemRef) and st.source is not None and st.source.column in ctx.scoped:
+            statements[n] = replace(st, mainsnak=replace(st.mainsnak, value=replace(value, within=within)))
 
 
 def _single_value_warnings(statements: list[StatementDraft], src: SourceRef, ctx: _Ctx, issues: list[Issue]
@@ -379,16 +494,17 @@ def _single_value_warnings(statements: list[StatementDraft], src: SourceRef, ctx
                                  "warning"))
 
 
-def _match_hints(ctx: _Ctx, types: list[str]) -> MatchHints:
-    """The reconciliation's class and region hints for rows of these classes (shared between rows)."""
-    key = tuple(types)
+def _match_hints(ctx: _Ctx, types: list[str], categories: list[str]) -> MatchHints:
+    """The reconciliation's class and region hints for rows of these classes and categories (shared
+    between rows)."""
+    key = (*types, "", *categories)
     match = ctx.match.get(key)
     if match is None:
         if len(ctx.match) >= _CACHE_LIMIT:
             ctx.match.clear()
         m = ctx.mapping
         match = ctx.match[key] = MatchHints(tuple(dict.fromkeys([*types, *m.match_types])), m.match_within,
-                                           m.match_name_alone)
+                                           m.match_name_alone, tuple(dict.fromkeys(categories)))
     return match
 
 
@@ -490,6 +606,10 @@ def _texts(cells: Cells, src: SourceRef, ctx: _Ctx, specs: Any, issues: list[Iss
     return out
 
 
+_UNKNOWN_WORDS = {"instance_of": ("Type inconnu", "type"), "region": ("Région inconnue", "region"),
+                  "category": ("Catégorie inconnue", "category")}
+
+
 def _type_values(text: str, plan: _Column, src: SourceRef, issues: list[Issue]) -> list[str]:
     out = []
     spec, cache = plan.spec, plan.cache
@@ -501,8 +621,9 @@ def _type_values(text: str, plan: _Column, src: SourceRef, issues: list[Issue]) 
             tgt = cache[part] = spec.values.get(vocab_key(part))
         if tgt is None:
             sev = "warning" if spec.on_unknown == "warn" else "error"
-            issues.append(_issue(src, spec.column, part, "unknown-value", f"Type inconnu « {part} » / unknown type.",
-                                 _known_hint(spec), sev))
+            what = _UNKNOWN_WORDS.get(spec.use, _UNKNOWN_WORDS["instance_of"])
+            issues.append(_issue(src, spec.column, part, "unknown-value", f"{what[0]} « {part} » / "
+                                 f"unknown {what[1]}.", _known_hint(spec), sev))
         elif tgt.item:
             out.append(tgt.item)
     return out
@@ -588,6 +709,34 @@ def _parse_one(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseE
     return ((snak, _CIRCA_SNAK) if result.circa else (snak,)), result.notes
 
 
+def _parse_part(text: str, plan: _Column, ctx: _Ctx) -> _ParsedCell | ValueParseError:
+    """One cell part parsed by its column; in a column of several identifier schemes, by the value's scheme."""
+    if not plan.schemes:
+        return _parse_one(text, plan, ctx)
+    found = _scheme_of(text, plan)
+    return found if isinstance(found, ValueParseError) else _parse_one(found[1], found[0], ctx)
+
+
+def _scheme_of(text: str, plan: _Column) -> tuple[_Column, str] | ValueParseError:
+    """Which identifier scheme a value of a multi-scheme column is: its leading word (« ISNI 0000… »,
+    « viaf: 123 »), else the one scheme whose format (P1793) it fits; none or several is an error."""
+    found = plan.scheme_word.fullmatch(text) if plan.scheme_word else None
+    if found is not None:
+        word = vocab_key(found.group(1))
+        return next(sub for key, sub in plan.schemes if key == word), found.group(2).strip()
+    fits = [sub for _, sub in plan.schemes if sub.opts is not None and sub.opts.format_regex and sub.parser
+            and not isinstance(_parse_cached(text, sub.parser, sub.opts, sub.values), ValueParseError)]
+    if len(fits) == 1:
+        return fits[0], text
+    names = ", ".join(word for word, _ in plan.spec.schemes)
+    which = (f"plusieurs formats lui conviennent ({', '.join(s.spec.property or '' for s in fits)}) / fits several"
+             if fits else "aucun format connu ne lui convient / fits no known format")
+    return ValueParseError(f"« {text[:80]} » : quel identifiant ? {which}.",
+                           f"Écrivez le nom du schéma devant la valeur ({names} : ex. « {plan.spec.schemes[0][0]} "
+                           f"{text[:20]} ») / write the scheme's name before the value.",
+                           problem="unknown-scheme", value=text)
+
+
 # A circa date's qualifier (P1480 sourcing circumstances = circa): it follows its statement's snak in
 # a parsed cell, and _statements makes it that statement's qualifier.
 _CIRCA_SNAK = Snak(SOURCING_CIRCUMSTANCES, "wikibase-item", ItemValue(CIRCA))
@@ -601,7 +750,7 @@ def _statements(text: str, plan: _Column, cells: Cells, row_src: SourceRef, ctx:
     for part in split_cell(text, spec.split) if spec.split else (text,):
         cached = cache.get(part)
         if cached is None:
-            cached = _parse_one(part, plan, ctx)
+            cached = _parse_part(part, plan, ctx)
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[part] = cached

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import MappingError
+from ..errors import MappingError, SheetError
 from ..model import Issue, MappedRow
 from ..problems import problem_words, severity_words
 from .mapping import SheetMapping, check_mapping
@@ -26,7 +27,8 @@ REPORT_HEADER = ("fichier/file", "onglet/sheet", "ligne/row", "colonne/column", 
 
 
 class Validation:
-    """A sheet read with its mapping. Rows are mapped on demand, once:
+    """A sheet read with its mapping — or several tabs of one workbook (``sheet.names``), mapped
+    together. Rows are mapped on demand, once:
 
     - ``result`` keeps every :class:`MappedRow` (``map``, reconciliation);
     - ``issues``, ``errors``, ``ok``, ``counts``, ``rows_valid`` alone (``validate``) stream over the rows
@@ -34,28 +36,37 @@ class Validation:
       collector would otherwise walk every kept row again and again). Once ``result`` exists they read it.
     """
 
-    def __init__(self, sheet: Sheet, mapping: SheetMapping, mapper: RowMapper) -> None:
-        self.sheet = sheet
+    def __init__(self, sheet: Sheet, mapping: SheetMapping, mapper: RowMapper,
+                 more: tuple[tuple[Sheet, RowMapper], ...] = ()) -> None:
+        self.sheet = sheet  # the first tab read
+        self.sheets = (sheet, *(s for s, _ in more))
         self.mapping = mapping
-        self._mapper = mapper
+        self._mappers = (mapper, *(m for _, m in more))
         self._result: MapResult | None = None
         self._summary: tuple[tuple[Issue, ...], int] | None = None  # (every issue, rows valid)
+
+    def _rows(self) -> Iterator[MappedRow]:
+        for mapper in self._mappers:
+            yield from mapper
+
+    def _sheet_issues(self) -> tuple[Issue, ...]:
+        return tuple(i for mapper in self._mappers for i in mapper.issues)
 
     @property
     def result(self) -> MapResult:
         if self._result is None:
             with gc_paused():
-                self._result = MapResult(tuple(self._mapper), self._mapper.issues)
+                self._result = MapResult(tuple(self._rows()), self._sheet_issues())
         return self._result
 
     def _issues_and_valid(self) -> tuple[tuple[Issue, ...], int]:
         if self._result is not None:
             return tuple(self._result.all_issues), sum(1 for r in self._result.rows if r.valid)
         if self._summary is None:
-            issues = list(self._mapper.issues)
+            issues = list(self._sheet_issues())
             valid = 0
             with gc_paused():
-                for row in self._mapper:
+                for row in self._rows():
                     if row.issues:
                         issues += row.issues
                         valid += row.valid
@@ -66,7 +77,7 @@ class Validation:
 
     @property
     def rows_read(self) -> int:
-        return len(self.sheet.rows)
+        return sum(len(s.rows) for s in self.sheets)
 
     @property
     def rows_valid(self) -> int:
@@ -109,11 +120,23 @@ def validate_sheet(path: str | Path, mapping: SheetMapping, catalog: PropertyCat
                    sheet: str | int | None = None, today: dt.date | None = None,
                    focus_item: str | None = None, allow_bad_checksums: bool = False) -> Validation:
     """Read ``path`` with ``mapping``. ``allow_bad_checksums``: an identifier whose check digit is wrong
-    (ISNI, ORCID, ISBN…) is a warning instead of an error that keeps its row out of the batch."""
+    (ISNI, ORCID, ISBN…) is a warning instead of an error that keeps its row out of the batch.
+    A mapping naming several tabs (``sheet.names``) reads each of them, unless ``sheet`` names one."""
     ensure_mapping_fits(mapping, catalog)
-    read = read_sheet(path, sheet_options(mapping, sheet))
-    return Validation(read, mapping, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item,
-                                               allow_bad_checksums=allow_bad_checksums))
+    tabs: tuple[str | int | None, ...] = (sheet,) if sheet is not None or not mapping.sheet_names \
+        else mapping.sheet_names
+    parts = []
+    for tab in tabs:
+        read = read_sheet(path, sheet_options(mapping, tab))
+        if len(tabs) > 1 and read.sheet is None:
+            raise SheetError(f"{read.file} : le mapping nomme plusieurs onglets (sheet.names : "
+                             f"{', '.join(mapping.sheet_names)}) mais ce fichier n'a pas d'onglets / the mapping "
+                             "names several tabs, this file has none.",
+                             "Donnez le classeur (.xlsx, .ods) ; pour un CSV d'un seul onglet, retirez sheet.names "
+                             f"de {mapping.path} / give the workbook, or remove sheet.names.")
+        parts.append((read, RowMapper(read, mapping, catalog, today=today, focus_item=focus_item,
+                                      allow_bad_checksums=allow_bad_checksums)))
+    return Validation(parts[0][0], mapping, parts[0][1], tuple(parts[1:]))
 
 
 def issue_row(issue: Issue, language: str = "fr") -> list[object]:
@@ -138,7 +161,9 @@ def write_report(path: str | Path, issues: list[Issue], language: str = "fr") ->
 
 def summary_lines(v: Validation, language: str = "fr") -> list[str]:
     counts = v.counts()
-    lines = [f"Fichier / file : {v.sheet.file}" + (f" — onglet « {v.sheet.sheet} »" if v.sheet.sheet else ""),
+    tabs = " — onglets / sheets " + ", ".join(f"« {s.sheet} » ({len(s.rows)})" for s in v.sheets) \
+        if len(v.sheets) > 1 else (f" — onglet « {v.sheet.sheet} »" if v.sheet.sheet else "")
+    lines = [f"Fichier / file : {v.sheet.file}" + tabs,
              f"En-tête ligne / header row : {v.sheet.header_row}"
              + (f" — encodage {v.sheet.encoding}, séparateur « {v.sheet.delimiter} »"
                 if v.sheet.encoding else ""),
