@@ -217,8 +217,9 @@ def test_manifest(service: ReconService) -> None:
     assert m["preview"]["url"] == BASE + "/preview?id={{id}}"
     assert {t["id"]: t["name"] for t in m["defaultTypes"]} == {
         "Q900003": "événement récurrent", "Q900049": "objet géographique", "Q43229": "organisation",
-        "Q900061": "entité territoriale administrative", "Q5": "être humain"}
-    # festivals, venues, organisations, municipalities, people (mappings/artistes.yaml)
+        "Q900061": "entité territoriale administrative", "Q5": "être humain", "Q900052": "lieu de diffusion"}
+    # festivals, venues, organisations, municipalities, people (mappings/artistes.yaml), venues of two tabs
+    # (mappings/salles.yaml)
 
 
 def test_a_configured_wikibase_has_its_own_spaces() -> None:
