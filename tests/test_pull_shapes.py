@@ -178,3 +178,16 @@ def test_cli_pull_prints_the_notes(kb_sandbox: Any, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     assert "« {Prénom} {Nom} »" in res.output and "indice" in res.output
     assert (tmp_path / "gens.csv").read_text("utf-8-sig").splitlines()[0].startswith("QID,Prénom,Nom,Identifiants")
+
+
+def test_an_alias_template_over_the_labels_columns_needs_nothing_more() -> None:
+    """« {Nom}, {Prénom} » as alias: the label already filled its columns; no note, no second guess."""
+    text = PEOPLE.replace('  label: {template: "{Prénom} {Nom}", language: fr}\n',
+                          '  label: {template: "{Prénom} {Nom}", language: fr}\n'
+                          '  aliases: [{template: "{Nom}, {Prénom}", language: fr}]\n')
+    entity = {"id": "Q1", "labels": {"fr": {"language": "fr", "value": "Odile Brassard"}},
+              "aliases": {"fr": [{"language": "fr", "value": "Brassard, Odile"}]}, "claims": {}}
+    header, rows, notes = build_rows(parse_mapping(text, "gens.yaml"), [entity], {})
+    row = dict(zip(header, rows[0], strict=True))
+    assert (row["Prénom"], row["Nom"]) == ("Odile", "Brassard") and "{Nom}, {Prénom}" not in header
+    assert not [n for n in notes if "libellé" in n]

@@ -222,8 +222,8 @@ def _template_cells(mapping: SheetMapping, cells: dict[str, str], counts: dict[t
     for t in (*mapping.labels, *mapping.aliases):
         template = templates.get(t.column)
         text = cells.get(t.column, "")
-        if template is None or not text:
-            continue
+        if template is None or not text or all(cells.get(c) for c in template_columns(template)):
+            continue  # nothing to read back, or every column already filled (by the label, by a statement)
         known = {c: cells[c] for c in template_columns(template) if cells.get(c)}
         found = split_by_template(template, text, known)
         if found is None:
