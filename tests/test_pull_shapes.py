@@ -191,3 +191,14 @@ def test_an_alias_template_over_the_labels_columns_needs_nothing_more() -> None:
     row = dict(zip(header, rows[0], strict=True))
     assert (row["Prénom"], row["Nom"]) == ("Odile", "Brassard") and "{Nom}, {Prénom}" not in header
     assert not [n for n in notes if "libellé" in n]
+
+
+def test_a_label_the_template_cannot_give_back_is_said() -> None:
+    """« Salle {Nom} » and an item labelled « Théâtre Mirabeau »: no cell gives that label back; the
+    columns stay empty and the note says the rows need them (never a made-up split)."""
+    text = "entity:\n  label: {template: \"Salle {Nom}\", language: fr}\n  instance_of: [Q900053]\ncolumns: {}\n"
+    entities = [{"id": "Q1", "labels": {"fr": {"language": "fr", "value": "Théâtre Mirabeau"}}},
+                {"id": "Q2", "labels": {"fr": {"language": "fr", "value": "Salle Gagnon"}}}]
+    header, rows, notes = build_rows(parse_mapping(text, "s.yaml"), entities, {})
+    assert header == ["QID", "Nom"] and rows == [["Q1", ""], ["Q2", "Gagnon"]]
+    assert [n for n in notes if "1 libellé(s) ne se lisent pas" in n and "remplissez" in n]

@@ -121,3 +121,18 @@ def test_through_the_flask_endpoint(service: ReconService) -> None:
     assert {"Région"} <= {p["id"] for p in props["result"]}
     props = http.get("/reconcile/suggest/property?prefix=pr", headers=headers).get_json()
     assert "Prénom" in {p["id"] for p in props["result"]}
+
+
+def test_a_text_the_template_cannot_hold_is_the_label_itself() -> None:
+    """« Salle {Nom} » and the query « Théâtre Mirabeau »: no cell gives it, so the text is the name."""
+    from wikiclub.reconcile.serve_query import Translator, profiles_from_mappings
+
+    mapping = parse_mapping("entity:\n  label: {template: \"Salle {Nom}\", language: fr}\n  instance_of: [Q900053]\n"
+                            "columns: {}\n", "s.yaml")
+    catalog = PropertyCatalog.from_dump(KB)
+    translator = Translator(profiles_from_mappings([mapping]), lambda pids: catalog)
+    for text, label, nom in (("Théâtre Mirabeau", "Théâtre Mirabeau", None), ("Salle Gagnon", "Salle Gagnon", "Gagnon")):
+        q = parse_query("q0", {"query": text, "type": "Q900053"}, Limits())
+        row = translator.mapped_row(q, 1, translator.profile_for(q.types))[0]
+        assert row.labels == (("fr", label),)
+        assert dict(row.cells).get("Nom") == nom
