@@ -110,17 +110,18 @@ def profile_type(mapping: SheetMapping) -> str:
     return (mapping.match_types or mapping.instance_of)[0]
 
 
-def openrefine_queries(mapping: SheetMapping, sheet: Path) -> list[tuple[int, dict[str, Any]]]:
+def openrefine_queries(mapping: SheetMapping, sheet: Path, tab: str | None = None) -> list[tuple[int, dict[str, Any]]]:
     """(sheet row, query) as OpenRefine sends them after a volunteer opened the sheet and picked, in the
     reconciliation dialog, the type and a property for each mapped column: the cells as they are, the
     coordinates in one "lat,lon" column (decimal points: OpenRefine's form), ``type_strict`` "should"."""
     out = []
-    for row in read_sheet(sheet, sheet_options(mapping)).rows:
+    for row in read_sheet(sheet, sheet_options(mapping, tab or (mapping.sheet_names or (None,))[0])).rows:
         cells = row.as_dict()
         text = cells.get(mapping.labels[0].column, "")
         if not text:
             continue
-        props = [{"pid": "P31" if c.use == "instance_of" else c.property, "v": cells[c.column]}
+        # a column without a property (a region or category hint) is named by its title
+        props = [{"pid": "P31" if c.use == "instance_of" else c.property or c.column, "v": cells[c.column]}
                  for c in mapping.columns if c.use != "ignore" and cells.get(c.column)]
         for cs in mapping.coordinates:
             lat, lon = cells.get(cs.latitude, ""), cells.get(cs.longitude, "")
@@ -217,8 +218,9 @@ def test_manifest(service: ReconService) -> None:
     assert m["preview"]["url"] == BASE + "/preview?id={{id}}"
     assert {t["id"]: t["name"] for t in m["defaultTypes"]} == {
         "Q900003": "événement récurrent", "Q900049": "objet géographique", "Q43229": "organisation",
-        "Q900061": "entité territoriale administrative", "Q5": "être humain"}
-    # festivals, venues, organisations, municipalities, people (mappings/artistes.yaml)
+        "Q900061": "entité territoriale administrative", "Q5": "être humain", "Q900052": "lieu de diffusion"}
+    # festivals, venues, organisations, municipalities, people (mappings/artistes.yaml), venues of two tabs
+    # (mappings/salles.yaml)
 
 
 def test_a_configured_wikibase_has_its_own_spaces() -> None:

@@ -24,7 +24,8 @@ from .sandbox import require_sandbox
 EXAMPLES = (("organismes-culturels.csv", "organismes-culturels.yaml"),
             ("lieux.csv", "lieux.yaml"),
             ("festivals.xlsx", "festivals.yaml"),
-            ("artistes.csv", "artistes.yaml"))  # people: namesakes told apart by their facts
+            ("artistes.csv", "artistes.yaml"),  # people: namesakes told apart by their facts
+            ("salles.xlsx", "salles.yaml"))  # two tabs, the municipality inside the address, region and category hints
 
 
 def _repo_file(*parts: str) -> Path:
@@ -68,7 +69,7 @@ def demo_command(out_dir: Path, keep_serving: bool, search: str) -> None:
     """Démonstration complète sur le wiki local / the whole path on the local sandbox.
 
     Démarre un wiki local chargé avec examples/kb.jsonl, puis : recherche, élément, validate, map,
-    reconcile, plan, approve, push sur les quatre tableurs d'exemple, puis report et pull. Tout est écrit dans --out.
+    reconcile, plan, approve, push sur les cinq tableurs d'exemple, puis report et pull. Tout est écrit dans --out.
 
     \b
     Exemples / examples:

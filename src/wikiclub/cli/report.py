@@ -202,3 +202,5 @@ def pull_command(site: str | None, config_file: Path | None, mapping_path: Path,
     finally:
         waits.summary()
     click.echo(f"{result.items} éléments / items ({', '.join(result.classes)} et sous-classes) → {result.path}")
+    for note in result.notes:  # what cannot be filled, and how to read the sheet back
+        click.echo(f"  • {note}")

@@ -356,6 +356,11 @@ class ReconService:
         found: list[dict[str, Any]] = []
         for pid, label, description in self.properties.search(prefix, self.languages[0]) if prefix else ():
             found.append({"id": pid, "name": label, **({"description": description} if description else {})})
+        # the mappings' columns without a property (hints, a template's parts) are named by their title
+        key = fold(prefix)
+        for column, what in self.translator.named_columns() if prefix else ():
+            if fold(column).startswith(key):
+                found.append({"id": column, "name": column, "description": what})
         return self._page(found, cursor)
 
     # ---- preview ------------------------------------------------------------------------------
@@ -443,6 +448,7 @@ def find_mappings(folder: Path) -> list[Path]:
 def statement_properties(mapping: SheetMapping) -> list[str]:
     """The properties of a mapping's statements (not those of its references or qualifiers)."""
     pids = [c.property for c in mapping.columns if c.use == "statement" and c.property]
+    pids += [pid for c in mapping.columns for _, pid in c.schemes]
     pids += [t.property for c in mapping.columns for t in c.values.values() if t.property]
     pids += [c.property for c in mapping.coordinates]
     return list(dict.fromkeys(pids))

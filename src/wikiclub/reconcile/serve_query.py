@@ -26,8 +26,9 @@ from ..model import MappedRow, MatchHints, Row, SourceRef, is_item_id, is_proper
 from ..sheets.datatypes import parse_coordinate, vocab_key
 from ..sheets.mapping import ColumnSpec, SheetMapping, TextSpec
 from ..sheets.properties import PropertyCatalog
-from ..sheets.read import Sheet
+from ..sheets.read import Sheet, normalize_key
 from ..sheets.rowmap import RowMapper
+from ..sheets.templates import split_by_template, template_columns, whole_text_cells
 from .inputs import PLACE_PROPERTIES, row_input
 from .model import ReconQuery
 from .run import ITEM, PLACE, LinkedCell, RowInput
@@ -146,7 +147,8 @@ def _properties(raw: Any, key: str, limits: Limits) -> tuple[tuple[str, tuple[Qu
         where = f"{key}.properties[{i}]"
         if not isinstance(prop, Mapping) or "pid" not in prop or "v" not in prop:
             raise RequestError(f"{where} : {{\"pid\": …, \"v\": …}} attendu / expected.")
-        pid = _text(prop["pid"], where + ".pid", limits).upper()
+        pid = _text(prop["pid"], where + ".pid", limits)
+        pid = pid.upper() if is_property_id(pid.upper()) else pid  # else a column of the mapping, by name
         values = prop["v"] if isinstance(prop["v"], list) else [prop["v"]]
         if len(values) > limits.max_values:
             raise RequestError(f"{where}.v : plus de {limits.max_values} valeurs / more than {limits.max_values} "
@@ -196,12 +198,72 @@ def _generic_mapping(types: tuple[str, ...], within: tuple[str, ...], language: 
 
 
 def _column_of(mapping: SheetMapping, pid: str) -> ColumnSpec | None:
+    """The mapped column a query property fills: by its property (``P31``: the instance_of column; an
+    identifier scheme's property: its schemes column), else — a name that is no property id — the
+    column of that name (« Région », « Catégorie »: hint columns have no property)."""
     for spec in mapping.columns:
         if spec.use == "instance_of" and pid == P_INSTANCE:
             return spec
-        if spec.use == "statement" and spec.property == pid:
+        if spec.use == "statement" and (spec.property == pid or any(p == pid for _, p in spec.schemes)):
             return spec
-    return None
+    if is_property_id(pid):
+        return None
+    key = normalize_key(pid)
+    return next((spec for spec in mapping.columns if normalize_key(spec.column) == key), None)
+
+
+def _named_column(mapping: SheetMapping, name: str) -> str | None:
+    """A column the mapping reads that no spec maps (a template's « Prénom », an extraction's
+    « Adresse »), by its name."""
+    if is_property_id(name):
+        return None
+    key = normalize_key(name)
+    return next((c for c in mapping.used_columns() if normalize_key(c) == key), None)
+
+
+def _value_text(spec: ColumnSpec | None, pid: str, value: QueryValue) -> str:
+    """A query value as the sheet's cell would hold it: an identifier with its scheme word (« VIAF 123 »),
+    a reconciled item of a hint column as its word in the column's vocabulary, else the id or the text."""
+    if spec is not None and spec.schemes:
+        word = next((w for w, p in spec.schemes if p == pid), "")
+        return f"{word} {value.text}".strip()
+    if spec is not None and value.id and spec.use in ("region", "category"):
+        return next((word for word, t in spec.values.items() if t.item == value.id), value.text)
+    return value.id or value.text
+
+
+def _join_cell(spec: ColumnSpec | None, old: str, new: str) -> str:
+    if not old or not new:
+        return old or new
+    return f"{old}{spec.split[0]}{new}" if spec is not None and spec.split else old
+
+
+def _label_cells(mapping: SheetMapping, text: str, cells: dict[str, str]) -> frozenset[str]:
+    """The query text as the row's name, the way ``map`` computes it: the label column; for a label
+    template (« {Prénom} {Nom} »), its columns — the query's own cells kept, the text split when it
+    splits one way, else the one column the query left empty, else the whole text in the last column.
+    Returns the derived columns the text replaces (a template the text cannot be read into)."""
+    label = mapping.labels[0].column
+    derived = {d.name: d for d in mapping.derived}
+    if not text or label in cells:
+        return frozenset()
+    d = derived.get(label)
+    if d is None:
+        cells[label] = text
+        return frozenset()
+    template = d.template or ""
+    known = {c: cells[c] for c in template_columns(template) if cells.get(c)}
+    rest = [c for c in template_columns(template) if not known.get(c)]
+    found = split_by_template(template, text, known) if d.template is not None else None
+    if found is None and d.template is not None and known and len(rest) == 1:
+        found = {rest[0]: text}  # the reconciled column is one part of the name (« Nom », with « Prénom » sent)
+    if found is None and d.template is not None:
+        found = whole_text_cells(template, text, known)
+    if found is None:
+        cells[label] = text
+        return frozenset({label})
+    cells.update(found)
+    return frozenset()
 
 
 def _extra_column(pid: str, datatype: str) -> ColumnSpec:
@@ -242,7 +304,10 @@ class Translator:
                     return p
         return next((p for t in types for p in self.profiles if t in p.types), None)
 
-    def _mapper(self, base: SheetMapping, pids: Sequence[str]) -> tuple[SheetMapping, RowMapper]:
+    def _mapper(self, base: SheetMapping, pids: Sequence[str], given: frozenset[str] = frozenset()
+                ) -> tuple[SheetMapping, RowMapper]:
+        """The row mapper of a mapping with columns for the query's unmapped properties; ``given``: derived
+        columns whose value the query gives itself (not computed from their sources)."""
         catalog = self.catalog(pids)
         extra: list[ColumnSpec] = []
         for pid in pids:
@@ -250,28 +315,36 @@ class Translator:
             known = _column_of(base, pid) or any(c.property == pid for c in base.coordinates)
             if not known and (info is not None or pid == P_INSTANCE):
                 extra.append(_extra_column(pid, info.datatype if info else ""))
-        key = (base.path, base.match_types, tuple(c.column for c in extra), id(catalog))
+        key = (base.path, base.match_types, tuple(c.column for c in extra), tuple(sorted(given)), id(catalog))
         if key not in self._mappers:
             if len(self._mappers) >= MAPPERS_KEPT:
                 self._mappers.clear()
             mapping = replace(base, columns=(*base.columns, *extra)) if extra else base
+            if given:
+                mapping = replace(mapping, derived=tuple(d for d in mapping.derived if d.name not in given))
             sheet = Sheet("openrefine", None, tuple(mapping.used_columns()), (), 1)
             self._mappers[key] = (mapping, RowMapper(sheet, mapping, catalog))
         return self._mappers[key]
 
-    def _cells(self, mapping: SheetMapping, q: Query) -> dict[str, str]:
-        cells = {mapping.labels[0].column: q.text}
+    def _cells(self, mapping: SheetMapping, q: Query) -> tuple[dict[str, str], frozenset[str]]:
+        """The row's cells, and the derived columns the query gives (by property or by name) or whose
+        template the text cannot be read into: those take the query's value as it is."""
+        cells: dict[str, str] = {}
         for pid, values in q.properties:
             coords = _coordinate_cells(mapping, pid, values[0])
             if coords is not None:
                 cells.update(coords)
                 continue
             spec = _column_of(mapping, pid)
-            texts = [v.id or v.text for v in values if not (v.id and spec and spec.use == "instance_of")]
-            if spec is None or not texts:
+            column = spec.column if spec is not None else _named_column(mapping, pid)
+            if column is None:
                 continue
-            cells[spec.column] = spec.split[0].join(texts) if spec.split and len(texts) > 1 else texts[0]
-        return cells
+            for v in values:
+                if not (v.id and spec is not None and spec.use == "instance_of"):
+                    cells[column] = _join_cell(spec, cells.get(column, ""), _value_text(spec, pid, v))
+        cells = {c: t for c, t in cells.items() if t}
+        given = frozenset(c for c in cells if c in {d.name for d in mapping.derived})
+        return cells, given | _label_cells(mapping, q.text, cells)
 
     def mapped_row(self, q: Query, number: int, profile: Profile | None) -> tuple[MappedRow, str]:
         """The row the query stands for, mapped as the CLI maps a sheet's row; and its language."""
@@ -281,8 +354,29 @@ class Translator:
             base = _generic_mapping(() if profile else q.types, self.within, self.language)
         pids = [p for p, _ in q.properties if is_property_id(p)]
         mapping, mapper = self._mapper(base, pids)
-        row = mapper.map_row(Row(SourceRef("openrefine", None, number), tuple(self._cells(mapping, q).items())))
+        cells, given = self._cells(mapping, q)
+        if given:
+            mapping, mapper = self._mapper(base, pids, given)
+        row = mapper.map_row(Row(SourceRef("openrefine", None, number), tuple(cells.items())))
         return _with_reconciled(row, q, mapping), mapping.language or self.language
+
+    def named_columns(self) -> list[tuple[str, str]]:
+        """(column, what it is) of the mappings' columns a query can name instead of a property: hint
+        columns (region, category) and the columns templates and extractions read."""
+        out: dict[str, str] = {}
+        for p in self.profiles:
+            if p.mapping is None:
+                continue
+            m = p.mapping
+            for spec in m.columns:
+                if spec.use in ("region", "category"):
+                    out.setdefault(spec.column, f"indice : {'région' if spec.use == 'region' else 'catégorie'} / "
+                                                f"hint ({spec.use}) — {m.path}")
+            mapped = {spec.column for spec in m.columns}
+            for column in m.used_columns():
+                if column not in mapped and not any(column == t.column for t in (*m.labels, *m.aliases)):
+                    out.setdefault(column, f"colonne lue par le mapping / a column the mapping reads — {m.path}")
+        return list(out.items())
 
     def row_input(self, q: Query, number: int) -> tuple[RowInput, bool]:
         """The reconciliation input of a query; True when its answer is the one linked cell's (a query of

@@ -11,6 +11,14 @@ column ``<column> (libellé)`` that the mapping ignores. Coordinates go to their
 columns. Several values of one property are joined with the column's ``split`` separator (else only
 the first value is written: the others stay on the wiki, untouched).
 
+What ``map`` computes is not written as a column: a derived column's **sources** are (its value would
+be recomputed, and a sheet column of its name hidden). A label template (« {Prénom} {Nom} ») is read
+back from the item's label — split when it splits one way (``sheets.templates``), else the whole label
+in the template's last column, which gives the label back unchanged. A column of several identifier
+schemes gets each value with its scheme word (« VIAF 123 »); region and category hint columns are kept,
+empty (hints are never statements); a mapping of several tabs gets one tab, named after the first.
+:func:`pull_notes` says, in the command's output, which columns stay empty and why.
+
 Which items: the WikiProject's selection (regions, focus list, query: :mod:`wikiclub.report.spec`)
 whose P31 is one of the mapping's classes (``instance_of``, ``match.types`` and the values of an
 ``instance_of`` column) or a subclass of one — one SPARQL query for the ids, then ``wbgetentities``
@@ -30,6 +38,7 @@ from ..escape import csv_cell, set_xlsx_text
 from ..model import GlobeCoordinateValue, ItemValue, is_item_id, value_from_json
 from ..sheets.datatypes import format_value
 from ..sheets.mapping import ColumnSpec, SheetMapping
+from ..sheets.templates import split_by_template, template_columns, whole_text_cells
 from ..wbjson import Entity, Statement, Term
 from .queries import Namespaces, selection_pattern
 from .spec import Selection
@@ -58,6 +67,7 @@ class PullResult:
     columns: tuple[str, ...]
     items: int
     classes: tuple[str, ...]
+    notes: tuple[str, ...] = ()  # columns that cannot be filled and why, the tab to read back (pull_notes)
 
 
 def mapping_classes(mapping: SheetMapping) -> tuple[str, ...]:
@@ -75,8 +85,9 @@ def _vocabulary_words(mapping: SheetMapping, spec: ColumnSpec) -> dict[tuple[str
     """(QID, property) → the word as written in the YAML (``values`` keys are folded; the line map is not)."""
     from ..sheets.datatypes import vocab_key
 
-    written = {vocab_key(path[3]): path[3] for path in mapping.lines
-               if len(path) == 4 and path[:3] == ("columns", spec.column, "values")}
+    # ("columns", column, "values", word), or ("columns", column, "0", "values", word) in a list of specs
+    written = {vocab_key(path[-1]): path[-1] for path in mapping.lines
+               if len(path) in (4, 5) and path[:2] == ("columns", spec.column) and path[-2] == "values"}
     out: dict[tuple[str, str | None], str] = {}
     for key, target in spec.values.items():
         if target.item:
@@ -117,15 +128,25 @@ def _text(value: Any, spec: ColumnSpec) -> str:
     return text
 
 
+def _sources(mapping: SheetMapping, column: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    """The sheet's columns behind a column name: itself, or a derived column's sources (recursively)."""
+    derived = {d.name: d for d in mapping.derived}
+    if column not in derived or column in seen:
+        return [column] if column not in derived else []
+    return [s for src in derived[column].sources() for s in _sources(mapping, src, seen | {column})]
+
+
 def _header(mapping: SheetMapping) -> tuple[list[str], set[str]]:
     """The sheet's header (QID, terms, the mapping's columns, a label column after each item column,
-    coordinates) and the item columns that get a label column."""
+    coordinates) and the item columns that get a label column. A derived column is never a column of the
+    sheet (``map`` computes it, and would hide a sheet column of that name): its sources are, and a derived
+    item column gets its label column, for reading only."""
     header: list[str] = [id_column(mapping)]
     for t in (*mapping.labels, *mapping.aliases):
-        header.append(t.column)
+        header += _sources(mapping, t.column)
     item_columns: set[str] = set()
     for spec in mapping.columns:
-        header.append(spec.column)
+        header += _sources(mapping, spec.column)
         if spec.use == "statement" and spec.property and not spec.values and spec.item is not None:
             header.append(spec.column + LABEL_SUFFIX)
             item_columns.add(spec.column)
@@ -145,12 +166,23 @@ def _term_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: dict[st
         cells.setdefault(t.column, (t.split[0] + " " if t.split else "; ").join(aliases))
 
 
+def _put(cells: dict[str, str], column: str, value: str) -> None:
+    """A column feeding several properties gets the first value found (a cell holds one)."""
+    if value or column not in cells:
+        cells[column] = cells.get(column) or value
+
+
+def _scheme_parts(spec: ColumnSpec, entity: Mapping[str, Any]) -> list[str]:
+    """A column of several identifier schemes: each value with its scheme word (« VIAF 123 »)."""
+    return [f"{word} {_text(v, spec)}" for word, pid in spec.schemes for v in _statements(entity, pid)]
+
+
 def _statement_cells(mapping: SheetMapping, spec: ColumnSpec, entity: Mapping[str, Any],
                      labels: Mapping[str, str], with_labels: bool, cells: dict[str, str]) -> None:
     """The cell of one statement column (vocabulary words back for mapped items, else the item's QID or
     the value as text), and its label column when ``with_labels``."""
     words = _vocabulary_words(mapping, spec)
-    parts: list[str] = []
+    parts: list[str] = _scheme_parts(spec, entity) if spec.schemes else []
     names: list[str] = []
     for v in _statements(entity, spec.property or ""):
         if isinstance(v, ItemValue):
@@ -163,23 +195,42 @@ def _statement_cells(mapping: SheetMapping, spec: ColumnSpec, entity: Mapping[st
         if prop and prop != spec.property and any(
                 isinstance(v, ItemValue) and v.id == qid for v in _statements(entity, prop)):
             parts.append(word)
-    cells[spec.column] = _join(parts, spec)
+    _put(cells, spec.column, _join(parts, spec))
     if with_labels:
-        cells[spec.column + LABEL_SUFFIX] = _join(names, spec) if spec.split else (names[0] if names else "")
+        _put(cells, spec.column + LABEL_SUFFIX, _join(names, spec) if spec.split else (names[0] if names else ""))
 
 
 def _column_cells(mapping: SheetMapping, entity: Mapping[str, Any], labels: Mapping[str, str],
                   item_columns: set[str], cells: dict[str, str]) -> None:
     for spec in mapping.columns:
-        if spec.use == "ignore":
-            cells.setdefault(spec.column, "")
+        if spec.use in ("ignore", "region", "category"):  # hints are kept, empty: never statements
+            _put(cells, spec.column, "")
         elif spec.use == "instance_of":
             words = _vocabulary_words(mapping, spec)
             found = [words[(v.id, None)] for v in _statements(entity, "P31")
                      if isinstance(v, ItemValue) and (v.id, None) in words]
-            cells[spec.column] = _join(found, spec)
+            _put(cells, spec.column, _join(found, spec))
         else:
             _statement_cells(mapping, spec, entity, labels, spec.column in item_columns, cells)
+
+
+def _template_cells(mapping: SheetMapping, cells: dict[str, str], counts: dict[tuple[str, str], int]) -> None:
+    """The source cells of the label and alias templates (« {Prénom} {Nom} »), read back from the item's
+    label: split when it splits one way, else the whole label in the template's last column, else left
+    empty. ``counts`` gets ("whole" or "unfilled", template) per row concerned."""
+    templates = {d.name: d.template for d in mapping.derived if d.template is not None}
+    for t in (*mapping.labels, *mapping.aliases):
+        template = templates.get(t.column)
+        text = cells.get(t.column, "")
+        if template is None or not text or all(cells.get(c) for c in template_columns(template)):
+            continue  # nothing to read back, or every column already filled (by the label, by a statement)
+        known = {c: cells[c] for c in template_columns(template) if cells.get(c)}
+        found = split_by_template(template, text, known)
+        if found is None:
+            found = whole_text_cells(template, text, known)
+            key = ("whole" if found is not None else "unfilled", template)
+            counts[key] = counts.get(key, 0) + 1
+        cells.update(found or {})
 
 
 def _coordinate_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: dict[str, str]) -> None:
@@ -191,17 +242,73 @@ def _coordinate_cells(mapping: SheetMapping, entity: Mapping[str, Any], cells: d
 
 
 def build_rows(mapping: SheetMapping, entities: Sequence[Mapping[str, Any]], labels: Mapping[str, str]
-               ) -> tuple[list[str], list[list[str]]]:
-    """The header and one row per entity (pure: no network)."""
+               ) -> tuple[list[str], list[list[str]], tuple[str, ...]]:
+    """The header, one row per entity and the notes for the user (pure: no network)."""
     header, item_columns = _header(mapping)
     rows = []
+    counts: dict[tuple[str, str], int] = {}
     for entity in entities:
         cells: dict[str, str] = {id_column(mapping): str(entity.get("id", ""))}
         _term_cells(mapping, entity, cells)
         _column_cells(mapping, entity, labels, item_columns, cells)
+        _template_cells(mapping, cells, counts)
         _coordinate_cells(mapping, entity, cells)
         rows.append([cells.get(h, "") for h in header])
-    return header, rows
+    return header, rows, pull_notes(mapping, header, counts, len(rows))
+
+
+def _template_notes(counts: Mapping[tuple[str, str], int], total: int) -> list[str]:
+    notes = []
+    for (kind, template), n in counts.items():
+        columns = template_columns(template)
+        if kind == "whole":
+            others = ", ".join(f"« {c} »" for c in columns[:-1]) or "les autres"
+            notes.append(f"« {template} » : {n} libellé(s) sur {total} ne se découpent pas d'une seule façon ; le "
+                         f"libellé entier est dans « {columns[-1]} », {others} vide(s) : il revient tel quel / "
+                         f"{n} labels do not split one way: the whole label is in « {columns[-1]} ».")
+        else:
+            notes.append(f"« {template} » : {n} libellé(s) ne se lisent pas dans ce modèle ; "
+                         f"{', '.join(columns)} laissé(s) vide(s) : remplissez-les, sinon ces lignes n'auront pas "
+                         f"de libellé au retour / {n} labels do not fit the template: fill those cells.")
+    return notes
+
+
+def _derived_notes(mapping: SheetMapping, header: Sequence[str]) -> list[str]:
+    """Each derived column a statement reads: computed when the sheet comes back, from which columns;
+    its sources that nothing on the wiki fills."""
+    templates = {t.column for t in (*mapping.labels, *mapping.aliases)}
+    filled = {c.column for c in mapping.columns if c.use in ("statement", "instance_of")}
+    filled |= {c for name in templates for c in _sources(mapping, name)}
+    notes = []
+    for d in mapping.derived:
+        if d.name in templates:
+            continue
+        sources = _sources(mapping, d.name)
+        shown = f" ; son élément se lit dans « {d.name}{LABEL_SUFFIX} »" if d.name + LABEL_SUFFIX in header else ""
+        notes.append(f"« {d.name} » est calculée depuis {', '.join(f'« {c} »' for c in sources)} quand le tableur "
+                     f"revient (map), ce n'est pas une colonne du tableur{shown} / computed from "
+                     f"{', '.join(sources)} when the sheet comes back.")
+        notes += [f"« {c} » : aucune propriété du mapping ne la remplit, elle reste vide (« {d.name} » en est "
+                  f"tirée) / no property of the mapping fills it: left empty." for c in sources if c not in filled]
+    return notes
+
+
+def pull_notes(mapping: SheetMapping, header: Sequence[str], counts: Mapping[tuple[str, str], int],
+               total: int) -> tuple[str, ...]:
+    """What the user must know to send the pulled sheet back with the same mapping: columns that cannot
+    be filled and why, labels that do not split along their template, the tab to read."""
+    notes = _template_notes(counts, total) + _derived_notes(mapping, header)
+    types = {c.column for c in mapping.columns if c.use == "instance_of"}
+    for c in dict.fromkeys(c.column for c in mapping.columns if c.use in ("region", "category")):
+        if c not in types:
+            notes.append(f"« {c} » : un indice pour la réconciliation (région, catégorie), jamais une déclaration : "
+                         "laissée vide / a reconciliation hint, never a statement: left empty.")
+    if len(mapping.sheet_names) > 1:
+        first = mapping.sheet_names[0]
+        notes.append(f"Le mapping lit les onglets {', '.join(f'« {n} »' for n in mapping.sheet_names)} ; ce "
+                     f"classeur n'en a qu'un, « {first} » : relisez-le avec --sheet \"{first}\" (validate, map) / "
+                     f"one tab only: read it back with --sheet \"{first}\".")
+    return tuple(notes)
 
 
 def _decimal(d: Decimal) -> str:
@@ -219,7 +326,7 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]], mapping: S
 
         wb = openpyxl.Workbook()
         ws = wb.worksheets[0]  # a new workbook has exactly one worksheet
-        ws.title = (mapping.sheet_name or "Éléments")[:31]
+        ws.title = (mapping.sheet_name or (mapping.sheet_names or ("Éléments",))[0])[:31]
         start = mapping.header_row or 1
         if start > 2:
             set_xlsx_text(ws.cell(row=1, column=1), title)  # a title above, as volunteers' sheets have
@@ -269,6 +376,6 @@ def pull(mapping: SheetMapping, selection: Selection, endpoint: Endpoint, reader
             found = e.get("labels", {})
             term = found.get(lang) or found.get("en")
             labels[qid] = term.get("value", "") if term else ""
-    header, table = build_rows(mapping, entities, labels)
+    header, table, notes = build_rows(mapping, entities, labels)
     write_sheet(out, header, table, mapping, f"Éléments existants — {mapping.path}", item_url)
-    return PullResult(out, tuple(header), len(table), classes)
+    return PullResult(out, tuple(header), len(table), classes, notes)
