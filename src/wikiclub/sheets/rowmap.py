@@ -65,6 +65,7 @@ from .mapping import (
 from .plausible import DEATH, check_row
 from .properties import PropertyCatalog
 from .read import CELL_COUNT, Sheet, gc_paused, normalize_key
+from .templates import fill_parts, template_parts
 
 MAX_LABEL = MAX_TERM  # Wikibase's default limit for labels, descriptions and aliases
 
@@ -227,15 +228,9 @@ class _Derived:
 
 
 def _compile_derived(d: DerivedColumn) -> _Derived:
-    import string
-
     if d.template is None:
         return _Derived(d, pattern=re.compile(d.pattern or "", re.IGNORECASE))
-    parts = []
-    for literal, name, _, _ in string.Formatter().parse(d.template):
-        preposition, column = split_placeholder(name) if name else ("", "")
-        parts.append((literal, preposition, column))
-    return _Derived(d, tuple(parts))
+    return _Derived(d, tuple(template_parts(d.template)))
 
 
 @dataclass
@@ -403,20 +398,10 @@ def _derive(cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> tup
     return tuple(out)
 
 
-_EDGE_SEPARATORS = " ,;:/-–—"
-
-
 def _template_value(d: _Derived, cells: Cells, ctx: _Ctx) -> str:
-    """The template filled with the row's cells: empty when every cell it names is empty; otherwise
-    spaces collapsed and the separators left at either end by an empty cell removed (« , Amos » → « Amos »)."""
-    text, filled = [], False
-    for literal, preposition, column in d.parts:
-        text.append(literal)
-        if column:
-            cell = _cell(cells, ctx, column).strip()
-            filled = filled or bool(cell)
-            text.append(with_preposition(preposition, cell) if preposition and cell else cell)
-    return " ".join("".join(text).split()).strip(_EDGE_SEPARATORS) if filled else ""
+    """The template filled with the row's cells (``templates.fill_parts``: the rule pull and the
+    OpenRefine service read backwards)."""
+    return fill_parts(d.parts, lambda column: _cell(cells, ctx, column))
 
 
 def _extract(d: _Derived, cells: Cells, ctx: _Ctx, src: SourceRef, issues: list[Issue]) -> str:

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..french import split_placeholder, with_preposition
 
-EDGE_SEPARATORS = " ,;:/-–—"  # what an empty cell can leave at either end (rowmap strips them too)
+EDGE_SEPARATORS = " ,;:/-–—"  # what an empty cell can leave at either end
 
 
 def template_parts(template: str) -> list[tuple[str, str, str]]:
@@ -39,11 +39,18 @@ def template_columns(template: str) -> list[str]:
 
 def fill(template: str, cells: Mapping[str, str]) -> str:
     """The template filled as ``map`` fills it: "" when every cell it names is empty."""
+    return fill_parts(template_parts(template), lambda column: cells.get(column, ""))
+
+
+def fill_parts(parts: Sequence[tuple[str, str, str]], cell_of: Callable[[str], str]) -> str:
+    """Parsed template parts filled with ``cell_of(column)``: "" when every cell named is empty;
+    otherwise spaces collapsed and the separators an empty cell leaves at either end removed
+    (« , Amos » → « Amos »). The one rule ``map``, ``pull`` and the OpenRefine service share."""
     text, filled = [], False
-    for literal, preposition, column in template_parts(template):
+    for literal, preposition, column in parts:
         text.append(literal)
         if column:
-            cell = cells.get(column, "").strip()
+            cell = cell_of(column).strip()
             filled = filled or bool(cell)
             text.append(with_preposition(preposition, cell) if preposition and cell else cell)
     return " ".join("".join(text).split()).strip(EDGE_SEPARATORS) if filled else ""
