@@ -518,6 +518,8 @@ def test_several_tabs_reconciled_together_with_duplicates_across_tabs(kb_sandbox
     assert items["Autres lieux:2"].get("same_as", "").endswith(":Salles:2")
     assert items["Autres lieux:4"].get("same_as", "").endswith(":Salles:3")
     assert "same_as" not in items["Autres lieux:3"]
+    # what the person reads names the tab of each row: both tabs have a row 2
+    assert "ligne Autres lieux:2 → même entité que la ligne / same entity as row Salles:2" in out
 
 
 def test_a_derived_column_named_like_a_sheet_column_is_said(tmp_path: Path, catalog: PropertyCatalog) -> None:

@@ -83,7 +83,7 @@ def test_a_renamed_xlsx_finds_its_state_by_its_run_id(reviewed: Path, tmp_path: 
     renamed = _copy(reviewed, tmp_path, "revision-finale-de-Marie.xlsx")
     _decide(renamed, {2: "SKIP"})
     summary = apply_review(renamed, tmp_path / "records.jsonl")
-    assert summary.skipped == [2]
+    assert summary.skipped == ["2"]
     # another run's state under the sheet's own name is not taken for this sheet's
     other = tmp_path / "revision-finale-de-Marie.state.jsonl"
     lines = (tmp_path / "review.state.jsonl").read_text(encoding="utf-8").splitlines()

@@ -112,7 +112,7 @@ def test_example_duplicates_become_one_item_through_review_plan_and_push(kb_sand
     review = tmp_path / "review.csv"
     write_outputs(review, rows, results, item_url=lambda q: "http://127.0.0.1/wiki/" + q)
     summary = apply_review(review, tmp_path / "records.jsonl")
-    assert (46, 29) in summary.merged
+    assert ("46", "29") in summary.merged
     lines = {json.loads(x)["reconcile"]["row"]: json.loads(x) for x in
              (tmp_path / "records.jsonl").read_text("utf-8").splitlines()}
     assert lines[46]["decision"] == "NEW" and lines[46]["reconcile"]["same_as"] == by_row[29].key
@@ -147,5 +147,5 @@ def test_reviewer_separating_the_duplicate_is_followed(kb_sandbox, catalog, tmp_
     with review.open("w", encoding="utf-8-sig", newline="") as fh:
         csv.writer(fh).writerows(table)
     summary = apply_review(review, tmp_path / "records.jsonl")
-    assert summary.skipped == [46] and summary.written == 1 and not summary.merged
+    assert summary.skipped == ["46"] and summary.written == 1 and not summary.merged
 

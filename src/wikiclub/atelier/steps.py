@@ -142,8 +142,8 @@ def reconcile_step(job: Job, work: Work, wiring: Wiring, *, replace: bool = Fals
 @dataclass(frozen=True)
 class Planned:
     batch: Path
-    undecided: tuple[int, ...]
-    skipped: tuple[int, ...]
+    undecided: tuple[str, ...]
+    skipped: tuple[str, ...]
     edits: int
 
 

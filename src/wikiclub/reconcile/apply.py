@@ -33,12 +33,26 @@ class ApplySummary:
     written: int
     matched: int
     new: int
-    skipped: list[int] = field(default_factory=list)
-    undecided: list[int] = field(default_factory=list)
+    # rows as people read them: « 7 », or « Salles:7 » when the review holds several tabs
+    skipped: list[str] = field(default_factory=list)
+    undecided: list[str] = field(default_factory=list)
     unresolved_cells: list[str] = field(default_factory=list)
     overridden: int = 0
-    merged: list[tuple[int, int]] = field(default_factory=list)  # (row, row whose entity it joins)
-    waiting: list[tuple[int, int]] = field(default_factory=list)  # (NEW row, undecided row of its group)
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (row, row whose entity it joins)
+    waiting: list[tuple[str, str]] = field(default_factory=list)  # (NEW row, undecided row of its group)
+
+
+def _tab(key: str) -> str:
+    """The tab of a row key « file:tab:row » (the file when the tab has no name)."""
+    parts = key.rsplit(":", 2)
+    return (parts[1] or parts[0]) if len(parts) == 3 else ""
+
+
+def row_places(decisions: Sequence[HumanDecision]) -> dict[str, str]:
+    """Each row key as people read it: the row number, with its tab in front when the rows come from
+    several tabs (row 5 of « Salles » and row 5 of « Autres lieux »)."""
+    several = len({_tab(hd.key) for hd in decisions}) > 1
+    return {hd.key: f"{_tab(hd.key)}:{hd.row}" if several else str(hd.row) for hd in decisions}
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,8 @@ class Final:
     same_as: str | None = None    # key of the row whose creation this row joins
     joined_row: int | None = None  # that row (or the row whose MATCH it follows), for people
     waits_for: int | None = None   # NEW held back: this row of its group is undecided
+    joined_key: str | None = None  # the keys of those rows (rows of several tabs share numbers)
+    waits_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,16 +179,16 @@ def _follow_group(hd: HumanDecision, live: Sequence[HumanDecision]) -> Final:
     matched = ([d for d in live if d.by_human and d.decision == Decision.MATCH]
                or [d for d in live if d.decision == Decision.MATCH])
     if matched:
-        return Final(Decision.MATCH, matched[0].qid, joined_row=matched[0].row)
+        return Final(Decision.MATCH, matched[0].qid, joined_row=matched[0].row, joined_key=matched[0].key)
     pending = [d for d in live if d.decision == Decision.REVIEW]
     if pending:  # hd is a machine NEW: wait until the row it may be is decided
-        return Final(Decision.REVIEW, None, waits_for=pending[0].row)
+        return Final(Decision.REVIEW, None, waits_for=pending[0].row, waits_key=pending[0].key)
     # all NEW: one creation, led by the first NEW row that is not a person's separate NEW
     leaders = [d for d in live if d.decision == Decision.NEW and not d.by_human] or [hd]
     lead = leaders[0]
     if lead.key == hd.key:
         return Final(Decision.NEW, None)
-    return Final(Decision.NEW, None, same_as=lead.key, joined_row=lead.row)
+    return Final(Decision.NEW, None, same_as=lead.key, joined_row=lead.row, joined_key=lead.key)
 
 
 def _resolved_record(hd: HumanDecision, item: Mapping[str, Any], result: RowResult) -> MappedRow:
@@ -256,11 +272,12 @@ def apply_review(review: Path, output: Path, *, missing_items: MissingItems | No
     _check_typed(review, state_file.site, typed_qids(decisions, results), missing_items)
     finals = resolve_duplicates(decisions, results)
     written = matched = new = overridden = 0
-    skipped: list[int] = []
-    undecided: list[int] = []
+    place = row_places(decisions)
+    skipped: list[str] = []
+    undecided: list[str] = []
     unresolved: list[str] = []
-    merged: list[tuple[int, int]] = []
-    waiting: list[tuple[int, int]] = []
+    merged: list[tuple[str, str]] = []
+    waiting: list[tuple[str, str]] = []
     tmp = output.with_name(output.name + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for hd in decisions:
@@ -269,18 +286,18 @@ def apply_review(review: Path, output: Path, *, missing_items: MissingItems | No
             final = finals[hd.key]
             overridden += int(hd.by_human and (hd.decision != result.entity.decision or hd.qid != result.entity.qid))
             if final.decision == Decision.SKIP:
-                skipped.append(hd.row)
+                skipped.append(place[hd.key])
                 continue
             if final.decision == Decision.REVIEW:
-                undecided.append(hd.row)
-                if final.waits_for is not None:
-                    waiting.append((hd.row, final.waits_for))
+                undecided.append(place[hd.key])
+                if final.waits_key is not None:
+                    waiting.append((place[hd.key], place.get(final.waits_key, str(final.waits_for))))
                 continue
-            if final.joined_row is not None:
-                merged.append((hd.row, final.joined_row))
+            if final.joined_key is not None:
+                merged.append((place[hd.key], place.get(final.joined_key, str(final.joined_row))))
             record = _resolved_record(hd, item, result)
             for ref in record.item_refs():
-                unresolved.append(f"ligne {hd.row}: « {ref.text} »")
+                unresolved.append(f"ligne {place[hd.key]}: « {ref.text} »")
             line = {"target": final.qid, "decision": final.decision.value, "record": record.to_json(),
                     "reconcile": _provenance(hd, result, final)}
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")
