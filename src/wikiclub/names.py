@@ -598,6 +598,11 @@ DESIGNATIONS = frozenset([
     "municipalite", "mun", "m", "ville", "v", "canton", "cant", "ct", "paroisse", "par", "p", "village", "vl",
     "cite", "cu", "sd", "municipalite de canton", "municipalite de paroisse", "municipalite de village",
     "canton uni", "cantons unis", "city", "town", "township", "village municipality",
+    # the Répertoire des municipalités' other codes: TC / TK terres réservées cries / naskapies, VC / VN
+    # village cri / naskapi, TI terre inuite, R réserve indienne, S établissement indien, NO territoire
+    # non organisé, VK village nordique
+    "tc", "tk", "vc", "vn", "ti", "r", "s", "no", "vk", "municipality", "reserve", "reserve indienne",
+    "indian reserve", "terres reservees", "terre inuite", "village nordique", "territoire non organise",
 ])
 PROVINCE_NAMES = frozenset(fold(n) for n in (
     "Québec", "Ontario", "Alberta", "Saskatchewan", "Manitoba", "Colombie-Britannique", "British Columbia",
@@ -612,12 +617,26 @@ STREET_TYPES = frozenset([
     "street", "st", "road", "rd", "drive", "dr", "lane", "ln", "way", "court", "crt", "crescent", "cres",
     "highway", "hwy", "circle", "parkway", "pky", "trail", "terrace",
 ])
+# Street types an English address writes after the street's name (« 464 Lakeshore Street », « 12 du
+# Lac Rd »; Canada Post, Canadian Addressing Guide, « Street types »). « St » is not among the
+# leading ones: before a name it is a saint (« St-Félix »).
+TRAILING_STREET_TYPES = frozenset([
+    "street", "st", "road", "rd", "drive", "dr", "lane", "ln", "way", "court", "crt", "crescent", "cres",
+    "highway", "hwy", "circle", "parkway", "pky", "trail", "terrace", "avenue", "ave", "av", "boulevard", "blvd",
+    "bay", "gate", "grove", "heights", "hts", "hill", "line",
+])
 POSTAL_BOX = re.compile(r"^(?:c\.?\s?p\.?|case postale|b\.?\s?p\.?|p\.?\s?o\.?\s?box|bureau|local|suite|app(?:artement)?"
                         r"|unit[ée]?)\b", re.IGNORECASE)
 _POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z][\s-]?\d[A-Za-z]\d\b")
 # « Mun. de X », « V. de X », « Ville de X »: a designation that says nothing of which place, dropped.
+# The same in English (« Municipality of X », « Town of X »), and the designations of First Nations'
+# and Inuit lands in the Répertoire des municipalités (R réserve indienne, TC / TK terres réservées
+# cries / naskapies, EI établissement indien; « Reserve of X », « Indian Reserve of X » in English):
+# a reserve bears one name, the designation tells no homonym apart.
 _LEAD_DESIGNATION = re.compile(
-    r"^(?:mun\.?|m\.|ville|v\.|cit[ée]|municipalit[ée]|city|town)\s*(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)",
+    r"^(?:mun\.?|m\.|ville|v\.|cit[ée]|municipalit[ée]|municipality|city|town"
+    r"|(?:indian\s+)?reserve|r[ée]serve(?:\s+indienne)?|terres?\s+r[ée]serv[ée]es(?:\s+(?:cries|naskapies))?"
+    r"|[ée]tablissement\s+indien|indian\s+settlement)\s*(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)",
     re.IGNORECASE)
 # « Par. de X », « Cant. de X », « VL de X »: a designation that tells homonyms apart (the parish
 # municipality of X is not the town of X), spelt out.
@@ -661,11 +680,15 @@ def _address_tail(parts: list[str]) -> list[str]:
     """The parts of a comma-separated address after its street line(s) and postal box."""
     def street(part: str) -> bool:
         words = fold(part).split()
-        return bool(words) and (words[0].isdigit() or words[0] in STREET_TYPES
+        return bool(words) and (words[0].isdigit() or words[0] in STREET_TYPES and words[0] != "st"
                                 or len(words) > 1 and words[0][:1].isdigit() and words[1] in STREET_TYPES
+                                or len(words) > 1 and words[-1] in TRAILING_STREET_TYPES
                                 or POSTAL_BOX.match(part.strip()) is not None)
+
+    def only_qualifiers(rest: list[str]) -> bool:  # « St-Félix, QC »: the name is never a qualifier
+        return all(_qualifier_kind(p) in ("province", "country", "postal") for p in rest)
     k = 0
-    while k < len(parts) - 1 and street(parts[k]):
+    while k < len(parts) - 1 and street(parts[k]) and not only_qualifiers(parts[k + 1:]):
         k += 1
     return parts[k:] if k else parts
 
@@ -674,6 +697,8 @@ def _trailing_province(text: str) -> tuple[str, str]:
     """« Amos QC », « Hearst Ont. », « Lévis Québec »: (name, province) when the last space-separated
     word(s) name a province and a name remains; else (text, "")."""
     words = text.split(" ")
+    if len(words) > 1 and fold(words[-1]) == "canada":  # « Rouyn-Noranda (Québec) Canada »
+        words.pop()
     for n in (3, 2, 1):
         if len(words) > n:
             tail = " ".join(words[-n:])
@@ -681,7 +706,7 @@ def _trailing_province(text: str) -> tuple[str, str]:
             distinctive = [w for w in fold(head).split() if w not in STOPWORDS and w not in DESIGNATIONS]
             if _qualifier_kind(tail) == "province" and distinctive:
                 return head, tail
-    return text, ""
+    return " ".join(words), ""
 
 
 def _sort_qualifiers(quals: list[str], cell: dict[str, list[str]]) -> None:
