@@ -68,6 +68,55 @@ def join_initialisms(text: str) -> str:
     return _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), text)
 
 
+# Abbreviated words of organisations' names (sources in docs/reconciliation.md, « Sources des
+# règles »: the Office québécois de la langue française, Banque de dépannage linguistique, « Liste
+# d'abréviations » and « Contractions »): a word cut after a consonant and followed by a dot (« Bibl. »,
+# « Soc. », « Assoc. »), or a contraction keeping the first and last letters (« ctre », « dépt »).
+# Keys folded; the value is the word spelt out (an adjective in the form a feminine noun before it
+# takes — « Bibl. mun. » — the other forms meet it as a prefix, see ``abbreviated_words``). Other
+# dotted words are not expanded: scoring matches them as the start of the candidate's word.
+WORD_ABBREVIATIONS = {
+    "admin": "administration", "assoc": "association", "bibl": "bibliothèque", "biblio": "bibliothèque",
+    "ctre": "centre", "cult": "culturelle", "dep": "département", "dept": "département", "dir": "direction",
+    "educ": "éducation", "expo": "exposition", "fed": "fédération", "fest": "festival", "fond": "fondation",
+    "gouv": "gouvernement", "hist": "histoire", "inst": "institut", "int": "internationale",
+    "intern": "internationale", "internat": "internationale", "min": "ministère", "mun": "municipale",
+    "mus": "musée", "nat": "nationale", "org": "organisme", "prov": "provinciale", "reg": "régionale",
+    "serv": "service", "soc": "société", "univ": "université",
+}
+# Contractions written without a dot (OQLF: a contraction takes none): expanded wherever they stand.
+CONTRACTIONS = frozenset(["ctre", "dept", "bibl"])
+_DOTTED_WORD = re.compile(r"(?<![\w.])([^\W\d_]{2,})\.(?!\w)")
+_CONTRACTED = re.compile(r"(?<![\w.])(" + "|".join(sorted(CONTRACTIONS)) + r")(?![\w])", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """« Bibl. mun. d'Amos » → « bibliothèque municipale d'Amos », « CTRE D'ART » → « centre D'ART »
+    (``WORD_ABBREVIATIONS``); « Mun. » opening a name is the designation « Municipalité »; other
+    dotted words are left as typed."""
+    def spelt(m: re.Match[str]) -> str:
+        key = fold(m.group(1))
+        if key == "mun" and not text[: m.start()].strip():
+            return "Municipalité"
+        return WORD_ABBREVIATIONS.get(key, m.group(0))
+
+    text = _DOTTED_WORD.sub(spelt, text)
+    return _CONTRACTED.sub(lambda m: WORD_ABBREVIATIONS[fold(m.group(1))], text)
+
+
+def abbreviated_words(text: str) -> frozenset[str]:
+    """The folded words of ``text`` written shortened (a dotted word, a contraction) and, spelt out,
+    the words they stand for: scoring lets such a word meet a candidate's word it starts, or that
+    starts it (« théât. » / « théâtre », « municipale » / « municipal »)."""
+    out: set[str] = set()
+    for m in _DOTTED_WORD.finditer(join_initialisms(text)):
+        key = fold(m.group(1))
+        if key not in LEGAL_SUFFIXES and key not in SAINT_ABBREVIATIONS:
+            out.add(fold(WORD_ABBREVIATIONS.get(key, key)))
+    out.update(fold(WORD_ABBREVIATIONS[fold(m.group(1))]) for m in _CONTRACTED.finditer(text))
+    return frozenset(out)
+
+
 def _expand_saints(tokens: list[str]) -> list[str]:
     """Commission de toponymie's abbreviations: "st" → "saint", "n d" (« N.-D. ») → "notre dame"."""
     out: list[str] = []
@@ -79,8 +128,9 @@ def _expand_saints(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def core(text: str) -> str:
     """The distinctive words of a name: folded, without articles, admin prefixes or legal forms;
-    initialisms with dots joined (« C.L.S.C. » = « CLSC »), « St-/Ste-/N.-D. » expanded."""
-    tokens = _expand_saints(fold(_NOTRE_DAME.sub("Notre-Dame", join_initialisms(text))).split())
+    initialisms with dots joined (« C.L.S.C. » = « CLSC »), « St-/Ste-/N.-D. » and abbreviated words
+    (``WORD_ABBREVIATIONS``: « Bibl. », « ctre ») expanded."""
+    tokens = _expand_saints(fold(_NOTRE_DAME.sub("Notre-Dame", expand_abbreviations(join_initialisms(text)))).split())
     for prefix in ADMIN_PREFIXES:
         words = prefix.split()
         if len(tokens) > len(words) and tokens[: len(words)] == words:

@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from ..facts import CLASS_LIKE, Facts
 from ..names import (
+    abbreviated_words,
     acronym,
     area_matches,
     compare_person_names,
@@ -42,6 +43,7 @@ from .model import AGREES, CONTRADICTS, Feature, ReconQuery
 NAME_MAX = 60.0
 ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
 TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
+ABBREVIATED = 0.95  # the same words, some written shortened with a dot (« Théât. du Nord »)
 HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
 HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
@@ -75,10 +77,12 @@ class NameForms:
     cored: str
     initials: str  # compound initials form, folded ("en a t")
     acro: str
+    shortened: frozenset[str] = frozenset()  # words written abbreviated, folded (``names.abbreviated_words``)
 
     @classmethod
     def of(cls, text: str) -> NameForms:
-        return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text))
+        return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text),
+                   abbreviated_words(text))
 
 
 def _strip(cored: str, phrases: frozenset[str]) -> str:
@@ -96,6 +100,19 @@ def _is_acronym_of(a: NameForms, b: NameForms) -> bool:
     return looks_like_acronym(a.text) and len(a.acro) >= 3 and a.folded.replace(" ", "") == b.acro
 
 
+def _abbreviation_fits(a: NameForms, b: NameForms) -> bool:
+    """The same words, those ``a`` writes shortened (« Théât. », « mun. » spelt « municipale ») being the
+    start of ``b``'s word or starting with it (« théâtre », « municipal »): an abbreviation cut after
+    any letter (OQLF: an abbreviated word ends with a dot), at least 3 letters kept."""
+    if not a.shortened:
+        return False
+    wa, wb = a.cored.split(), b.cored.split()
+    if len(wa) != len(wb) or wa == wb:
+        return False
+    return all(x == y or x in a.shortened and min(len(x), len(y)) >= 3 and (y.startswith(x) or x.startswith(y))
+               for x, y in zip(wa, wb, strict=True))
+
+
 def _same_name(q: NameForms, c: NameForms) -> tuple[float, str] | None:
     """The same name written another way (equal, normalised, abbreviated, acronym, one typo), or None."""
     if q.folded and q.folded == c.folded:
@@ -104,6 +121,8 @@ def _same_name(q: NameForms, c: NameForms) -> tuple[float, str] | None:
         return 0.97, "égal après normalisation"
     if q.initials == c.initials and q.initials != q.folded or q.folded == c.initials != c.folded:
         return 0.92, "abréviation"
+    if _abbreviation_fits(q, c) or _abbreviation_fits(c, q):
+        return ABBREVIATED, "mots abrégés"
     if _is_acronym_of(q, c) or _is_acronym_of(c, q):
         return 0.9, "sigle"
     if one_slip(q.cored, c.cored):

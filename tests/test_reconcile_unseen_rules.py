@@ -1,0 +1,103 @@
+"""General rules of issue 12's second round, on made-up names: abbreviated words (OQLF), legal forms,
+the start of an official name, dotted initialisms. Pure functions and the sandbox end to end."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wikiclub.adapters.http import make_session
+from wikiclub.adapters.wikibase import WikibaseClient
+from wikiclub.config import load_settings
+from wikiclub.names import abbreviated_words, core, expand_abbreviations
+from wikiclub.reconcile.candidates import ApiSource
+from wikiclub.reconcile.features import NameForms, compare_names
+from wikiclub.reconcile.model import Decision, ReconQuery
+from wikiclub.reconcile.run import PLACE, LinkedCell, RowInput, reconcile_rows
+
+KB = Path(__file__).parent / "data" / "kb.jsonl"
+
+
+def world() -> list[dict[str, object]]:
+    from test_reconcile_general import ORG, item
+    from test_reconcile_general import world as general
+
+    return [*general(),
+            item("Q70060", "Bibliothèque municipale de Grand-Vallon", p31=ORG, p131="Q70034"),
+            item("Q70061", "Société d'archéologie de la Haute-Bruyère", p31=ORG, p131="Q70032"),
+            item("Q70062", "Centre d'interprétation du lac Véron", p31=ORG, p131="Q70032"),
+            item("Q70063", "Festival des contes et légendes de la Haute-Bruyère", p31=ORG, p131="Q70032"),
+            item("Q70064", "Maison du patrimoine", p31=ORG, p131="Q70034"),
+            item("Q70065", "Maison du patrimoine", p31=ORG, p131="Q70032")]
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WikibaseClient]:
+    from conftest import make_sandbox
+
+    from wikiclub.sandbox.load import load_dump
+
+    tmp = tmp_path_factory.mktemp("unseen")
+    dump = tmp / "world.jsonl"
+    props = [line for line in KB.read_text(encoding="utf-8").splitlines() if '"type":"property"' in line]
+    dump.write_text("\n".join([*props, *(json.dumps(e, ensure_ascii=False) for e in world())]) + "\n",
+                    encoding="utf-8")
+    sb = make_sandbox(tmp / "sandbox")
+    load_dump(sb.app, dump)
+    settings = load_settings({"site": sb.api_url}, env={})
+    yield WikibaseClient.from_settings(settings, make_session(settings))
+    sb.running.stop()
+
+
+def rows(named: list[tuple[str, str]]) -> list[RowInput]:
+    from test_reconcile_general import MUNI
+
+    return [RowInput(f"s:{i}", i, ReconQuery(name, type_hints=("Q70011",)),
+                     (LinkedCell("Municipalité", town, types=(MUNI,), role=PLACE),))
+            for i, (name, town) in enumerate(named, start=2)]
+
+
+# --- abbreviated words ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "full"), [
+    ("Bibl. mun. de Grand-Vallon", "Bibliothèque municipale de Grand-Vallon"),
+    ("BIBL. MUN. DE GRAND-VALLON", "Bibliothèque municipale de Grand-Vallon"),
+    ("Soc. d'archéologie de la Haute-Bruyère", "Société d'archéologie de la Haute-Bruyère"),
+    ("Ctre d'interprétation du lac Véron", "Centre d'interprétation du lac Véron"),
+    ("CTRE D'INTERPRÉTATION DU LAC VÉRON", "Centre d'interprétation du lac Véron"),
+    ("Assoc. des riverains", "Association des riverains"),
+    ("Fest. des contes", "Festival des contes"),
+])
+def test_abbreviated_words_are_spelt_out(written: str, full: str) -> None:
+    assert core(written) == core(full)
+
+
+def test_abbreviations_are_words_only() -> None:
+    # « Mun. » opening a name is the designation; initialisms and legal forms are not abbreviated words
+    assert expand_abbreviations("Mun. de Lac-Véron").startswith("Municipalité")
+    assert abbreviated_words("C.L.S.C. du Lac inc.") == frozenset()
+    assert core("Centre d'art") != core("Centre d'artistes")  # no dot: not an abbreviation
+
+
+def test_dotted_word_meets_the_start_of_a_word() -> None:
+    same, how = compare_names(NameForms.of("Théât. des Ombrelles"), NameForms.of("Théâtre des Ombrelles"), frozenset())
+    assert same >= 0.95 and how == "mots abrégés"
+    # the spelt-out adjective meets another gender
+    assert compare_names(NameForms.of("Musée mun. du Vallon"), NameForms.of("Musée municipal du Vallon"),
+                         frozenset())[0] >= 0.95
+    # without a dot, a word cut short is another word
+    assert compare_names(NameForms.of("Théât des Ombrelles"), NameForms.of("Théâtre des Ombrelles"),
+                         frozenset())[1] != "mots abrégés"
+    assert compare_names(NameForms.of("Centre d'art"), NameForms.of("Centre d'artistes"), frozenset())[0] < 0.95
+
+
+def test_abbreviated_names_found_and_matched_through_the_api(client: WikibaseClient) -> None:
+    res = reconcile_rows(rows([("Bibl. mun. de Grand-Vallon", "Grand-Vallon"),
+                               ("SOC. D'ARCHÉOLOGIE DE LA HAUTE-BRUYÈRE", "Lac-Véron (Haute-Bruyère)"),
+                               ("Ctre d'interprétation du lac Véron", "Lac-Véron (Haute-Bruyère)")]),
+                         ApiSource(client))
+    assert [(r.entity.decision, r.entity.qid) for r in res] == [
+        (Decision.MATCH, "Q70060"), (Decision.MATCH, "Q70061"), (Decision.MATCH, "Q70062")]
