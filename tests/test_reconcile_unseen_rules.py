@@ -101,3 +101,25 @@ def test_abbreviated_names_found_and_matched_through_the_api(client: WikibaseCli
                          ApiSource(client))
     assert [(r.entity.decision, r.entity.qid) for r in res] == [
         (Decision.MATCH, "Q70060"), (Decision.MATCH, "Q70061"), (Decision.MATCH, "Q70062")]
+
+
+# --- legal forms ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["Théâtre des Ombrelles inc.", "THÉÂTRE DES OMBRELLES, LTÉE",
+                                     "Théâtre des Ombrelles, S.E.N.C.R.L.", "Théâtre des Ombrelles & Cie",
+                                     "Théâtre des Ombrelles, enr."])
+def test_a_legal_form_alone_is_no_difference(written: str) -> None:
+    same, how = compare_names(NameForms.of(written), NameForms.of("Théâtre des Ombrelles"), frozenset())
+    assert (same, how) == (0.99, "égal sans la forme juridique")
+    # other words besides the legal form: not that rule
+    assert compare_names(NameForms.of(written), NameForms.of("Théâtre des Ombrelles du Nord"),
+                         frozenset())[0] < 0.95
+
+
+def test_legal_form_rows_matched_through_the_api(client: WikibaseClient) -> None:
+    res = reconcile_rows(rows([("Mémoire du Vallon, & Cie", "Grand-Vallon"),
+                               ("THÉÂTRE DES OMBRELLES, S.E.N.C.R.L.", "V. de Grand-Vallon"),
+                               ("Théâtre des Ombrelles du Nord inc.", "Grand-Vallon")]), ApiSource(client))
+    assert [(r.entity.decision, r.entity.qid) for r in res[:2]] == [(Decision.MATCH, "Q70051"),
+                                                                   (Decision.MATCH, "Q70050")]
+    assert res[2].entity.decision != Decision.MATCH  # another name, not the same with a legal form

@@ -162,6 +162,14 @@ def bare_name(text: str) -> str:
     return out or text
 
 
+def without_legal_form(text: str) -> str:
+    """The name without a trailing legal form (« Atelier X, S.E.N.C.R.L. », « X & Cie », « X inc. » →
+    « Atelier X », « X »); as typed otherwise. A legal form is not part of the name the thing is known
+    by (the Quebec and federal acts make it an optional element of a corporate name)."""
+    out = _TRAIL_LEGAL.sub("", " ".join(text.split())).strip(" ,")
+    return out or text
+
+
 def compound_initials(text: str) -> str:
     """The name with each hyphenated compound replaced by its initials: "en Abitibi-Témiscamingue"
     → "en A-T". Lets "Festival … en A-T" meet its full label."""
@@ -198,13 +206,16 @@ def split_qualifier(text: str) -> tuple[str, str]:
 
 def name_parts(text: str, *, qualifiers: bool = True) -> tuple[str, ...]:
     """The name and the names it is made of: "Cité de l'Or - Village minier" → both halves too,
-    "Le Nord (journal)" → "Le Nord" too (unless ``qualifiers`` is false: on a wiki's side the
-    parenthesis is what tells homonyms apart). The first element is always the whole cleaned name."""
+    "Le Nord (journal)" → "Le Nord" and "Le Nord inc." → "Le Nord" too (unless ``qualifiers`` is
+    false: on a wiki's side the parenthesis is what tells homonyms apart, and a label keeps its legal
+    form). The first element is always the whole cleaned name."""
     text = " ".join(text.split())
     out = [text]
     main, qual = split_qualifier(text)
     if qualifiers and qual and "(" in text:
         out.append(main)
+    if qualifiers:  # « Le Nord, & Cie » → « Le Nord » too: the name it is known by (``without_legal_form``)
+        out.append(without_legal_form(text))
     for sep in (" - ", " – ", " — ", " / ", " | ", ": "):
         if sep in text:
             out.extend(p.strip() for p in text.split(sep) if len(p.strip()) > 2)

@@ -34,6 +34,7 @@ from ..names import (
     registrable_domain,
     site_page,
     url_key,
+    without_legal_form,
 )
 from .evidence import Findings
 from .knowledge import Knowledge
@@ -43,6 +44,7 @@ from .model import AGREES, CONTRADICTS, Feature, ReconQuery
 NAME_MAX = 60.0
 ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
 TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
+LEGAL_FORM_ONLY = 0.99  # the same name, a legal form added (« inc. », « S.E.N.C.R.L. », « & Cie »)
 ABBREVIATED = 0.95  # the same words, some written shortened with a dot (« Théât. du Nord »)
 HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
@@ -78,11 +80,12 @@ class NameForms:
     initials: str  # compound initials form, folded ("en a t")
     acro: str
     shortened: frozenset[str] = frozenset()  # words written abbreviated, folded (``names.abbreviated_words``)
+    unlegal: str = ""  # folded, without a trailing legal form (``names.without_legal_form``)
 
     @classmethod
     def of(cls, text: str) -> NameForms:
         return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text),
-                   abbreviated_words(text))
+                   abbreviated_words(text), fold(without_legal_form(text)))
 
 
 def _strip(cored: str, phrases: frozenset[str]) -> str:
@@ -117,6 +120,8 @@ def _same_name(q: NameForms, c: NameForms) -> tuple[float, str] | None:
     """The same name written another way (equal, normalised, abbreviated, acronym, one typo), or None."""
     if q.folded and q.folded == c.folded:
         return 1.0, "égal"
+    if q.unlegal and q.unlegal == c.unlegal:  # « Atelier X inc. » / « Atelier X »: nothing else differs
+        return LEGAL_FORM_ONLY, "égal sans la forme juridique"
     if q.cored and q.cored == c.cored:
         return 0.97, "égal après normalisation"
     if q.initials == c.initials and q.initials != q.folded or q.folded == c.initials != c.folded:
