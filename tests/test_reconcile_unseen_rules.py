@@ -29,7 +29,8 @@ def world() -> list[dict[str, object]]:
             item("Q70060", "Bibliothèque municipale de Grand-Vallon", p31=ORG, p131="Q70034"),
             item("Q70061", "Société d'archéologie de la Haute-Bruyère", p31=ORG, p131="Q70032"),
             item("Q70062", "Centre d'interprétation du lac Véron", p31=ORG, p131="Q70032"),
-            item("Q70063", "Festival des contes et légendes de la Haute-Bruyère", p31=ORG, p131="Q70032"),
+            item("Q70063", "Festival des contes et légendes de la Haute-Bruyère", p31=ORG, p131="Q70032",
+                 aliases=("FCLHB",)),
             item("Q70064", "Maison du patrimoine", p31=ORG, p131="Q70034"),
             item("Q70065", "Maison du patrimoine", p31=ORG, p131="Q70032")]
 
@@ -123,3 +124,13 @@ def test_legal_form_rows_matched_through_the_api(client: WikibaseClient) -> None
     assert [(r.entity.decision, r.entity.qid) for r in res[:2]] == [(Decision.MATCH, "Q70051"),
                                                                    (Decision.MATCH, "Q70050")]
     assert res[2].entity.decision != Decision.MATCH  # another name, not the same with a legal form
+
+
+# --- initialisms with dots ----------------------------------------------------------------------------
+
+def test_initialism_with_dots_searched_as_one_word(client: WikibaseClient) -> None:
+    from wikiclub.names import name_parts
+
+    assert "FCLHB" in name_parts("F.C.L.H.B.")
+    res = reconcile_rows(rows([("F.C.L.H.B.", "Lac-Véron (Haute-Bruyère)")]), ApiSource(client))
+    assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70063")

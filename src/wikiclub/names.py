@@ -216,6 +216,7 @@ def name_parts(text: str, *, qualifiers: bool = True) -> tuple[str, ...]:
         out.append(main)
     if qualifiers:  # « Le Nord, & Cie » → « Le Nord » too: the name it is known by (``without_legal_form``)
         out.append(without_legal_form(text))
+        out.append(join_initialisms(text).strip())  # « F.M.E. » → « FME »: as a wiki stores a short name
     for sep in (" - ", " – ", " — ", " / ", " | ", ": "):
         if sep in text:
             out.extend(p.strip() for p in text.split(sep) if len(p.strip()) > 2)
