@@ -134,3 +134,26 @@ def test_initialism_with_dots_searched_as_one_word(client: WikibaseClient) -> No
     assert "FCLHB" in name_parts("F.C.L.H.B.")
     res = reconcile_rows(rows([("F.C.L.H.B.", "Lac-Véron (Haute-Bruyère)")]), ApiSource(client))
     assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70063")
+
+
+# --- a class is not the row's thing ------------------------------------------------------------------
+
+def test_a_class_named_with_the_row_place_is_not_the_row() -> None:
+    from test_reconcile_general import ORG, _item_claim, item
+
+    from wikiclub.facts import facts_from_entity
+    from wikiclub.reconcile.decide import decide
+    from wikiclub.reconcile.knowledge import Knowledge
+    from wikiclub.reconcile.model import Thresholds
+    from wikiclub.reconcile.scoring import Scorer
+
+    entities = [*world(), item("Q70070", "fête des neiges", claims={"P279": [_item_claim("P279", ORG)]})]
+    facts = {e["id"]: facts_from_entity(e) for e in entities}  # type: ignore[arg-type]
+    kb = Knowledge(lambda ids: {i: facts[i] for i in ids if i in facts})
+    q = ReconQuery("Fête des neiges de Grand-Vallon", type_hints=(ORG,), places=("Q70034",), place_text="Grand-Vallon")
+    ranked = Scorer(kb).score(q, [facts["Q70070"]])
+    assert any("une classe" in f.detail for f in ranked[0].features)
+    assert decide(ranked, Thresholds()).decision == Decision.NEW
+    # without the row's type hints (a column of classes, say), a class is not held against
+    plain = Scorer(kb).score(ReconQuery("fête des neiges"), [facts["Q70070"]])
+    assert not any("une classe" in f.detail for f in plain[0].features)

@@ -425,6 +425,15 @@ def year_features(query: ReconQuery, cand: Facts) -> list[Feature]:
     return out
 
 
+def class_feature(query: ReconQuery, cand: Facts) -> Feature | None:
+    """A class (an item with « subclass of », P279: « carnaval », « centre d'exposition ») for a row
+    whose type hints say it is one thing of some class: « Carnaval de Lac-X » is a carnival held in
+    Lac-X, not the notion of carnival — the name only met the class's once the place was set aside."""
+    if not query.type_hints or query.person or not cand.subclass_of:
+        return None
+    return Feature("type", "une classe (sous-classe de…), pas une chose de la ligne", SOFT_TYPE_BAD)
+
+
 def former_feature(cand: Facts) -> Feature | None:
     return Feature("ancien", "dissous ou disparu (P576)", FORMER) if cand.dissolved else None
 

@@ -128,7 +128,8 @@ class Scorer:
         feats += F.type_features(query, cand, self.kb)
         feats += F.place_features(query, cand, self.kb, is_place=is_place)
         for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
-                  F.website_feature(query, cand), F.former_feature(cand)):
+                  F.website_feature(query, cand), F.former_feature(cand),
+                  None if is_place else F.class_feature(query, cand)):
             if f is not None:
                 feats.append(f)
         single = frozenset(p for p, _ in query.identifiers if one_value(p, self.kb))
