@@ -157,3 +157,24 @@ def test_a_class_named_with_the_row_place_is_not_the_row() -> None:
     # without the row's type hints (a column of classes, say), a class is not held against
     plain = Scorer(kb).score(ReconQuery("fête des neiges"), [facts["Q70070"]])
     assert not any("une classe" in f.detail for f in plain[0].features)
+
+
+# --- a site's home page is the site ------------------------------------------------------------------
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("http://www.ombrelles-theatre.org/accueil.php", ("ombrelles-theatre.org", "")),
+    ("https://ombrelles-theatre.org/fr/index.htm", ("ombrelles-theatre.org", "")),
+    ("https://ombrelles-theatre.org/saison/default.aspx", ("ombrelles-theatre.org", "saison")),
+    ("https://ombrelles-theatre.org/homepage", ("ombrelles-theatre.org", "homepage")),  # a page's name, kept
+])
+def test_home_page_file_is_the_site_root(url: str, key: tuple[str, str]) -> None:
+    from wikiclub.names import url_key
+
+    assert url_key(url) == key
+
+
+def test_home_page_link_is_decisive(client: WikibaseClient) -> None:
+    res = reconcile_rows([RowInput("s:2", 2, ReconQuery("Un nom que le wiki ne connaît pas",
+                                                        websites=("http://ombrelles-theatre.org/accueil.php",)))],
+                         ApiSource(client))
+    assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70050")

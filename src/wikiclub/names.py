@@ -244,7 +244,15 @@ def url_key(url: str) -> tuple[str, str] | None:
     if "." not in host:
         return None
     segments = [s for s in parts.path.lower().split("/") if s and s not in LANGUAGE_SEGMENTS]
+    if segments and _HOME_PAGE.fullmatch(segments[-1]):  # « x.org/accueil.php »: the site's root page
+        segments.pop()
     return host, "/".join(segments)
+
+
+# The file a web server shows for a site's root (« index.html », « default.aspx ») and the names sites
+# give their home page (« accueil.php », « home.html »): the page is the site itself.
+_HOME_PAGE = re.compile(r"(?:index|default|accueil|home|main|welcome|bienvenue)"
+                        r"(?:\.(?:html?|shtml|php\d?|aspx?|jsp|cfm))?")
 
 
 # Public suffixes of two labels under which a name is registered (Public Suffix List,
