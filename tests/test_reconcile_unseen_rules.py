@@ -178,3 +178,23 @@ def test_home_page_link_is_decisive(client: WikibaseClient) -> None:
                                                         websites=("http://ombrelles-theatre.org/accueil.php",)))],
                          ApiSource(client))
     assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70050")
+
+
+# --- the start of a name -------------------------------------------------------------------------------
+
+def test_start_of_a_name() -> None:
+    from wikiclub.reconcile.features import starts_name
+
+    full = core("Festival des contes et légendes de la Haute-Bruyère")
+    assert starts_name(core("Festival des contes et légendes"), full)
+    assert not starts_name(core("Festival des contes"), full)  # less than half of its words
+    assert not starts_name(core("Festival"), core("Festival du Vallon"))  # one word says what, not which
+    assert not starts_name(core("Contes et légendes"), full)  # not its start
+
+
+def test_start_of_a_name_matched_with_its_place_only(client: WikibaseClient) -> None:
+    res = reconcile_rows([*rows([("FESTIVAL DES CONTES ET LÉGENDES", "Lac-Véron (Haute-Bruyère)")]),
+                          RowInput("s:9", 9, ReconQuery("Festival des contes et légendes", type_hints=("Q70011",)))],
+                         ApiSource(client))
+    assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70063")
+    assert res[1].entity.decision == Decision.REVIEW  # nothing but a cut name: a person decides

@@ -45,7 +45,8 @@ NAME_MAX = 60.0
 ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
 TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
 LEGAL_FORM_ONLY = 0.99  # the same name, a legal form added (« inc. », « S.E.N.C.R.L. », « & Cie »)
-ABBREVIATED = 0.95  # the same words, some written shortened with a dot (« Théât. du Nord »)
+ABBREVIATED = 0.95
+TRUNCATED = 0.9  # the start of the name, half its words or more: a MATCH only with its place or more  # the same words, some written shortened with a dot (« Théât. du Nord »)
 HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
 HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
@@ -144,6 +145,8 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
     same = _same_name(q, c)
     if same is not None:
         return same
+    if starts_name(q.cored, c.cored):
+        return TRUNCATED, "début du nom"
     best, how = fuzz.token_sort_ratio(q.cored, c.cored) / 100.0, "approché"
     best = max(best, fuzz.ratio(q.cored, c.cored) / 100.0)
     if drop or qdrop:
@@ -159,6 +162,14 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
     if best > HEAD_CAP and head_conflict(q.cored, c.cored):
         best, how = HEAD_CAP, how + ", autre premier mot"
     return best * 0.95, how
+
+
+def starts_name(q: str, c: str) -> bool:
+    """Whether cored name ``q`` is the start of ``c``, at least two words and half of its words: a
+    name cut short in a narrow cell or typed in a hurry (« Festival du cinéma international » for the
+    « … en Abitibi-Témiscamingue »). Not one word alone (« Festival »: what the thing is, not which)."""
+    qw, cw = q.split(), c.split()
+    return len(qw) >= 2 and len(cw) > len(qw) and 2 * len(qw) >= len(cw) and cw[: len(qw)] == qw
 
 
 def head_conflict(a: str, b: str) -> bool:
