@@ -198,3 +198,29 @@ def test_start_of_a_name_matched_with_its_place_only(client: WikibaseClient) -> 
                          ApiSource(client))
     assert (res[0].entity.decision, res[0].entity.qid) == (Decision.MATCH, "Q70063")
     assert res[1].entity.decision == Decision.REVIEW  # nothing but a cut name: a person decides
+
+
+# --- the same name pattern in another town -------------------------------------------------------------
+
+def test_same_pattern_for_another_town_is_another_entity() -> None:
+    from wikiclub.facts import facts_from_entity
+    from wikiclub.reconcile.decide import decide
+    from wikiclub.reconcile.knowledge import Knowledge
+    from wikiclub.reconcile.model import Thresholds
+    from wikiclub.reconcile.scoring import Scorer
+
+    facts = {e["id"]: facts_from_entity(e) for e in world()}  # type: ignore[arg-type]
+    kb = Knowledge(lambda ids: {i: facts[i] for i in ids if i in facts})
+    library = facts["Q70060"]  # Bibliothèque municipale de Grand-Vallon, in Grand-Vallon
+    other = ReconQuery("BIBLIOTHÈQUE MUNICIPALE DE NOTRE-DAME-DES-SABLES", type_hints=("Q70011",),
+                       places=("Q70036",), place_text="Notre-Dame-des-Sables")
+    ranked = Scorer(kb).score(other, [library])
+    assert ranked[0].blocked and ranked[0].contradicted
+    assert decide(ranked, Thresholds()).decision == Decision.NEW
+    same = ReconQuery("Bibl. mun. de Grand-Vallon", type_hints=("Q70011",), places=("Q70034",),
+                      place_text="Grand-Vallon")
+    assert decide(Scorer(kb).score(same, [library]), Thresholds()).qid == "Q70060"
+    # the row's town cell names another town than its name: no contradiction drawn from the name
+    odd = ReconQuery("Bibliothèque municipale de Grand-Vallon", type_hints=("Q70011",), places=("Q70036",),
+                     place_text="Notre-Dame-des-Sables")
+    assert not Scorer(kb).score(odd, [library])[0].blocked

@@ -46,6 +46,7 @@ ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
 TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
 LEGAL_FORM_ONLY = 0.99  # the same name, a legal form added (« inc. », « S.E.N.C.R.L. », « & Cie »)
 ABBREVIATED = 0.95
+OTHER_TOWN = -20.0  # the same name pattern holding another town's name (a contradiction)
 TRUNCATED = 0.9  # the start of the name, half its words or more: a MATCH only with its place or more  # the same words, some written shortened with a dot (« Théât. du Nord »)
 HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
@@ -443,6 +444,26 @@ def class_feature(query: ReconQuery, cand: Facts) -> Feature | None:
     if not query.type_hints or query.person or not cand.subclass_of:
         return None
     return Feature("type", "une classe (sous-classe de…), pas une chose de la ligne", SOFT_TYPE_BAD)
+
+
+def other_town_feature(query: ReconQuery, cand: Facts, row_places: frozenset[str], cand_places: frozenset[str]
+                       ) -> Feature | None:
+    """The same name pattern for another municipality: « Bibliothèque municipale de Lac-X » (the row in
+    Lac-X) and « Bibliothèque municipale de Val-Y » (the candidate in Val-Y) — each name holds its own
+    town, the rest is equal, the towns differ: two entities, a contradiction. ``row_places`` and
+    ``cand_places`` are the cored names of the row's and the candidate's municipalities."""
+    if not query.places or not cand.located_in or set(query.places) & set(cand.located_in):
+        return None
+    q = core(query.text)
+    qs = _strip(q, row_places)
+    if not qs or qs == q:
+        return None
+    for _, _, name in cand.names():
+        c = core(name)
+        cs = _strip(c, cand_places)
+        if cs == qs and cs != c and not set(c.split()) & set(q.split()) - set(qs.split()):
+            return Feature("name", f"même nom pour une autre municipalité : {name}", OTHER_TOWN, blocks=True)
+    return None
 
 
 def former_feature(cand: Facts) -> Feature | None:
