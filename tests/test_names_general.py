@@ -93,6 +93,22 @@ def test_saint_and_notre_dame_abbreviations() -> None:
     ("Québec", "Québec", (), ()),
     ("Val-d’Étang", "Val-d’Étang", (), ()),  # as typed when nothing is removed
     ("Val-d’Étang (Qc)", "Val-d'Étang", ("Qc",), ()),
+    # English designations and those of reserved lands (Répertoire des municipalités: R, TC, TK…)
+    ("Municipality of Lac-Véron", "Lac-Véron", (), ()),
+    ("TOWN OF GRAND-VALLON", "GRAND-VALLON", (), ()),
+    ("Reserve of Wabanok", "Wabanok", (), ()),
+    ("Terres réservées cries de Wabanok", "Wabanok", (), ()),
+    ("Wabanok (TC)", "Wabanok", (), ()),
+    ("Wabanok (R)", "Wabanok", (), ()),
+    # full addresses: English street types after the street's name, a province without parentheses or
+    # comma, « Canada » after the province
+    ("464, du Lac Street, Petit-Lac, ON P9C 4W6", "Petit-Lac", ("ON",), ()),
+    ("12 Birch Rd, Petit-Lac (Ontario) P4S 4E7", "Petit-Lac", ("Ontario",), ()),
+    ("829, MAIN AVE, PETIT-LAC ON P7B 4G5", "PETIT-LAC", ("ON",), ()),
+    ("2684, ch. Gamble, Grand-Vallon (Québec) Canada J7J 7A3", "Grand-Vallon", ("Québec",), ()),
+    ("62, avenue de la Gare, Grand-Vallon (QUÉBEC) CANADA J4E 2W1", "Grand-Vallon", ("QUÉBEC",), ()),
+    # « St » before a name is a saint, not a street type; a name is never only a qualifier
+    ("St-Aubin, QC", "Saint-Aubin", ("QC",), ()),
 ])
 def test_place_cells(cell: str, name: str, provinces: tuple[str, ...], clues: tuple[str, ...]) -> None:
     pc = place_cell(cell)

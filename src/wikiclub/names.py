@@ -68,6 +68,55 @@ def join_initialisms(text: str) -> str:
     return _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), text)
 
 
+# Abbreviated words of organisations' names (sources in docs/reconciliation.md, « Sources des
+# règles »: the Office québécois de la langue française, Banque de dépannage linguistique, « Liste
+# d'abréviations » and « Contractions »): a word cut after a consonant and followed by a dot (« Bibl. »,
+# « Soc. », « Assoc. »), or a contraction keeping the first and last letters (« ctre », « dépt »).
+# Keys folded; the value is the word spelt out (an adjective in the form a feminine noun before it
+# takes — « Bibl. mun. » — the other forms meet it as a prefix, see ``abbreviated_words``). Other
+# dotted words are not expanded: scoring matches them as the start of the candidate's word.
+WORD_ABBREVIATIONS = {
+    "admin": "administration", "assoc": "association", "bibl": "bibliothèque", "biblio": "bibliothèque",
+    "ctre": "centre", "cult": "culturelle", "dep": "département", "dept": "département", "dir": "direction",
+    "educ": "éducation", "expo": "exposition", "fed": "fédération", "fest": "festival", "fond": "fondation",
+    "gouv": "gouvernement", "hist": "histoire", "inst": "institut", "int": "internationale",
+    "intern": "internationale", "internat": "internationale", "min": "ministère", "mun": "municipale",
+    "mus": "musée", "nat": "nationale", "org": "organisme", "prov": "provinciale", "reg": "régionale",
+    "serv": "service", "soc": "société", "univ": "université",
+}
+# Contractions written without a dot (OQLF: a contraction takes none): expanded wherever they stand.
+CONTRACTIONS = frozenset(["ctre", "dept", "bibl"])
+_DOTTED_WORD = re.compile(r"(?<![\w.])([^\W\d_]{2,})\.(?!\w)")
+_CONTRACTED = re.compile(r"(?<![\w.])(" + "|".join(sorted(CONTRACTIONS)) + r")(?![\w])", re.IGNORECASE)
+
+
+def expand_abbreviations(text: str) -> str:
+    """« Bibl. mun. d'Amos » → « bibliothèque municipale d'Amos », « CTRE D'ART » → « centre D'ART »
+    (``WORD_ABBREVIATIONS``); « Mun. » opening a name is the designation « Municipalité »; other
+    dotted words are left as typed."""
+    def spelt(m: re.Match[str]) -> str:
+        key = fold(m.group(1))
+        if key == "mun" and not text[: m.start()].strip():
+            return "Municipalité"
+        return WORD_ABBREVIATIONS.get(key, m.group(0))
+
+    text = _DOTTED_WORD.sub(spelt, text)
+    return _CONTRACTED.sub(lambda m: WORD_ABBREVIATIONS[fold(m.group(1))], text)
+
+
+def abbreviated_words(text: str) -> frozenset[str]:
+    """The folded words of ``text`` written shortened (a dotted word, a contraction) and, spelt out,
+    the words they stand for: scoring lets such a word meet a candidate's word it starts, or that
+    starts it (« théât. » / « théâtre », « municipale » / « municipal »)."""
+    out: set[str] = set()
+    for m in _DOTTED_WORD.finditer(join_initialisms(text)):
+        key = fold(m.group(1))
+        if key not in LEGAL_SUFFIXES and key not in SAINT_ABBREVIATIONS:
+            out.add(fold(WORD_ABBREVIATIONS.get(key, key)))
+    out.update(fold(WORD_ABBREVIATIONS[fold(m.group(1))]) for m in _CONTRACTED.finditer(text))
+    return frozenset(out)
+
+
 def _expand_saints(tokens: list[str]) -> list[str]:
     """Commission de toponymie's abbreviations: "st" → "saint", "n d" (« N.-D. ») → "notre dame"."""
     out: list[str] = []
@@ -79,8 +128,9 @@ def _expand_saints(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def core(text: str) -> str:
     """The distinctive words of a name: folded, without articles, admin prefixes or legal forms;
-    initialisms with dots joined (« C.L.S.C. » = « CLSC »), « St-/Ste-/N.-D. » expanded."""
-    tokens = _expand_saints(fold(_NOTRE_DAME.sub("Notre-Dame", join_initialisms(text))).split())
+    initialisms with dots joined (« C.L.S.C. » = « CLSC »), « St-/Ste-/N.-D. » and abbreviated words
+    (``WORD_ABBREVIATIONS``: « Bibl. », « ctre ») expanded."""
+    tokens = _expand_saints(fold(_NOTRE_DAME.sub("Notre-Dame", expand_abbreviations(join_initialisms(text)))).split())
     for prefix in ADMIN_PREFIXES:
         words = prefix.split()
         if len(tokens) > len(words) and tokens[: len(words)] == words:
@@ -109,6 +159,14 @@ def bare_name(text: str) -> str:
     m = _LEAD.match(text)
     out = text[m.end():] if m and len(text) > m.end() + 2 else text
     out = _TRAIL_LEGAL.sub("", out).strip(" ,")
+    return out or text
+
+
+def without_legal_form(text: str) -> str:
+    """The name without a trailing legal form (« Atelier X, S.E.N.C.R.L. », « X & Cie », « X inc. » →
+    « Atelier X », « X »); as typed otherwise. A legal form is not part of the name the thing is known
+    by (the Quebec and federal acts make it an optional element of a corporate name)."""
+    out = _TRAIL_LEGAL.sub("", " ".join(text.split())).strip(" ,")
     return out or text
 
 
@@ -148,13 +206,17 @@ def split_qualifier(text: str) -> tuple[str, str]:
 
 def name_parts(text: str, *, qualifiers: bool = True) -> tuple[str, ...]:
     """The name and the names it is made of: "Cité de l'Or - Village minier" → both halves too,
-    "Le Nord (journal)" → "Le Nord" too (unless ``qualifiers`` is false: on a wiki's side the
-    parenthesis is what tells homonyms apart). The first element is always the whole cleaned name."""
+    "Le Nord (journal)" → "Le Nord" and "Le Nord inc." → "Le Nord" too (unless ``qualifiers`` is
+    false: on a wiki's side the parenthesis is what tells homonyms apart, and a label keeps its legal
+    form). The first element is always the whole cleaned name."""
     text = " ".join(text.split())
     out = [text]
     main, qual = split_qualifier(text)
     if qualifiers and qual and "(" in text:
         out.append(main)
+    if qualifiers:  # « Le Nord, & Cie » → « Le Nord » too: the name it is known by (``without_legal_form``)
+        out.append(without_legal_form(text))
+        out.append(join_initialisms(text).strip())  # « F.M.E. » → « FME »: as a wiki stores a short name
     for sep in (" - ", " – ", " — ", " / ", " | ", ": "):
         if sep in text:
             out.extend(p.strip() for p in text.split(sep) if len(p.strip()) > 2)
@@ -182,7 +244,15 @@ def url_key(url: str) -> tuple[str, str] | None:
     if "." not in host:
         return None
     segments = [s for s in parts.path.lower().split("/") if s and s not in LANGUAGE_SEGMENTS]
+    if segments and _HOME_PAGE.fullmatch(segments[-1]):  # « x.org/accueil.php »: the site's root page
+        segments.pop()
     return host, "/".join(segments)
+
+
+# The file a web server shows for a site's root (« index.html », « default.aspx ») and the names sites
+# give their home page (« accueil.php », « home.html »): the page is the site itself.
+_HOME_PAGE = re.compile(r"(?:index|default|accueil|home|main|welcome|bienvenue)"
+                        r"(?:\.(?:html?|shtml|php\d?|aspx?|jsp|cfm))?")
 
 
 # Public suffixes of two labels under which a name is registered (Public Suffix List,
@@ -598,6 +668,11 @@ DESIGNATIONS = frozenset([
     "municipalite", "mun", "m", "ville", "v", "canton", "cant", "ct", "paroisse", "par", "p", "village", "vl",
     "cite", "cu", "sd", "municipalite de canton", "municipalite de paroisse", "municipalite de village",
     "canton uni", "cantons unis", "city", "town", "township", "village municipality",
+    # the Répertoire des municipalités' other codes: TC / TK terres réservées cries / naskapies, VC / VN
+    # village cri / naskapi, TI terre inuite, R réserve indienne, S établissement indien, NO territoire
+    # non organisé, VK village nordique
+    "tc", "tk", "vc", "vn", "ti", "r", "s", "no", "vk", "municipality", "reserve", "reserve indienne",
+    "indian reserve", "terres reservees", "terre inuite", "village nordique", "territoire non organise",
 ])
 PROVINCE_NAMES = frozenset(fold(n) for n in (
     "Québec", "Ontario", "Alberta", "Saskatchewan", "Manitoba", "Colombie-Britannique", "British Columbia",
@@ -612,12 +687,26 @@ STREET_TYPES = frozenset([
     "street", "st", "road", "rd", "drive", "dr", "lane", "ln", "way", "court", "crt", "crescent", "cres",
     "highway", "hwy", "circle", "parkway", "pky", "trail", "terrace",
 ])
+# Street types an English address writes after the street's name (« 464 Lakeshore Street », « 12 du
+# Lac Rd »; Canada Post, Canadian Addressing Guide, « Street types »). « St » is not among the
+# leading ones: before a name it is a saint (« St-Félix »).
+TRAILING_STREET_TYPES = frozenset([
+    "street", "st", "road", "rd", "drive", "dr", "lane", "ln", "way", "court", "crt", "crescent", "cres",
+    "highway", "hwy", "circle", "parkway", "pky", "trail", "terrace", "avenue", "ave", "av", "boulevard", "blvd",
+    "bay", "gate", "grove", "heights", "hts", "hill", "line",
+])
 POSTAL_BOX = re.compile(r"^(?:c\.?\s?p\.?|case postale|b\.?\s?p\.?|p\.?\s?o\.?\s?box|bureau|local|suite|app(?:artement)?"
                         r"|unit[ée]?)\b", re.IGNORECASE)
 _POSTAL_CODE = re.compile(r"\b[A-Za-z]\d[A-Za-z][\s-]?\d[A-Za-z]\d\b")
 # « Mun. de X », « V. de X », « Ville de X »: a designation that says nothing of which place, dropped.
+# The same in English (« Municipality of X », « Town of X »), and the designations of First Nations'
+# and Inuit lands in the Répertoire des municipalités (R réserve indienne, TC / TK terres réservées
+# cries / naskapies, EI établissement indien; « Reserve of X », « Indian Reserve of X » in English):
+# a reserve bears one name, the designation tells no homonym apart.
 _LEAD_DESIGNATION = re.compile(
-    r"^(?:mun\.?|m\.|ville|v\.|cit[ée]|municipalit[ée]|city|town)\s*(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)",
+    r"^(?:mun\.?|m\.|ville|v\.|cit[ée]|municipalit[ée]|municipality|city|town"
+    r"|(?:indian\s+)?reserve|r[ée]serve(?:\s+indienne)?|terres?\s+r[ée]serv[ée]es(?:\s+(?:cries|naskapies))?"
+    r"|[ée]tablissement\s+indien|indian\s+settlement)\s*(?:of\s+|de\s+|d['’]\s*|du\s+|des\s+)",
     re.IGNORECASE)
 # « Par. de X », « Cant. de X », « VL de X »: a designation that tells homonyms apart (the parish
 # municipality of X is not the town of X), spelt out.
@@ -661,11 +750,15 @@ def _address_tail(parts: list[str]) -> list[str]:
     """The parts of a comma-separated address after its street line(s) and postal box."""
     def street(part: str) -> bool:
         words = fold(part).split()
-        return bool(words) and (words[0].isdigit() or words[0] in STREET_TYPES
+        return bool(words) and (words[0].isdigit() or words[0] in STREET_TYPES and words[0] != "st"
                                 or len(words) > 1 and words[0][:1].isdigit() and words[1] in STREET_TYPES
+                                or len(words) > 1 and words[-1] in TRAILING_STREET_TYPES
                                 or POSTAL_BOX.match(part.strip()) is not None)
+
+    def only_qualifiers(rest: list[str]) -> bool:  # « St-Félix, QC »: the name is never a qualifier
+        return all(_qualifier_kind(p) in ("province", "country", "postal") for p in rest)
     k = 0
-    while k < len(parts) - 1 and street(parts[k]):
+    while k < len(parts) - 1 and street(parts[k]) and not only_qualifiers(parts[k + 1:]):
         k += 1
     return parts[k:] if k else parts
 
@@ -674,6 +767,8 @@ def _trailing_province(text: str) -> tuple[str, str]:
     """« Amos QC », « Hearst Ont. », « Lévis Québec »: (name, province) when the last space-separated
     word(s) name a province and a name remains; else (text, "")."""
     words = text.split(" ")
+    if len(words) > 1 and fold(words[-1]) == "canada":  # « Rouyn-Noranda (Québec) Canada »
+        words.pop()
     for n in (3, 2, 1):
         if len(words) > n:
             tail = " ".join(words[-n:])
@@ -681,7 +776,7 @@ def _trailing_province(text: str) -> tuple[str, str]:
             distinctive = [w for w in fold(head).split() if w not in STOPWORDS and w not in DESIGNATIONS]
             if _qualifier_kind(tail) == "province" and distinctive:
                 return head, tail
-    return text, ""
+    return " ".join(words), ""
 
 
 def _sort_qualifiers(quals: list[str], cell: dict[str, list[str]]) -> None:

@@ -19,6 +19,7 @@ from rapidfuzz.distance import OSA
 
 from ..facts import CLASS_LIKE, Facts
 from ..names import (
+    abbreviated_words,
     acronym,
     area_matches,
     compare_person_names,
@@ -33,6 +34,7 @@ from ..names import (
     registrable_domain,
     site_page,
     url_key,
+    without_legal_form,
 )
 from .evidence import Findings
 from .knowledge import Knowledge
@@ -42,6 +44,10 @@ from .model import AGREES, CONTRADICTS, Feature, ReconQuery
 NAME_MAX = 60.0
 ALIAS_FACTOR, PART_FACTOR = 0.93, 0.95
 TYPO, TYPO_MIN_LENGTH = 0.93, 10  # one slip in a long name: as good as an abbreviation
+LEGAL_FORM_ONLY = 0.99  # the same name, a legal form added (« inc. », « S.E.N.C.R.L. », « & Cie »)
+ABBREVIATED = 0.95
+OTHER_TOWN = -20.0  # the same name pattern holding another town's name (a contradiction)
+TRUNCATED = 0.9  # the start of the name, half its words or more: a MATCH only with its place or more  # the same words, some written shortened with a dot (« Théât. du Nord »)
 HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at most a REVIEW)
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
 HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
@@ -75,10 +81,13 @@ class NameForms:
     cored: str
     initials: str  # compound initials form, folded ("en a t")
     acro: str
+    shortened: frozenset[str] = frozenset()  # words written abbreviated, folded (``names.abbreviated_words``)
+    unlegal: str = ""  # folded, without a trailing legal form (``names.without_legal_form``)
 
     @classmethod
     def of(cls, text: str) -> NameForms:
-        return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text))
+        return cls(text, fold(text), core(text), fold(compound_initials(text)), acronym(text),
+                   abbreviated_words(text), fold(without_legal_form(text)))
 
 
 def _strip(cored: str, phrases: frozenset[str]) -> str:
@@ -96,14 +105,31 @@ def _is_acronym_of(a: NameForms, b: NameForms) -> bool:
     return looks_like_acronym(a.text) and len(a.acro) >= 3 and a.folded.replace(" ", "") == b.acro
 
 
+def _abbreviation_fits(a: NameForms, b: NameForms) -> bool:
+    """The same words, those ``a`` writes shortened (« Théât. », « mun. » spelt « municipale ») being the
+    start of ``b``'s word or starting with it (« théâtre », « municipal »): an abbreviation cut after
+    any letter (OQLF: an abbreviated word ends with a dot), at least 3 letters kept."""
+    if not a.shortened:
+        return False
+    wa, wb = a.cored.split(), b.cored.split()
+    if len(wa) != len(wb) or wa == wb:
+        return False
+    return all(x == y or x in a.shortened and min(len(x), len(y)) >= 3 and (y.startswith(x) or x.startswith(y))
+               for x, y in zip(wa, wb, strict=True))
+
+
 def _same_name(q: NameForms, c: NameForms) -> tuple[float, str] | None:
     """The same name written another way (equal, normalised, abbreviated, acronym, one typo), or None."""
     if q.folded and q.folded == c.folded:
         return 1.0, "égal"
+    if q.unlegal and q.unlegal == c.unlegal:  # « Atelier X inc. » / « Atelier X »: nothing else differs
+        return LEGAL_FORM_ONLY, "égal sans la forme juridique"
     if q.cored and q.cored == c.cored:
         return 0.97, "égal après normalisation"
     if q.initials == c.initials and q.initials != q.folded or q.folded == c.initials != c.folded:
         return 0.92, "abréviation"
+    if _abbreviation_fits(q, c) or _abbreviation_fits(c, q):
+        return ABBREVIATED, "mots abrégés"
     if _is_acronym_of(q, c) or _is_acronym_of(c, q):
         return 0.9, "sigle"
     if one_slip(q.cored, c.cored):
@@ -120,6 +146,8 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
     same = _same_name(q, c)
     if same is not None:
         return same
+    if starts_name(q.cored, c.cored):
+        return TRUNCATED, "début du nom"
     best, how = fuzz.token_sort_ratio(q.cored, c.cored) / 100.0, "approché"
     best = max(best, fuzz.ratio(q.cored, c.cored) / 100.0)
     if drop or qdrop:
@@ -135,6 +163,14 @@ def compare_names(q: NameForms, c: NameForms, drop: frozenset[str], qdrop: froze
     if best > HEAD_CAP and head_conflict(q.cored, c.cored):
         best, how = HEAD_CAP, how + ", autre premier mot"
     return best * 0.95, how
+
+
+def starts_name(q: str, c: str) -> bool:
+    """Whether cored name ``q`` is the start of ``c``, at least two words and half of its words: a
+    name cut short in a narrow cell or typed in a hurry (« Festival du cinéma international » for the
+    « … en Abitibi-Témiscamingue »). Not one word alone (« Festival »: what the thing is, not which)."""
+    qw, cw = q.split(), c.split()
+    return len(qw) >= 2 and len(cw) > len(qw) and 2 * len(qw) >= len(cw) and cw[: len(qw)] == qw
 
 
 def head_conflict(a: str, b: str) -> bool:
@@ -399,6 +435,35 @@ def year_features(query: ReconQuery, cand: Facts) -> list[Feature]:
             pts = YEAR_OK if diff == 0 else (YEAR_OK / 2 if diff == 1 else YEAR_BAD)
             out.append(Feature("date", f"{p} {held[p]} / {y}", pts))
     return out
+
+
+def class_feature(query: ReconQuery, cand: Facts) -> Feature | None:
+    """A class (an item with « subclass of », P279: « carnaval », « centre d'exposition ») for a row
+    whose type hints say it is one thing of some class: « Carnaval de Lac-X » is a carnival held in
+    Lac-X, not the notion of carnival — the name only met the class's once the place was set aside."""
+    if not query.type_hints or query.person or not cand.subclass_of:
+        return None
+    return Feature("type", "une classe (sous-classe de…), pas une chose de la ligne", SOFT_TYPE_BAD)
+
+
+def other_town_feature(query: ReconQuery, cand: Facts, row_places: frozenset[str], cand_places: frozenset[str]
+                       ) -> Feature | None:
+    """The same name pattern for another municipality: « Bibliothèque municipale de Lac-X » (the row in
+    Lac-X) and « Bibliothèque municipale de Val-Y » (the candidate in Val-Y) — each name holds its own
+    town, the rest is equal, the towns differ: two entities, a contradiction. ``row_places`` and
+    ``cand_places`` are the cored names of the row's and the candidate's municipalities."""
+    if not query.places or not cand.located_in or set(query.places) & set(cand.located_in):
+        return None
+    q = core(query.text)
+    qs = _strip(q, row_places)
+    if not qs or qs == q:
+        return None
+    for _, _, name in cand.names():
+        c = core(name)
+        cs = _strip(c, cand_places)
+        if cs == qs and cs != c and not set(c.split()) & set(q.split()) - set(qs.split()):
+            return Feature("name", f"même nom pour une autre municipalité : {name}", OTHER_TOWN, blocks=True)
+    return None
 
 
 def former_feature(cand: Facts) -> Feature | None:

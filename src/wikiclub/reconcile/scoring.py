@@ -75,6 +75,10 @@ class Scorer:
         phrases.update(core(name) for name in self.kb.place_names(query.places))
         return frozenset(p for p in phrases if len(p) > 2)
 
+    def place_words_of(self, cand: Facts) -> frozenset[str]:
+        """The names of the candidate's municipalities (P131) as cored phrases."""
+        return frozenset(p for p in (core(n) for n in self.kb.place_names(cand.located_in)) if len(p) > 2)
+
     def score(self, query: ReconQuery, candidates: Sequence[Facts], *, is_place: bool = False
               ) -> list[ScoredCandidate]:
         self.kb.prefetch_classes(candidates)
@@ -128,7 +132,10 @@ class Scorer:
         feats += F.type_features(query, cand, self.kb)
         feats += F.place_features(query, cand, self.kb, is_place=is_place)
         for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
-                  F.website_feature(query, cand), F.former_feature(cand)):
+                  F.website_feature(query, cand), F.former_feature(cand),
+                  None if is_place else F.class_feature(query, cand),
+                  None if is_place else F.other_town_feature(query, cand, ctx.place_drop,
+                                                             self.place_words_of(cand))):
             if f is not None:
                 feats.append(f)
         single = frozenset(p for p, _ in query.identifiers if one_value(p, self.kb))
