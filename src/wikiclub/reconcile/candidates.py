@@ -153,15 +153,13 @@ class ApiSource:
                          sparql=self.sparql, concept_base=self.concept_base)
 
     def search(self, names: Sequence[str], language: str) -> list[str]:
-        # Primary language, whole name then its parts; then a shorter prefix (prefix search misses a
-        # hyphen written as a space or a changed ending); then the other languages.
-        others = tuple(lang for lang in self.languages if lang != language)
-        words = names[0].split() if names else []
-        short = " ".join(words[: max(2, (len(words) + 1) // 2)]) if len(words) >= 4 else None
-        attempts = [(n, language) for n in names] + ([(short, language)] if short else [])
-        attempts += [(names[0], lang) for lang in others] if names else []
-        for text, lang in attempts:
-            out = _ids_of(self.client.search_entities(text, language=lang, type="item", limit=self.limit))
+        """The name, then its parts (a composite « A / B »), one prefix search each until one finds
+        something. Never the same text in another language: ``wbsearchentities`` without
+        ``strictlanguage`` already filters on the labels and aliases of every language
+        (WikibaseCirrusSearch's ``labels_all.prefix``; the language only ranks), so a second language
+        finds the same items again. Shorter prefixes are the widening rounds' business (``run``)."""
+        for text in names:
+            out = _ids_of(self.client.search_entities(text, language=language, type="item", limit=self.limit))
             if out:
                 return list(dict.fromkeys(out))
         return []
