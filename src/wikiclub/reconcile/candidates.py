@@ -292,9 +292,19 @@ class Finder:
         return hasattr(self.source, "search_words")
 
     def search_words(self, text: str, language: str) -> list[str]:
+        """The full-text search of ``text``'s distinctive words. Asked fuzzy at once when the source
+        can (``fuzzy_words_of``): a fuzzy word matches the exact word too, so the fuzzy answer holds
+        every item the exact one would — unless it is cut at the source's limit, and only then is the
+        exact search asked as well. The last widening round then asks nothing more for the row."""
         key = ("words:" + search_words_of(text), language)
         if key not in self._text:
-            self._text[key] = self.source.search_words(text, language)  # type: ignore[attr-defined]
+            fuzzy = fuzzy_words_of(text) if self.can_search_fuzzy else ""
+            found = self.search_fuzzy(fuzzy, language) if fuzzy else []
+            limit = getattr(self.source, "limit", 0)
+            if not fuzzy or (limit and len(found) >= limit):
+                found = list(dict.fromkeys([*self.source.search_words(text, language),  # type: ignore[attr-defined]
+                                            *found]))
+            self._text[key] = found
         return self._text[key]
 
     @property
