@@ -220,13 +220,17 @@ def build_from_dump(dump: Path, out: Path) -> int:
 
 
 def project_query(*, focus: str | None, regions: Sequence[str], concept_base: str | None = None) -> str:
-    """SPARQL selecting the project's items and their revision (``schema:version``), with its PREFIX
-    lines under the site's concept base (a standard endpoint knows no ``wd:`` by itself)."""
-    if focus:
-        where = f"?item wdt:P5008 wd:{focus} ."
-    elif regions:
+    """SPARQL selecting the project's items (on its focus list, located in its regions, or both) and
+    their revision (``schema:version``), with its PREFIX lines under the site's concept base (a standard
+    endpoint knows no ``wd:`` by itself)."""
+    parts = [f"?item wdt:P5008 wd:{focus} ."] if focus else []
+    if regions:
         values = " ".join(f"wd:{r}" for r in regions)
-        where = f"VALUES ?region {{ {values} }} ?item wdt:P131* ?region ."
+        parts.append(f"VALUES ?region {{ {values} }} ?item wdt:P131* ?region .")
+    if len(parts) == 2:  # both: the focus list's items and everything located in the regions
+        where = f"{{ {parts[0]} }} UNION {{ {parts[1]} }}"
+    elif parts:
+        where = parts[0]
     else:
         raise UsageError("Ni liste de suivi ni régions / neither a focus list nor regions",
                          "Indiquez --focus QID ou --region QID (ou le WikiProjet dans wikiclub.toml).")
@@ -257,6 +261,8 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
             wanted[qid] = int(float(_binding(r, "rev") or 0))
     stored = index.revisions()
     todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
+    # items the selection held last time and no longer does (deleted, merged, moved out): gone
+    index.remove([q for q in index.meta().get("members", "").split(",") if q and q not in wanted])
     fetched = _fetch_into(index, client, todo)
     # Classes and places referenced by what was fetched, level by level (each level one batch).
     frontier = {p for f in fetched for p in f.referenced()}  # classes, places, a person's places and occupations
@@ -266,7 +272,7 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
         seen |= set(level)
         got = _fetch_into(index, client, level)
         frontier = {p for f in got for p in (*f.subclass_of, *f.located_in)}
-    index.set_meta(source="site", focus=focus or "", regions=",".join(regions))
+    index.set_meta(source="site", focus=focus or "", regions=",".join(regions), members=",".join(wanted))
     return len(fetched), len(wanted) - len(todo)
 
 
@@ -302,6 +308,14 @@ def site_index_path(cache_dir: Path, api_url: str) -> Path:
     """Where the index of a whole site is kept (next to its siteinfo and property caches)."""
     slug = re.sub(r"[^a-z0-9]+", "-", api_url.lower()).strip("-")[:60]
     return Path(cache_dir) / f"index-{slug}-{hashlib.sha256(api_url.encode()).hexdigest()[:8]}.sqlite"
+
+
+def regional_index_path(cache_dir: Path, api_url: str, focus: str | None, regions: Sequence[str]) -> Path:
+    """Where the index of the WikiProject's items on this site is kept (one per focus list and regions)."""
+    scope = ",".join([focus or "", *sorted(regions)])
+    slug = re.sub(r"[^a-z0-9]+", "-", api_url.lower()).strip("-")[:50]
+    digest = hashlib.sha256(f"{api_url} {scope}".encode()).hexdigest()[:8]
+    return Path(cache_dir) / f"region-{slug}-{digest}.sqlite"
 
 
 def page_revisions(client: PagesLike, namespace: int) -> dict[str, int]:

@@ -217,6 +217,66 @@ class ApiSource:
         return out
 
 
+class RegionalSource:
+    """The WikiProject's items held locally (an index of the region, refreshed by revision at each run:
+    ``sources.regional_source``) and the wiki's API for what they do not settle.
+
+    ``stage.reconcile_inputs`` runs the rows against ``local`` first (no request); the rows it does not
+    settle run again against this source, whose answers are the index's candidates plus the API's:
+    a name that is not the region's may be an item elsewhere on the wiki. Facts of items the index holds
+    are read from it (fresh: refreshed at the start of the run), the others by ``wbgetentities``."""
+
+    def __init__(self, index: LocalIndex, api: ApiSource, *, settled: Iterable[Sequence[str]] = ()) -> None:
+        self.index = index
+        self.api = api
+        self.local = IndexSource(index)
+        self.limit = api.limit
+        self.settled = frozenset(names_key(n) for n in settled)
+
+    def for_run(self) -> RegionalSource:
+        return RegionalSource(self.index, self.api.for_run(), settled=self.settled)
+
+    def settling(self, names: Iterable[Sequence[str]]) -> RegionalSource:
+        """This source, its name searches for ``names`` (``search_names`` of values the index already
+        MATCHed: a row's entity whose municipality is left, a town cell of a row left) answered by the
+        index alone: the second pass asks the wiki only about what the first did not settle."""
+        return RegionalSource(self.index, self.api, settled=[*self.settled, *names])
+
+    def search(self, names: Sequence[str], language: str) -> list[str]:
+        local = self.local.search(names, language)
+        if names_key(names) in self.settled:
+            return local
+        return list(dict.fromkeys([*local, *self.api.search(names, language)]))
+
+    def search_text(self, text: str, language: str) -> list[str]:
+        return self.api.search_text(text, language)
+
+    def search_words(self, text: str, language: str) -> list[str]:
+        return self.api.search_words(text, language)
+
+    def search_fuzzy(self, query: str, language: str) -> list[str]:
+        return self.api.search_fuzzy(query, language)
+
+    def by_identifier(self, prop: str, value: str) -> list[str]:
+        """The index's holders when it has one (the region's item), else the wiki's lookup."""
+        return self.local.by_identifier(prop, value) or self.api.by_identifier(prop, value)
+
+    def by_website(self, url: str) -> list[str]:
+        return self.local.by_website(url) or self.api.by_website(url)
+
+    def fetch(self, ids: list[str]) -> dict[str, Facts]:
+        out = self.local.fetch(ids)
+        rest = [i for i in ids if i not in out]
+        if rest:
+            out.update(self.api.fetch(rest))
+        return out
+
+
+def names_key(names: Iterable[str]) -> tuple[str, ...]:
+    """The names of one lookup, folded and sorted: two spellings of one lookup share it."""
+    return tuple(sorted({fold(n) for n in names}))
+
+
 def search_words_of(text: str) -> str:
     """The words a full-text search must find: the cored name (no article, "Ville de", legal form,
     year), words of one letter dropped; "" when fewer than two words remain (one common word alone
