@@ -259,10 +259,9 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
         qid = _qid(_binding(r, "item"), concept_base)
         if qid:
             wanted[qid] = int(float(_binding(r, "rev") or 0))
+    _drop_leavers(index, wanted)
     stored = index.revisions()
     todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
-    # items the selection held last time and no longer does (deleted, merged, moved out): gone
-    index.remove([q for q in index.meta().get("members", "").split(",") if q and q not in wanted])
     fetched = _fetch_into(index, client, todo)
     # Classes and places referenced by what was fetched, level by level (each level one batch).
     frontier = {p for f in fetched for p in f.referenced()}  # classes, places, a person's places and occupations
@@ -274,6 +273,15 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
         frontier = {p for f in got for p in (*f.subclass_of, *f.located_in)}
     index.set_meta(source="site", focus=focus or "", regions=",".join(regions), members=",".join(wanted))
     return len(fetched), len(wanted) - len(todo)
+
+
+def _drop_leavers(index: LocalIndex, wanted: Mapping[str, int]) -> None:
+    """Items the selection held last time and no longer does (deleted, merged, moved out) leave the
+    index — unless an item still selected refers to one (its town, its class): that one stays."""
+    left = [q for q in index.meta().get("members", "").split(",") if q and q not in wanted]
+    if left:
+        used = {p for f in index.facts(list(wanted)).values() for p in f.referenced()}
+        index.remove([q for q in left if q not in used])
 
 
 def _fetch_into(index: LocalIndex, client: EntitiesLike, ids: Sequence[str]) -> list[Facts]:
