@@ -466,8 +466,9 @@ def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = 
     from wikiclub.sandbox.load import load_dump
     from wikiclub.sandbox.server import start_with_bot
 
-    log = tmp / "requests.jsonl"
-    running, _ = start_with_bot(SandboxConfig(data_dir=tmp / "wiki", port=0, log_path=log), user="Admin",
+    run = "regional" if regional else "api"  # a wiki of its own each (the RDF store holds its folder's lock)
+    log = tmp / f"requests-{run}.jsonl"
+    running, _ = start_with_bot(SandboxConfig(data_dir=tmp / f"wiki-{run}", port=0, log_path=log), user="Admin",
                                 groups=("sysop", "bureaucrat"))
     try:
         load_dump(running.app, KB_FILE)
