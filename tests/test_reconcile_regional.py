@@ -174,3 +174,29 @@ def test_a_new_name_costs_one_prefix_search_and_one_full_text_search(logged: tup
     assert {p["language"] for p in searches} == {"fr"}
     assert searches[0]["search"] == "Cercle bleuets aurores Savane"
     assert len(full_text) == 1 and "~" in full_text[0]
+
+
+def test_the_cli_reconciles_with_the_region_first(logged: tuple[Sandbox, Path], tmp_path: Path) -> None:
+    """`wikiclub reconcile` with a wikiclub.toml naming the WikiProject's focus list and regions says it
+    uses the region's index, keeps it in the cache folder, and the next run refreshes it (nothing read)."""
+    from click.testing import CliRunner
+
+    from wikiclub.cli import main
+
+    sb, log = logged
+    conf = tmp_path / "wikiclub.toml"
+    conf.write_text(f'[wikiclub]\nsite = "local"\nthrottle = 0\n[sites.local]\napi = "{sb.api_url}"\n'
+                    f'sparql = "{sb.sparql_url}"\n[project]\nfocus_item = "{FOCUS}"\n'
+                    f'regions = [{", ".join(json.dumps(r) for r in REGIONS)}]\n', "utf-8")
+    args = ["reconcile", str(ROOT / "examples" / "organismes-culturels.csv"), "-m",
+            str(ROOT / "mappings" / "organismes-culturels.yaml"), "--config", str(conf), "--no-progress",
+            "--cache-dir", str(tmp_path / "cache"), "--properties", str(KB), "-o", str(tmp_path / "review.xlsx")]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "Index régional / regional index" in first.output and list((tmp_path / "cache").glob("region-*.sqlite"))
+    start = _length(log)
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0, again.output
+    assert "0 lus / read" in again.output
+    rows = len(_example_rows())
+    assert len(_sent(log, start)) + 1 <= 1.5 * rows  # + its one SPARQL query
