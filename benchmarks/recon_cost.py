@@ -34,7 +34,7 @@ from typing import Any
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recon_common import DATA, ROOT, emit  # noqa: E402
+from _recon_common import DATA, ROOT, CountedSparql, emit  # noqa: E402
 
 WORDS = ["Atelier", "Collectif", "Festival", "Maison", "Société", "Théâtre", "Cercle", "Club", "Coopérative", "Fondation", "Galerie", "Espace", "Harmonie", "Chorale", "Studio", "Association"]
 TAILS = ["Nord", "Est", "Ouest", "Sud", "Centre", "Vallée", "Plateau", "Rive", "Colline", "Baie", "Lac", "Mont",
@@ -124,22 +124,6 @@ def log_length(log: Path) -> int:
 
 
 FOCUS, REGIONS = "Q900100", ("Q900126", "Q900127", "Q900138", "Q900139")  # examples/wikiclub.toml's [project]
-
-
-class CountedSparql:
-    """A SPARQL client counting the requests it sends (the sandbox's log holds API requests only)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.sent = inner, 0
-
-    def select(self, query: str) -> list[dict[str, Any]]:
-        self.sent += 1
-        return list(self.inner.select(query))
-
-    def items_with(self, prop: str, values: list[str], *, as_iri: bool = False,
-                   concept_base: str | None = None) -> list[str]:
-        self.sent += 1
-        return list(self.inner.items_with(prop, values, as_iri=as_iri, concept_base=concept_base))
 
 
 def decided(results: list[Any]) -> dict[str, int]:

@@ -52,7 +52,7 @@ from typing import Any
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recon_common import ROOT, emit  # noqa: E402
+from _recon_common import ROOT, CountedSparql, emit  # noqa: E402
 from recon_robustness import AREA_CLASSES, KB, WITHIN, targets  # noqa: E402  (item selection, not names)
 
 VOCAB = Path(__file__).resolve().parent / "vocab"
@@ -476,7 +476,7 @@ def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = 
         marks: list[int] = []
 
         choices: list[Any] = []
-        queries = [0]  # SPARQL requests: the sandbox's log holds its API only
+        counters: list[Any] = []  # SPARQL clients, counting: the sandbox's log holds its API only
 
         def fresh() -> Any:  # one run = one client, as one `wikiclub reconcile` (its siteinfo counted)
             marks.append(log_length(log))
@@ -484,8 +484,9 @@ def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = 
                                     throttle=None, sleep=lambda s: None)
             if not regional:
                 return ApiSource(client)
-            sparql = SparqlClient(running.sparql_url, WikiclubSession(timeout=(5.0, 30.0), contact=None))
-            queries[0] += 1  # regional_source sends one query (the region's items and their revisions)
+            sparql = CountedSparql(SparqlClient(running.sparql_url, WikiclubSession(timeout=(5.0, 30.0),
+                                                                                    contact=None)))
+            counters.append(sparql)
             choices.append(regional_source(ApiSource(client), client, sparql,
                                            Region(FOCUS, REGIONS, tmp / "region.sqlite")))
             return choices[-1].source
@@ -499,7 +500,7 @@ def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = 
         running.stop()
     lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
     bounds = [*marks, len(lines)]
-    return (scores, len(lines) - start + queries[0],
+    return (scores, len(lines) - start + sum(c.sent for c in counters),
             sum(repeats(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)))
 
 

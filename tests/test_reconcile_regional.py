@@ -24,7 +24,7 @@ from wikiclub.reconcile.inputs import row_inputs
 from wikiclub.reconcile.model import Decision, ReconQuery
 from wikiclub.reconcile.run import RowInput, reconcile_rows
 from wikiclub.reconcile.sources import Region, SourceChoice, regional_source
-from wikiclub.reconcile.stage import reconcile_inputs, settled
+from wikiclub.reconcile.stage import matched_items, reconcile_inputs, settled
 from wikiclub.sheets.mapping import load_mapping
 from wikiclub.sheets.properties import PropertyCatalog
 from wikiclub.sheets.validate import validate_sheet
@@ -103,8 +103,9 @@ def test_the_region_first_costs_few_requests_and_decides_as_the_api(logged: tupl
                                                                                           contact=None))))
     api_sent = len(_sent(log, start))
     results, sent, queries = _run(sb, log, tmp_path / "region.sqlite", rows)
-    # cold: the index built (one SPARQL query, its items 50 a request) and the unsettled rows asked
-    assert queries == 1 and (len(sent) + queries) <= 1.5 * len(rows) and len(sent) < api_sent
+    # cold: the index built (one SPARQL query, its items 50 a request), the namesake check (one query)
+    # and the unsettled rows asked
+    assert queries == 2 and (len(sent) + queries) <= 1.5 * len(rows) and len(sent) < api_sent
     keys = Counter(json.dumps([e.get("action"), sorted(e.get("params", {}).items())]) for e in sent)
     assert max(keys.values()) == 1  # no identical request twice in the run
     for ours, theirs in zip(results, api_results, strict=True):  # the same MATCHes as the API alone
@@ -114,11 +115,15 @@ def test_the_region_first_costs_few_requests_and_decides_as_the_api(logged: tupl
     # warm, on the rows the region settles: the refresh is one SPARQL query, nothing else is sent
     with LocalIndex(tmp_path / "region.sqlite") as index:
         first = reconcile_rows(rows, IndexSource(index))
-    settled_rows = [r for r, res in zip(rows, first, strict=True) if settled(res)]
-    assert len(settled_rows) >= len(rows) // 2
-    again, sent, queries = _run(sb, log, tmp_path / "region.sqlite", settled_rows)
-    assert sent == [] and queries == 1
-    assert [r.entity.qid for r in again] == [res.entity.qid for res in first if settled(res)]
+        regional = RegionalSource(index, ApiSource(WikibaseClient(sb.api_url, WikiclubSession(
+            timeout=(5.0, 30.0), contact=None))), sparql=SparqlClient(sb.sparql_url, requests.Session()))
+        contested = regional.contested(q for res in first if settled(res) for q in matched_items(res))
+    kept = [(r, res) for r, res in zip(rows, first, strict=True)
+            if settled(res) and not contested & set(matched_items(res))]
+    assert len(kept) >= len(rows) // 2
+    again, sent, queries = _run(sb, log, tmp_path / "region.sqlite", [r for r, _ in kept])
+    assert sent == [] and queries == 2  # the refresh and the namesake check: no API request at all
+    assert [r.entity.qid for r in again] == [res.entity.qid for _, res in kept]
 
 
 def test_a_name_the_region_lacks_is_still_looked_up_on_the_wiki(logged: tuple[Sandbox, Path], tmp_path: Path) -> None:
@@ -199,4 +204,26 @@ def test_the_cli_reconciles_with_the_region_first(logged: tuple[Sandbox, Path], 
     assert again.exit_code == 0, again.output
     assert "0 lus / read" in again.output
     rows = len(_example_rows())
-    assert len(_sent(log, start)) + 1 <= 1.5 * rows  # + its one SPARQL query
+    assert len(_sent(log, start)) + 2 <= 1.5 * rows  # + its two SPARQL queries
+
+
+def test_a_town_with_a_namesake_outside_the_region_is_left_to_the_api(logged: tuple[Sandbox, Path],
+                                                                     tmp_path: Path) -> None:
+    """« Ville-Marie »: the Témiscamingue town is in the region's index, the Montréal borough is not. The
+    index alone would see one and MATCH it; the namesake check (one SPARQL query) sends the row on to the
+    API, which sees both — the same decision as the API alone."""
+    from wikiclub.reconcile.run import PLACE, LinkedCell
+
+    sb, log = logged
+    choice = _choice(sb, tmp_path / "region.sqlite", CountedSparql(sb.sparql_url))
+    try:
+        assert isinstance(choice.source, RegionalSource)
+        assert choice.source.contested(["Q900167", "Q900141"]) == {"Q900167"}  # Ville-Marie; not Rouyn-Noranda
+    finally:
+        choice.close()
+    row = RowInput("s:2", 2, ReconQuery(text="Nuit des arts de Ville-Marie"),
+                   linked=(LinkedCell("Municipalité", "Ville-Marie", role=PLACE, property="P131"),))
+    ours, _, _ = _run(sb, log, tmp_path / "region.sqlite", [row])
+    client = WikibaseClient(sb.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None))
+    theirs = reconcile_rows([row], ApiSource(client))
+    assert ours[0].linked[0].match.decision == theirs[0].linked[0].match.decision != Decision.MATCH

@@ -275,6 +275,34 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
     return len(fetched), len(wanted) - len(todo)
 
 
+NAMESAKE_CHUNK = 300  # names per query (sent by POST): a VALUES block WDQS answers at once
+_LANG_TAG = re.compile(r"[a-z]{2,8}(-[a-z0-9]{1,8})*")
+
+
+def namesake_query(names: Sequence[tuple[str, str]], *, concept_base: str | None = None) -> str:
+    """SPARQL: the items whose label or alias is exactly one of ``names`` ((language, text) pairs)."""
+    terms = " ".join('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + f'"@{lang}'
+                     for lang, text in names if _LANG_TAG.fullmatch(lang) and text)
+    return (f"{sparql_prefixes(concept_base)}PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            f"SELECT DISTINCT ?item ?name WHERE {{ VALUES ?name {{ {terms} }} "
+            "{ ?item rdfs:label ?name } UNION { ?item skos:altLabel ?name } }")
+
+
+def namesakes(sparql: SparqlLike, names: Sequence[tuple[str, str]], *,
+              concept_base: str | None = None) -> dict[str, set[str]]:
+    """Text → the items bearing it as a label or an alias in the language given with it in ``names``
+    ((language, text) pairs); one query per 300 names."""
+    out: dict[str, set[str]] = {}
+    unique = list(dict.fromkeys(names))
+    for start in range(0, len(unique), NAMESAKE_CHUNK):
+        chunk = unique[start:start + NAMESAKE_CHUNK]
+        for row in sparql.select(namesake_query(chunk, concept_base=concept_base)):
+            qid = _qid(_binding(row, "item"), concept_base)
+            if qid:
+                out.setdefault(_binding(row, "name"), set()).add(qid)
+    return out
+
+
 def _drop_leavers(index: LocalIndex, wanted: Mapping[str, int]) -> None:
     """Items the selection held last time and no longer does (deleted, merged, moved out) leave the
     index — unless an item still selected refers to one (its town, its class): that one stays."""

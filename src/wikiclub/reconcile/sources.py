@@ -145,6 +145,6 @@ def regional_source(api: ApiSource, client: WikibaseLike, sparql: QueryService |
     except BaseException:
         index.close()
         raise
-    return SourceChoice(RegionalSource(index, api),
+    return SourceChoice(RegionalSource(index, api, sparql=sparql, concept_base=concept_base),
                         f"Index régional / regional index: {fetched} lus / read, {unchanged} inchangés / unchanged "
                         f"— {region.index_path}", index)

@@ -29,14 +29,23 @@ def settled(res: RowResult) -> bool:
     return res.entity.decision == Decision.MATCH and all(lr.match.decision == Decision.MATCH for lr in res.linked)
 
 
-def matched_lookups(inputs: Sequence[RowInput], results: Sequence[RowResult]) -> list[list[str]]:
-    """The name lookups (``search_names``) of every entity and item cell the index MATCHed."""
+def matched_items(res: RowResult) -> list[str]:
+    """The items a row's entity and item cells MATCHed."""
+    return [m.qid for m in (res.entity, *(lr.match for lr in res.linked)) if m.decision == Decision.MATCH and m.qid]
+
+
+def matched_lookups(inputs: Sequence[RowInput], results: Sequence[RowResult], contested: set[str]
+                    ) -> list[list[str]]:
+    """The name lookups (``search_names``) of every entity and item cell the index MATCHed to an item
+    that is not ``contested``."""
     out: list[list[str]] = []
     for r, res in zip(inputs, results, strict=True):
-        if res.entity.decision == Decision.MATCH and not r.item_id:
+        m = res.entity
+        if m.decision == Decision.MATCH and m.qid not in contested and not r.item_id:
             out.append(search_names(r.entity))
-        decided = {lr.column: lr.match.decision for lr in res.linked}
-        out += [search_names(linked_query(c)) for c in r.linked if decided.get(c.column) == Decision.MATCH]
+        decided = {lr.column: lr.match for lr in res.linked}
+        out += [search_names(linked_query(c)) for c in r.linked if (cm := decided.get(c.column)) is not None
+                and cm.decision == Decision.MATCH and cm.qid not in contested]
     return out
 
 
@@ -44,15 +53,19 @@ def reconcile_inputs(inputs: Sequence[RowInput], source: CandidateSource, *, thr
                      scorer: str = "ours", checkpoint: Path | None = None, resume: bool = False,
                      progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None) -> list[RowResult]:
     """``run.reconcile_rows``; with a :class:`RegionalSource`, in two passes: every row against the
-    region's index (no request), then only the rows it does not settle (``settled``) against the index
-    and the API together — so a row of the region costs no request, and a name the region does not hold
+    region's index (no request), then only the rows it does not settle (``settled``, or a MATCH to an
+    item with a namesake outside the region: ``RegionalSource.contested``, one SPARQL query) against the
+    index and the API together — so a row of the region costs no request, and a name the region does not hold
     is still looked for on the whole wiki before it is called NEW. Duplicates are flagged over all rows."""
     if not isinstance(source, RegionalSource):
         return reconcile_rows(inputs, source, thresholds=thresholds, scorer=scorer, checkpoint=checkpoint,
                               resume=resume, progress=progress)
-    first = reconcile_rows(inputs, source.local, thresholds=thresholds, scorer=scorer)
-    todo = [r for r, res in zip(inputs, first, strict=True) if not settled(res)]
-    known = source.settling(matched_lookups(inputs, first))
+    run = source.for_run()  # one memory of requests for both passes
+    first = reconcile_rows(inputs, run.local, thresholds=thresholds, scorer=scorer)
+    contested = run.contested(q for res in first for q in matched_items(res))
+    todo = [r for r, res in zip(inputs, first, strict=True)
+            if not settled(res) or contested & set(matched_items(res))]
+    known = run.settling(matched_lookups(inputs, first, contested))
     second = reconcile_rows(todo, known, thresholds=thresholds, scorer=scorer, checkpoint=checkpoint,
                             resume=resume, progress=progress) if todo else []
     again = {res.key: res for res in second}
