@@ -57,3 +57,19 @@ def emit(lines: list[str], out: Path | None) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text + "\n", encoding="utf-8")
     return 0
+
+
+class CountedSparql:
+    """A SPARQL client counting the requests it sends (the sandbox's log holds API requests only)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.sent = inner, 0
+
+    def select(self, query: str) -> list[dict[str, Any]]:
+        self.sent += 1
+        return list(self.inner.select(query))
+
+    def items_with(self, prop: str, values: list[str], *, as_iri: bool = False,
+                   concept_base: str | None = None) -> list[str]:
+        self.sent += 1
+        return list(self.inner.items_with(prop, values, as_iri=as_iri, concept_base=concept_base))

@@ -12,7 +12,11 @@ once), maps them with mappings/organismes-culturels.yaml, and reconciles them:
    included (``wikiclub reconcile`` reads without logging in, so there is none to count);
 2. the naive way in the same run (one wbsearchentities per row and per municipality cell, then
    one wbgetentities per candidate), counted the same way;
-3. with the local index (no request), timing rows per second.
+3. with the region's index first (``reconcile.sources.regional_source``: examples/wikiclub.toml's focus
+   list and regions, fetched by SPARQL + ``wbgetentities`` and kept on disk), the API asked only for the
+   rows it does not settle: a cold run (the index built — its requests counted, SPARQL included, spread
+   over the rows) and a warm one (the index refreshed by revision: one SPARQL query, nothing changed);
+4. with the local index (no request), timing rows per second.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recon_common import DATA, ROOT, emit  # noqa: E402
+from _recon_common import DATA, ROOT, CountedSparql, emit  # noqa: E402
 
 WORDS = ["Atelier", "Collectif", "Festival", "Maison", "Société", "Théâtre", "Cercle", "Club", "Coopérative", "Fondation", "Galerie", "Espace", "Harmonie", "Chorale", "Studio", "Association"]
 TAILS = ["Nord", "Est", "Ouest", "Sud", "Centre", "Vallée", "Plateau", "Rive", "Colline", "Baie", "Lac", "Mont",
@@ -119,6 +123,13 @@ def log_length(log: Path) -> int:
     return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
 
 
+FOCUS, REGIONS = "Q900100", ("Q900126", "Q900127", "Q900138", "Q900139")  # examples/wikiclub.toml's [project]
+
+
+def decided(results: list[Any]) -> dict[str, int]:
+    return {d: sum(1 for r in results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=180)
@@ -130,11 +141,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from wikiclub.adapters.http import make_session
     from wikiclub.adapters.index import LocalIndex, build_from_dump
+    from wikiclub.adapters.sparql import SparqlClient
     from wikiclub.adapters.wikibase import WikibaseClient
     from wikiclub.config import load_settings
     from wikiclub.reconcile.candidates import ApiSource, IndexSource
     from wikiclub.reconcile.inputs import row_inputs
     from wikiclub.reconcile.run import reconcile_rows
+    from wikiclub.reconcile.sources import Region, regional_source
+    from wikiclub.reconcile.stage import reconcile_inputs
     from wikiclub.sheets.mapping import load_mapping
     from wikiclub.sheets.properties import PropertyCatalog
     from wikiclub.sheets.validate import validate_sheet
@@ -160,6 +174,22 @@ def main(argv: list[str] | None = None) -> int:
         ours, ours_by = count_requests(log, start)
         ours_again = repeats(log, start)
 
+        regional = []  # cold (the region's index built: its requests included), then warm (refresh only)
+        for run in ("cold", "warm"):
+            start = log_length(log)
+            t0 = time.perf_counter()
+            fresh = WikibaseClient.from_settings(settings, make_session(settings))
+            sparql = CountedSparql(SparqlClient(sb.sparql_url, make_session(settings)))
+            choice = regional_source(ApiSource(fresh), fresh, sparql, Region(FOCUS, REGIONS, tmp / "region.sqlite"))
+            try:
+                got = reconcile_inputs(inputs, choice.source)
+            finally:
+                choice.close()
+            sent, sent_by = count_requests(log, start)
+            sent += sparql.sent  # the sandbox logs its API only: the query service's requests counted here
+            sent_by["sparql"] = sparql.sent
+            regional.append((run, sent, sent_by, repeats(log, start), time.perf_counter() - t0, got))
+
         start = log_length(log)
         t0 = time.perf_counter()
         for r in inputs:  # naive: one search per row and per municipality cell, one get per candidate
@@ -179,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     idx_s = time.perf_counter() - t0
     index.close()
 
-    decisions = {d: sum(1 for r in results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
-    idx_dec = {d: sum(1 for r in idx_results if r.entity.decision.value == d) for d in ("MATCH", "NEW", "REVIEW")}
+    decisions, idx_dec = decided(results), decided(idx_results)
     lines = [
         f"# Reconciliation cost ({n} distinct generated rows, organisations mapping, 2-core machine)", "",
         f"Command: `.venv/bin/python benchmarks/recon_cost.py --rows {args.rows} --seed {args.seed}`; "
@@ -188,10 +217,14 @@ def main(argv: list[str] | None = None) -> int:
         "counted (siteinfo included; reconcile sends no login).", "",
         "| way | requests | requests/row | seconds | rows/s |", "|---|---|---|---|---|",
         f"| ours, sandbox API | {ours} | {ours / n:.2f} | {api_s:.1f} | {n / api_s:.0f} |",
+        *(f"| ours, regional index + sandbox API, {run} | {sent} | {sent / n:.2f} | {secs:.1f} | {n / secs:.0f} |"
+          for run, sent, _, _, secs, _ in regional),
         f"| naive (search per row + get per candidate) | {naive} | {naive / n:.2f} | {naive_s:.1f} | "
         f"{n / naive_s:.0f} |",
         f"| ours, local index | 0 | 0 | {idx_s:.2f} | {n / idx_s:.0f} |", "",
         f"Requests by action (ours): {ours_by}; identical to one sent before in the run: {ours_again}", "",
+        *(f"Requests by action (regional, {run}): {by}; identical to one sent before in the run: {again}; "
+          f"decisions: {decided(got)}\n" for run, _, by, again, _, got in regional),
         f"Requests by action (naive): {naive_by}", "",
         f"Decisions (API): {decisions}; (index): {idx_dec}", "",
     ]

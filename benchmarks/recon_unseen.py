@@ -52,7 +52,7 @@ from typing import Any
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _recon_common import ROOT, emit  # noqa: E402
+from _recon_common import ROOT, CountedSparql, emit  # noqa: E402
 from recon_robustness import AREA_CLASSES, KB, WITHIN, targets  # noqa: E402  (item selection, not names)
 
 VOCAB = Path(__file__).resolve().parent / "vocab"
@@ -402,7 +402,7 @@ def ratio(a: int, b: int) -> str:
 def evaluate(sheets: list[tuple[str, list[Row]]], folder: Path, make_source: Callable[[], Any]
              ) -> tuple[Score, dict[str, Score], dict[str, Score]]:
     from wikiclub.reconcile.inputs import row_inputs
-    from wikiclub.reconcile.run import reconcile_rows
+    from wikiclub.reconcile.stage import reconcile_inputs
     from wikiclub.sheets.mapping import load_mapping
     from wikiclub.sheets.properties import PropertyCatalog
     from wikiclub.sheets.validate import validate_sheet
@@ -413,7 +413,7 @@ def evaluate(sheets: list[tuple[str, list[Row]]], folder: Path, make_source: Cal
         path = folder / fname
         write_sheet(path, rows)
         inputs = row_inputs(validate_sheet(path, mapping, catalog).result.rows)
-        results = {i.row: r for i, r in zip(inputs, reconcile_rows(inputs, make_source()), strict=True)}
+        results = {i.row: r for i, r in zip(inputs, reconcile_inputs(inputs, make_source()), strict=True)}
         for n, row in enumerate(rows, start=2):
             r = results.get(n)
             if r is None:
@@ -451,36 +451,60 @@ def log_length(log: Path) -> int:
     return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
 
 
-def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path) -> tuple[tuple[Score, dict[str, Score],
-                                                                           dict[str, Score]], int, int]:
+def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = False
+            ) -> tuple[tuple[Score, dict[str, Score], dict[str, Score]], int, int]:
     """Scores through a sandbox's API, requests sent, and requests identical to one sent before in the
-    same run (one run per sheet; a town asked again by the next sheet's run is not a repeat)."""
+    same run (one run per sheet; a town asked again by the next sheet's run is not a repeat). With
+    ``regional``, the region's index first (examples/wikiclub.toml's focus list and regions, kept on disk
+    across the runs: built by the first — its requests counted, SPARQL included —, refreshed by the next)."""
     from wikiclub.adapters.http import WikiclubSession
+    from wikiclub.adapters.sparql import SparqlClient
     from wikiclub.adapters.wikibase import WikibaseClient
     from wikiclub.reconcile.candidates import ApiSource
+    from wikiclub.reconcile.sources import Region, regional_source
     from wikiclub.sandbox.config import SandboxConfig
     from wikiclub.sandbox.load import load_dump
     from wikiclub.sandbox.server import start_with_bot
 
-    log = tmp / "requests.jsonl"
-    running, _ = start_with_bot(SandboxConfig(data_dir=tmp / "wiki", port=0, log_path=log), user="Admin",
+    run = "regional" if regional else "api"  # a wiki of its own each (the RDF store holds its folder's lock)
+    log = tmp / f"requests-{run}.jsonl"
+    running, _ = start_with_bot(SandboxConfig(data_dir=tmp / f"wiki-{run}", port=0, log_path=log), user="Admin",
                                 groups=("sysop", "bureaucrat"))
     try:
         load_dump(running.app, KB_FILE)
         start = log_length(log)
         marks: list[int] = []
 
+        choices: list[Any] = []
+        counters: list[Any] = []  # SPARQL clients, counting: the sandbox's log holds its API only
+
         def fresh() -> Any:  # one run = one client, as one `wikiclub reconcile` (its siteinfo counted)
             marks.append(log_length(log))
-            return ApiSource(WikibaseClient(running.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None),
-                                            throttle=None, sleep=lambda s: None))
+            client = WikibaseClient(running.api_url, WikiclubSession(timeout=(5.0, 30.0), contact=None),
+                                    throttle=None, sleep=lambda s: None)
+            if not regional:
+                return ApiSource(client)
+            sparql = CountedSparql(SparqlClient(running.sparql_url, WikiclubSession(timeout=(5.0, 30.0),
+                                                                                    contact=None)))
+            counters.append(sparql)
+            choices.append(regional_source(ApiSource(client), client, sparql,
+                                           Region(FOCUS, REGIONS, tmp / "region.sqlite")))
+            return choices[-1].source
 
-        scores = evaluate(sheets, tmp, fresh)
+        try:
+            scores = evaluate(sheets, tmp, fresh)
+        finally:
+            for c in choices:
+                c.close()
     finally:
         running.stop()
     lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
     bounds = [*marks, len(lines)]
-    return scores, len(lines) - start, sum(repeats(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False))
+    return (scores, len(lines) - start + sum(c.sent for c in counters),
+            sum(repeats(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)))
+
+
+FOCUS, REGIONS = "Q900100", ("Q900126", "Q900127", "Q900138", "Q900139")  # examples/wikiclub.toml's [project]
 
 
 def repeats(lines: list[dict[str, Any]]) -> int:
@@ -531,7 +555,8 @@ def breakdown(by_name: dict[str, Score], by_muni: dict[str, Score]) -> list[str]
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--source", choices=("sandbox", "index", "both"), default="both")
+    ap.add_argument("--source", choices=("sandbox", "index", "regional", "both"), default="both",
+                    help="both = all three: local index, sandbox API, regional index + sandbox API")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
@@ -558,6 +583,14 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(summary_line(f"{seed_name} ({seed})", "sandbox API", total,
                                       f"{sent / distinct:.2f} ({sent}/{distinct}; {again} identical to one sent before in the same run)"))
             details += [f"## {seed_name} seed ({seed}), sandbox API", "", *breakdown(by_name, by_muni), ""]
+            details += errors_section(total)
+        if args.source in ("regional", "both"):
+            (total, by_name, by_muni), sent, again = run_api(sheets, tmp, regional=True)
+            lines.append(summary_line(f"{seed_name} ({seed})", "regional index + sandbox API", total,
+                                      f"{sent / distinct:.2f} ({sent}/{distinct}, index built by the first run "
+                                      f"included; {again} identical to one sent before in the same run)"))
+            details += [f"## {seed_name} seed ({seed}), regional index + sandbox API", "",
+                        *breakdown(by_name, by_muni), ""]
             details += errors_section(total)
     lines += ["", *details, f"Run time: {time.perf_counter() - t0:.0f} s."]
     return emit(lines, args.out)

@@ -220,13 +220,17 @@ def build_from_dump(dump: Path, out: Path) -> int:
 
 
 def project_query(*, focus: str | None, regions: Sequence[str], concept_base: str | None = None) -> str:
-    """SPARQL selecting the project's items and their revision (``schema:version``), with its PREFIX
-    lines under the site's concept base (a standard endpoint knows no ``wd:`` by itself)."""
-    if focus:
-        where = f"?item wdt:P5008 wd:{focus} ."
-    elif regions:
+    """SPARQL selecting the project's items (on its focus list, located in its regions, or both) and
+    their revision (``schema:version``), with its PREFIX lines under the site's concept base (a standard
+    endpoint knows no ``wd:`` by itself)."""
+    parts = [f"?item wdt:P5008 wd:{focus} ."] if focus else []
+    if regions:
         values = " ".join(f"wd:{r}" for r in regions)
-        where = f"VALUES ?region {{ {values} }} ?item wdt:P131* ?region ."
+        parts.append(f"VALUES ?region {{ {values} }} ?item wdt:P131* ?region .")
+    if len(parts) == 2:  # both: the focus list's items and everything located in the regions
+        where = f"{{ {parts[0]} }} UNION {{ {parts[1]} }}"
+    elif parts:
+        where = parts[0]
     else:
         raise UsageError("Ni liste de suivi ni régions / neither a focus list nor regions",
                          "Indiquez --focus QID ou --region QID (ou le WikiProjet dans wikiclub.toml).")
@@ -255,6 +259,7 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
         qid = _qid(_binding(r, "item"), concept_base)
         if qid:
             wanted[qid] = int(float(_binding(r, "rev") or 0))
+    _drop_leavers(index, wanted)
     stored = index.revisions()
     todo = [q for q, rev in wanted.items() if full or stored.get(q) != rev]
     fetched = _fetch_into(index, client, todo)
@@ -266,8 +271,45 @@ def sync_from_site(index: LocalIndex, sparql: SparqlLike, client: EntitiesLike, 
         seen |= set(level)
         got = _fetch_into(index, client, level)
         frontier = {p for f in got for p in (*f.subclass_of, *f.located_in)}
-    index.set_meta(source="site", focus=focus or "", regions=",".join(regions))
+    index.set_meta(source="site", focus=focus or "", regions=",".join(regions), members=",".join(wanted))
     return len(fetched), len(wanted) - len(todo)
+
+
+NAMESAKE_CHUNK = 300  # names per query (sent by POST): a VALUES block WDQS answers at once
+_LANG_TAG = re.compile(r"[a-z]{2,8}(-[a-z0-9]{1,8})*")
+
+
+def namesake_query(names: Sequence[tuple[str, str]], *, concept_base: str | None = None) -> str:
+    """SPARQL: the items whose label or alias is exactly one of ``names`` ((language, text) pairs)."""
+    terms = " ".join('"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + f'"@{lang}'
+                     for lang, text in names if _LANG_TAG.fullmatch(lang) and text)
+    return (f"{sparql_prefixes(concept_base)}PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            f"SELECT DISTINCT ?item ?name WHERE {{ VALUES ?name {{ {terms} }} "
+            "{ ?item rdfs:label ?name } UNION { ?item skos:altLabel ?name } }")
+
+
+def namesakes(sparql: SparqlLike, names: Sequence[tuple[str, str]], *,
+              concept_base: str | None = None) -> dict[str, set[str]]:
+    """Text → the items bearing it as a label or an alias in the language given with it in ``names``
+    ((language, text) pairs); one query per 300 names."""
+    out: dict[str, set[str]] = {}
+    unique = list(dict.fromkeys(names))
+    for start in range(0, len(unique), NAMESAKE_CHUNK):
+        chunk = unique[start:start + NAMESAKE_CHUNK]
+        for row in sparql.select(namesake_query(chunk, concept_base=concept_base)):
+            qid = _qid(_binding(row, "item"), concept_base)
+            if qid:
+                out.setdefault(_binding(row, "name"), set()).add(qid)
+    return out
+
+
+def _drop_leavers(index: LocalIndex, wanted: Mapping[str, int]) -> None:
+    """Items the selection held last time and no longer does (deleted, merged, moved out) leave the
+    index — unless an item still selected refers to one (its town, its class): that one stays."""
+    left = [q for q in index.meta().get("members", "").split(",") if q and q not in wanted]
+    if left:
+        used = {p for f in index.facts(list(wanted)).values() for p in f.referenced()}
+        index.remove([q for q in left if q not in used])
 
 
 def _fetch_into(index: LocalIndex, client: EntitiesLike, ids: Sequence[str]) -> list[Facts]:
@@ -302,6 +344,14 @@ def site_index_path(cache_dir: Path, api_url: str) -> Path:
     """Where the index of a whole site is kept (next to its siteinfo and property caches)."""
     slug = re.sub(r"[^a-z0-9]+", "-", api_url.lower()).strip("-")[:60]
     return Path(cache_dir) / f"index-{slug}-{hashlib.sha256(api_url.encode()).hexdigest()[:8]}.sqlite"
+
+
+def regional_index_path(cache_dir: Path, api_url: str, focus: str | None, regions: Sequence[str]) -> Path:
+    """Where the index of the WikiProject's items on this site is kept (one per focus list and regions)."""
+    scope = ",".join([focus or "", *sorted(regions)])
+    slug = re.sub(r"[^a-z0-9]+", "-", api_url.lower()).strip("-")[:50]
+    digest = hashlib.sha256(f"{api_url} {scope}".encode()).hexdigest()[:8]
+    return Path(cache_dir) / f"region-{slug}-{digest}.sqlite"
 
 
 def page_revisions(client: PagesLike, namespace: int) -> dict[str, int]:

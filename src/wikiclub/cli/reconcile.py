@@ -414,17 +414,21 @@ def _open_source(settings: Settings, site: str | None, config_file: Path | None,
 def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,
             cache_dir: Path) -> SourceChoice:
     """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py)."""
-    from ..adapters.index import LocalIndex, site_index_path
+    from ..adapters.index import LocalIndex, regional_index_path, site_index_path
     from ..reconcile.candidates import IndexSource
-    from ..reconcile.sources import SourceChoice, source_for_site
+    from ..reconcile.sources import Region, SourceChoice, source_for_site
 
     if index_path is not None:
         index = LocalIndex(index_path)
         return SourceChoice(IndexSource(index), "", index)
     sparql = _sparql_client(settings) if settings.site.sparql_url else None
+    project = settings.project  # its focus list and regions: indexed, asked before the API (docs/reconciliation.md)
+    region = Region(project.focus_item, project.regions, regional_index_path(
+        cache_dir, settings.site.api_url, project.focus_item, project.regions))
     return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
                            sparql=sparql, languages=settings.project.languages,
-                           concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True))
+                           concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True),
+                           region=region)
 
 
 def _sparql_client(settings: Settings) -> SparqlClient:

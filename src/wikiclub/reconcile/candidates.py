@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, Protocol
 
-from ..adapters.index import LocalIndex
+from ..adapters.index import LocalIndex, SparqlLike, namesakes
 from ..errors import WikiError
 from ..facts import Facts, facts_from_entity
 from ..names import core, fold, identifier_variants, name_parts, url_variants
@@ -153,15 +153,13 @@ class ApiSource:
                          sparql=self.sparql, concept_base=self.concept_base)
 
     def search(self, names: Sequence[str], language: str) -> list[str]:
-        # Primary language, whole name then its parts; then a shorter prefix (prefix search misses a
-        # hyphen written as a space or a changed ending); then the other languages.
-        others = tuple(lang for lang in self.languages if lang != language)
-        words = names[0].split() if names else []
-        short = " ".join(words[: max(2, (len(words) + 1) // 2)]) if len(words) >= 4 else None
-        attempts = [(n, language) for n in names] + ([(short, language)] if short else [])
-        attempts += [(names[0], lang) for lang in others] if names else []
-        for text, lang in attempts:
-            out = _ids_of(self.client.search_entities(text, language=lang, type="item", limit=self.limit))
+        """The name, then its parts (a composite « A / B »), one prefix search each until one finds
+        something. Never the same text in another language: ``wbsearchentities`` without
+        ``strictlanguage`` already filters on the labels and aliases of every language
+        (WikibaseCirrusSearch's ``labels_all.prefix``; the language only ranks), so a second language
+        finds the same items again. Shorter prefixes are the widening rounds' business (``run``)."""
+        for text in names:
+            out = _ids_of(self.client.search_entities(text, language=language, type="item", limit=self.limit))
             if out:
                 return list(dict.fromkeys(out))
         return []
@@ -217,6 +215,112 @@ class ApiSource:
                 if isinstance(entity, Mapping) and "missing" not in entity and entity.get("id"):
                     out[qid] = facts_from_entity(entity)
         return out
+
+
+NamesakeFinder = SparqlLike  # a query service's SELECT (``SparqlClient``)
+
+
+class RegionalSource:
+    """The WikiProject's items held locally (an index of the region, refreshed by revision at each run:
+    ``sources.regional_source``) and the wiki's API for what they do not settle.
+
+    ``stage.reconcile_inputs`` runs the rows against the index first (``CellsFirst``: no request but
+    the item cells' searches); the rows it does not settle run again against this source, whose answers
+    are the index's candidates plus the API's: a name that is not the region's may be an item elsewhere
+    on the wiki. Facts of items the index holds are read from it (fresh: refreshed at the start of the
+    run), the others by ``wbgetentities``. Both passes share one run (``for_run``: one memory of
+    requests), so nothing is asked twice."""
+
+    def __init__(self, index: LocalIndex, api: ApiSource, *, sparql: NamesakeFinder | None = None,
+                 concept_base: str | None = None, settled: Iterable[Sequence[str]] = (),
+                 memory: dict[str, Facts] | None = None) -> None:
+        self.index = index
+        self.api = api
+        self.local = IndexSource(index)
+        self.limit = api.limit
+        self.sparql = sparql
+        self.concept_base = concept_base
+        self.settled = frozenset(names_key(n) for n in settled)
+        self.memory = memory  # facts read through the API in this run (None: not a run's source)
+
+    def _copy(self, api: ApiSource, settled: Iterable[Sequence[str]], memory: dict[str, Facts]) -> RegionalSource:
+        return RegionalSource(self.index, api, sparql=self.sparql, concept_base=self.concept_base,
+                              settled=settled, memory=memory)
+
+    def for_run(self) -> RegionalSource:
+        """The source of one run (its API searches and facts remembered); already one, itself."""
+        return self if self.memory is not None else self._copy(self.api.for_run(), [], {})
+
+    def settling(self, names: Iterable[Sequence[str]]) -> RegionalSource:
+        """This source, its name searches for ``names`` (``search_names`` of values the first pass
+        already MATCHed: a row's entity whose municipality is left, a town cell of a row left) answered
+        by the index alone: the second pass asks the wiki only about what the first did not settle."""
+        return self._copy(self.api, [*self.settled, *names], self.memory if self.memory is not None else {})
+
+    def contested(self, qids: Iterable[str]) -> set[str]:
+        """Those of ``qids`` (items of the index the first pass MATCHed) whose label in one of the
+        project's languages is
+        also the label or alias of an item the index does not hold: « Ville-Marie », the Témiscamingue
+        town, and the Montréal borough of that name. The index saw one, the API would show both: such a
+        MATCH is not settled by the index. One SPARQL query per 100 labels; without a query service, or
+        if it fails, every one is contested (the API decides)."""
+        facts = self.local.fetch(sorted(set(qids)))
+        if self.sparql is None:
+            return set(facts)
+        names = [(lang, text) for f in facts.values() for lang, text in f.labels.items() if lang in self.api.languages]
+        try:
+            holders = namesakes(self.sparql, names, concept_base=self.concept_base)
+        except WikiError:
+            return set(facts)
+        outside = {h for hs in holders.values() for h in hs}
+        outside -= set(self.local.fetch(sorted(outside)))
+        return {q for q, f in facts.items()
+                if any(holders.get(t, set()) & outside for lang, t in f.labels.items() if lang in self.api.languages)}
+
+    def search(self, names: Sequence[str], language: str) -> list[str]:
+        local = self.local.search(names, language)
+        if names_key(names) in self.settled:
+            return local
+        return list(dict.fromkeys([*local, *self.api.search(names, language)]))
+
+    # One shorter-prefix widening round, not two: the items of the region, which a regional sheet names,
+    # were already matched by the index, folded and fuzzily (trigrams, initials, acronyms); the rounds
+    # only look for items elsewhere on the wiki. (The API alone keeps two: recon_robustness loses recall
+    # with one.)
+    prefix_rounds = 1
+
+    def search_text(self, text: str, language: str) -> list[str]:
+        return self.api.search_text(text, language)
+
+    def search_words(self, text: str, language: str) -> list[str]:
+        return self.api.search_words(text, language)
+
+    def search_fuzzy(self, query: str, language: str) -> list[str]:
+        return self.api.search_fuzzy(query, language)
+
+    def by_identifier(self, prop: str, value: str) -> list[str]:
+        """The index's holders when it has one (the region's item), else the wiki's lookup."""
+        return self.local.by_identifier(prop, value) or self.api.by_identifier(prop, value)
+
+    def by_website(self, url: str) -> list[str]:
+        return self.local.by_website(url) or self.api.by_website(url)
+
+    def fetch(self, ids: list[str]) -> dict[str, Facts]:
+        """From the index, else from the run's memory, else by ``wbgetentities`` (remembered)."""
+        out = self.local.fetch(ids)
+        memory = self.memory if self.memory is not None else {}
+        out.update({i: memory[i] for i in ids if i not in out and i in memory})
+        rest = [i for i in ids if i not in out]
+        if rest:
+            got = self.api.fetch(rest)
+            memory.update(got)
+            out.update(got)
+        return out
+
+
+def names_key(names: Iterable[str]) -> tuple[str, ...]:
+    """The names of one lookup, folded and sorted: two spellings of one lookup share it."""
+    return tuple(sorted({fold(n) for n in names}))
 
 
 def search_words_of(text: str) -> str:
@@ -289,14 +393,28 @@ class Finder:
             self._text[key] = self.source.search_text(text, language)  # type: ignore[attr-defined]
         return self._text[key]
 
+    def prefix_rounds(self, default: int) -> int:
+        """How many shorter-prefix widening rounds the source wants (``RegionalSource``: one)."""
+        return int(getattr(self.source, "prefix_rounds", default))
+
     @property
     def can_search_words(self) -> bool:
         return hasattr(self.source, "search_words")
 
     def search_words(self, text: str, language: str) -> list[str]:
+        """The full-text search of ``text``'s distinctive words. Asked fuzzy at once when the source
+        can (``fuzzy_words_of``): a fuzzy word matches the exact word too, so the fuzzy answer holds
+        every item the exact one would — unless it is cut at the source's limit, and only then is the
+        exact search asked as well. The last widening round then asks nothing more for the row."""
         key = ("words:" + search_words_of(text), language)
         if key not in self._text:
-            self._text[key] = self.source.search_words(text, language)  # type: ignore[attr-defined]
+            fuzzy = fuzzy_words_of(text) if self.can_search_fuzzy else ""
+            found = self.search_fuzzy(fuzzy, language) if fuzzy else []
+            limit = getattr(self.source, "limit", 0)
+            if not fuzzy or (limit and len(found) >= limit):
+                found = list(dict.fromkeys([*self.source.search_words(text, language),  # type: ignore[attr-defined]
+                                            *found]))
+            self._text[key] = found
         return self._text[key]
 
     @property

@@ -215,7 +215,7 @@ class Reconciler:
         generic = generic_first_words([r.entity.text for r in rows])
         rounds: list[str | int] = ["words"] if self.finder.can_search_words else []
         rounds += ["person"] if self.finder.can_search_fuzzy else []
-        rounds += list(range(WIDEN_ROUNDS))
+        rounds += list(range(self.finder.prefix_rounds(WIDEN_ROUNDS)))
         rounds += ["fuzzy"] if self.finder.can_search_fuzzy else []
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..adapters.index import LocalIndex, sync_from_pages
+from ..adapters.index import LocalIndex, sync_from_pages, sync_from_site
+from ..errors import WikiError
 from ..siteinfo import SiteInfo
 from .candidates import (
     HASWBSTATEMENT,
@@ -29,9 +30,25 @@ from .candidates import (
     ApiSource,
     CandidateSource,
     IndexSource,
+    RegionalSource,
     StatementFinder,
     WikibaseLike,
 )
+
+
+class QueryService(StatementFinder, Protocol):
+    """The site's SPARQL endpoint (``SparqlClient``): statement lookups and plain SELECTs."""
+
+    def select(self, query: str) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Region:
+    """The WikiProject's items to hold locally (``[project]`` focus_item and regions) and where."""
+
+    focus: str | None
+    regions: tuple[str, ...]
+    index_path: Path
 
 
 class SiteClient(WikibaseLike, Protocol):
@@ -71,12 +88,13 @@ def index_notice(path: Path, items: int, fetched: int) -> str:
     return f"Index local / local index: {items} éléments / items ({fetched} lus / read) — {path}"
 
 
-def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, sparql: StatementFinder | None,
+def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, sparql: QueryService | None,
                     languages: Sequence[str] = ("fr", "en"), concept_base: str | None = None,
-                    announce: Callable[[str], None] | None = None) -> SourceChoice:
+                    announce: Callable[[str], None] | None = None, region: Region | None = None) -> SourceChoice:
     """The candidate source for this wiki (see the module docstring) and the notice to show. Without
     CirrusSearch, ``announce`` is told why before the index is built or refreshed (the first build
-    reads every item page)."""
+    reads every item page). With CirrusSearch and a ``region`` (the WikiProject's focus list or regions),
+    the API comes after an index of the region's items (``regional_source``)."""
     if info.known and not info.has_cirrus_search:
         if announce is not None:
             announce(no_cirrus_notice(info))
@@ -97,5 +115,36 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
     elif mode == NO_STATEMENT_SEARCH:
         notice = (f"Attention : {NOT_ASKED_WHY}. Les lignes avec un identifiant ou un site web ne seront pas "
                   "NEW mais REVIEW / rows with an identifier or a website will be REVIEW, never NEW.")
-    return SourceChoice(ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
-                                  concept_base=concept_base or info.concept_base), notice)
+    api = ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
+                    concept_base=concept_base or info.concept_base)
+    if region is None or not (region.focus or region.regions):
+        return SourceChoice(api, notice)
+    choice = regional_source(api, client, sparql, region, concept_base=concept_base or info.concept_base)
+    return SourceChoice(choice.source, "\n".join(t for t in (notice, choice.notice) if t), choice.index)
+
+
+def regional_source(api: ApiSource, client: WikibaseLike, sparql: QueryService | None, region: Region, *,
+                    concept_base: str | None = None) -> SourceChoice:
+    """The API behind an index of the region's items (``RegionalSource``), kept on disk and refreshed by
+    revision: one SPARQL query for the items and their revisions, then ``wbgetentities`` for those that
+    changed only (the first run reads them all, 50 a request). Without a query service, or if the query
+    fails, the API alone, with a message saying so."""
+    if sparql is None:
+        return SourceChoice(api, "Pas d'index régional : ce wiki n'a pas de point SPARQL configuré ; chaque ligne "
+                                 "est cherchée par l'API / no regional index: no SPARQL endpoint is configured; every "
+                                 "row is looked up through the API")
+    region.index_path.parent.mkdir(parents=True, exist_ok=True)
+    index = LocalIndex(region.index_path, create=True)
+    try:
+        fetched, unchanged = sync_from_site(index, sparql, client, focus=region.focus, regions=region.regions,
+                                            concept_base=concept_base)
+    except WikiError as exc:
+        index.close()
+        return SourceChoice(api, f"Index régional non rafraîchi ({exc.message}) : chaque ligne est cherchée par "
+                                 f"l'API / regional index not refreshed: every row is looked up through the API")
+    except BaseException:
+        index.close()
+        raise
+    return SourceChoice(RegionalSource(index, api, sparql=sparql, concept_base=concept_base),
+                        f"Index régional / regional index: {fetched} lus / read, {unchanged} inchangés / unchanged "
+                        f"— {region.index_path}", index)
