@@ -104,14 +104,18 @@ def facts() -> dict[str, Facts]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WikibaseClient]:
+    yield from sandbox_client(tmp_path_factory.mktemp("general"), world())
+
+
+def sandbox_client(tmp: Path, entities: list[dict[str, object]]) -> Iterator[WikibaseClient]:
+    """A sandbox holding the sample's properties and ``entities``, and a client of it (stopped after)."""
     from conftest import make_sandbox
 
     from wikiclub.sandbox.load import load_dump
 
-    tmp = tmp_path_factory.mktemp("general")
     dump = tmp / "world.jsonl"
     props = [line for line in KB.read_text(encoding="utf-8").splitlines() if '"type":"property"' in line]
-    dump.write_text("\n".join([*props, *(json.dumps(e, ensure_ascii=False) for e in world())]) + "\n",
+    dump.write_text("\n".join([*props, *(json.dumps(e, ensure_ascii=False) for e in entities)]) + "\n",
                     encoding="utf-8")
     sb = make_sandbox(tmp / "sandbox")
     load_dump(sb.app, dump)

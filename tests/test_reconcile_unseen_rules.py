@@ -3,15 +3,12 @@ the start of an official name, dotted initialisms. Pure functions and the sandbo
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from wikiclub.adapters.http import make_session
 from wikiclub.adapters.wikibase import WikibaseClient
-from wikiclub.config import load_settings
 from wikiclub.names import abbreviated_words, core, expand_abbreviations
 from wikiclub.reconcile.candidates import ApiSource
 from wikiclub.reconcile.features import NameForms, compare_names
@@ -37,20 +34,9 @@ def world() -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WikibaseClient]:
-    from conftest import make_sandbox
+    from test_reconcile_general import sandbox_client
 
-    from wikiclub.sandbox.load import load_dump
-
-    tmp = tmp_path_factory.mktemp("unseen")
-    dump = tmp / "world.jsonl"
-    props = [line for line in KB.read_text(encoding="utf-8").splitlines() if '"type":"property"' in line]
-    dump.write_text("\n".join([*props, *(json.dumps(e, ensure_ascii=False) for e in world())]) + "\n",
-                    encoding="utf-8")
-    sb = make_sandbox(tmp / "sandbox")
-    load_dump(sb.app, dump)
-    settings = load_settings({"site": sb.api_url}, env={})
-    yield WikibaseClient.from_settings(settings, make_session(settings))
-    sb.running.stop()
+    yield from sandbox_client(tmp_path_factory.mktemp("unseen"), world())
 
 
 def rows(named: list[tuple[str, str]]) -> list[RowInput]:
