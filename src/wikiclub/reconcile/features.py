@@ -52,6 +52,7 @@ HEAD_CAP = 0.8  # similarity left to names that differ by their first word (at m
 PLAUSIBLE_NAME = 0.7  # below this similarity a candidate is not a plausible match on its own
 HARD_TYPE_OK, HARD_TYPE_BAD, SOFT_TYPE_BAD, UNTYPED = 5.0, -40.0, -20.0, -15.0
 HINT_TYPE_OK, HINT_TYPE_BAD = 10.0, -5.0
+NEAR_STEPS = 2  # « subclass of » steps to a shared superclass that makes two classes near siblings
 PLACE_SAME, PLACE_WIDER, PLACE_NEAR, PLACE_UNKNOWN, PLACE_CONTRA = 20.0, 8.0, -10.0, -3.0, -50.0
 WITHIN_IN, WITHIN_OUT = 8.0, -5.0
 AREA_OK, AREA_BAD_STRONG, AREA_BAD_WEAK = 10.0, -40.0, -15.0
@@ -248,9 +249,47 @@ def _labels(kb: Knowledge, qids: Iterable[str]) -> str:
     return ", ".join(out)
 
 
-def type_features(query: ReconQuery, cand: Facts, kb: Knowledge) -> list[Feature]:
+@dataclass(frozen=True)
+class TypeEvidence:
+    """The type features of one candidate, the type points it could have earned (``possible``), and
+    whether a class it lacks was excused (a near sibling of the row's class, or the mapping's default
+    class): scoring.py withdraws that excuse when a candidate as well named holds the class."""
+
+    features: tuple[Feature, ...]
+    possible: float
+    excused: bool = False
+
+
+def _broad(kb: Knowledge, qid: str) -> bool:
+    """A class at the top of the wiki's tree (no superclass, or only superclasses that have none:
+    « entité », « organisation », « événement »): sharing it makes no siblings."""
+    f = kb.known(qid)
+    if f is None or not f.subclass_of:
+        return True
+    return all((p := kb.known(s)) is None or not p.subclass_of for s in f.subclass_of)
+
+
+def _near(kb: Knowledge, qids: Iterable[str]) -> set[str]:
+    """``qids`` and their superclasses up to NEAR_STEPS « subclass of » (P279) steps, broad ones left out."""
+    level, out = set(qids), set()
+    for q in level:
+        kb.superclasses(q)  # loads the chain (cached)
+    for _ in range(NEAR_STEPS + 1):
+        out |= level
+        level = {p for q in level for f in [kb.known(q)] if f is not None for p in f.subclass_of} - out
+    return {q for q in out if not _broad(kb, q)}
+
+
+def near_siblings(kb: Knowledge, wanted: Iterable[str], held: Iterable[str]) -> bool:
+    """Whether the classes ``held`` and ``wanted`` share a close superclass that is not broad: a book
+    fair and a festival (both recurring events), a museum and a library (cultural institutions),
+    a cégep and a university — not an organisation and a heritage site, nor a festival and the
+    organisation that runs it."""
+    return bool(_near(kb, wanted) & _near(kb, held))
+
+
+def _named_type_features(query: ReconQuery, cand: Facts, kb: Knowledge, classes: frozenset[str]) -> list[Feature]:
     out: list[Feature] = []
-    classes = kb.classes_of(cand)
     if query.types:
         hit = classes.intersection(query.types)
         if hit:
@@ -268,6 +307,46 @@ def type_features(query: ReconQuery, cand: Facts, kb: Knowledge) -> list[Feature
         else:
             out.append(Feature("type", f"{_labels(kb, cand.instance_of)} ≠ type de la ligne", HINT_TYPE_BAD))
     return out
+
+
+def _default_type(query: ReconQuery, cand: Facts, kb: Knowledge, classes: frozenset[str], excuse: bool
+                  ) -> tuple[Feature | None, float, bool]:
+    """The mapping's default class: it earns its points when held; lacking it costs nothing and is not
+    counted as possible (the mapping gives it to every row), unless ``excuse`` is withdrawn."""
+    if not query.default_types or not cand.instance_of:
+        return None, 0.0, False
+    hit = classes.intersection(query.default_types)
+    if hit:
+        return Feature("type", f"classe par défaut du mapping : {_labels(kb, sorted(hit))}", HINT_TYPE_OK), \
+            HINT_TYPE_OK, False
+    what = f"{_labels(kb, cand.instance_of)} ≠ {_labels(kb, query.default_types)}"
+    if excuse:
+        return Feature("type", f"{what} (classe par défaut du mapping, pas un fait de la ligne)", 0.0), 0.0, True
+    return Feature("type", f"{what} (un candidat aussi bien nommé l'a)", HINT_TYPE_BAD), HINT_TYPE_OK, False
+
+
+def type_features(query: ReconQuery, cand: Facts, kb: Knowledge, *, excuse: bool = True) -> TypeEvidence:
+    """Type evidence. A class the row names (its Type cell, the mapping's ``match.types``): held +5/+10,
+    lacked −20/−5 (blocks for an item column). A candidate whose class is a near sibling of it
+    (``near_siblings``) is weakly off: −5 once, not counted as possible — a wrong category word is a
+    weak signal about *which* item when the name and the place agree. ``excuse=False`` (a candidate
+    as well named holds the row's class) gives the full cost back."""
+    classes = kb.classes_of(cand)
+    possible = (HARD_TYPE_OK if query.types else 0.0) + (HINT_TYPE_OK if query.type_hints else 0.0)
+    named = (*query.types, *query.type_hints)
+    feats: list[Feature] = []
+    excused = False
+    if (excuse and named and cand.instance_of and not query.strict_types and not classes.intersection(named)
+            and near_siblings(kb, named, cand.instance_of)):
+        feats.append(Feature("type", f"{_labels(kb, cand.instance_of)} : classe voisine de "
+                                     f"{_labels(kb, dict.fromkeys(named))}", HINT_TYPE_BAD))
+        possible, excused = 0.0, True
+    else:
+        feats += _named_type_features(query, cand, kb, classes)
+    default, default_possible, default_excused = _default_type(query, cand, kb, classes, excuse)
+    if default is not None:
+        feats.append(default)
+    return TypeEvidence(tuple(feats), possible + default_possible, excused or default_excused)
 
 
 def _roots(kb: Knowledge, qids: Iterable[str]) -> set[str]:
@@ -441,7 +520,7 @@ def class_feature(query: ReconQuery, cand: Facts) -> Feature | None:
     """A class (an item with « subclass of », P279: « carnaval », « centre d'exposition ») for a row
     whose type hints say it is one thing of some class: « Carnaval de Lac-X » is a carnival held in
     Lac-X, not the notion of carnival — the name only met the class's once the place was set aside."""
-    if not query.type_hints or query.person or not cand.subclass_of:
+    if not (query.type_hints or query.default_types) or query.person or not cand.subclass_of:
         return None
     return Feature("type", "une classe (sous-classe de…), pas une chose de la ligne", SOFT_TYPE_BAD)
 

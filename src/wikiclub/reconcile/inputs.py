@@ -132,10 +132,14 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
     if person:  # searched as written, in natural order, and without a title (« Mme »)
         names += [without_title(natural_order(t)) for t in names]
     g = _gather(row, language, datatypes)
+    # The row's own classes (its Type cell: they are among the match types too) versus the mapping's
+    # constant default (``instance_of`` when the cell is empty), which says little about one row.
+    named = [c for c in row.instance_of if c in row.match.types]
     text = names[0] if names else ""
     query = ReconQuery(
         text=text, other_names=tuple(dict.fromkeys(n for n in names[1:] if n != text)), language=language,
-        types=tuple(row.match.types), type_hints=tuple(dict.fromkeys((*row.instance_of, *row.match.hints))),
+        types=tuple(row.match.types), type_hints=tuple(dict.fromkeys((*named, *row.match.hints))),
+        default_types=tuple(c for c in row.instance_of if c not in named),
         within=tuple(row.match.within),
         area_guesses=tuple(dict.fromkeys(g.guesses)), identifiers=tuple(g.identifiers),
         websites=tuple(g.websites), coordinates=g.coords, years=tuple(g.years), facts=tuple(g.facts),

@@ -41,7 +41,9 @@ class ReconQuery:
 
     ``types`` are the classes looked for (mapping ``match.types`` / the column's ``item.types``); with
     ``strict_types`` a candidate that is an instance of none of them, through subclasses, cannot be
-    matched automatically, otherwise it loses points. ``type_hints`` are softer (the row's type cell). ``within`` are the WikiProject's regions (a prior, not a filter);
+    matched automatically, otherwise it loses points. ``type_hints`` are softer (the row's type cell). ``default_types``: the class the mapping gives every row
+    whose own cells name none — it says little about one row: a candidate of another class loses nothing
+    unless a candidate as well named holds it. ``within`` are the WikiProject's regions (a prior, not a filter);
     ``places`` the row's resolved municipality candidates (any of them); ``area_hints`` texts naming a
     larger area written in the cell (a qualifier like "Ont."; a mismatch blocks), ``area_guesses`` the
     same inferred from other cells (province of a phone area code or postal code; a mismatch costs).
@@ -52,6 +54,7 @@ class ReconQuery:
     language: str = "fr"
     types: tuple[str, ...] = ()
     type_hints: tuple[str, ...] = ()
+    default_types: tuple[str, ...] = ()  # the mapping's constant class (« organisation » when the Type cell is empty)
     within: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
     place_text: str = ""

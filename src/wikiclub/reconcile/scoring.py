@@ -22,9 +22,9 @@ from .model import Evidence, Feature, ReconQuery, ScoredCandidate
 
 
 def possible_points(query: ReconQuery, *, is_place: bool) -> float:
+    """The points any candidate could earn, type points aside (they depend on the candidate:
+    ``features.type_features``)."""
     total = F.NAME_MAX
-    total += F.HARD_TYPE_OK if query.types else 0.0
-    total += F.HINT_TYPE_OK if query.type_hints else 0.0
     total += F.WITHIN_IN if query.within else 0.0
     total += F.AREA_OK * min(1, len(query.area_hints) + len(query.area_guesses))
     return total
@@ -90,6 +90,8 @@ class Scorer:
                                                         if f is not None)])
         ctx = self._context(query, is_place)
         out = [self._one(query, cand, ctx, is_place) for cand in candidates]
+        if not is_place:
+            out = self._unexcused(query, out, candidates, ctx)
         extra = relative_features(query, out, {c.qid: c for c in candidates}, is_place=is_place)
         if extra:
             by_qid = {c.qid: c for c in candidates}
@@ -103,6 +105,23 @@ class Scorer:
                                 len(s.qid), s.qid))
         return out
 
+    def _unexcused(self, query: ReconQuery, scored: list[ScoredCandidate], candidates: Sequence[Facts],
+                   ctx: _Context) -> list[ScoredCandidate]:
+        """A class lacked is excused (a near sibling of the row's class, the mapping's default) only
+        when no candidate as well named holds it: « Festival X » the festival and « Festival X » the
+        organisation that runs it, a building and the institution in it, stay two things."""
+        wanted = {*query.types, *query.type_hints, *query.default_types}
+        if not wanted:
+            return scored
+        by_qid = {c.qid: c for c in candidates}
+        holders = [s for s in scored if not s.blocked and self.kb.classes_of(by_qid[s.qid]) & wanted]
+        return [self._one(query, by_qid[s.qid], ctx, False, excuse=False)
+                if any(_homonym(s, h) for h in holders) and self._excused(query, by_qid[s.qid]) else s
+                for s in scored]
+
+    def _excused(self, query: ReconQuery, cand: Facts) -> bool:
+        return F.type_features(query, cand, self.kb).excused
+
     @staticmethod
     def _fact_items(query: ReconQuery) -> list[str]:
         return [q for f in query.facts for q in f.items]
@@ -111,8 +130,9 @@ class Scorer:
         if is_place:
             return _Context(F.query_name_forms(query), frozenset(), frozenset(), frozenset(),
                             possible_points(query, is_place=True))
-        hint_drop = self.class_words((*query.type_hints, *query.types), query.language)
-        query_heads = self.class_words({c for q in (*query.type_hints, *query.types) for c in self.kb.superclasses(q)},
+        wanted = (*query.type_hints, *query.types, *query.default_types)
+        hint_drop = self.class_words(wanted, query.language)
+        query_heads = self.class_words({c for q in wanted for c in self.kb.superclasses(q)},
                                        query.language)
         return _Context(F.query_name_forms(query), self.place_words(query), hint_drop, query_heads,
                         possible_points(query, is_place=False))
@@ -129,7 +149,6 @@ class Scorer:
             heads = (ctx.query_heads & self.class_words(self.kb.classes_of(cand), query.language) if not is_place
                      else frozenset())
             feats = [F.name_feature(ctx.qforms, self.forms(cand), ctx.place_drop, qdrop, heads)]
-        feats += F.type_features(query, cand, self.kb)
         feats += F.place_features(query, cand, self.kb, is_place=is_place)
         for f in (F.coordinate_feature(query, cand, self.kb, is_place=is_place),
                   F.website_feature(query, cand), F.former_feature(cand),
@@ -144,13 +163,14 @@ class Scorer:
         return feats
 
     def _one(self, query: ReconQuery, cand: Facts, ctx: _Context, is_place: bool,
-             extra: Sequence[Feature] = ()) -> ScoredCandidate:
-        feats = [*self._features(query, cand, ctx, is_place), *extra]
+             extra: Sequence[Feature] = (), *, excuse: bool = True) -> ScoredCandidate:
+        typed = F.type_features(query, cand, self.kb, excuse=excuse and not is_place)
+        feats = [*self._features(query, cand, ctx, is_place), *typed.features, *extra]
         findings = examine(query, cand, self.kb) if not is_place else Findings((), False, False)
         feats += F.fact_features(query, findings)
         decisive = any(f.decisive for f in feats)
         raw = sum(f.points for f in feats if not f.decisive)
-        top = ctx.possible + possible_coordinate_points(query, cand, is_place=is_place)
+        top = ctx.possible + typed.possible + possible_coordinate_points(query, cand, is_place=is_place)
         # A municipality that merely differs (same province) is not counted as possible points:
         # it costs a little instead of sinking an otherwise certain name (docs/architecture.md, « Reconciliation in one paragraph »).
         if any(f.name == "lieu" and f.points != F.PLACE_NEAR for f in feats):
