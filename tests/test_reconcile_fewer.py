@@ -3,6 +3,7 @@ requests »): each behaviour counted from the sandbox's JSON-lines request log."
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -156,3 +157,43 @@ def test_the_closures_in_one_walk_fetch_the_same_facts_in_fewer_batches(tmp_path
         assert batches < len(calls)
     finally:
         index.close()
+
+
+def _reconcile(sb: Sandbox, log: Path, tmp_path: Path, sheet: str, mapping: str, *, sparql: bool
+               ) -> tuple[str, int, list[str]]:
+    """`wikiclub reconcile` with a wikiclub.toml naming no [project]: (output, API requests, decisions)."""
+    from click.testing import CliRunner
+
+    from wikiclub.cli import main
+
+    conf = tmp_path / f"wikiclub-{sparql}.toml"
+    conf.write_text(f'[wikiclub]\nsite = "local"\nthrottle = 0\n[sites.local]\napi = "{sb.api_url}"\n'
+                    + (f'sparql = "{sb.sparql_url}"\n' if sparql else ""), "utf-8")
+    out = tmp_path / f"review-{sparql}.csv"
+    start = log_length(log)
+    res = CliRunner().invoke(main, ["reconcile", str(ROOT / "examples" / sheet), "-m", str(ROOT / "mappings" / mapping),
+                                    "--config", str(conf), "--no-progress", "--cache-dir", str(tmp_path / "cache"),
+                                    "--properties", str(ROOT / "examples" / "kb.jsonl"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    sent = log_length(log) - start
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        table = list(csv.reader(fh))
+    cols = [i for i, c in enumerate(table[0]) if c in ("QID", "décision machine") or c.endswith(("→ QID",
+                                                                                                   ": décision machine"))]
+    decisions = [" ".join(r[i].split(" ")[0] for i in cols) for r in table[1:]]  # MATCH / NEW / REVIEW, QIDs
+    return res.output, sent, decisions
+
+
+def test_a_mapping_focus_list_is_read_first_when_the_project_names_none(logged: tuple[Sandbox, Path],
+                                                                         tmp_path: Path) -> None:
+    """mappings/lieux.yaml names a focus list (P5008 = Q900100) and wikiclub.toml no [project]: with a
+    query service, the focus list's items are indexed and asked first — fewer API requests; without
+    one, the API alone, as before. The same decisions (entity and municipality cells) either way."""
+    sb, log = logged
+    alone, api_alone, decided_alone = _reconcile(sb, log, tmp_path, "lieux.csv", "lieux.yaml", sparql=False)
+    first, api_first, decided_first = _reconcile(sb, log, tmp_path, "lieux.csv", "lieux.yaml", sparql=True)
+    assert decided_first == decided_alone and any(d.startswith("MATCH Q") for d in decided_alone)
+    assert "Index régional / regional index" not in alone
+    assert "Index régional / regional index" in first
+    assert list((tmp_path / "cache").glob("region-*.sqlite"))
+    assert api_first < api_alone
