@@ -438,6 +438,7 @@ class Finder:
         self._web: dict[str, list[str]] = {}
         self._text: dict[tuple[str, str], list[str]] = {}
         self._not_asked: dict[str, str] = {}  # "P214 = 123" → why it could not be asked
+        self._waiting: set[tuple[tuple[str, ...], str]] = set()  # lookups probed, until ``settle_probes``
 
     @staticmethod
     def _key(names: Sequence[str], language: str) -> tuple[tuple[str, ...], str]:
@@ -461,11 +462,20 @@ class Finder:
         found: list[str] = []
         for query in queries:
             names = search_names(query)
-            if self._key(names, query.language) not in self._search:
-                found += probe(names, query.language)
+            key = self._key(names, query.language)
+            if key not in self._search and key not in self._waiting:
+                ids = probe(names, query.language)
+                if ids:  # an empty start already answers the longer name (``RunMemo``): nothing to wait for
+                    self._waiting.add(key)
+                found += ids
         return found
 
+    def waiting(self, query: ReconQuery) -> bool:
+        """Whether the query's name search waits for ``settle_probes`` (its start found items)."""
+        return self._key(search_names(query), query.language) in self._waiting
+
     def settle_probes(self, facts_of: Callable[[str], Facts | None]) -> None:
+        self._waiting.clear()
         settle = getattr(self.source, "settle_probes", None)
         if settle is not None:
             settle(facts_of)

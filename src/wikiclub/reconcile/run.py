@@ -179,18 +179,26 @@ class Reconciler:
         """The items rows name by id (checked to exist, in the same batches) and the name lookups of the
         others and of their linked cells (each cell's candidates pooled per column)."""
         ids: list[str] = [r.item_id for r in rows if r.item_id]
+        asked = [*((r.entity, "") for r in rows if not r.item_id),
+                 *((linked_query(c), c.column) for r in rows for c in r.linked)]
         # a name followed by a shorter start of it (« X (bureau principal) » / « X »): the start asked
-        # first and its items' facts read, so the longer name's search is skipped when none can match it
-        self.kb.load(self.finder.probe([*(r.entity for r in rows if not r.item_id),
-                                        *(linked_query(c) for r in rows for c in r.linked)]))
+        # first, its items' facts read with the other lookups' candidates (one batch), then the longer
+        # name asked only if one of them can match it (``ApiSource.settle_probes``)
+        probed = self.finder.probe(q for q, _ in asked)
+        waiting = [(q, column) for q, column in asked if self.finder.waiting(q)]
+        ids += self._names((q, column) for q, column in asked if not self.finder.waiting(q))
+        self.kb.load([*ids, *probed])
         self.finder.settle_probes(self.kb.known)
-        for r in rows:
-            if not r.item_id:
-                ids += self.finder.name_ids(r.entity)
-            for cell in r.linked:
-                found = self.finder.name_ids(linked_query(cell))
-                ids += found
-                self._pool.setdefault(cell.column, set()).update(found)
+        return ids + self._names(waiting)
+
+    def _names(self, asked: Iterable[tuple[ReconQuery, str]]) -> list[str]:
+        """The name lookups of (query, column) pairs; an item cell's candidates pooled per column."""
+        ids: list[str] = []
+        for query, column in asked:
+            found = self.finder.name_ids(query)
+            ids += found
+            if column:
+                self._pool.setdefault(column, set()).update(found)
         return ids
 
     def _statement_candidates(self, rows: Sequence[RowInput]) -> list[str]:
