@@ -160,7 +160,9 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     if index_path is None:
         _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab, refresh)
-    choice, info, waits = _open_source(settings, site, config_file, index_path, _cache_dir(cache_dir), refresh_site)
+    focus = next((r.focus_list for r in rows if r.focus_list), None)  # the mapping's focus list, if any
+    choice, info, waits = _open_source(settings, site, config_file, index_path, _cache_dir(cache_dir), refresh_site,
+                                       focus)
     if choice.notice:
         click.echo(choice.notice, err=True)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
@@ -393,7 +395,8 @@ def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCa
 
 
 def _open_source(settings: Settings, site: str | None, config_file: Path | None, index_path: Path | None,
-                 cache_dir: Path, refresh_site: bool) -> tuple[SourceChoice, SiteInfo, WaitDisplay | None]:
+                 cache_dir: Path, refresh_site: bool, focus: str | None = None
+                 ) -> tuple[SourceChoice, SiteInfo, WaitDisplay | None]:
     """``--index FILE``: that index, and links from the cached siteinfo (or a guess) — no request, no
     client; else the source that fits the wiki (its siteinfo read or refreshed), with its waits shown."""
     from ..adapters.siteinfo import cached_siteinfo, load_siteinfo
@@ -408,12 +411,15 @@ def _open_source(settings: Settings, site: str | None, config_file: Path | None,
     settings, client = _client(site, config_file)
     waits = WaitDisplay().attach(client)
     info = load_siteinfo(client, cache_dir, refresh=refresh_site)
-    return _source(settings, client, info, None, cache_dir), info, waits
+    return _source(settings, client, info, None, cache_dir, focus), info, waits
 
 
 def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,
-            cache_dir: Path) -> SourceChoice:
-    """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py)."""
+            cache_dir: Path, focus: str | None = None) -> SourceChoice:
+    """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py). The region read
+    first is wikiclub.toml's ``[project]`` focus list and regions; when it names neither, the mapping's
+    own ``focus_list`` (``focus``: the P5008 item its rows get) — a focus list only, never a region
+    guessed from ``match.within`` (a province is far too big to read)."""
     from ..adapters.index import LocalIndex, regional_index_path, site_index_path
     from ..reconcile.candidates import IndexSource
     from ..reconcile.sources import Region, SourceChoice, source_for_site
@@ -423,8 +429,9 @@ def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_pa
         return SourceChoice(IndexSource(index), "", index)
     sparql = _sparql_client(settings) if settings.site.sparql_url else None
     project = settings.project  # its focus list and regions: indexed, asked before the API (docs/reconciliation.md)
-    region = Region(project.focus_item, project.regions, regional_index_path(
-        cache_dir, settings.site.api_url, project.focus_item, project.regions))
+    focus_item = project.focus_item or (focus if not project.regions else None)
+    region = Region(focus_item, project.regions, regional_index_path(
+        cache_dir, settings.site.api_url, focus_item, project.regions))
     return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
                            sparql=sparql, languages=settings.project.languages,
                            concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True),

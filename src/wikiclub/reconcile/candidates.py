@@ -105,6 +105,13 @@ class RunMemo:
     def __init__(self, client: WikibaseLike) -> None:
         self.client = client
         self._answers: dict[tuple[Any, ...], Any] = {}
+        self._empty: set[tuple[str, str, str]] = set()  # (text, language, type) of prefix searches finding nothing
+        self._ruled_out: set[tuple[str, str, str]] = set()  # … and of those known to (``rule_out``)
+
+    def rule_out(self, text: str, language: str, type: str = "item") -> None:  # noqa: A002
+        """``text``'s prefix search is known to find nothing (``ApiSource.settle_probes``): answered
+        without a request."""
+        self._ruled_out.add((text.strip(), language, type))
 
     def _once(self, key: tuple[Any, ...], ask: Callable[[], Any]) -> Any:
         if key not in self._answers:
@@ -117,15 +124,38 @@ class RunMemo:
 
     def search_entities(self, text: str, *, language: str, type: str = "item",  # noqa: A002
                         limit: int = 7) -> list[SearchHit]:
-        return list(self._once(("wbsearchentities", text, language, type, limit),
-                               partial(self.client.search_entities, text, language=language, type=type,
-                                       limit=limit)))
+        """``wbsearchentities``, once per run; nothing, without a request, when a prefix search of a
+        literal start of ``text`` (same language and type) already found nothing (``empty_prefix``)."""
+        key = ("wbsearchentities", text, language, type, limit)
+        if key not in self._answers and ((text.strip(), language, type) in self._ruled_out or empty_prefix(
+                text, {(t, n) for t, n, k in self._empty if (n, k) == (language, type)})):
+            return []
+        hits = list(self._once(key, partial(self.client.search_entities, text, language=language, type=type,
+                                            limit=limit)))
+        if not hits:
+            self._empty.add((text.strip(), language, type))
+        return hits
 
     def search_statements(self, prop: str, value: str) -> list[Any]:
         return list(self._once(("haswbstatement", prop, value), partial(self.client.search_statements, prop, value)))
 
     def search_text(self, words: str, *, limit: int = 50) -> list[str]:
         return list(self._once(("search", words, limit), partial(self.client.search_text, words, limit=limit)))
+
+
+def empty_prefix(text: str, empty: Iterable[tuple[str, str]]) -> bool:
+    """Whether ``text``'s prefix search is known to find nothing: a literal start of it (``empty``:
+    (text, language) of searches that found nothing) found nothing. ``wbsearchentities`` matches the
+    labels and aliases that start with the text (WikibaseCirrusSearch: ``labels_all.prefix``, plus an
+    exact ``near_match`` that is a prefix match too; the bare SQL term search: ``LIKE 'text%'``; the
+    sandbox: the same), its text normalised letter by letter (case, accents) and trimmed — so every
+    label starting with ``text`` starts with any literal start of it, and an empty answer for the
+    start is an empty answer for ``text``, whatever the limit. Not for a text holding a digit: an
+    entity id (« Q42 ») is found by id, not by prefix."""
+    text = text.strip()
+    if not text or any(ch.isdigit() for ch in text):
+        return False
+    return any(start and text.startswith(start) for start, _ in empty)
 
 
 class ApiSource:
@@ -145,6 +175,7 @@ class ApiSource:
         self.statement_search = statement_search if statement_search != SPARQL or sparql else NO_STATEMENT_SEARCH
         self.sparql = sparql
         self.concept_base = concept_base
+        self._probes: list[tuple[str, str, list[str]]] = []  # (longer name, language, its start's ids)
 
     def for_run(self) -> ApiSource:
         """The same source, its searches asked once for the run (``RunMemo``); ``Finder`` calls it."""
@@ -163,6 +194,45 @@ class ApiSource:
             if out:
                 return list(dict.fromkeys(out))
         return []
+
+    def probe_names(self, names: Sequence[str], language: str) -> list[str]:
+        """Before ``search`` of ``names``: for a name that a later name of the same lookup starts
+        (« Refuge Pageau (bureau principal) » / « Refuge Pageau », a legal form or a second part after
+        the name), the shorter one's prefix search asked first; the ids it found, whose facts the caller
+        loads before ``settle_probes``. Only when this source's searches are asked once per run
+        (``for_run``): the longer name is ruled out there, and ``search`` asks the shorter one anyway
+        when the longer finds nothing, so the probe costs nothing more then."""
+        if not isinstance(self.client, RunMemo):
+            return []
+        found: list[str] = []
+        for i, text in enumerate(names):
+            starts = [n for n in names[i + 1:] if n.strip() and n.strip() != text.strip()
+                      and text.strip().startswith(n.strip())]
+            if not starts or any(ch.isdigit() for ch in text):
+                continue
+            start = max(starts, key=len)
+            ids = self.search_text(start, language)
+            self._probes.append((text, language, ids))
+            found += ids
+        return found
+
+    def settle_probes(self, facts_of: Callable[[str], Facts | None]) -> None:
+        """Rule out (``RunMemo.rule_out``) each probed longer name that no item of its shorter start's
+        answer can match: that answer was not cut at the limit, so it holds every item whose label or
+        alias starts with the start — every item the longer name could find (see ``empty_prefix``) —
+        and none of them has a label or alias starting with the longer name, even folded (case,
+        accents, punctuation: coarser than any search's normalisation). Its search would find nothing."""
+        probes, self._probes = self._probes, []
+        if not isinstance(self.client, RunMemo):
+            return
+        for text, language, ids in probes:
+            if len(ids) >= self.limit:
+                continue
+            facts = [facts_of(i) for i in ids]
+            target = fold(text)
+            if target and all(f is not None and not any(fold(t).startswith(target) for _, _, t in f.names())
+                              for f in facts):
+                self.client.rule_out(text, language)
 
     def search_text(self, text: str, language: str) -> list[str]:
         """One prefix search, no fallback: the widening rounds of the stage choose the texts."""
@@ -368,6 +438,7 @@ class Finder:
         self._web: dict[str, list[str]] = {}
         self._text: dict[tuple[str, str], list[str]] = {}
         self._not_asked: dict[str, str] = {}  # "P214 = 123" → why it could not be asked
+        self._waiting: set[tuple[tuple[str, ...], str]] = set()  # lookups probed, until ``settle_probes``
 
     @staticmethod
     def _key(names: Sequence[str], language: str) -> tuple[tuple[str, ...], str]:
@@ -381,6 +452,33 @@ class Finder:
         if key not in self._search:
             self._search[key] = self.source.search(names, query.language)
         return self._search[key]
+
+    def probe(self, queries: Iterable[ReconQuery]) -> list[str]:
+        """The shorter names asked first where a source can rule longer ones out
+        (``ApiSource.probe_names``): the ids found, for the caller to load before ``settle_probes``."""
+        probe = getattr(self.source, "probe_names", None)
+        if probe is None:
+            return []
+        found: list[str] = []
+        for query in queries:
+            names = search_names(query)
+            key = self._key(names, query.language)
+            if key not in self._search and key not in self._waiting:
+                ids = probe(names, query.language)
+                if ids:  # an empty start already answers the longer name (``RunMemo``): nothing to wait for
+                    self._waiting.add(key)
+                found += ids
+        return found
+
+    def waiting(self, query: ReconQuery) -> bool:
+        """Whether the query's name search waits for ``settle_probes`` (its start found items)."""
+        return self._key(search_names(query), query.language) in self._waiting
+
+    def settle_probes(self, facts_of: Callable[[str], Facts | None]) -> None:
+        self._waiting.clear()
+        settle = getattr(self.source, "settle_probes", None)
+        if settle is not None:
+            settle(facts_of)
 
     @property
     def can_widen(self) -> bool:

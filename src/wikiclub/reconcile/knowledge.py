@@ -59,6 +59,28 @@ class Knowledge:
                     nxt.update(p for p in parents(f) if p not in seen)
             frontier = nxt
 
+    def prefetch_all(self, loaded: Iterable[Facts], extra: Iterable[str] = ()) -> None:
+        """``prefetch_classes``, ``prefetch_places`` (of the entities and what they lie in) and
+        ``prefetch_referenced`` at once, plus ``extra`` ids: each level of the three walks (and the
+        extra ids, with the first level) fetched in one batch — the same facts as the three walks one
+        after another, in fewer requests (a batch of 50 ids is one ``wbgetentities``, whichever walk
+        asked for them)."""
+        loaded = list(loaded)
+        walks: list[tuple[set[str], Callable[[Facts], tuple[str, ...]]]] = [
+            ({c for f in loaded for c in (*f.instance_of, *f.subclass_of)}, lambda f: f.subclass_of),
+            ({p for f in loaded for p in (f.qid, *f.located_in)}, lambda f: f.located_in),
+            ({q for f in loaded for q in f.referenced()}, lambda f: (*f.located_in, *f.subclass_of)),
+        ]
+        frontiers = [set(seeds) for seeds, _ in walks]
+        seen: list[set[str]] = [set() for _ in walks]
+        self.load([*sorted(set().union(*frontiers)), *extra])
+        while any(frontiers):
+            self.load(sorted(set().union(*frontiers)))
+            for n, (_, parents) in enumerate(walks):
+                seen[n] |= frontiers[n]
+                frontiers[n] = {p for q in frontiers[n] if (f := self._facts.get(q)) for p in parents(f)
+                                if p not in seen[n]}
+
     def prefetch_classes(self, candidates: Iterable[Facts]) -> None:
         seeds = {c for f in candidates for c in (*f.instance_of, *f.subclass_of)}
         self._prefetch(seeds, lambda f: f.subclass_of)

@@ -167,14 +167,11 @@ class Reconciler:
         extra = self._statement_candidates(rows)
         self.kb.load(extra)
         loaded = self._facts(dict.fromkeys([*ids, *extra]))
-        self.kb.prefetch_classes(loaded)
-        self.kb.prefetch_places(p for f in loaded for p in (f.qid, *f.located_in))
-        self.kb.prefetch_referenced(loaded)
         # the properties of the rows' facts (labels for the reviewer, constraints) and the items the
-        # candidates hold for them (their labels): one batch, not a request per fact checked
+        # candidates hold for them (their labels): in the closures' first batch, not a request per fact
         props = {f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
                                                                        if c.property}
-        self.kb.load([*sorted(props), *(q for f in loaded for q in f.items(*props))])
+        self.kb.prefetch_all(loaded, extra=[*sorted(props), *(q for f in loaded for q in f.items(*props))])
         if self.finder.can_widen:
             self._widen(rows)
 
@@ -182,13 +179,26 @@ class Reconciler:
         """The items rows name by id (checked to exist, in the same batches) and the name lookups of the
         others and of their linked cells (each cell's candidates pooled per column)."""
         ids: list[str] = [r.item_id for r in rows if r.item_id]
-        for r in rows:
-            if not r.item_id:
-                ids += self.finder.name_ids(r.entity)
-            for cell in r.linked:
-                found = self.finder.name_ids(linked_query(cell))
-                ids += found
-                self._pool.setdefault(cell.column, set()).update(found)
+        asked = [*((r.entity, "") for r in rows if not r.item_id),
+                 *((linked_query(c), c.column) for r in rows for c in r.linked)]
+        # a name followed by a shorter start of it (« X (bureau principal) » / « X »): the start asked
+        # first, its items' facts read with the other lookups' candidates (one batch), then the longer
+        # name asked only if one of them can match it (``ApiSource.settle_probes``)
+        probed = self.finder.probe(q for q, _ in asked)
+        waiting = [(q, column) for q, column in asked if self.finder.waiting(q)]
+        ids += self._names((q, column) for q, column in asked if not self.finder.waiting(q))
+        self.kb.load([*ids, *probed])
+        self.finder.settle_probes(self.kb.known)
+        return ids + self._names(waiting)
+
+    def _names(self, asked: Iterable[tuple[ReconQuery, str]]) -> list[str]:
+        """The name lookups of (query, column) pairs; an item cell's candidates pooled per column."""
+        ids: list[str] = []
+        for query, column in asked:
+            found = self.finder.name_ids(query)
+            ids += found
+            if column:
+                self._pool.setdefault(column, set()).update(found)
         return ids
 
     def _statement_candidates(self, rows: Sequence[RowInput]) -> list[str]:
@@ -217,15 +227,20 @@ class Reconciler:
         rounds += ["person"] if self.finder.can_search_fuzzy else []
         rounds += list(range(self.finder.prefix_rounds(WIDEN_ROUNDS)))
         rounds += ["fuzzy"] if self.finder.can_search_fuzzy else []
+        prefix_rounds = [k for k in rounds if isinstance(k, int)]
         for k in rounds:
             asks: dict[tuple[str, str], list[ReconQuery]] = {}
+            probes: dict[tuple[str, str], str] = {}
             for r in rows:
                 for query, place in self._still_new(r):
                     text = _widen_text(k, query, place, generic)
                     if text:
                         asks.setdefault((text, query.language), []).append(query)
+                        probe = _probe_text(k, text, query, place, generic, prefix_rounds)
+                        if probe:
+                            probes[(text, query.language)] = probe
             if asks:
-                self._ask(k, asks)
+                self._ask(k, asks, probes)
 
     def _still_new(self, r: RowInput) -> list[tuple[ReconQuery, str]]:
         """The row's queries (its entity, its linked cells) still decided NEW, with the row's place text
@@ -237,11 +252,18 @@ class Reconciler:
         todo += [(linked_query(c), by_column[c.column], "") for c in r.linked if c.column in by_column]
         return [(query, place) for query, m, place in todo if m.decision == Decision.NEW]
 
-    def _ask(self, k: str | int, asks: Mapping[tuple[str, str], list[ReconQuery]]) -> None:
+    def _ask(self, k: str | int, asks: Mapping[tuple[str, str], list[ReconQuery]],
+             probes: Mapping[tuple[str, str], str] | None = None) -> None:
         """One widening round's searches (each distinct text once), then the new candidates' facts
-        and closures fetched in batches."""
+        and closures fetched in batches. A text with a ``probe`` (a later round's shorter prefix of it,
+        ``_probe_text``) has the probe asked first, its answer kept for that round and not added now:
+        if it is empty, the text's own answer is known to be empty too (``RunMemo``), no request."""
         found: list[str] = []
-        for (text, lang), queries in asks.items():
+        probes = probes or {}
+        # shortest first: an empty answer for « Club arts » answers « Club arts du Sud » (``RunMemo``)
+        for (text, lang), queries in sorted(asks.items(), key=lambda a: len(probes.get(a[0], a[0][0]))):
+            if (text, lang) in probes:
+                self.finder.search_text(probes[(text, lang)], lang)
             if k in ("fuzzy", "person"):  # one full-text search of exactly this query
                 ids = self.finder.search_fuzzy(text, lang)
             elif k == "words" and search_words_of(text):
@@ -252,10 +274,7 @@ class Reconciler:
                 self.finder.widen(q, ids)
             found += ids
         self.kb.load(found)
-        fresh = self._facts(dict.fromkeys(found))
-        self.kb.prefetch_classes(fresh)
-        self.kb.prefetch_places(p for f in fresh for p in (f.qid, *f.located_in))
-        self.kb.prefetch_referenced(fresh)
+        self.kb.prefetch_all(self._facts(dict.fromkeys(found)))
 
     @staticmethod
     def _holds(q: ReconQuery, f: Facts) -> bool:
@@ -413,6 +432,21 @@ def _widen_text(k: str | int, query: ReconQuery, place: str, generic: frozenset[
         return initials_family(query.text) if query.person else ""
     shorter = shorter_names(query.text, place=place, generic=generic)
     return shorter[k] if isinstance(k, int) and k < len(shorter) else ""
+
+
+def _probe_text(k: str | int, text: str, query: ReconQuery, place: str, generic: frozenset[str],
+                prefix_rounds: Sequence[int]) -> str:
+    """For prefix round ``k``'s ``text``: the shortest text a later prefix round would ask for the same
+    query that is a literal prefix of it ("" if none). A prefix search that finds nothing for « Club
+    bleuets » finds nothing for « Club bleuets arts » either; the row, left NEW by an empty answer,
+    reaches the later round anyway — so asking the shorter one first answers both with one request
+    when it is empty. (When it is not, the longer one is asked as well; the shorter one's answer is
+    kept for its own round.)"""
+    if not isinstance(k, int):
+        return ""
+    later = [_widen_text(j, query, place, generic) for j in prefix_rounds if j > k]
+    fits = [t for t in later if t and t != text and text.startswith(t)]
+    return min(fits, key=len) if fits else ""
 
 
 def words_search_text(text: str) -> str:
