@@ -18,6 +18,13 @@ Filled from a Wikidata JSON dump (one entity per line, ``.gz``/``.bz2`` too) or 
   wikiclub reconciles on a bare Wikibase, whose search cannot find accent or case variants.
 
 ``update`` refetches only items whose revision changed.
+
+The stored facts and name keys are what the name rules (``names``, ``facts``, this module) made of the
+items when they were read: the index records a fingerprint of those rules (:func:`rules_version`). An
+index written by other rules (an older or newer wikiclub) would look names up under keys the current
+rules never produce — an existing item missed, a duplicate created — so it is not read: a build or an
+update starts it again from nothing (the automatic regional and page indexes do so by themselves),
+and ``--index FILE`` is refused with the command that rebuilds it.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import facts as facts_rules
+from .. import names as name_rules
 from ..dumps import iter_dump
 from ..errors import UsageError
 from ..facts import Facts, facts_from_entity
@@ -65,10 +74,32 @@ class EntitiesLike(Protocol):
                      languages: Sequence[str] | None = None) -> Mapping[str, Entity]: ...
 
 
-class LocalIndex:
-    """The SQLite index; open with ``LocalIndex(path)``, close with ``close()`` or a ``with`` block."""
+def rules_version() -> str:
+    """A fingerprint of the rules that turn an item into the index's facts and name keys: the source
+    of ``names``, ``facts`` and this module. Any change to them makes older indexes stale."""
+    digest = hashlib.sha256()
+    for module_file in (name_rules.__file__, facts_rules.__file__, __file__):
+        digest.update(Path(str(module_file)).read_bytes())
+    return digest.hexdigest()[:16]
 
-    def __init__(self, path: Path | str, *, create: bool = False) -> None:
+
+def _rebuild_hint(path: Path, meta: Mapping[str, str]) -> str:
+    source = meta.get("source", "")
+    if source.startswith("dump:"):
+        return f"Reconstruisez-le / rebuild it: wikiclub index build --dump {source[5:]} -o {path}"
+    if source == "pages":
+        return f"Reconstruisez-le / rebuild it: wikiclub index update {path}  (ou / or: index build --all-pages)"
+    return f"Reconstruisez-le / rebuild it: wikiclub index update {path}"
+
+
+class LocalIndex:
+    """The SQLite index; open with ``LocalIndex(path)``, close with ``close()`` or a ``with`` block.
+
+    ``rebuild``: the caller fills the index next (a build, an update, the automatic indexes): an index
+    written by other name rules is emptied and will be read again in full; otherwise such an index is
+    refused (UsageError naming the command that rebuilds it)."""
+
+    def __init__(self, path: Path | str, *, create: bool = False, rebuild: bool | None = None) -> None:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise UsageError(f"Index introuvable / index not found: {self.path}",
@@ -76,6 +107,24 @@ class LocalIndex:
         self.db = sqlite3.connect(self.path)
         self.db.executescript(SCHEMA)
         self._facts: dict[str, Facts | None] = {}
+        self.rules = rules_version()
+        meta = self.meta()
+        if self.count() and meta.get("rules") != self.rules:
+            if not (create if rebuild is None else rebuild):
+                self.db.close()
+                raise UsageError(f"{self.path} : index écrit par d'autres règles de noms (une autre version de "
+                                 "wikiclub) ; ses clés ne correspondent plus / index written by other name rules "
+                                 "(another wikiclub version): its keys no longer match", _rebuild_hint(self.path, meta))
+            self.clear()
+        if meta.get("rules") != self.rules:
+            self.set_meta(rules=self.rules)
+
+    def clear(self) -> None:
+        """Every entity and lookup row removed (the index is read again in full)."""
+        with self.db:
+            for table in ("entity", "name", "name_fts", "ident", "website"):
+                self.db.execute(f"DELETE FROM {table}")
+        self._facts.clear()
 
     def __enter__(self) -> LocalIndex:
         return self

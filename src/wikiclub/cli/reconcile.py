@@ -510,7 +510,7 @@ def _sync(path: Path, site: str | None, config_file: Path | None, focus: str | N
 
     settings, client = _client(site, config_file)
     waits = WaitDisplay().attach(client)
-    index = LocalIndex(path, create=create)
+    index = LocalIndex(path, create=create, rebuild=True)  # written by other name rules: read again in full
     try:
         meta = index.meta()
         if all_pages or meta.get("source") == "pages":
