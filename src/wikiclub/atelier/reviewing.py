@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..reconcile.apply import read_state
+from ..reconcile.model import sheet_of
 from ..reconcile.review import human_value, read_review, write_decisions
 from .cards import Card, match_cards
 
@@ -102,7 +103,7 @@ def load_rows(review: Path, link: Callable[[str], str]) -> list[ReviewRow]:
         raw = record.get("cells") or {}
         pairs = raw.items() if isinstance(raw, Mapping) else (c for c in raw if len(c) >= 2)
         cells = tuple((str(k), str(v)) for k, v in pairs if str(v).strip())
-        rows.append(ReviewRow(hd.key, hd.row, hd.key.rsplit(":", 1)[0], str(result.get("name", "")),
+        rows.append(ReviewRow(hd.key, hd.row, sheet_of(hd.key), str(result.get("name", "")),
                               str(entity.get("decision", "REVIEW")), str(entity.get("qid") or ""),
                               str(entity.get("reason", "")), human_value(hd),
                               tuple(match_cards(entity, link)), _linked(result, hd.linked, link), cells,

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..model import ItemRef, ItemValue, MappedRow
-from .model import Decision, RowResult
+from .model import Decision, RowResult, sheet_of
 from .review import COL_HUMAN, STATE_HEADER, HumanDecision, read_review, sheet_run_id, state_path
 from .store import result_from_json
 
@@ -44,8 +44,8 @@ class ApplySummary:
 
 def _tab(key: str) -> str:
     """The tab of a row key « file:tab:row » (the file when the tab has no name)."""
-    parts = key.rsplit(":", 2)
-    return (parts[1] or parts[0]) if len(parts) == 3 else ""
+    file, _, tab = sheet_of(key).rpartition(":")
+    return (tab or file) if file else ""
 
 
 def row_places(decisions: Sequence[HumanDecision]) -> dict[str, str]:
@@ -140,12 +140,12 @@ def _groups(results: Mapping[str, RowResult]) -> dict[str, list[str]]:
 
     by_row: dict[tuple[str, int], str] = {}
     for k, r in results.items():
-        by_row[(k.rsplit(":", 1)[0], r.row)] = k
+        by_row[(sheet_of(k), r.row)] = k
     for k, r in results.items():
         if r.duplicate_key in results:  # a duplicate in another tab
             parent[root(k)] = root(r.duplicate_key)
         elif r.duplicate_of is not None:
-            other = by_row.get((k.rsplit(":", 1)[0], int(r.duplicate_of)))
+            other = by_row.get((sheet_of(k), int(r.duplicate_of)))
             if other is not None and other != k:
                 parent[root(k)] = root(other)
     members: dict[str, list[str]] = {}
@@ -217,7 +217,7 @@ def _provenance(hd: HumanDecision, result: RowResult, final: Final) -> dict[str,
     if result.distinct_keys:  # a run over several tabs: the look-alikes' own keys
         provenance["distinct_from"] = list(result.distinct_keys)
     elif result.distinct_from:  # look-alike rows that are other entities: plan never merges them
-        sheet = hd.key.rsplit(":", 1)[0]
+        sheet = sheet_of(hd.key)
         provenance["distinct_from"] = [f"{sheet}:{row}" for row in result.distinct_from]
     if final.same_as is not None:
         provenance["same_as"] = final.same_as  # plan: one creation with that row

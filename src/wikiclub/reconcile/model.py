@@ -227,6 +227,11 @@ class LinkedResult:
     match: Match
 
 
+def sheet_of(key: str) -> str:
+    """The sheet part of a row key « file:tab:row » (« file:tab »): rows of one tab share it."""
+    return key.rsplit(":", 1)[0]
+
+
 @dataclass(frozen=True)
 class RowResult:
     """Everything decided for one spreadsheet row."""

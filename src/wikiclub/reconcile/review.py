@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .model import Decision, RowResult, ScoredCandidate
+from .model import Decision, RowResult, ScoredCandidate, sheet_of
 
 COL_KEY = "clé / key"
 COL_ROW = "ligne / row"
@@ -120,7 +120,7 @@ def _duplicate_cell(r: RowResult) -> int | str:
     """The row this one duplicates: its number, with its tab's name when it is in another tab."""
     if r.duplicate_of is None:
         return ""
-    if r.duplicate_key and r.duplicate_key.rsplit(":", 1)[0] != r.key.rsplit(":", 1)[0]:
+    if r.duplicate_key and sheet_of(r.duplicate_key) != sheet_of(r.key):
         return f"{r.duplicate_key.rsplit(':', 2)[-2]} : {r.duplicate_of}"
     return r.duplicate_of
 
