@@ -43,7 +43,7 @@ def measure(n: int, folder: Path) -> dict[str, float]:
     rows, results = _rows(n)
     review = folder / f"review-{n}.xlsx"
     started = time.perf_counter()
-    write_review(review, results, base_url="http://wiki.test", state=state_items(rows, results))
+    write_review(review, results, item_url=lambda q: f"http://wiki.test/wiki/{q}", state=state_items(rows, results))
     written = time.perf_counter() - started
     decide, load = [], []
     for k in range(DECISIONS):
