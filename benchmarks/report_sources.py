@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tarfile
@@ -50,7 +51,7 @@ import json, sys, time, tomllib, requests
 from pathlib import Path
 from wikiclub.adapters.sparql import SparqlClient
 from wikiclub.adapters.wikibase import WikibaseClient
-from wikiclub.config import WikiProject
+from wikiclub.config import WikiProject, sandbox_site
 from wikiclub.report.budget import Collector
 from wikiclub.report.cache import FactCache
 from wikiclub.report.membership import find_candidates
@@ -60,10 +61,11 @@ from wikiclub.report.spec import build_spec
 
 method, work = sys.argv[1], Path(sys.argv[2])
 conf = tomllib.loads((work / "wikiclub.toml").read_text("utf-8"))
-api = conf["wikiclub"]["site"]
+site = sandbox_site(conf["wikiclub"]["site"].removeprefix("sandbox:"))  # report_cost's "sandbox:<server>"
+api = site.api_url
 spec = build_spec(WikiProject("Bench", conf["project"]["focus_item"], tuple(conf["project"]["regions"]), ("fr", "en")))
 ns = Namespaces.for_base(None)
-run = Collector(SparqlClient(api.replace("/w/api.php", "/sparql"), requests.Session()))
+run = Collector(SparqlClient(site.sparql_url, requests.Session()))
 found = find_candidates(run, spec.selection, ns)
 ids, walk_queries = found.ids(), run.queries
 versions = found.versions if "SPARQL" in method else {}
@@ -104,7 +106,13 @@ def baseline(commit: str, workdir: Path) -> dict[str, Any]:
     old = workdir / f"old-{commit}"
     with tarfile.open(fileobj=BytesIO(tar)) as archive:
         archive.extractall(old, filter="data")
-    cmd = [sys.executable, "-c", CHILD, "report", "--config", str(workdir / "wikiclub.toml"), "--spec",
+    # that commit read a local API URL as the sandbox; today's config names it « sandbox:<server> »
+    conf = (workdir / "wikiclub.toml").read_text("utf-8")
+    server = re.search(r'site = "sandbox:([^"]+)"', conf)
+    old_conf = workdir / "wikiclub-old.toml"
+    old_conf.write_text(conf if server is None else conf.replace(server.group(0), f'site = "{server.group(1)}/w/api.php"'),
+                        "utf-8")
+    cmd = [sys.executable, "-c", CHILD, "report", "--config", str(old_conf), "--spec",
            str(workdir / "wikiclub-report.toml"), "-o", str(workdir / "out-old"), "--no-history", "--batches",
            str(workdir / "none")]
     started = time.perf_counter()
@@ -113,7 +121,7 @@ def baseline(commit: str, workdir: Path) -> dict[str, Any]:
     wall = time.perf_counter() - started
     if proc.returncode != 0:
         return {"items": 0, "seconds": wall, "queries": 0, "requests": 0, "peak_mb": 0, "digest": None,
-                "failed": proc.stderr.strip().splitlines()[-1:]}
+                "failed": [line for line in proc.stderr.strip().splitlines() if not line.startswith("VmHWM")][-1:]}
     report = json.loads((workdir / "out-old" / "couverture.json").read_text("utf-8"))["report"]
     peak = next(line for line in proc.stderr.splitlines() if line.startswith("VmHWM"))
     return {"items": sum(c["items"] for c in report["cells"] if c["group"] == "all"), "seconds": wall,
