@@ -27,6 +27,7 @@ KB = Path(__file__).parent / "data" / "kb.jsonl"
 MUNI, ORG, REGION_CLASS = "Q70010", "Q70011", "Q70012"
 CANADA, QUEBEC, ONTARIO = "Q70001", "Q70002", "Q70003"
 NORTH, SOUTH = "Q70020", "Q70021"  # two made-up regions of the same province
+FOCUS = "Q70060"  # a made-up WikiProject's focus-list item (P5008)
 
 
 def _text(lang: str, value: str) -> dict[str, str]:
@@ -51,7 +52,8 @@ def _time_snak(prop: str, year: int) -> dict[str, Any]:
 
 
 def _value_claim(prop: str, datatype: str, value: Any) -> dict[str, Any]:
-    kind = {"url": "string", "monolingualtext": "monolingualtext", "time": "time"}[datatype]
+    kind = {"url": "string", "monolingualtext": "monolingualtext", "time": "time",
+            "globe-coordinate": "globecoordinate"}[datatype]
     return {"mainsnak": {"snaktype": "value", "property": prop, "datatype": datatype,
                          "datavalue": {"type": kind, "value": value}}, "type": "statement", "rank": "normal"}
 
@@ -71,6 +73,12 @@ def item(qid: str, label: str, *, p31: str = "", p131: str = "", aliases: tuple[
             "lastrevid": 1}
 
 
+def _point(lat: float, lon: float) -> dict[str, list[dict[str, Any]]]:
+    return {"P625": [_value_claim("P625", "globe-coordinate", {
+        "latitude": lat, "longitude": lon, "altitude": None, "precision": 0.0001,
+        "globe": "http://www.wikidata.org/entity/Q2"})]}
+
+
 def world() -> list[dict[str, Any]]:
     """Two regions of one province; homonym municipalities; a former municipality merged into a city."""
     dissolved = {"P576": [_value_claim("P576", "time", _time_snak("P576", 1971)["datavalue"]["value"])]}
@@ -85,8 +93,9 @@ def world() -> list[dict[str, Any]]:
         item("Q70030", "Saint-Aubin-des-Pins", p31=MUNI, p131=NORTH),
         item("Q70031", "Saint-Aubin-des-Pins", p31=MUNI, p131=NORTH, claims=dissolved,
              description="ancienne municipalité"),
-        item("Q70032", "Lac-Véron", p31=MUNI, p131=NORTH),
-        item("Q70033", "Lac-Véron", p31=MUNI, p131=SOUTH),
+        item("Q70032", "Lac-Véron", p31=MUNI, p131=NORTH, claims=_point(46.0, -75.0)),
+        item("Q70033", "Lac-Véron", p31=MUNI, p131=SOUTH,
+             claims={**_point(46.05, -75.1), "P5008": [_item_claim("P5008", FOCUS)]}),
         item("Q70034", "Grand-Vallon", p31=MUNI, p131=SOUTH),
         item("Q70035", "Brisay", p31=MUNI, p131="Q70034", p31_ended=2002, description="ancienne municipalité"),
         item("Q70036", "Notre-Dame-des-Sables", p31=MUNI, p131=NORTH),
@@ -161,6 +170,41 @@ def test_homonyms_settled_by_region_or_clue(client: WikibaseClient) -> None:
     assert got[1][0] == "REVIEW"
     assert got[2] == ("MATCH", "Q70032")
     assert got[3] == ("MATCH", "Q70037")
+
+
+def test_homonyms_settled_by_the_projects_home_or_the_rows_coordinates(client: WikibaseClient) -> None:
+    """Homonym towns of one province that neither the cell nor the mapping's ``within`` (the province)
+    tells apart: the project's regions or its focus list (``home``) say which one a regional sheet
+    means; so do the row's own coordinates when they lie at one town's centre and far from the other."""
+    cells = [("Lac-Véron", (), (), None),                     # nothing tells them apart
+             ("Lac-Véron", (QUEBEC,), (NORTH,), None),        # the project's regions (wikiclub.toml)
+             ("Lac-Véron", (QUEBEC,), (FOCUS,), None),        # the mapping's focus list (P5008)
+             ("Lac-Véron", (QUEBEC,), (NORTH, SOUTH), None),  # both at home: still a person's choice
+             ("Lac-Véron", (QUEBEC,), (), (46.003, -75.004)),  # 0.4 km from one centre, 9 km from the other
+             ("Lac-Véron", (QUEBEC,), (), (46.025, -75.05)),   # between the two: no guess
+             ("Lac-Véron", (QUEBEC,), (), (46.0, -74.95))]     # 3.9 km: not at a centre
+    rows = [RowInput(f"s:{i}", i, ReconQuery(f"Organisme inventé numéro {i}", coordinates=point),
+                     (LinkedCell("Municipalité", value, types=(MUNI,), within=within, role=PLACE, home=home),))
+            for i, (value, within, home, point) in enumerate(cells, start=2)]
+    got = [(r.linked[0].match.decision.value, r.linked[0].match.qid) for r in reconcile_rows(rows, ApiSource(client))]
+    assert got[0][0] == "REVIEW"
+    assert got[1] == ("MATCH", "Q70032")
+    assert got[2] == ("MATCH", "Q70033")
+    assert got[3][0] == "REVIEW"
+    assert got[4] == ("MATCH", "Q70032")
+    assert got[5][0] == "REVIEW" and got[6][0] == "REVIEW"
+
+
+def test_row_input_gives_the_place_cell_the_projects_home() -> None:
+    from wikiclub.model import ItemRef, MappedRow, Snak, SourceRef, StatementDraft
+    from wikiclub.reconcile.inputs import row_input
+
+    st = StatementDraft(Snak("P131", "wikibase-item", ItemRef("Lac-Véron", (MUNI,), (QUEBEC,))))
+    row = MappedRow(SourceRef("f.csv", None, 2), labels=(("fr", "Organisme"),), statements=(st,),
+                    focus_list=FOCUS)
+    got = row_input(row, regions=(NORTH,))
+    assert got.linked[0].home == (NORTH, FOCUS)
+    assert row_input(row).linked[0].home == (FOCUS,)
 
 
 def test_clue_not_an_ancestor_is_no_contradiction(facts: dict[str, Facts]) -> None:

@@ -130,7 +130,8 @@ def reconcile_step(job: Job, work: Work, wiring: Wiring, *, replace: bool = Fals
     try:
         source = ApiSource(client, languages=wiring.settings.project.languages)
         results = reconcile_mapped(rows, source, language=mapping.language or "fr", checkpoint=work.checkpoint,
-                                   resume=work.checkpoint.exists(), progress=progress)
+                                   resume=work.checkpoint.exists(), progress=progress,
+                                   regions=wiring.settings.project.regions)
     finally:
         close(client)
     write_outputs(work.review, rows, results, item_url=item_links(wiring.settings), site="")

@@ -169,7 +169,7 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     set_interrupt_hint(_resume_hint(sheet, mapping_path, output, index_path, site, config_file, tab))
     try:
         results = reconcile_mapped(rows, choice.source, language=language, thresholds=thresholds,
-                                   checkpoint=checkpoint, resume=resume,
+                                   checkpoint=checkpoint, resume=resume, regions=settings.project.regions,
                                    progress=None if no_progress else _progress_bar)
     finally:
         choice.close()

@@ -406,6 +406,18 @@ def outside_feature(where: str) -> Feature:
                    blocks=True)
 
 
+def away_feature() -> Feature:
+    """A municipality outside the project's home (its regions, its focus list) beside a homonym at home."""
+    return Feature("région", "hors du territoire du projet, alors qu'un homonyme y est", WITHIN_OUT + AREA_BAD_WEAK,
+                   blocks=True)
+
+
+def farther_feature(d: float, d0: float) -> Feature:
+    """A municipality far from the row's coordinates beside a homonym whose centre is near them."""
+    return Feature("coordonnées", f"{d:.1f} km des coordonnées de la ligne, un homonyme à {d0:.1f} km",
+                   WITHIN_OUT + AREA_BAD_WEAK, blocks=True)
+
+
 def _place_verdict(p: str, cand: Facts, chain: frozenset[str], kb: Knowledge) -> tuple[float, str, bool]:
     """(points, detail, blocks) of the row's place ``p`` against the candidate's places ``chain``."""
     pchain = kb.ancestors(p)

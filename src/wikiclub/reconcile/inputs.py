@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..facts import CIRCA, HUMAN, P_CIRCUMSTANCES
@@ -70,7 +70,8 @@ class _Gathered:
     coords: tuple[float, float] | None = None
 
 
-def _gather(row: MappedRow, language: str, datatypes: Mapping[str, str] | None) -> _Gathered:
+def _gather(row: MappedRow, language: str, datatypes: Mapping[str, str] | None,
+            home: tuple[str, ...] = ()) -> _Gathered:
     g = _Gathered()
     cells = dict(row.cells)
     for st in row.statements:
@@ -81,7 +82,7 @@ def _gather(row: MappedRow, language: str, datatypes: Mapping[str, str] | None) 
         if isinstance(v, ItemRef):
             role = PLACE if snak.property in PLACE_PROPERTIES and not any(c.role == PLACE for c in g.linked) else ITEM
             g.linked.append(LinkedCell(column, v.text, tuple(v.types), tuple(v.within), role, language,
-                                       snak.property))
+                                       snak.property, home if role == PLACE else ()))
             continue
         fact = row_fact(st, dtype, cells.get(column, ""))
         if fact is not None:
@@ -117,21 +118,23 @@ def is_person(row: MappedRow) -> bool:
     return HUMAN in row.match.types or HUMAN in row.instance_of
 
 
-def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, str] | None = None) -> RowInput:
+def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, str] | None = None,
+              regions: Sequence[str] = ()) -> RowInput:
     """One ``RowInput``: the row's names, hints and facts, and its item columns as linked cells.
 
     ``datatypes`` (property → datatype) tells which string values are external identifiers; by
     default the statement's own datatype is used. The row's category cell (``use: category``) adds its
     classes to the type hints; its region cell (``use: region``) already is the ``within`` of the place
     cells it scopes (their ``ItemRef``), so it reaches the linked cells' queries as it is. A person's name written « Nom, Prénom » is also
-    searched in natural order.
+    searched in natural order. The row's municipality cell knows the project's home (``regions``, the
+    WikiProject's, and the row's focus list): a homonym town at home is meant (``ReconQuery.home``).
     """
     names = [t for lang, t in row.labels if lang == language] + [t for lang, t in row.labels if lang != language]
     names += [t for _, t in row.aliases]
     person = is_person(row)
     if person:  # searched as written, in natural order, and without a title (« Mme »)
         names += [without_title(natural_order(t)) for t in names]
-    g = _gather(row, language, datatypes)
+    g = _gather(row, language, datatypes, home_of(row, regions))
     # The row's own classes (its Type cell: they are among the match types too) versus the mapping's
     # constant default (``instance_of`` when the cell is empty), which says little about one row.
     named = [c for c in row.instance_of if c in row.match.types]
@@ -149,5 +152,11 @@ def row_input(row: MappedRow, *, language: str = "fr", datatypes: Mapping[str, s
     return RowInput(key, int(src.row or 0), query, tuple(g.linked), row.item_id)
 
 
-def row_inputs(rows: Iterable[MappedRow], *, language: str = "fr") -> list[RowInput]:
-    return [row_input(r, language=language) for r in rows]
+def home_of(row: MappedRow, regions: Sequence[str] = ()) -> tuple[str, ...]:
+    """The project's home for ``row``: its regions (wikiclub.toml) and the row's focus list (P5008)."""
+    return tuple(dict.fromkeys((*regions, *((row.focus_list,) if row.focus_list else ()))))
+
+
+def row_inputs(rows: Iterable[MappedRow], *, language: str = "fr", regions: Sequence[str] = ()) -> list[RowInput]:
+    """``row_input`` of each row; ``regions``: the WikiProject's regions (wikiclub.toml), its home."""
+    return [row_input(r, language=language, regions=regions) for r in rows]

@@ -47,6 +47,9 @@ class ReconQuery:
     ``places`` the row's resolved municipality candidates (any of them); ``area_hints`` texts naming a
     larger area written in the cell (a qualifier like "Ont."; a mismatch blocks), ``area_guesses`` the
     same inferred from other cells (province of a phone area code or postal code; a mismatch costs).
+    ``home`` marks the WikiProject's own territory: its regions (wikiclub.toml ``[project] regions``: a
+    place holding one among its P131 ancestors) and its focus list (the mapping's ``focus_list``: a place
+    holding it as P5008). Among homonym municipalities, one at home is meant when the others are not.
     """
 
     text: str
@@ -61,6 +64,7 @@ class ReconQuery:
     area_hints: tuple[str, ...] = ()
     area_guesses: tuple[str, ...] = ()
     area_clues: tuple[str, ...] = ()  # other areas the cell names (a region, an amalgamated city): only favour
+    home: tuple[str, ...] = ()  # the project's regions and focus list (see above): settles homonym towns
     identifiers: tuple[tuple[str, str], ...] = ()
     websites: tuple[str, ...] = ()
     coordinates: tuple[float, float] | None = None

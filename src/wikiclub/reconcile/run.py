@@ -56,6 +56,7 @@ class LinkedCell:
     role: str = ITEM
     language: str = "fr"
     property: str = ""  # the statement's property (P19, P551…): once reconciled, a fact of the row
+    home: tuple[str, ...] = ()  # the project's regions and focus list (``ReconQuery.home``)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def linked_query(cell: LinkedCell) -> ReconQuery:
     guesses = (pc.postal_province,) if pc.postal_province and not pc.provinces else ()
     return ReconQuery(text=pc.name, other_names=others, language=cell.language, types=cell.types,
                       within=cell.within, area_hints=pc.provinces, area_guesses=guesses, area_clues=pc.clues,
-                      strict_types=True)
+                      strict_types=True, home=cell.home)
 
 
 def place_name(value: str) -> str:

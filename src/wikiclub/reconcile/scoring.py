@@ -92,7 +92,7 @@ class Scorer:
         out = [self._one(query, cand, ctx, is_place) for cand in candidates]
         if not is_place:
             out = self._unexcused(query, out, candidates, ctx)
-        extra = relative_features(query, out, {c.qid: c for c in candidates}, is_place=is_place)
+        extra = relative_features(query, out, {c.qid: c for c in candidates}, is_place=is_place, kb=self.kb)
         if extra:
             by_qid = {c.qid: c for c in candidates}
             out = [self._one(query, by_qid[s.qid], ctx, is_place, extra[s.qid]) if s.qid in extra else s
@@ -202,15 +202,22 @@ def _homonym(a: ScoredCandidate, b: ScoredCandidate) -> bool:
 
 
 def relative_features(query: ReconQuery, scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts], *,
-                      is_place: bool) -> dict[str, list[Feature]]:
+                      is_place: bool, kb: Knowledge | None = None) -> dict[str, list[Feature]]:
     """Evidence that depends on the other candidates, by QID:
 
     * a municipality cell: a dissolved candidate (P576 or an end time) when a current one bears the
       same name is a contradiction, never a MATCH — the current one is meant;
     * a municipality outside the areas the query names (its ``within`` regions, an area named in
       the cell) when a homonym lies inside them is not a MATCH either (homonym towns of one
-      province). Not for a row's entity: a person or an organisation of the region may be tied by
-      its statements to places elsewhere.
+      province); nor one outside the project's home (``query.home``: its regions, its focus list)
+      when a homonym is at home — a regional directory's « Ville-Marie » is the town of the region,
+      not the borough of Montréal;
+    * a municipality far from the row's own coordinates when a homonym's centre is near them
+      (``NEAR_KM``; the other ``FAR_RATIO`` times as far, and at least ``FAR_MIN_KM``): a venue 500 m
+      from a town's centre is in the town, not in the parish of the same name around it.
+
+    Not for a row's entity: a person or an organisation of the region may be tied by its statements
+    to places elsewhere.
     """
     if not is_place:
         return {}
@@ -219,10 +226,40 @@ def relative_features(query: ReconQuery, scored: Sequence[ScoredCandidate], fact
         inside = [s for s in scored if s.qid not in extra and not s.blocked
                   and any(F.in_scope(f) for f in s.features)]
         where = ", ".join(f"« {c} »" for c in query.area_clues) or "la région"
-        for s in scored:
-            if s not in inside and s.qid not in extra and any(_homonym(s, i) for i in inside):
-                extra[s.qid] = [F.outside_feature(where)]
+        _outside(scored, inside, extra, F.outside_feature(where))
+    if query.home and kb is not None:
+        home = set(query.home)
+        inside = [s for s in scored if s.qid not in extra and not s.blocked
+                  and (kb.ancestors(s.qid) & home or home & set(facts[s.qid].items("P5008")))]
+        _outside(scored, inside, extra, F.away_feature())
+    if query.coordinates is not None:
+        _farther_homonyms(query.coordinates, scored, facts, extra)
     return extra
+
+
+def _outside(scored: Sequence[ScoredCandidate], inside: Sequence[ScoredCandidate], extra: dict[str, list[Feature]],
+             feature: Feature) -> None:
+    """``feature`` for each candidate left that is not ``inside`` while a homonym is."""
+    for s in scored:
+        if s not in inside and s.qid not in extra and not s.blocked and any(_homonym(s, i) for i in inside):
+            extra[s.qid] = [feature]
+
+
+NEAR_KM, FAR_RATIO, FAR_MIN_KM = 2.0, 3.0, 5.0
+
+
+def _farther_homonyms(point: tuple[float, float], scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts],
+                      extra: dict[str, list[Feature]]) -> None:
+    located = [(s, F.distance_km(point, c)) for s in scored if s.qid not in extra and not s.blocked
+               for c in [facts[s.qid].coordinates] if c is not None]
+    if len(located) < 2:
+        return
+    nearest, d0 = min(located, key=lambda sd: sd[1])
+    if d0 > NEAR_KM:
+        return
+    for s, d in located:
+        if s is not nearest and _homonym(s, nearest) and d >= max(FAR_MIN_KM, FAR_RATIO * d0):
+            extra[s.qid] = [F.farther_feature(d, d0)]
 
 
 def _dissolved_beside_current(scored: Sequence[ScoredCandidate], facts: Mapping[str, Facts]

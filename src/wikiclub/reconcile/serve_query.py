@@ -29,7 +29,7 @@ from ..sheets.properties import PropertyCatalog
 from ..sheets.read import Sheet, normalize_key
 from ..sheets.rowmap import RowMapper
 from ..sheets.templates import split_by_template, template_columns, whole_text_cells
-from .inputs import PLACE_PROPERTIES, row_input
+from .inputs import PLACE_PROPERTIES, home_of, row_input
 from .model import ReconQuery
 from .run import ITEM, PLACE, LinkedCell, RowInput
 
@@ -391,8 +391,9 @@ class Translator:
         if profile is None or profile.column is None:
             return ri, False
         spec = profile.column
-        cell = LinkedCell(spec.column, q.text, *(spec.item or ((), ())),
-                          role=PLACE if spec.property in PLACE_PROPERTIES else ITEM, language=language)
+        place = spec.property in PLACE_PROPERTIES
+        cell = LinkedCell(spec.column, q.text, *(spec.item or ((), ())), role=PLACE if place else ITEM,
+                          language=language, home=home_of(row) if place else ())
         context = ReconQuery("", language=language, coordinates=ri.entity.coordinates,
                              area_guesses=ri.entity.area_guesses)
         return RowInput(ri.key, ri.row, context, (cell,)), True

@@ -18,8 +18,9 @@ from .store import result_to_json
 def reconcile_mapped(rows: Sequence[MappedRow], source: CandidateSource, *, language: str = "fr",
                      thresholds: Thresholds | None = None, checkpoint: Path | None = None, resume: bool = False,
                      progress: Callable[[Iterable[RowInput]], Iterable[RowInput]] | None = None,
-                     scorer: str = "ours") -> list[RowResult]:
-    inputs = [row_input(r, language=language) for r in rows]
+                     scorer: str = "ours", regions: Sequence[str] = ()) -> list[RowResult]:
+    """Reconcile mapped rows; ``regions``: the WikiProject's (wikiclub.toml), the home of its homonym towns."""
+    inputs = [row_input(r, language=language, regions=regions) for r in rows]
     return reconcile_inputs(inputs, source, thresholds=thresholds, scorer=scorer, checkpoint=checkpoint,
                             resume=resume, progress=progress)
 
