@@ -44,7 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -454,9 +454,9 @@ def log_length(log: Path) -> int:
 
 
 def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = False
-            ) -> tuple[tuple[Score, dict[str, Score], dict[str, Score]], int, int]:
-    """Scores through a sandbox's API, requests sent, and requests identical to one sent before in the
-    same run (one run per sheet; a town asked again by the next sheet's run is not a repeat). With
+            ) -> tuple[tuple[Score, dict[str, Score], dict[str, Score]], int, int, Counter[str]]:
+    """Scores through a sandbox's API, requests sent, requests identical to one sent before in the
+    same run, and the requests by kind (one run per sheet; a town asked again by the next sheet's run is not a repeat). With
     ``regional``, the region's index first (examples/wikiclub.toml's focus list and regions, kept on disk
     across the runs: built by the first — its requests counted, SPARQL included —, refreshed by the next)."""
     from wikiclub.adapters.http import WikiclubSession
@@ -502,8 +502,36 @@ def run_api(sheets: list[tuple[str, list[Row]]], tmp: Path, *, regional: bool = 
         running.stop()
     lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
     bounds = [*marks, len(lines)]
+    kinds = Counter(request_kind(e) for e in lines[start:])
+    kinds["SPARQL"] += sum(c.sent for c in counters)
     return (scores, len(lines) - start + sum(c.sent for c in counters),
-            sum(repeats(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)))
+            sum(repeats(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)), kinds)
+
+
+def request_kind(e: dict[str, Any]) -> str:
+    """What one logged API request was: a prefix search, a full-text search, a statement search…"""
+    params = e.get("params", {})
+    if e.get("action") == "query" and params.get("list") == "search":
+        return "haswbstatement" if "haswbstatement" in str(params.get("srsearch", "")) else "full-text search"
+    if e.get("action") == "query":
+        return str(params.get("meta") or params.get("list") or params.get("generator") or "query")
+    return str(e.get("action"))
+
+
+def search_floor(sheets: list[tuple[str, list[Row]]]) -> int:
+    """Prefix searches a run needs at least: one per distinct name and one per distinct municipality name
+    of each sheet (one run each) — CirrusSearch cannot answer several in one request (it removes
+    parentheses: Help:CirrusSearch/Logical operators), nor can ``wbsearchentities``."""
+    from wikiclub.names import fold, place_cell
+
+    return sum(len({fold(r.name) for r in rows}) + len({fold(place_cell(r.muni).name) for r in rows if r.muni})
+               for _, rows in sheets)
+
+
+def kinds_line(kinds: Counter[str], floor: int, distinct: int) -> str:
+    parts = ", ".join(f"{k} {v}" for k, v in kinds.most_common() if v)
+    return (f"Requests by kind: {parts}. Floor of one prefix search per distinct name and per distinct "
+            f"municipality name in each run: {floor} ({floor / distinct:.2f} per distinct row).")
 
 
 FOCUS, REGIONS = "Q900100", ("Q900126", "Q900127", "Q900138", "Q900139")  # examples/wikiclub.toml's [project]
@@ -581,18 +609,19 @@ def main(argv: list[str] | None = None) -> int:
             details += [f"## {seed_name} seed ({seed}), local index", "", *breakdown(by_name, by_muni), ""]
             details += errors_section(total)
         if args.source in ("sandbox", "both"):
-            (total, by_name, by_muni), sent, again = run_api(sheets, tmp)
+            (total, by_name, by_muni), sent, again, kinds = run_api(sheets, tmp)
             lines.append(summary_line(f"{seed_name} ({seed})", "sandbox API", total,
                                       f"{sent / distinct:.2f} ({sent}/{distinct}; {again} identical to one sent before in the same run)"))
-            details += [f"## {seed_name} seed ({seed}), sandbox API", "", *breakdown(by_name, by_muni), ""]
+            details += [f"## {seed_name} seed ({seed}), sandbox API", "", kinds_line(kinds, search_floor(sheets), distinct),
+                        "", *breakdown(by_name, by_muni), ""]
             details += errors_section(total)
         if args.source in ("regional", "both"):
-            (total, by_name, by_muni), sent, again = run_api(sheets, tmp, regional=True)
+            (total, by_name, by_muni), sent, again, kinds = run_api(sheets, tmp, regional=True)
             lines.append(summary_line(f"{seed_name} ({seed})", "regional index + sandbox API", total,
                                       f"{sent / distinct:.2f} ({sent}/{distinct}, index built by the first run "
                                       f"included; {again} identical to one sent before in the same run)"))
             details += [f"## {seed_name} seed ({seed}), regional index + sandbox API", "",
-                        *breakdown(by_name, by_muni), ""]
+                        kinds_line(kinds, search_floor(sheets), distinct), "", *breakdown(by_name, by_muni), ""]
             details += errors_section(total)
     lines += ["", *details, f"Run time: {time.perf_counter() - t0:.0f} s."]
     return emit(lines, args.out)

@@ -74,7 +74,8 @@ def test_site_index_is_refreshed_by_revision(bare: Sandbox, tmp_path: Path) -> N
 def test_cirrus_wiki_uses_the_api_and_haswbstatement(kb_sandbox: Sandbox, tmp_path: Path) -> None:
     client = _client(kb_sandbox)
     choice = source_for_site(client, load_siteinfo(client, tmp_path), index_path=tmp_path / "x.sqlite", sparql=None)
-    assert isinstance(choice.source, ApiSource) and choice.notice == ""
+    # no focus list, no regions: the user is told what that costs and what lowers it
+    assert isinstance(choice.source, ApiSource) and "Ni liste de suivi ni régions" in choice.notice
     assert choice.source.statement_search == "haswbstatement" and not (tmp_path / "x.sqlite").exists()
 
 

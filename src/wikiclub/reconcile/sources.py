@@ -88,6 +88,13 @@ def index_notice(path: Path, items: int, fetched: int) -> str:
     return f"Index local / local index: {items} éléments / items ({fetched} lus / read) — {path}"
 
 
+NO_REGION_NOTICE = ("Ni liste de suivi ni régions (focus_list du mapping, [project] de wikiclub.toml) : chaque ligne "
+                    "est cherchée sur tout le wiki, environ deux requêtes par ligne ; avec elles, les éléments de la "
+                    "région sont lus d'avance (environ une) / no focus list and no regions: every row is looked up "
+                    "on the whole wiki, about two requests a row; with them, the region's items are read first "
+                    "(about one)")
+
+
 def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, sparql: QueryService | None,
                     languages: Sequence[str] = ("fr", "en"), concept_base: str | None = None,
                     announce: Callable[[str], None] | None = None, region: Region | None = None) -> SourceChoice:
@@ -118,7 +125,7 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
     api = ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
                     concept_base=concept_base or info.concept_base)
     if region is None or not (region.focus or region.regions):
-        return SourceChoice(api, notice)
+        return SourceChoice(api, "\n".join(t for t in (notice, NO_REGION_NOTICE) if t))
     choice = regional_source(api, client, sparql, region, concept_base=concept_base or info.concept_base)
     return SourceChoice(choice.source, "\n".join(t for t in (notice, choice.notice) if t), choice.index)
 
