@@ -241,11 +241,14 @@ def test_a_batch_with_properties(service: ReconService) -> None:
         "c": {"query": "Senneterre"},  # the town and the parish: a person decides
         "d": {"query": "Rouyn Noranda", "type": "Q900061"},  # a municipality, judged as a cell of that column
         "e": {"query": "Zzyzx Qwv"},
+        "f": {"query": "Ville-Marie", "type": "Q900061"},  # the town of the focus list, not Montréal's borough
+        "g": {"query": "Senneterre", "type": "Q900061"},  # a town and a parish, both on it: a person decides
     }
     out = check("reconciliation-result-batch", ask(service, queries=check("reconciliation-query-batch", queries)))
     assert list(out) == list(queries)
     match = {k: [c["id"] for c in v["result"] if c["match"]] for k, v in out.items()}
-    assert match == {"a": ["Q900266"], "b": ["Q900260"], "c": [], "d": ["Q900141"], "e": []}
+    assert match == {"a": ["Q900266"], "b": ["Q900260"], "c": [], "d": ["Q900141"], "e": [], "f": ["Q900167"],
+                     "g": []}
     assert out["c"]["wikiclub"]["decision"] == "REVIEW" and len(out["c"]["result"]) >= 2
     assert out["e"] == {"result": [], "wikiclub": {"decision": "NEW",
                                                  "reason": "aucun candidat : rien sur le wiki ne porte ce nom"}}

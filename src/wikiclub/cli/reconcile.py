@@ -373,13 +373,14 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
                                                                                      config_file)
         source: CandidateSource = IndexSource(LocalIndex(index_path))
         return build_service(source, site_info(settings.site), mappings, catalog, language=languages[0],
-                             languages=languages, thresholds=t)
+                             languages=languages, thresholds=t, regions=settings.project.regions)
     _, client = _client(site, config_file)
     catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(
         mappings, catalog_for, site or settings.site.name, config_file)
     return build_service(ApiSource(client, languages=languages),
                          site_info(settings.site, ask_concept_base(client)), mappings, catalog, wiki=client,
-                         language=languages[0], languages=languages, thresholds=t)
+                         language=languages[0], languages=languages, thresholds=t,
+                         regions=settings.project.regions)
 
 
 def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCatalog], site: str | None,

@@ -99,9 +99,11 @@ class WikiReads(EntityReads, Protocol):
 
 def build_service(source: CandidateSource, site: SiteInfo, mappings: Sequence[SheetMapping],
                   catalog: PropertyCatalog, *, wiki: WikiReads | None = None, language: str = "fr",
-                  languages: Sequence[str] = ("fr", "en"), thresholds: Thresholds | None = None) -> ReconService:
+                  languages: Sequence[str] = ("fr", "en"), thresholds: Thresholds | None = None,
+                  regions: Sequence[str] = ()) -> ReconService:
     """The service for a project: its mappings give the types and how each is reconciled; with ``wiki``
-    (API mode) unknown properties and data extension are asked of the site, else (local index) nothing is."""
+    (API mode) unknown properties and data extension are asked of the site, else (local index) nothing is.
+    ``regions``: the WikiProject's (wikiclub.toml), the home of homonym towns (``ReconQuery.home``)."""
     book = PropertyBook(catalog)
     if wiki is not None:
         client = wiki
@@ -109,7 +111,7 @@ def build_service(source: CandidateSource, site: SiteInfo, mappings: Sequence[Sh
             ids, props=("labels", "datatype", "claims"), languages=tuple(languages)),
             search=lambda text, lang: client.search_entities(text, language=lang, type="property", limit=10))
     return ReconService(source, site, profiles=profiles_from_mappings(mappings), properties=book, entities=wiki,
-                        language=language, languages=languages, thresholds=thresholds)
+                        language=language, languages=languages, thresholds=thresholds, regions=regions)
 
 
 class PropertyBook:
@@ -220,7 +222,7 @@ class ReconService:
                  properties: PropertyBook, entities: EntityReads | None = None, language: str = "fr",
                  languages: Sequence[str] = ("fr", "en"), thresholds: Thresholds | None = None,
                  limits: Limits | None = None, idle_reset: float = IDLE_RESET,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, regions: Sequence[str] = ()) -> None:
         self.source = source
         self.site = site
         self.profiles = list(profiles)
@@ -229,7 +231,7 @@ class ReconService:
         self.languages = tuple(dict.fromkeys([language, *languages]))
         self.thresholds = thresholds or Thresholds()
         self.limits = limits or Limits()
-        self.translator = Translator(self.profiles, properties.catalog, language=language)
+        self.translator = Translator(self.profiles, properties.catalog, language=language, regions=regions)
         self._idle_reset = idle_reset
         self._clock = clock
         self._lock = threading.Lock()

@@ -82,20 +82,25 @@ class Profile:
     source: str
     mapping: SheetMapping | None = None
     column: ColumnSpec | None = None
+    focus: str | None = None  # a cell profile's mapping's focus list: the home of homonym towns
 
 
 def profiles_from_mappings(mappings: Iterable[SheetMapping]) -> list[Profile]:
-    """Entity profiles first (a mapping's own type wins), then the item columns' types."""
+    """Entity profiles first (a mapping's own type wins), then the item columns' types — a municipality
+    column (P131) before another column of the same type (a birthplace): its homonym rules apply."""
     mappings = list(mappings)
     out: list[Profile] = []
     for m in mappings:
         types = tuple(dict.fromkeys([*m.match_types, *m.instance_of]))
         if types and types[0] not in {p.type_id for p in out}:
             out.append(Profile(types[0], types, m.path, mapping=m))
-    for m in mappings:
-        for spec in m.columns:
-            if spec.item and spec.item[0] and spec.item[0][0] not in {p.type_id for p in out}:
-                out.append(Profile(spec.item[0][0], spec.item[0], f"{m.path} [{spec.column}]", column=spec))
+    columns = [(m, spec) for m in mappings for spec in m.columns]
+    columns.sort(key=lambda ms: ms[1].property not in PLACE_PROPERTIES)  # stable: the mappings' order otherwise
+    for m, spec in columns:
+        if spec.item and spec.item[0] and spec.item[0][0] not in {p.type_id for p in out}:
+            focus = m.focus_list if isinstance(m.focus_list, str) else None
+            out.append(Profile(spec.item[0][0], spec.item[0], f"{m.path} [{spec.column}]", column=spec,
+                               focus=focus))
     return out
 
 
@@ -289,8 +294,9 @@ class Translator:
     """Turns queries into ``RowInput`` s, one row mapper per (mapping, extra properties), kept a while."""
 
     def __init__(self, profiles: Sequence[Profile], catalog: Callable[[Sequence[str]], PropertyCatalog], *,
-                 language: str = "fr", within: tuple[str, ...] = ()) -> None:
+                 language: str = "fr", within: tuple[str, ...] = (), regions: Sequence[str] = ()) -> None:
         self.profiles = list(profiles)
+        self.regions = tuple(regions)  # the WikiProject's: the home of homonym towns
         self.catalog = catalog  # the property catalogue, asked for the datatypes of these properties
         self.language = language
         self.within = within or tuple(dict.fromkeys(
@@ -383,7 +389,7 @@ class Translator:
         an item column's type: the cell is judged on its own, with the query's other facts as context)."""
         profile = self.profile_for(q.types)
         row, language = self.mapped_row(q, number, profile)
-        ri = row_input(row, language=language)
+        ri = row_input(row, language=language, regions=self.regions)
         places = tuple(v.id for p in PLACE_PROPERTIES for v in q.values(p) if v.id)
         if places:
             names = [v.text for p in PLACE_PROPERTIES for v in q.values(p) if v.id]
@@ -393,7 +399,8 @@ class Translator:
         spec = profile.column
         place = spec.property in PLACE_PROPERTIES
         cell = LinkedCell(spec.column, q.text, *(spec.item or ((), ())), role=PLACE if place else ITEM,
-                          language=language, home=home_of(row) if place else ())
+                          language=language,
+                          home=(*home_of(row, self.regions), *((profile.focus,) if profile.focus else ())) if place else ())
         context = ReconQuery("", language=language, coordinates=ri.entity.coordinates,
                              area_guesses=ri.entity.area_guesses)
         return RowInput(ri.key, ri.row, context, (cell,)), True
