@@ -262,3 +262,35 @@ def test_a_stopped_reconciliation_resumes_from_its_checkpoint(app: Flask) -> Non
     result = reconcile_step(job, work, at.wiring)
     assert work.review.exists() and not work.checkpoint.exists()
     assert sum(result["counts"][d] for d in ("MATCH", "NEW", "REVIEW")) == job.total == 40, (result, job.total)
+
+
+def test_the_atelier_reconciles_as_the_cli_does_on_a_wiki_without_cirrussearch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bare Wikibase (its search case- and accent-sensitive): the atelier says why and reconciles
+    through the wiki's own index, as ``wikiclub reconcile`` does — « THEATRE DU CUIVRE » is the item
+    « Théâtre du cuivre », not a new one (the API's search alone finds nothing: a duplicate)."""
+    from conftest import make_sandbox
+
+    from wikiclub.atelier.jobs import Job
+    from wikiclub.atelier.steps import reconcile_step
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp_path / "bare", search="sql")
+    try:
+        load_dump(sb.app, Path(__file__).parent / "data" / "kb.jsonl")
+        credentials_env(monkeypatch, sb, tmp_path)
+        folder = project(tmp_path / "projet", sb)
+        sheet = folder / "lieux.csv"
+        sheet.write_text("Nom;Catégorie;Adresse;Municipalité;Code postal;Latitude;Longitude;Site internet;Téléphone;"
+                         "Remarques\nTHEATRE DU CUIVRE;Salle de spectacle;;Rouyn-Noranda;;;;;;\n", encoding="cp1252")
+        app = build_atelier(folder, None, None)
+        at = app.extensions["atelier"]
+        work = at.project.new_work(sheet, folder / "mappings" / "lieux.yaml")
+        job = Job("reconcile", work.name)
+        result = reconcile_step(job, work, at.wiring)
+        assert any("CirrusSearch" in line for line, _ in job.lines), job.lines
+        assert result["counts"]["MATCH"] == 1, result
+        [row] = read_review(work.review)
+        assert row.qid == "Q900265"
+    finally:
+        sb.running.stop()

@@ -125,6 +125,12 @@ class SparqlClient:
         self.requests_made = 0
         self._listeners: list[WaitCallback] = []
 
+    @classmethod
+    def from_settings(cls, settings: Any, session: requests.Session) -> SparqlClient:
+        """The client of ``settings``' site's query service (its ``sparql_url``), with its timeouts."""
+        return cls(settings.site.sparql_url or "", session, timeout=settings.sparql_timeout,
+                   connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
+
     def on_wait(self, callback: WaitCallback) -> Callable[[], None]:
         """Call ``callback(event)`` before every wait (as ``WikibaseClient.on_wait``)."""
         self._listeners.append(callback)

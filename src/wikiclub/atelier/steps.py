@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapters.http import make_session
 from ..adapters.waits import WaitEvent
@@ -25,6 +25,10 @@ from .jobs import Job
 from .progress import Wait, item_links, push_update
 from .project import Project, Work
 
+if TYPE_CHECKING:
+    from ..adapters.sparql import SparqlClient
+    from ..reconcile.sources import SourceChoice
+
 
 @dataclass(frozen=True)
 class Wiring:
@@ -33,6 +37,7 @@ class Wiring:
     settings: Settings
     catalog_for: Callable[[SheetMapping], PropertyCatalog]
     credentials: Callable[[], Credentials] | None = None
+    cache_dir: Path | None = None  # siteinfo, the region's index, a bare wiki's index (default: config's)
 
     def client(self, job: Job | None = None) -> WikibaseClient:
         """A client of its own for each step (a session is not shared between threads); with a job,
@@ -100,8 +105,26 @@ def has_human_decisions(review: Path) -> bool:
     return review.exists() and any(d.by_human for d in read_review(review))
 
 
+def _project_source(job: Job, wiring: Wiring, client: WikibaseClient, sparql: SparqlClient | None,
+                    focus: str | None) -> SourceChoice:
+    """``sources.project_source`` for the atelier: its notices as lines of the job's panel."""
+    from ..adapters.siteinfo import load_siteinfo
+    from ..config import default_cache_dir
+    from ..reconcile.sources import project_source
+
+    cache_dir = wiring.cache_dir or default_cache_dir()
+    job.advance(0, 0, "Lecture du wiki / reading the wiki")
+    info = load_siteinfo(client, cache_dir)
+    choice = project_source(wiring.settings, client, info, cache_dir, sparql=sparql, focus=focus, announce=job.note)
+    if choice.notice:
+        job.note(choice.notice)
+    return choice
+
+
 def reconcile_step(job: Job, work: Work, wiring: Wiring, *, replace: bool = False) -> dict[str, Any]:
-    from ..reconcile.candidates import ApiSource
+    """Reconcile the work's sheet as ``wikiclub reconcile`` does — the same source (``project_source``:
+    the region's index first, a bare wiki's own index, identifiers by SPARQL where the search cannot) —
+    its notices and waits shown on the page, every finished row kept in the checkpoint."""
     from ..reconcile.run import RowInput
     from ..reconcile.stage import reconcile_mapped, summary, write_outputs
     from ..sheets.validate import validate_sheet
@@ -126,14 +149,23 @@ def reconcile_step(job: Job, work: Work, wiring: Wiring, *, replace: bool = Fals
             done += 1
         job.advance(total, total, "Écriture de la feuille de révision / writing the review sheet")
 
-    client = wiring.client()
+    from ..adapters.sparql import SparqlClient
+
+    settings = wiring.settings
+    client = wiring.client(job)
+    sparql = SparqlClient.from_settings(settings, make_session(settings)) if settings.site.sparql_url else None
     try:
-        source = ApiSource(client, languages=wiring.settings.project.languages)
-        results = reconcile_mapped(rows, source, language=mapping.language or "fr", checkpoint=work.checkpoint,
-                                   resume=work.checkpoint.exists(), progress=progress,
-                                   regions=wiring.settings.project.regions)
+        choice = _project_source(job, wiring, client, sparql, next((r.focus_list for r in rows if r.focus_list), None))
+        try:
+            results = reconcile_mapped(rows, choice.source, language=mapping.language or "fr",
+                                       checkpoint=work.checkpoint, resume=work.checkpoint.exists(), progress=progress,
+                                       regions=wiring.settings.project.regions)
+        finally:
+            choice.close()
     finally:
         close(client)
+        if sparql is not None:
+            sparql.session.close()
     write_outputs(work.review, rows, results, item_url=item_links(wiring.settings), site="")
     work.checkpoint.unlink(missing_ok=True)
     return {"counts": summary(results)}

@@ -417,34 +417,25 @@ def _open_source(settings: Settings, site: str | None, config_file: Path | None,
 
 def _source(settings: Settings, client: WikibaseClient, info: SiteInfo, index_path: Path | None,
             cache_dir: Path, focus: str | None = None) -> SourceChoice:
-    """``--index FILE``: that index; else what fits the wiki (reconcile/sources.py). The region read
-    first is wikiclub.toml's ``[project]`` focus list and regions; when it names neither, the mapping's
-    own ``focus_list`` (``focus``: the P5008 item its rows get) — a focus list only, never a region
-    guessed from ``match.within`` (a province is far too big to read)."""
-    from ..adapters.index import LocalIndex, regional_index_path, site_index_path
+    """``--index FILE``: that index; else what fits the wiki and the project (``sources.project_source``,
+    docs/reconciliation.md)."""
+    from ..adapters.index import LocalIndex
     from ..reconcile.candidates import IndexSource
-    from ..reconcile.sources import Region, SourceChoice, source_for_site
+    from ..reconcile.sources import SourceChoice, project_source
 
     if index_path is not None:
         index = LocalIndex(index_path)
         return SourceChoice(IndexSource(index), "", index)
     sparql = _sparql_client(settings) if settings.site.sparql_url else None
-    project = settings.project  # its focus list and regions: indexed, asked before the API (docs/reconciliation.md)
-    focus_item = project.focus_item or (focus if not project.regions else None)
-    region = Region(focus_item, project.regions, regional_index_path(
-        cache_dir, settings.site.api_url, focus_item, project.regions))
-    return source_for_site(client, info, index_path=site_index_path(cache_dir, settings.site.api_url),
-                           sparql=sparql, languages=settings.project.languages,
-                           concept_base=settings.site.concept_base, announce=lambda text: click.echo(text, err=True),
-                           region=region)
+    return project_source(settings, client, info, cache_dir, sparql=sparql, focus=focus,
+                          announce=lambda text: click.echo(text, err=True))
 
 
 def _sparql_client(settings: Settings) -> SparqlClient:
     from ..adapters.http import make_session
     from ..adapters.sparql import SparqlClient
 
-    return SparqlClient(settings.site.sparql_url or "", make_session(settings), timeout=settings.sparql_timeout,
-                        connect_timeout=settings.connect_timeout, max_attempts=settings.retries)
+    return SparqlClient.from_settings(settings, make_session(settings))
 
 
 @main.group("index")

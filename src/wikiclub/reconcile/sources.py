@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..adapters.index import LocalIndex, sync_from_pages, sync_from_site
+from ..adapters.index import LocalIndex, regional_index_path, site_index_path, sync_from_pages, sync_from_site
+from ..config import Settings
 from ..errors import WikiError
 from ..siteinfo import SiteInfo
 from .candidates import (
@@ -128,6 +129,23 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
         return SourceChoice(api, "\n".join(t for t in (notice, NO_REGION_NOTICE) if t))
     choice = regional_source(api, client, sparql, region, concept_base=concept_base or info.concept_base)
     return SourceChoice(choice.source, "\n".join(t for t in (notice, choice.notice) if t), choice.index)
+
+
+def project_source(settings: Settings, client: SiteClient, info: SiteInfo, cache_dir: Path, *,
+                   sparql: QueryService | None, focus: str | None = None,
+                   announce: Callable[[str], None] | None = None) -> SourceChoice:
+    """The source ``wikiclub reconcile`` and the atelier reconcile with (``source_for_site``): its
+    indexes in ``cache_dir``; the region read first is wikiclub.toml's ``[project]`` focus list and
+    regions — when it names neither, the mapping's own ``focus_list`` (``focus``: the P5008 item its rows
+    get), a focus list only, never a region guessed from ``match.within`` (a province is far too big
+    to read)."""
+    project = settings.project
+    api_url = settings.site.api_url
+    focus_item = project.focus_item or (focus if not project.regions else None)
+    region = Region(focus_item, project.regions, regional_index_path(cache_dir, api_url, focus_item, project.regions))
+    return source_for_site(client, info, index_path=site_index_path(cache_dir, api_url), sparql=sparql,
+                           languages=project.languages, concept_base=settings.site.concept_base, announce=announce,
+                           region=region)
 
 
 def regional_source(api: ApiSource, client: WikibaseLike, sparql: QueryService | None, region: Region, *,
