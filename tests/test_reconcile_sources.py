@@ -18,7 +18,7 @@ from wikiclub.dumps import iter_dump
 from wikiclub.reconcile.candidates import NO_STATEMENT_SEARCH, SPARQL, ApiSource, IndexSource
 from wikiclub.reconcile.model import Decision, ReconQuery
 from wikiclub.reconcile.run import RowInput, reconcile_rows
-from wikiclub.reconcile.sources import source_for_site
+from wikiclub.reconcile.sources import Region, source_for_site
 
 ITEMS = sum(1 for e in iter_dump(KB) if e.get("type") == "item")  # every item page of the wiki
 
@@ -74,9 +74,13 @@ def test_site_index_is_refreshed_by_revision(bare: Sandbox, tmp_path: Path) -> N
 def test_cirrus_wiki_uses_the_api_and_haswbstatement(kb_sandbox: Sandbox, tmp_path: Path) -> None:
     client = _client(kb_sandbox)
     choice = source_for_site(client, load_siteinfo(client, tmp_path), index_path=tmp_path / "x.sqlite", sparql=None)
-    # no focus list, no regions: the user is told what that costs and what lowers it
-    assert isinstance(choice.source, ApiSource) and "Ni liste de suivi ni régions" in choice.notice
+    assert isinstance(choice.source, ApiSource) and choice.notice == ""
     assert choice.source.statement_search == "haswbstatement" and not (tmp_path / "x.sqlite").exists()
+    # a project with no focus list and no regions: the user is told what that costs and what lowers it
+    empty = Region(None, (), tmp_path / "region.sqlite")
+    unscoped = source_for_site(client, load_siteinfo(client, tmp_path), index_path=tmp_path / "x.sqlite",
+                               sparql=None, region=empty)
+    assert isinstance(unscoped.source, ApiSource) and "Ni liste de suivi ni régions" in unscoped.notice
 
 
 def test_identifier_not_askable_is_review_never_new(kb_sandbox: Sandbox) -> None:

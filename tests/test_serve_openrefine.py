@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import Sandbox
-from test_serve import DATA, MAPPINGS, ROOT, batch, check, openrefine_queries
+from test_serve import DATA, MAPPINGS, ROOT, ask, batch, check, openrefine_queries
 
 from wikiclub.adapters.http import make_session
 from wikiclub.adapters.wikibase import WikibaseClient
@@ -182,3 +182,30 @@ def test_the_command_serves_over_http(kb_sandbox: Sandbox, tmp_path: Path) -> No
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_the_service_of_a_wiki_without_cirrussearch_reads_its_own_index(tmp_path: Path) -> None:
+    """On a bare Wikibase (prefix search case- and accent-sensitive, no ``haswbstatement``) the service
+    answers from the index of the wiki's own pages, as ``wikiclub reconcile`` does: « THEATRE DU
+    CUIVRE » is matched, where the API's search alone finds nothing (OpenRefine would create a duplicate)."""
+    from conftest import make_sandbox
+
+    from wikiclub.cli.reconcile import _close, _service
+    from wikiclub.reconcile.candidates import IndexSource
+    from wikiclub.sandbox.load import load_dump
+
+    sb = make_sandbox(tmp_path / "bare", search="sql")
+    try:
+        load_dump(sb.app, DATA / "kb.jsonl")
+        service = _service(tuple(MAPPINGS), None, DATA / "kb.jsonl", sb.api_url, None, None, None)
+        try:
+            assert isinstance(service.source, IndexSource)
+            out = ask(service, queries={"q0": {"query": "THEATRE DU CUIVRE", "type": "Q900049",
+                                               "properties": [{"pid": "P131", "v": "Rouyn-Noranda"}]}})
+            assert [c["id"] for c in out["q0"]["result"] if c["match"]] == ["Q900265"]
+        finally:
+            _close(service.source)
+            if service.entities is not None:
+                service.entities.session.close()  # type: ignore[attr-defined]
+    finally:
+        sb.running.stop()

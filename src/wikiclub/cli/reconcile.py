@@ -343,9 +343,10 @@ def _close(source: object) -> None:
     if isinstance(source, IndexSource):
         source.index.close()
     elif isinstance(source, ApiSource):
-        session = getattr(source.client, "session", None)
-        if session is not None:
-            session.close()
+        for holder in (source.client, source.sparql):  # the wiki's HTTP session, the query service's
+            session = getattr(holder, "session", None)
+            if session is not None:
+                session.close()
 
 
 def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, properties: Path | None,
@@ -353,7 +354,7 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
              margin: float | None) -> ReconService:
 
     from ..adapters.index import LocalIndex
-    from ..reconcile.candidates import ApiSource, IndexSource
+    from ..reconcile.candidates import IndexSource
     from ..reconcile.serve import ask_concept_base, build_service, find_mappings, site_info
     from ..sheets.mapping import load_mapping
     from ..sheets.properties import PropertyCatalog
@@ -377,10 +378,29 @@ def _service(mapping_paths: tuple[Path, ...], index_path: Path | None, propertie
     _, client = _client(site, config_file)
     catalog = PropertyCatalog.from_dump(properties) if properties else _catalog(
         mappings, catalog_for, site or settings.site.name, config_file)
-    return build_service(ApiSource(client, languages=languages),
+    return build_service(_service_source(settings, client),
                          site_info(settings.site, ask_concept_base(client)), mappings, catalog, wiki=client,
                          language=languages[0], languages=languages, thresholds=t,
                          regions=settings.project.regions)
+
+
+def _service_source(settings: Settings, client: WikibaseClient) -> CandidateSource:
+    """The service's source as the wiki's search allows (``sources.source_for_site``, no region: a service
+    answers batches, not runs): the API, identifiers by ``haswbstatement`` or SPARQL — or, on a wiki
+    without CirrusSearch, the index of its own pages (its prefix search misses « theatre » for « Théâtre »)."""
+    from ..adapters.index import site_index_path
+    from ..adapters.siteinfo import load_siteinfo
+    from ..reconcile.sources import source_for_site
+
+    cache_dir = _cache_dir(None)
+    sparql = _sparql_client(settings) if settings.site.sparql_url else None
+    choice = source_for_site(client, load_siteinfo(client, cache_dir),
+                             index_path=site_index_path(cache_dir, settings.site.api_url), sparql=sparql,
+                             languages=settings.project.languages, concept_base=settings.site.concept_base,
+                             announce=lambda text: click.echo(text, err=True))
+    if choice.notice:
+        click.echo(choice.notice, err=True)
+    return choice.source
 
 
 def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCatalog], site: str | None,

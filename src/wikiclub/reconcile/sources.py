@@ -125,7 +125,9 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
                   "NEW mais REVIEW / rows with an identifier or a website will be REVIEW, never NEW.")
     api = ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
                     concept_base=concept_base or info.concept_base)
-    if region is None or not (region.focus or region.regions):
+    if region is None:  # a caller that reads no region (the OpenRefine service: batches, not runs)
+        return SourceChoice(api, notice)
+    if not (region.focus or region.regions):
         return SourceChoice(api, "\n".join(t for t in (notice, NO_REGION_NOTICE) if t))
     choice = regional_source(api, client, sparql, region, concept_base=concept_base or info.concept_base)
     return SourceChoice(choice.source, "\n".join(t for t in (notice, choice.notice) if t), choice.index)
