@@ -62,6 +62,40 @@ def test_reconcile_sends_no_identical_request_twice(logged_sandbox: tuple[Sandbo
     repeats = {k: n for k, n in Counter(request_key(e) for e in sent).items() if n > 1}
     assert not repeats, f"{len(repeats)} requests sent more than once (of {len(sent)}): " + "; ".join(
         f"{n}× {k}" for k, n in list(repeats.items())[:10])
+    # the reachability check's answer is the run's siteinfo: namespaces and search engine not asked again
+    siteinfo = [e for e in sent if isinstance(e.get("params"), dict) and e["params"].get("meta") == "siteinfo"]
+    assert len(siteinfo) == 1, siteinfo
+
+
+def test_the_rows_classes_are_walked_with_the_candidates_classes() -> None:
+    """The classes the rows look for (a category cell's hints) climb their P279* chain in the same
+    batches as the candidates' classes: as many requests as the deepest chain, not one per class."""
+    from wikiclub.facts import facts_from_entity
+    from wikiclub.reconcile.knowledge import Knowledge
+
+    def cls(qid: str, parent: str | None) -> dict[str, object]:
+        claims = {"P279": [{"mainsnak": {"snaktype": "value", "property": "P279", "datatype": "wikibase-item",
+                                         "datavalue": {"type": "wikibase-entityid", "value": {"id": parent}}},
+                            "type": "statement", "rank": "normal"}]} if parent else {}
+        return {"type": "item", "id": qid, "labels": {}, "claims": claims}
+
+    world = {q: facts_from_entity(cls(q, p)) for q, p in
+             [("Q1", "Q2"), ("Q2", "Q3"), ("Q3", None), ("Q11", "Q12"), ("Q12", "Q13"), ("Q13", None)]}
+    batches: list[list[str]] = []
+
+    def fetch(ids: list[str]) -> dict[str, object]:
+        batches.append(sorted(ids))
+        return {i: world[i] for i in ids if i in world}
+
+    kb = Knowledge(fetch)  # type: ignore[arg-type]
+    candidate = facts_from_entity({"type": "item", "id": "Q100", "labels": {}, "claims": {
+        "P31": [{"mainsnak": {"snaktype": "value", "property": "P31", "datatype": "wikibase-item",
+                              "datavalue": {"type": "wikibase-entityid", "value": {"id": "Q1"}}},
+                 "type": "statement", "rank": "normal"}]}})
+    kb.prefetch_all([candidate], classes=["Q11"])
+    assert len(batches) == 3 and {"Q1", "Q11"} <= set(batches[0]), batches  # three levels, shared
+    before = len(batches)
+    assert kb.superclasses("Q11") == {"Q11", "Q12", "Q13"} and len(batches) == before  # no request left
 
 
 def test_the_memory_lasts_one_run_only(logged_sandbox: tuple[Sandbox, Path]) -> None:

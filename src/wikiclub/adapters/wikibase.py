@@ -389,6 +389,11 @@ class WikibaseClient:
         hits: list[SearchHit] = answer.get("search", [])
         return list(hits)
 
+    def use_namespaces(self, namespaces: Mapping[str, int]) -> None:
+        """The entity namespaces, known already (the run's siteinfo): not asked again."""
+        if namespaces:
+            self._namespaces = dict(namespaces)
+
     def _entity_namespaces(self) -> dict[str, int]:
         """Namespace ids of items and properties (0/120 on Wikidata; 120/122 on a default Wikibase)."""
         if self._namespaces is None:

@@ -157,12 +157,12 @@ def reconcile_command(sheet: Path | None, mapping_path: Path | None, output: Pat
     thresholds = _thresholds(match_threshold, margin)
     _need_mapping(sheet, mapping_path)  # what the command line lacks is said before any request
     settings = settings_from(site, config_file)
-    if index_path is None:
-        _check_reachable(settings)  # a dead wiki fails now, in one try, not after a 0 % bar and retries
+    # a dead wiki fails now, in one try, not after a 0 % bar and retries; its answer is the run's siteinfo
+    probed = _check_reachable(settings, _cache_dir(cache_dir)) if index_path is None else None
     rows, language = _mapped_rows(sheet, mapping_path, properties, site, config_file, tab, refresh)
     focus = next((r.focus_list for r in rows if r.focus_list), None)  # the mapping's focus list, if any
     choice, info, waits = _open_source(settings, site, config_file, index_path, _cache_dir(cache_dir), refresh_site,
-                                       focus)
+                                       focus, probed)
     if choice.notice:
         click.echo(choice.notice, err=True)
     checkpoint = output.with_name(output.stem + ".progress.jsonl")
@@ -196,21 +196,25 @@ def _resume_hint(sheet: Path, mapping: Path | None, output: Path, index: Path | 
             + " ".join(shlex.quote(w) for w in words) + " --resume")
 
 
-def _check_reachable(settings: Settings) -> None:
-    """One cheap request, one try, before any work: an unreachable wiki is a message at once."""
+def _check_reachable(settings: Settings, cache_dir: Path) -> SiteInfo:
+    """One cheap request, one try, before any work: an unreachable wiki is a message at once. Its
+    answer is the site's siteinfo, cached and returned: the source is then chosen without asking again."""
     from ..adapters.http import make_session
+    from ..adapters.siteinfo import fetch_siteinfo, write_cache
     from ..adapters.wikibase import WikibaseClient
     from ..errors import WikiError
 
     with make_session(settings) as session:
         probe = WikibaseClient.from_settings(settings, session, max_attempts=1, maxlag=None)
         try:
-            probe.call({"action": "query", "meta": "siteinfo", "siprop": "general"})
+            info = fetch_siteinfo(probe)
         except WikiError as exc:
             raise UsageError(f"Le wiki ne répond pas / the wiki does not answer: {settings.site.api_url} "
                              f"({exc.message})",
                              "Vérifiez --site et le réseau (le wiki local : wikiclub sandbox serve), ou "
                              "réconciliez hors ligne avec --index (wikiclub index build).") from None
+    write_cache(cache_dir, info)
+    return info
 
 
 def _apply_review(review: Path, output: Path | None, site: str | None, config_file: Path | None) -> None:
@@ -416,7 +420,7 @@ def _catalog(mappings: list[SheetMapping], catalog_for: Callable[..., PropertyCa
 
 
 def _open_source(settings: Settings, site: str | None, config_file: Path | None, index_path: Path | None,
-                 cache_dir: Path, refresh_site: bool, focus: str | None = None
+                 cache_dir: Path, refresh_site: bool, focus: str | None = None, probed: SiteInfo | None = None
                  ) -> tuple[SourceChoice, SiteInfo, WaitDisplay | None]:
     """``--index FILE``: that index, and links from the cached siteinfo (or a guess) — no request, no
     client; else the source that fits the wiki (its siteinfo read or refreshed), with its waits shown."""
@@ -431,7 +435,7 @@ def _open_source(settings: Settings, site: str | None, config_file: Path | None,
         return SourceChoice(IndexSource(index), "", index), cached_siteinfo(settings.site.api_url, cache_dir), None
     settings, client = _client(site, config_file)
     waits = WaitDisplay().attach(client)
-    info = load_siteinfo(client, cache_dir, refresh=refresh_site)
+    info = probed or load_siteinfo(client, cache_dir, refresh=refresh_site)  # ``probed``: fetched by this run
     return _source(settings, client, info, None, cache_dir, focus), info, waits
 
 

@@ -172,7 +172,13 @@ class Reconciler:
         # candidates hold for them (their labels): in the closures' first batch, not a request per fact
         props = {f.property for r in rows for f in r.entity.facts} | {c.property for r in rows for c in r.linked
                                                                        if c.property}
-        self.kb.prefetch_all(loaded, extra=[*sorted(props), *(q for f in loaded for q in f.items(*props))])
+        props.add("P31")  # « nature de l'élément »: the label of a class contradiction (evidence.py)
+        # the classes the rows look for (types, a category cell's hints, the mapping's default) walked with
+        # the candidates' classes: their P279* closures in the same batches, not one class at a time
+        wanted = {c for r in rows for c in (*r.entity.types, *r.entity.type_hints, *r.entity.default_types)}
+        wanted |= {t for r in rows for c in r.linked for t in c.types}
+        self.kb.prefetch_all(loaded, extra=[*sorted(props), *(q for f in loaded for q in f.items(*props))],
+                             classes=sorted(wanted))
         if self.finder.can_widen:
             self._widen(rows)
 

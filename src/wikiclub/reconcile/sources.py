@@ -59,6 +59,8 @@ class SiteClient(WikibaseLike, Protocol):
 
     def call(self, params: Mapping[str, Any], *, post: bool = False) -> dict[str, Any]: ...
 
+    def use_namespaces(self, namespaces: Mapping[str, int]) -> None: ...
+
 
 @dataclass
 class SourceChoice:
@@ -103,26 +105,11 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
     CirrusSearch, ``announce`` is told why before the index is built or refreshed (the first build
     reads every item page). With CirrusSearch and a ``region`` (the WikiProject's focus list or regions),
     the API comes after an index of the region's items (``regional_source``)."""
+    if info.known:  # its entity namespaces, for ``haswbstatement`` and ``allpages``: not asked again
+        client.use_namespaces({kind: ns for kind, ns, _ in info.entity_namespaces})
     if info.known and not info.has_cirrus_search:
-        if announce is not None:
-            announce(no_cirrus_notice(info))
-        index_path.parent.mkdir(parents=True, exist_ok=True)
-        index = LocalIndex(index_path, create=True)
-        try:
-            done = sync_from_pages(index, client, namespace=info.namespace("item")[0])
-        except BaseException:
-            index.close()
-            raise
-        notice = index_notice(index_path, done.pages, done.fetched)
-        return SourceChoice(IndexSource(index), notice if announce else f"{no_cirrus_notice(info)}\n{notice}", index)
-    mode = HASWBSTATEMENT if info.has_statement_search or not info.known else SPARQL if sparql else NO_STATEMENT_SEARCH
-    notice = ""
-    if mode == SPARQL:
-        notice = ("Identifiants et sites web cherchés par SPARQL (ce wiki n'a pas haswbstatement) / identifiers "
-                  "and websites looked up by SPARQL (this wiki has no haswbstatement)")
-    elif mode == NO_STATEMENT_SEARCH:
-        notice = (f"Attention : {NOT_ASKED_WHY}. Les lignes avec un identifiant ou un site web ne seront pas "
-                  "NEW mais REVIEW / rows with an identifier or a website will be REVIEW, never NEW.")
+        return _bare_wiki_source(client, info, index_path, announce)
+    mode, notice = _statement_mode(info, sparql)
     api = ApiSource(client, languages=languages, statement_search=mode, sparql=sparql,
                     concept_base=concept_base or info.concept_base)
     if region is None:  # a caller that reads no region (the OpenRefine service: batches, not runs)
@@ -131,6 +118,34 @@ def source_for_site(client: SiteClient, info: SiteInfo, *, index_path: Path, spa
         return SourceChoice(api, "\n".join(t for t in (notice, NO_REGION_NOTICE) if t))
     choice = regional_source(api, client, sparql, region, concept_base=concept_base or info.concept_base)
     return SourceChoice(choice.source, "\n".join(t for t in (notice, choice.notice) if t), choice.index)
+
+
+def _bare_wiki_source(client: SiteClient, info: SiteInfo, index_path: Path,
+                      announce: Callable[[str], None] | None) -> SourceChoice:
+    """A wiki without CirrusSearch: the index of its own item pages, built or refreshed by revision."""
+    if announce is not None:
+        announce(no_cirrus_notice(info))
+    index_path.parent.mkdir(parents=True, exist_ok=True)
+    index = LocalIndex(index_path, create=True)
+    try:
+        done = sync_from_pages(index, client, namespace=info.namespace("item")[0])
+    except BaseException:
+        index.close()
+        raise
+    notice = index_notice(index_path, done.pages, done.fetched)
+    return SourceChoice(IndexSource(index), notice if announce else f"{no_cirrus_notice(info)}\n{notice}", index)
+
+
+def _statement_mode(info: SiteInfo, sparql: QueryService | None) -> tuple[str, str]:
+    """How identifiers and websites are looked up on this wiki, and what to tell the user about it."""
+    mode = HASWBSTATEMENT if info.has_statement_search or not info.known else SPARQL if sparql else NO_STATEMENT_SEARCH
+    if mode == SPARQL:
+        return mode, ("Identifiants et sites web cherchés par SPARQL (ce wiki n'a pas haswbstatement) / identifiers "
+                      "and websites looked up by SPARQL (this wiki has no haswbstatement)")
+    if mode == NO_STATEMENT_SEARCH:
+        return mode, (f"Attention : {NOT_ASKED_WHY}. Les lignes avec un identifiant ou un site web ne seront pas "
+                      "NEW mais REVIEW / rows with an identifier or a website will be REVIEW, never NEW.")
+    return mode, ""
 
 
 def project_source(settings: Settings, client: SiteClient, info: SiteInfo, cache_dir: Path, *,
