@@ -41,8 +41,19 @@ def test_init_writes_a_loadable_commented_file(tmp_path: Path) -> None:
     again = run(["init", "--path", str(tmp_path)], tmp_path)
     assert again.exit_code == 2 and "--force" in again.output
     forced = run(["init", "--path", str(tmp_path), "--force"], tmp_path)
-    assert forced.exit_code == 0 and "contact" in forced.output
+    assert forced.exit_code == 0 and "contact" in forced.output and "focus_item" in forced.output
     assert load_settings(config_file=path, env={}).contact is None
+
+
+def test_init_writes_the_wikiprojects_focus_list_and_regions(tmp_path: Path) -> None:
+    result = run(["init", "--path", str(tmp_path), "--focus-item", "Q900100", "--region", "Q900126",
+                  "--region", "Q900127"], tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "focus_item et regions" not in result.output  # nothing to add
+    project = load_settings(config_file=tmp_path / "wikiclub.toml", env={}).project
+    assert project.focus_item == "Q900100" and project.regions == ("Q900126", "Q900127")
+    bad = run(["init", "--path", str(tmp_path / "b"), "--region", "Abitibi"], tmp_path)
+    assert bad.exit_code == 2 and "--region Abitibi" in bad.output and not (tmp_path / "b").exists()
 
 
 def test_config_shows_values_origins_and_never_the_password(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ command reads ``--site`` / ``--config`` the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -60,9 +61,11 @@ sparql_timeout = 65
 name = "{project}"
 # Élément de la liste de suivi (P5008, « on focus list of Wikimedia project »), facultatif.
 # Focus-list item (P5008), optional:
-# focus_item = "Q123456"
-# Éléments des régions couvertes / items of the regions covered:
-regions = []
+{focus_line}
+# Éléments des régions couvertes / items of the regions covered. Avec eux (ou la liste de suivi), la
+# réconciliation lit d'abord les éléments de la région : moins de requêtes, homonymes départagés.
+# With them (or the focus list), reconciliation reads the region's items first: fewer requests.
+regions = [{regions}]
 # Langues des libellés (fr, en, cr = cri, oj = ojibwé, alq = algonquin …).
 # Label languages (fr, en, cr = Cree, oj = Ojibwe, alq = Algonquin …).
 languages = ["fr", "en"]
@@ -79,13 +82,16 @@ languages = ["fr", "en"]
 
 
 def render_template(*, site: str = "wikidata", contact: str | None = None,
-                    project: str = "WikiProjet") -> str:
+                    project: str = "WikiProjet", focus_item: str | None = None,
+                    regions: Sequence[str] = ()) -> str:
     def quoted(text: str) -> str:
         return text.replace("\\", "\\\\").replace('"', '\\"')
 
     contact_line = (f'contact = "{quoted(contact)}"' if contact
                     else '# contact = "User:VotreNom; vous@example.org"')
-    return TEMPLATE.format(site=quoted(site), contact_line=contact_line, project=quoted(project))
+    focus_line = f'focus_item = "{focus_item}"' if focus_item else '# focus_item = "Q123456"'
+    return TEMPLATE.format(site=quoted(site), contact_line=contact_line, project=quoted(project),
+                           focus_line=focus_line, regions=", ".join(f'"{r}"' for r in regions))
 
 
 def settings_options(func: F) -> F:
@@ -134,23 +140,41 @@ def cache_dir_for(explicit: Path | None) -> Path:
 @click.option("--site", default="wikidata", show_default=True, help="Wiki visé / target wiki.")
 @click.option("--contact", default=None, help="Contact pour le User-Agent / contact for the User-Agent.")
 @click.option("--project", default="WikiProjet", help="Nom du WikiProjet / WikiProject name.")
-def init_command(directory: Path, force: bool, site: str, contact: str | None, project: str) -> None:
+@click.option("--focus-item", default=None, metavar="QID",
+              help="Élément de la liste de suivi du WikiProjet (P5008) / the WikiProject's focus-list item.")
+@click.option("--region", "regions", multiple=True, metavar="QID",
+              help="Région couverte (répétable) / a region covered (repeatable).")
+def init_command(directory: Path, force: bool, site: str, contact: str | None, project: str,
+                 focus_item: str | None, regions: tuple[str, ...]) -> None:
     """Écrire un wikiclub.toml commenté / write a commented wikiclub.toml.
+
+    Avec la liste de suivi et les régions du WikiProjet, la réconciliation lit d'abord les éléments de
+    la région (moins de requêtes, homonymes départagés) / with the WikiProject's focus list and regions,
+    reconciliation reads the region's items first.
 
     \b
     Exemple / example:
       wikiclub init --contact "User:MonNom" --site sandbox
+      wikiclub init --contact "User:MonNom" --focus-item Q123456 --region Q1234 --region Q5678
     """
+    for option, value in [("--focus-item", focus_item), *(("--region", r) for r in regions)]:
+        if value is not None and not re.fullmatch(r"Q[1-9]\d*", value):
+            raise UsageError(f"{option} {value} : un identifiant d'élément / an item id is expected",
+                             f"{option} Q123456 (l'identifiant sur le wiki / the id on the wiki)")
     path = directory / CONFIG_FILENAME
     if path.exists() and not force:
         raise UsageError(f"{path} existe déjà / already exists",
                          "add --force to overwrite it, or edit it by hand")
     directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_template(site=site, contact=contact, project=project), "utf-8")
+    path.write_text(render_template(site=site, contact=contact, project=project, focus_item=focus_item,
+                                    regions=regions), "utf-8")
     load_settings(config_file=path, env={})  # the file we wrote must load
     click.echo(f"Écrit / wrote {path}")
     if not contact:
         click.echo("→ Ajoutez un contact / add a contact: contact = \"User:VotreNom\" (needed for Wikidata)")
+    if not (focus_item or regions):
+        click.echo("→ Ajoutez focus_item et regions ([project]) : la réconciliation lira d'abord les éléments de "
+                   "la région / add focus_item and regions: reconciliation will read the region's items first")
 
 
 @main.command("config")
