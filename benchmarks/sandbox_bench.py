@@ -103,8 +103,11 @@ def _percentile(values: list[float], p: float) -> float:
 class _NoSparql:
     """Stands in for the SPARQL store to time the SQLite side of loading alone."""
 
-    def bulk_load(self, entities: Any) -> int:
+    def bulk_load(self, entities: Any, *, merge_later: bool = False) -> int:
         return sum(1 for _ in entities)
+
+    def wait_merged(self) -> None:
+        pass
 
 
 def sqlite_only_rate(dump: Path, tmp: Path) -> tuple[float, float]:

@@ -7,6 +7,7 @@ import bz2
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -137,3 +138,61 @@ def test_loaded_json_is_stored_once_and_read_through_the_revision(sandbox: Sandb
     assert stored.entity["claims"] == item["claims"] and stored.entity["labels"] == item["labels"]
     assert get_entities(db, [item["id"]])[0][item["id"]].entity == stored.entity
     assert property_datatype(db, prop["id"]) == prop["datatype"]
+
+
+def test_repeated_entity_values_get_each_snak_its_own_hash(sandbox: Sandbox, tmp_path: Path) -> None:
+    """Item and property values are hashed once per load (they repeat all over a dump): every snak
+    still gets the hash of its own (property, entity type, id), whatever hash the dump carried."""
+    from wikiclub.sandbox.datavalues import snak_hash
+
+    def snak(pid: str, kind: str, target: str) -> dict[str, Any]:
+        return {"snaktype": "value", "property": pid, "hash": "0" * 40,
+                "datavalue": {"type": "wikibase-entityid", "value": {"entity-type": kind, "id": target}}}
+
+    props = [{"type": "property", "datatype": dt, "id": pid, "labels": {}, "descriptions": {}, "aliases": {},
+              "claims": {}} for pid, dt in (("P31", "wikibase-item"), ("P1659", "wikibase-property"))]
+    items = [{"type": "item", "id": f"Q{n}", "labels": {}, "descriptions": {}, "aliases": {}, "sitelinks": {},
+              "claims": {"P31": [{"mainsnak": snak("P31", "item", "Q5"), "type": "statement", "id": f"Q{n}$a",
+                                  "rank": "normal", "qualifiers": {"P1659": [snak("P1659", "property", "P31")]},
+                                  "references": [{"hash": "f" * 40, "snaks": {"P31": [snak("P31", "item", f"Q{n}")]}}]}],
+                         "P1659": [{"mainsnak": snak("P1659", "property", "P5"), "type": "statement",
+                                    "id": f"Q{n}$b", "rank": "normal"}]}} for n in (10, 11)]
+    load_dump(sandbox.app, _write(tmp_path / "v.json", "\n".join(json.dumps(e) for e in props + items) + "\n"))
+    got = requests.get(sandbox.api_url, params={"action": "wbgetentities", "ids": "Q10|Q11",
+                                                "format": "json"}, timeout=30).json()["entities"]
+    seen = set()
+    for entity in got.values():
+        for group in entity["claims"].values():
+            for st in group:
+                snaks = [st["mainsnak"], *(s for g in st.get("qualifiers", {}).values() for s in g),
+                         *(s for r in st.get("references", []) for g in r["snaks"].values() for s in g)]
+                for s in snaks:
+                    assert s["hash"] == snak_hash({k: v for k, v in s.items() if k != "hash"}) != "0" * 40
+                    seen.add(s["hash"])
+    assert len(seen) == 5  # P31→Q5, P1659→P31, P1659→P5, P31→Q10, P31→Q11: none mixed up
+
+
+def test_php_json_writes_values_as_json_dumps_does() -> None:
+    """The value serialization behind snak hashes writes plain floats, ints, None and strings itself;
+    the result is json.dumps's (PHP json_encode: "/" escaped, non-ASCII as \\u escapes)."""
+    from wikiclub.sandbox.datavalues import _php_json
+
+    values: list[Any] = [0.1, 1e-05, 1e22, -0.0, 48.565057252852334, 5, -7, 10**30, None, True, False,
+                         float("nan"), float("inf"), "http://www.wikidata.org/entity/Q2",
+                         'é/ü"\\\n\t\u2028\U0001d504', "", [1], {"a": 1}]
+    for i in range(len(values)):
+        items = values[i:] + values[:i]
+        for cut in (1, 3, 5, len(items)):
+            part = items[:cut]
+            assert _php_json(part) == json.dumps(part, separators=(",", ":")).replace("/", "\\/")
+
+
+def test_a_failed_index_merge_reaches_the_caller() -> None:
+    from wikiclub.sandbox.rdf import _Merge
+
+    def failing() -> None:
+        raise OSError("disk full while merging")
+
+    with pytest.raises(OSError, match="disk full while merging"):
+        _Merge(failing).join()
+    _Merge(lambda: None).join()

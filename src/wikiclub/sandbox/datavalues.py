@@ -19,8 +19,10 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from .languages import is_known_language
@@ -275,17 +277,33 @@ def _check_url(url: str) -> None:
 
 # ---- hashes (byte-compatible with Wikibase) -----------------------------------------------------
 
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))  # isascii(): a flag, O(1)
+
+
 def _c(cls: str, data: str) -> str:
-    return f'C:{len(cls)}:"{cls}":{len(data.encode("utf-8"))}:{{{data}}}'
+    return f'C:{len(cls)}:"{cls}":{_utf8_len(data)}:{{{data}}}'
 
 
 def _s(text: str) -> str:
-    return f's:{len(text.encode("utf-8"))}:"{text}";'
+    return f's:{_utf8_len(text)}:"{text}";'
 
 
 def _php_json(items: list[Any]) -> str:
-    # PHP json_encode without flags: "/" escaped, non-ASCII as \uXXXX, no spaces.
-    return json.dumps(items, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+    # PHP json_encode without flags: "/" escaped, non-ASCII as \uXXXX, no spaces. The usual items
+    # (finite floats, ints, None, strings) are written directly, as json.dumps writes them.
+    parts = []
+    for x in items:
+        kind = type(x)
+        if kind is str:
+            parts.append(encode_basestring_ascii(x))
+        elif kind is int or (kind is float and math.isfinite(x)):
+            parts.append(repr(x))
+        elif x is None:
+            parts.append("null")
+        else:
+            return json.dumps(items, ensure_ascii=True, separators=(",", ":")).replace("/", "\\/")
+    return f"[{','.join(parts)}]".replace("/", "\\/")
 
 
 def _value_serialization(value_type: str, value: Any) -> str:

@@ -84,10 +84,14 @@ def canonical(entity: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# json.dumps(…, ensure_ascii=False, separators=(",", ":")) without a new encoder per call (dump loads).
+_REVISION_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def revision_content(entity: dict[str, Any]) -> str:
     """The JSON stored in the revision: empty maps are PHP empty arrays (``[]``), as Wikibase writes."""
     out = {k: (v if v != {} else []) for k, v in canonical(entity).items()}
-    return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
+    return _REVISION_JSON.encode(out)
 
 
 # ---- lookups the validators need --------------------------------------------------------------------

@@ -12,6 +12,7 @@ line and the problem; nothing is written to SQLite then (the transaction is roll
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterator
@@ -41,39 +42,66 @@ class LoadStats:
     seconds: float
 
 
-def _complete(entity: dict[str, Any], datatypes: dict[str, str]) -> None:
-    """Fill what hand-made dumps leave out (statement ids, datatypes) and recompute snak and reference
-    hashes: Wikibase never stores a hash, it computes it from the snak whenever it serializes an entity,
-    so an imported entity is served with hashes of its own making whatever the dump said (a hand-made
-    dump's, or a stale one). Values whose hash the sandbox cannot reproduce exactly keep the dump's."""
-    for pid, group in (entity.get("claims") or {}).items():
-        for st in group:
-            if not st.get("id"):
-                st["id"] = new_guid(entity["id"])
-            snaks = [st["mainsnak"]]
-            snaks += [s for g in (st.get("qualifiers") or {}).values() for s in g]
-            for ref in st.get("references") or []:
-                ref_snaks = [s for g in (ref.get("snaks") or {}).values() for s in g]
-                snaks += ref_snaks
-                for s in ref_snaks:
-                    _fill_snak(s, datatypes)
-                ref["hash"] = reference_hash([s["hash"] for s in ref_snaks])
-            for s in snaks:
-                _fill_snak(s, datatypes)
-            st.setdefault("rank", "normal")
-            st.setdefault("type", "statement")
-        del pid
+class _Completer:
+    """Fills what hand-made dumps leave out (statement ids, datatypes) and recomputes snak and
+    reference hashes: Wikibase never stores a hash, it computes it from the snak whenever it
+    serializes an entity, so an imported entity is served with hashes of its own making whatever the
+    dump said (a hand-made dump's, or a stale one). Values whose hash the sandbox cannot reproduce
+    exactly keep the dump's.
 
+    The hash of an item or property value depends only on (property, entity type, id): those repeat
+    all over a dump (P31 → a handful of classes), so they are computed once per load."""
 
-def _fill_snak(snak: dict[str, Any], datatypes: dict[str, str]) -> None:
-    if "datatype" not in snak and snak.get("property") in datatypes:
-        snak["datatype"] = datatypes[snak["property"]]
-    if hash_is_exact(snak) or not snak.get("hash"):
-        try:
-            snak["hash"] = snak_hash(snak)
-        except (KeyError, TypeError):  # a value missing a field: keep the dump's hash (checked later)
-            if not snak.get("hash"):
-                raise
+    CACHE_LIMIT = 200_000  # (property, value) pairs kept; emptied when full
+
+    def __init__(self, datatypes: dict[str, str]) -> None:
+        self.datatypes = datatypes
+        self._entity_hashes: dict[tuple[str, str, str], str] = {}
+
+    def complete(self, entity: dict[str, Any]) -> None:
+        fill = self._fill_snak
+        for group in (entity.get("claims") or {}).values():
+            for st in group:
+                if not st.get("id"):
+                    st["id"] = new_guid(entity["id"])
+                fill(st["mainsnak"])
+                for qualifiers in (st.get("qualifiers") or {}).values():
+                    for snak in qualifiers:
+                        fill(snak)
+                for ref in st.get("references") or ():
+                    ref_snaks = [s for g in (ref.get("snaks") or {}).values() for s in g]
+                    for snak in ref_snaks:
+                        fill(snak)
+                    ref["hash"] = reference_hash([s["hash"] for s in ref_snaks])
+                if "rank" not in st:
+                    st["rank"] = "normal"
+                if "type" not in st:
+                    st["type"] = "statement"
+
+    def _fill_snak(self, snak: dict[str, Any]) -> None:
+        if "datatype" not in snak:
+            datatype = self.datatypes.get(snak.get("property"))  # type: ignore[arg-type]
+            if datatype is not None:
+                snak["datatype"] = datatype
+        dv = snak.get("datavalue")
+        value = dv.get("value") if isinstance(dv, dict) and snak.get("snaktype") == "value" else None
+        if (isinstance(value, dict) and dv.get("type") == "wikibase-entityid"  # type: ignore[union-attr]
+                and value.get("entity-type") in ("item", "property") and isinstance(value.get("id"), str)
+                and isinstance(snak.get("property"), str)):
+            key = (snak["property"], value["entity-type"], value["id"])
+            found = self._entity_hashes.get(key)
+            if found is None:
+                if len(self._entity_hashes) >= self.CACHE_LIMIT:
+                    self._entity_hashes.clear()
+                found = self._entity_hashes[key] = snak_hash(snak)
+            snak["hash"] = found
+            return
+        if hash_is_exact(snak) or not snak.get("hash"):
+            try:
+                snak["hash"] = snak_hash(snak)
+            except (KeyError, TypeError):  # a value missing a field: keep the dump's hash (checked later)
+                if not snak.get("hash"):
+                    raise
 
 
 # Indexes of these tables are rebuilt once at the end of a load into an empty wiki: sorting
@@ -120,6 +148,7 @@ class _Loader:
         self.rows: dict[str, list[tuple[Any, ...]]] = {k: [] for k in (
             "pages", "revisions", "entities", "terms", "statements", "sitelinks", "ids")}
         self.datatypes: dict[str, str] = {}
+        self.completer = _Completer(self.datatypes)
 
     def _revid(self, wanted: Any) -> int:
         if isinstance(wanted, int) and wanted > 0 and wanted not in self.used_revs and (
@@ -141,7 +170,7 @@ class _Loader:
             self.max_p = max(self.max_p, int(eid[1:]))
         else:
             self.max_q = max(self.max_q, int(eid[1:]))
-        _complete(entity, self.datatypes)
+        self.completer.complete(entity)
         title = title_of(eid)
         revid = self._revid(entity.get("lastrevid"))
         modified = entity.get("modified") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -231,7 +260,7 @@ def load_dump(app: Wiki, path: Path | str, *,
     ensure_schema(app.db)
     counts = {"item": 0, "property": 0}
 
-    def entities(loader: _Loader, stream: IO[str], deferred: list[str]) -> Iterator[dict[str, Any]]:
+    def entities(loader: _Loader, stream: IO[str]) -> Iterator[dict[str, Any]]:
         pending = 0
         for _lineno, entity in parse_lines(path, stream):
             yield loader.add(entity)
@@ -243,21 +272,28 @@ def load_dump(app: Wiki, path: Path | str, *,
                 if progress is not None:
                     progress(counts["item"] + counts["property"])
         loader.flush()
-        # Rebuilt here, before the SPARQL store gets its last chunk, so that the sort runs while
-        # its loader threads still index the earlier ones. Same transaction: a failed load rolls
-        # the DROP back too.
-        for sql in deferred:
-            app.db.conn.execute(sql)
 
     try:
         with _bulk_pragmas(app.db), app.db.transaction(), open_dump(path) as stream:
             loader = _Loader(app)
             deferred = _drop_secondary_indexes(app.db) if loader.fresh else []
-            app.sparql.bulk_load(entities(loader, stream, deferred))
+            app.sparql.bulk_load(entities(loader, stream), merge_later=True)
+            # The SPARQL store merges its index files in a background thread (about one core):
+            # the SQLite indexes are rebuilt and the transaction committed meanwhile. Same
+            # transaction: a failed load rolls the DROP back too.
+            for sql in deferred:
+                app.db.conn.execute(sql)
             loader.bump_counters()
     except (OSError, EOFError, UnicodeDecodeError) as exc:
+        with contextlib.suppress(Exception):  # the load's error is the one to report
+            app.sparql.wait_merged()
         raise InputError(f"{path}: cannot read the dump ({exc})",
                          hint="Check that the file is a complete UTF-8 dump (plain, .gz or .bz2).") from None
+    except BaseException:
+        with contextlib.suppress(Exception):
+            app.sparql.wait_merged()
+        raise
+    app.sparql.wait_merged()
     if progress is not None:
         progress(counts["item"] + counts["property"])
     return LoadStats(entities=counts["item"] + counts["property"], properties=counts["property"],

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from pyoxigraph import (
@@ -258,8 +258,22 @@ def _hash(*parts: object) -> str:
 
 # ---- entity → N-Triples ----------------------------------------------------------------------------
 
+class _PropertyIris(NamedTuple):
+    """A property's predicates as N-Triples terms: ``<…/prop/P31>``, ``<…/prop/statement/P31>`` …"""
+
+    p: str
+    ps: str
+    psv: str
+    wdt: str
+    pq: str
+    pqv: str
+    pr: str
+    prv: str
+    wdno: str
+
+
 class TripleWriter:
-    """Writes one entity's triples as N-Triples lines (strings ending in "\\n")."""
+    """Writes one entity's triples as N-Triples text (strings of whole lines, each ending in "\\n")."""
 
     def __init__(self, ns: Namespaces, datatype_of: Callable[[str], str | None]) -> None:
         self.ns = ns
@@ -295,6 +309,21 @@ class TripleWriter:
         self.pr, self.prv, self.wdno = "<" + ns.pr, "<" + ns.prv, "<" + ns.wdno
         self.wds, self.wdref, self.wdv = "<" + ns.wds, "<" + ns.wdref, "<" + ns.wdv
         self.normalized = {k: "<" + v for k, v in ns.prefixes().items() if k in ("wdtn", "psn", "pqn", "prn")}
+        self.rank_of = {k: f"{self.wb['rank']} {v}" for k, v in self.ranks.items()}
+        self.best_rank = f"{self.a} {self.wb['BestRank']}"
+        self._props: dict[str, _PropertyIris | None] = {}
+
+    def props(self, pid: str) -> _PropertyIris | None:
+        """The predicate IRIs of a property id (``<…/prop/P31>`` …), None for a malformed id (never
+        let a broken key write into the N-Triples text). Kept per writer: a wiki has few properties."""
+        if pid in self._props:
+            return self._props[pid]
+        found = _PropertyIris(*(f"{ns}{pid}>" for ns in (
+            self.p, self.ps, self.psv, self.wdt, self.pq, self.pqv, self.pr, self.prv, self.wdno))) \
+            if isinstance(pid, str) and _PROPERTY_ID.match(pid) else None
+        if len(self._props) < 100_000:
+            self._props[pid] = found
+        return found
 
     # -- literals
     def lang_tag(self, language: str) -> str | None:
@@ -340,12 +369,13 @@ class TripleWriter:
         claims = entity.get("claims") or entity.get("statements") or {}
         n_statements = 0
         for pid, statements in claims.items():
-            if not _PROPERTY_ID.match(pid):
+            iris = self.props(pid)
+            if iris is None:
                 continue  # never let a broken key write into the N-Triples text
             n_statements += len(statements)
             best = "preferred" if any(st.get("rank") == "preferred" for st in statements) else "normal"
             for st in statements:
-                self._statement(eid, s, pid, st, best, add, seen)
+                self._statement(eid, s, pid, iris, st, best, add, seen)
         if etype == "item" or "sitelinks" in entity:
             sitelinks = entity.get("sitelinks") or {}
             for site, link in sitelinks.items():
@@ -412,36 +442,38 @@ class TripleWriter:
             seen.add(site_url)
             add(f'<{site_url}> {self.wb["wikiGroup"]} "{escape_literal(group)}" .\n')
 
-    def _statement(self, eid: str, s: str, pid: str, st: dict[str, Any], best: str,
+    def _statement(self, eid: str, s: str, pid: str, iris: _PropertyIris, st: dict[str, Any], best: str,
                    add: Callable[[str], None], seen: set[str]) -> str | None:
         sid = st.get("id") or f"{eid}${_hash(eid, json.dumps(st, sort_keys=True))}"
         node = f"{self.wds}{safe_iri(sid.replace('$', '-', 1))}>"
         rank = st.get("rank", "normal")
-        add(f"{s} {self.p}{pid}> {node} .\n")
-        add(f"{node} {self.wb['rank']} {self.ranks.get(rank, self.ranks['normal'])} .\n")
         is_best = rank == best
+        head = f"{s} {iris.p} {node} .\n{node} {self.rank_of.get(rank, self.rank_of['normal'])} .\n"
         if is_best:
-            add(f"{node} {self.a} {self.wb['BestRank']} .\n")
+            head += f"{node} {self.best_rank} .\n"
         snak = st["mainsnak"]
         datatype = snak.get("datatype") or self.datatype_of(pid)
-        snaktype = snak.get("snaktype", "value")
-        if snaktype == "novalue":
-            add(f"{node} {self.a} {self.wdno}{pid}> .\n")
+        if snak.get("snaktype", "value") == "novalue":
+            head += f"{node} {self.a} {iris.wdno} .\n"
             if is_best:
-                add(f"{s} {self.a} {self.wdno}{pid}> .\n")
+                head += f"{s} {self.a} {iris.wdno} .\n"
+            add(head)
         else:
+            add(head)
             value, value_node = self._snak_value(snak, datatype, sid, "m", add, seen)
             if value is not None:
-                add(f"{node} {self.ps}{pid}> {value} .\n")
-                if is_best:
-                    add(f"{s} {self.wdt}{pid}> {value} .\n")
+                add(f"{node} {iris.ps} {value} .\n{s} {iris.wdt} {value} .\n" if is_best
+                    else f"{node} {iris.ps} {value} .\n")
             if value_node is not None:
-                add(f"{node} {self.psv}{pid}> {value_node} .\n")
-        for qpid, qsnaks in (st.get("qualifiers") or {}).items():
-            if not _PROPERTY_ID.match(qpid):
-                continue
-            for i, q in enumerate(qsnaks):
-                self._snak(node, q, qpid, self.pq, self.pqv, sid, f"q{qpid}.{i}", add, seen)
+                add(f"{node} {iris.psv} {value_node} .\n")
+        qualifiers = st.get("qualifiers")
+        if qualifiers:
+            for qpid, qsnaks in qualifiers.items():
+                qiris = self.props(qpid)
+                if qiris is None:
+                    continue
+                for i, q in enumerate(qsnaks):
+                    self._snak(node, q, qpid, qiris, qiris.pq, qiris.pqv, sid, f"q{qpid}.{i}", add, seen)
         for ref in st.get("references") or ():
             snaks = ref.get("snaks") or {}
             rhash = ref.get("hash") or _hash(json.dumps(snaks, sort_keys=True))
@@ -451,23 +483,24 @@ class TripleWriter:
                 continue
             seen.add(rnode)
             for rpid, rsnaks in snaks.items():
-                if not _PROPERTY_ID.match(rpid):
+                riris = self.props(rpid)
+                if riris is None:
                     continue
                 for i, r in enumerate(rsnaks):
-                    self._snak(rnode, r, rpid, self.pr, self.prv, rhash, f"r{rpid}.{i}", add, seen)
+                    self._snak(rnode, r, rpid, riris, riris.pr, riris.prv, rhash, f"r{rpid}.{i}", add, seen)
         return datatype
 
-    def _snak(self, node: str, snak: dict[str, Any], pid: str, simple: str, full: str, owner: str,
-              role: str, add: Callable[[str], None], seen: set[str]) -> None:
+    def _snak(self, node: str, snak: dict[str, Any], pid: str, iris: _PropertyIris, simple: str, full: str,
+              owner: str, role: str, add: Callable[[str], None], seen: set[str]) -> None:
         if snak.get("snaktype") == "novalue":
-            add(f"{node} {self.a} {self.wdno}{pid}> .\n")
+            add(f"{node} {self.a} {iris.wdno} .\n")
             return
         datatype = snak.get("datatype") or self.datatype_of(pid)
         value, value_node = self._snak_value(snak, datatype, owner, role, add, seen)
         if value is not None:
-            add(f"{node} {simple}{pid}> {value} .\n")
+            add(f"{node} {simple} {value} .\n")
         if value_node is not None:
-            add(f"{node} {full}{pid}> {value_node} .\n")
+            add(f"{node} {full} {value_node} .\n")
 
     def _snak_value(self, snak: dict[str, Any], datatype: str | None, owner: str, role: str,
                     add: Callable[[str], None], seen: set[str]) -> tuple[str | None, str | None]:
@@ -816,12 +849,34 @@ class _BackgroundLoader:
             raise error
 
 
+class _Merge:
+    """``work()`` run in a background thread; :meth:`join` waits for it and re-raises its error."""
+
+    def __init__(self, work: Callable[[], None]) -> None:
+        self._work = work
+        self._errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="sparql-merge", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._work()
+        except BaseException as exc:  # handed to the thread that joins
+            self._errors.append(exc)
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._errors:
+            raise self._errors[0]
+
+
 # ---- the store --------------------------------------------------------------------------------------
 
 class SparqlStore:
     """The /sparql endpoint's data: one pyoxigraph store in Wikidata's RDF mapping."""
 
     CHUNK = 5000  # entities per bulk-load call: big enough for the Rust loader, small in memory
+    FIRST_CHUNK = 1000  # the first call sooner: the second core idles until it comes
     LOADERS = 2  # bulk-load threads: the Rust side costs ~4x the Python side on disk
 
     def __init__(self, path: Path | None, concept_base: str = WIKIDATA_CONCEPT_BASE) -> None:
@@ -834,6 +889,7 @@ class SparqlStore:
         else:
             self.store = Store()
         self._datatypes: dict[str, str] = {}
+        self._merging: _Merge | None = None
         self.writer = TripleWriter(self.ns, self._datatype_of)
         self._prefixes = self.ns.prefixes()
         self._functions: dict[NamedNode, Callable[..., Any]] = {
@@ -903,10 +959,12 @@ class SparqlStore:
             for q in quads:
                 store.remove(q)
 
-    def bulk_load(self, entities: Iterable[dict[str, Any]]) -> int:
+    def bulk_load(self, entities: Iterable[dict[str, Any]], *, merge_later: bool = False) -> int:
         """Fast path for dump loading; returns the number of entities written.
 
-        Entities already in the store are replaced (their old triples removed first).
+        Entities already in the store are replaced (their old triples removed first). After a
+        first load the store merges its index files before returning — or, with ``merge_later``,
+        in a background thread while the caller finishes its own work, until :meth:`wait_merged`.
         """
         # pyoxigraph releases the GIL while it parses and indexes, so loader threads index chunks
         # n and n-1 while this thread writes chunk n+1. Not when replacing: remove_entity must see
@@ -919,6 +977,7 @@ class SparqlStore:
         lines: list[str] = []
         seen: set[str] = set()
         in_chunk = 0
+        limit = self.FIRST_CHUNK  # the loader threads start early, then get full chunks
         try:
             for entity in entities:
                 if "missing" in entity:
@@ -929,11 +988,12 @@ class SparqlStore:
                 self.writer.entity(entity, lines, seen)
                 count += 1
                 in_chunk += 1
-                if in_chunk >= self.CHUNK:
+                if in_chunk >= limit:
                     load(_utf8("".join(lines)))
                     lines = []
                     seen.clear()
                     in_chunk = 0
+                    limit = self.CHUNK
             if lines:
                 load(_utf8("".join(lines)))
         finally:
@@ -943,9 +1003,19 @@ class SparqlStore:
             # The bulk loader leaves many small index files that RocksDB would merge in background
             # threads for minutes after, while the first queries run — measured at 120,000 entities:
             # the first report took a third longer, both processes competing with the merge. Merged
-            # now, within the load.
-            self.store.optimize()
+            # now, within the load (the merge keeps about one core busy: a caller with work of its
+            # own, the dump loader's SQLite indexes and commit, runs it meanwhile).
+            if merge_later:
+                self._merging = _Merge(self.store.optimize)
+            else:
+                self.store.optimize()
         return count
+
+    def wait_merged(self) -> None:
+        """Wait for the merge that ``bulk_load(merge_later=True)`` started; raise its error."""
+        merging, self._merging = self._merging, None
+        if merging is not None:
+            merging.join()
 
     def _load(self, text: str | bytes, bulk: bool) -> None:
         if not text:
