@@ -6,7 +6,11 @@ on an installed wikiclub (``pip install -e '.[sandbox]'``) and read ``tests/data
 from __future__ import annotations
 
 import json
+import os
+import platform
+import subprocess
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,15 +25,31 @@ from wikiclub.sandbox.users import BotAccount
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
+
+
+def provenance(script: str, argv: Sequence[str]) -> list[str]:
+    """The command, the commit (and whether the tree had changes), the date and the machine a results
+    file was written with: a rerun on other code is a different file."""
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return "?"
+
+    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
+    return [f"Command: `.venv/bin/python benchmarks/{script} {' '.join(argv)}`".rstrip(),
+            f"Commit: {git('rev-parse', '--short', 'HEAD')}{dirty}; date: "
+            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {platform.machine()}, "
+            f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"]
 KB = DATA / "kb.jsonl"
 FOCUS = "Q900100"  # the sample WikiProject's focus-list item (P5008)
 
 
-def kb_sandbox(data_dir: Path, **config: Any) -> tuple[RunningSandbox, BotAccount]:
-    """A sandbox on a free port, loaded with tests/data/kb.jsonl, with a bot-flagged admin account."""
+def kb_sandbox(data_dir: Path, *, dump: Path = KB, **config: Any) -> tuple[RunningSandbox, BotAccount]:
+    """A sandbox on a free port, loaded with ``dump`` (tests/data/kb.jsonl), with a bot-flagged admin account."""
     running, account = start_with_bot(SandboxConfig(data_dir=data_dir, port=0, **config), user="Admin",
                                       groups=("sysop", "bureaucrat"))
-    load_dump(running.app, KB)
+    load_dump(running.app, dump)
     return running, account
 
 

@@ -59,7 +59,7 @@ from typing import Any
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from _common import provenance  # noqa: E402
 from _recon_common import emit  # noqa: E402
 
 DEV_SEED, HELD_OUT_SEED = 1, 2
@@ -479,16 +479,14 @@ def sources(which: str, dump: Path, tmp: Path) -> Iterator[list[tuple[str, Calla
     out: list[tuple[str, Callable[[], Any]]] = []
     sandbox = None
     if which in ("sandbox", "both"):
-        from conftest import make_sandbox
+        from _common import kb_sandbox
 
         from wikiclub.adapters.http import make_session
         from wikiclub.adapters.wikibase import WikibaseClient
         from wikiclub.config import load_settings
         from wikiclub.reconcile.candidates import ApiSource
-        from wikiclub.sandbox.load import load_dump
 
-        sandbox = make_sandbox(tmp / "sandbox")
-        load_dump(sandbox.app, dump)
+        sandbox, _ = kb_sandbox(tmp / "sandbox", dump=dump)
         settings = load_settings({"site": sandbox.api_url}, env={})
         client = WikibaseClient.from_settings(settings, make_session(settings))
         out.append(("sandbox API", lambda: ApiSource(client)))
@@ -506,7 +504,7 @@ def sources(which: str, dump: Path, tmp: Path) -> Iterator[list[tuple[str, Calla
         if index is not None:
             index.close()
         if sandbox is not None:
-            sandbox.running.stop()
+            sandbox.stop()
 
 
 @dataclass
@@ -610,6 +608,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
     lines = ["# Reconciliation of people (benchmarks/recon_people.py)", "",
+             *provenance("recon_people.py", sys.argv[1:] if argv is None else argv), "",
              "Generated knowledge base and directory sheets (see the script's docstring); truth by construction. "
              "Targets: 0 trap row MATCHed, MATCH precision 1.000, strict recall ≥ 0.90, REVIEW ≤ 25 %.", ""]
     for label, seed in (("DEV (seed 1: the rules were tuned on it)", DEV_SEED),

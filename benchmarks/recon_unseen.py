@@ -36,24 +36,21 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import platform
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from unidecode import unidecode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import provenance  # noqa: E402
 from _recon_common import ROOT, CountedSparql, emit  # noqa: E402
 from recon_robustness import AREA_CLASSES, KB, WITHIN, targets  # noqa: E402  (item selection, not names)
 
@@ -435,20 +432,6 @@ def evaluate(sheets: list[tuple[str, list[Row]]], folder: Path, make_source: Cal
 
 # --- sources and report -----------------------------------------------------------------------------
 
-def provenance(argv: list[str]) -> list[str]:
-    def git(*args: str) -> str:
-        try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        except (OSError, subprocess.CalledProcessError):
-            return "?"
-
-    dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
-    return [f"Command: `.venv/bin/python benchmarks/recon_unseen.py {' '.join(argv)}`".replace(" `", " `").rstrip(),
-            f"Commit: {git('rev-parse', '--short', 'HEAD')}{dirty}; date: "
-            f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}; machine: {platform.machine()}, "
-            f"{os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"]
-
-
 def log_length(log: Path) -> int:
     return len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
 
@@ -594,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     lines = ["# Reconciliation on unseen spellings (independent generator, benchmarks/vocab/)", "",
-             *provenance(sys.argv[1:] if argv is None else argv), "",
+             *provenance("recon_unseen.py", sys.argv[1:] if argv is None else argv), "",
              "Rows from examples/kb.jsonl's items written with vocabularies that are NOT the normaliser's "
              "(benchmarks/vocab/README.md names their sources); three sheets per seed (CSV, XLSX, uppercase "
              "Windows-1252 CSV) mapped with mappings/organismes-culturels.yaml then reconciled. Seed "
