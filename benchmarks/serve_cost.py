@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import kb_sandbox  # noqa: E402
+from _openrefine import MAPPINGS, openrefine_queries  # noqa: E402
 from _recon_common import emit  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
@@ -63,9 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
 
-    from conftest import make_sandbox
-    from test_serve import MAPPINGS, openrefine_queries
-
     from wikiclub.adapters.http import make_session
     from wikiclub.adapters.index import LocalIndex, build_from_dump
     from wikiclub.adapters.wikibase import WikibaseClient
@@ -73,7 +71,6 @@ def main(argv: list[str] | None = None) -> int:
     from wikiclub.reconcile.candidates import ApiSource, IndexSource
     from wikiclub.reconcile.serve import build_service, site_info
     from wikiclub.reconcile.stage import reconcile_mapped
-    from wikiclub.sandbox.load import load_dump
     from wikiclub.sheets.mapping import load_mapping
     from wikiclub.sheets.properties import PropertyCatalog
     from wikiclub.sheets.validate import validate_sheet
@@ -82,11 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     catalog = PropertyCatalog.from_dump(EXAMPLES / "kb.jsonl")
     mappings = [load_mapping(p) for p in MAPPINGS]
     log = tmp / "requests.jsonl"
-    sb = make_sandbox(tmp / "sandbox", log_path=log)
+    sb, _ = kb_sandbox(tmp / "sandbox", dump=EXAMPLES / "kb.jsonl", log_path=log)
     build_from_dump(EXAMPLES / "kb.jsonl", tmp / "kb.sqlite")
     rows_total, counts, per_batch, per_batch_index = 0, {"cli": 0, "served": 0, "fresh": 0}, [], []
     try:
-        load_dump(sb.app, EXAMPLES / "kb.jsonl")
         settings = load_settings({"site": sb.api_url}, env={})
         client = WikibaseClient.from_settings(settings, make_session(settings))
         client.call({"action": "query", "meta": "siteinfo", "siprop": "namespaces"})  # warm-up, not counted
@@ -116,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
                 per_batch_index += _endpoint(index_service, batches, fresh=False)
         client.session.close()
     finally:
-        sb.running.stop()
+        sb.stop()
     n = rows_total
     lines = [
         f"# Reconciliation through the OpenRefine endpoint ({n} rows of the 3 example sheets, batches of 10)",

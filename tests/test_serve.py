@@ -29,13 +29,14 @@ from wikiclub.reconcile.candidates import CandidateSource, IndexSource
 from wikiclub.reconcile.model import Decision, Feature, Match, ScoredCandidate
 from wikiclub.reconcile.serve import ReconService, _scores, build_service, jsonp, site_info
 from wikiclub.reconcile.serve_query import Limits, RequestError, parse_batch
-from wikiclub.sheets.mapping import SheetMapping, load_mapping
+from wikiclub.sheets.mapping import load_mapping
 from wikiclub.sheets.properties import PropertyCatalog
-from wikiclub.sheets.read import read_sheet
-from wikiclub.sheets.validate import sheet_options
 from wikiclub.web.reconcile import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from _openrefine import openrefine_queries, profile_type  # noqa: E402, F401  (shared with serve_cost.py)
+
 DATA = ROOT / "tests" / "data"
 SPEC = DATA / "reconciliation-api-0.2"
 MAPPINGS = sorted((ROOT / "mappings").glob("*.yaml"))
@@ -103,35 +104,8 @@ def test_every_example_folder_is_checked() -> None:
     assert kinds <= set(SCHEMAS) | set(SUBSCHEMAS)
 
 
-# ---- OpenRefine's queries for a sheet -------------------------------------------------------------
+# ---- OpenRefine's queries for a sheet: benchmarks/_openrefine.py (serve_cost.py sends the same) -----
 
-def profile_type(mapping: SheetMapping) -> str:
-    """The type an OpenRefine user picks for this sheet in the service's list (its default types)."""
-    return (mapping.match_types or mapping.instance_of)[0]
-
-
-def openrefine_queries(mapping: SheetMapping, sheet: Path, tab: str | None = None) -> list[tuple[int, dict[str, Any]]]:
-    """(sheet row, query) as OpenRefine sends them after a volunteer opened the sheet and picked, in the
-    reconciliation dialog, the type and a property for each mapped column: the cells as they are, the
-    coordinates in one "lat,lon" column (decimal points: OpenRefine's form), ``type_strict`` "should"."""
-    out = []
-    for row in read_sheet(sheet, sheet_options(mapping, tab or (mapping.sheet_names or (None,))[0])).rows:
-        cells = row.as_dict()
-        text = cells.get(mapping.labels[0].column, "")
-        if not text:
-            continue
-        # a column without a property (a region or category hint) is named by its title
-        props = [{"pid": "P31" if c.use == "instance_of" else c.property or c.column, "v": cells[c.column]}
-                 for c in mapping.columns if c.use != "ignore" and cells.get(c.column)]
-        for cs in mapping.coordinates:
-            lat, lon = cells.get(cs.latitude, ""), cells.get(cs.longitude, "")
-            if lat and lon:
-                props.append({"pid": cs.property, "v": f"{lat.replace(',', '.')},{lon.replace(',', '.')}"})
-        query: dict[str, Any] = {"query": text, "type": profile_type(mapping), "type_strict": "should"}
-        if props:
-            query["properties"] = props
-        out.append((int(row.source.row or 0), query))
-    return out
 
 
 def batch(queries: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
